@@ -1,0 +1,6 @@
+//! clerk-core: a sans-IO engine for Clerk's Frontend API.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod encoding;
+pub mod wire;
