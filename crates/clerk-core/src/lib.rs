@@ -3,4 +3,5 @@
 
 pub mod config;
 pub mod encoding;
+pub mod secret;
 pub mod wire;

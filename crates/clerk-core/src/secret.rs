@@ -1,0 +1,143 @@
+//! Secret values, marked by type.
+//!
+//! Every value that would let someone act as the user (a client token, a session JWT, a
+//! password, a one-time code, a sign-in ticket, a signature, a nonce) is held in one of the
+//! newtypes here. Their `Debug`, `Display` and `Serialize` output is a fixed placeholder, so
+//! a secret never reaches a log line, an error message, a transcript or a panic message
+//! unless code asks for it by name with [`expose`](ClientToken::expose).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The text every secret shows instead of its value.
+pub const REDACTED: &str = "[redacted]";
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value itself. Call this only where the value must leave the
+            /// process (a request, the token store).
+            #[must_use]
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            /// Whether the value is the empty string.
+            #[must_use]
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), REDACTED)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(REDACTED)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(REDACTED)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self)
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// The client token of a native client: the value of the `Authorization` header that
+    /// identifies the Client to the Frontend API. Opaque; sent back verbatim.
+    ClientToken
+);
+secret_type!(
+    /// A session JWT (or a JWT-template token) minted by the Frontend API.
+    SessionJwt
+);
+secret_type!(
+    /// A password typed by the user.
+    Password
+);
+secret_type!(
+    /// A one-time code (email, SMS, TOTP or backup code).
+    VerificationCode
+);
+secret_type!(
+    /// A sign-in or sign-up ticket (invitation, sign-in token, impersonation).
+    Ticket
+);
+secret_type!(
+    /// Any other credential: an ID token, an OAuth authorization code, a wallet signature,
+    /// a passkey assertion, a rotating-token nonce, a Protect proof.
+    Credential
+);
+
+/// Serializes a secret with its real value, for the places that must persist it
+/// (`Client::export`). Use as `#[serde(serialize_with = "crate::secret::expose_client_token")]`.
+pub(crate) fn expose_client_token<S: Serializer>(
+    token: &Option<ClientToken>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match token {
+        Some(token) => serializer.serialize_some(token.expose()),
+        None => serializer.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_display_and_serialize_never_show_the_value() {
+        let canary = "canary-7f3a-secret";
+        let values: Vec<Box<dyn Fn() -> (String, String, String)>> = vec![
+            Box::new(|| {
+                let s = ClientToken::new(canary);
+                (format!("{s:?}"), s.to_string(), serde_json::to_string(&s).unwrap_or_default())
+            }),
+            Box::new(|| {
+                let s = SessionJwt::new(canary);
+                (format!("{s:?}"), s.to_string(), serde_json::to_string(&s).unwrap_or_default())
+            }),
+            Box::new(|| {
+                let s = Password::new(canary);
+                (format!("{s:?}"), s.to_string(), serde_json::to_string(&s).unwrap_or_default())
+            }),
+        ];
+        for make in values {
+            let (debug, display, json) = make();
+            for out in [debug, display, json] {
+                assert!(!out.contains(canary), "{out}");
+                assert!(out.contains(REDACTED), "{out}");
+            }
+        }
+        assert_eq!(ClientToken::new(canary).expose(), canary);
+    }
+
+    #[test]
+    fn deserializes_the_real_value() {
+        let jwt: SessionJwt = serde_json::from_str("\"a.b.c\"").unwrap_or_else(|_| SessionJwt::new(""));
+        assert_eq!(jwt.expose(), "a.b.c");
+    }
+}
