@@ -1,0 +1,208 @@
+//! Sessions (`SessionJSON`, `PublicUserDataJSON`, `fapi.md` §4.7).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::lenient::null_as_default;
+use super::raw_json::RawJson;
+use super::status::SessionStatus;
+use super::token::TokenResource;
+use super::user::UserResource;
+
+/// A session of the client. The client lists all its sessions, ended ones included; filter by
+/// [`SessionStatus::is_signed_in`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResource {
+    /// `"session"`; not validated.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// The session id (`sess_…`).
+    pub id: String,
+    /// Where the session stands.
+    #[serde(default)]
+    pub status: Option<SessionStatus>,
+    /// Absolute end of the session's lifetime.
+    #[serde(default, with = "super::timestamp")]
+    pub expire_at: Option<OffsetDateTime>,
+    /// End of the session if it stays inactive.
+    #[serde(default, with = "super::timestamp")]
+    pub abandon_at: Option<OffsetDateTime>,
+    /// Last activity (touch).
+    #[serde(default, with = "super::timestamp")]
+    pub last_active_at: Option<OffsetDateTime>,
+    /// A session JWT minted with this response.
+    #[serde(default)]
+    pub last_active_token: Option<TokenResource>,
+    /// The active organization; `None` is the personal account.
+    #[serde(default)]
+    pub last_active_organization_id: Option<String>,
+    /// The impersonator or agent acting as the user.
+    #[serde(default)]
+    pub actor: Option<Actor>,
+    /// After-authentication tasks still pending (`null` → empty); the first is current.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tasks: Vec<SessionTask>,
+    /// The signed-in user.
+    #[serde(default)]
+    pub user: Option<UserResource>,
+    /// The user's public profile.
+    #[serde(default)]
+    pub public_user_data: Option<PublicUserData>,
+    /// Minutes since the last first-factor and second-factor verification; `-1` in a slot
+    /// means that factor group is not enrolled.
+    #[serde(default)]
+    pub factor_verification_age: Option<[i64; 2]>,
+    /// Creation time.
+    #[serde(default, with = "super::timestamp")]
+    pub created_at: Option<OffsetDateTime>,
+    /// Last update time.
+    #[serde(default, with = "super::timestamp")]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+impl SessionResource {
+    /// Whether the session counts as signed in (status `active` or `pending`).
+    #[must_use]
+    pub fn is_signed_in(&self) -> bool {
+        self.status
+            .as_ref()
+            .is_some_and(SessionStatus::is_signed_in)
+    }
+
+    /// The first pending task, if any.
+    #[must_use]
+    pub fn current_task(&self) -> Option<&SessionTask> {
+        self.tasks.first()
+    }
+}
+
+/// An after-authentication task of a pending session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTask {
+    /// `choose-organization`, `reset-password`, `setup-mfa`, ….
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// The impersonation or agent `act` claim of a session, kept verbatim
+/// (`{"sub": …, "type": "agent", …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Actor(pub RawJson);
+
+#[derive(Deserialize)]
+struct ActorClaims {
+    #[serde(default)]
+    sub: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+impl Actor {
+    /// The JSON text of the claim.
+    #[must_use]
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    fn claims(&self) -> Option<ActorClaims> {
+        serde_json::from_str(self.get()).ok()
+    }
+
+    /// The actor's subject (`sub`), when the claim is an object with a string `sub`.
+    #[must_use]
+    pub fn sub(&self) -> Option<String> {
+        self.claims().and_then(|claims| claims.sub)
+    }
+
+    /// Whether the actor is an agent (`type == "agent"`).
+    #[must_use]
+    pub fn is_agent(&self) -> bool {
+        self.claims().and_then(|claims| claims.kind).as_deref() == Some("agent")
+    }
+}
+
+/// The public profile of a session's user (`public_user_data`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicUserData {
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Avatar URL.
+    #[serde(default)]
+    pub image_url: Option<String>,
+    /// Whether the user uploaded an image.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub has_image: bool,
+    /// The user's main identifier.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    /// The user id.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Whether the user is banned.
+    #[serde(default)]
+    pub banned: Option<bool>,
+    /// Whether the user is deprovisioned.
+    #[serde(default)]
+    pub deprovisioned: Option<bool>,
+    /// Deprecated avatar URL.
+    #[serde(default)]
+    pub profile_image_url: Option<String>,
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_session_never_shows_its_jwt() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzaWQiOiJzZXNzXzEifQ.c2lnbmF0dXJl";
+        let json = format!(
+            r#"{{"id":"sess_1","status":"active","last_active_token":{{"object":"token","jwt":"{jwt}"}}}}"#
+        );
+        let session: SessionResource = serde_json::from_str(&json).expect("decodes");
+        assert_eq!(
+            session.last_active_token.as_ref().map(|t| t.jwt.expose()),
+            Some(jwt)
+        );
+        let debug = format!("{session:?}");
+        assert!(!debug.contains(jwt), "{debug}");
+        assert!(!debug.contains("c2lnbmF0dXJl"), "{debug}");
+        assert!(session.is_signed_in());
+    }
+
+    #[test]
+    fn actor_and_tasks() {
+        let session: SessionResource = serde_json::from_str(
+            r#"{"id":"sess_1","status":"pending","actor":{"sub":"user_admin","type":"agent"},
+                "tasks":[{"key":"choose-organization"}],"factor_verification_age":[3,-1]}"#,
+        )
+        .expect("decodes");
+        let actor = session.actor.as_ref().expect("actor");
+        assert_eq!(actor.sub().as_deref(), Some("user_admin"));
+        assert!(actor.is_agent());
+        assert_eq!(
+            session.current_task().and_then(|t| t.key.as_deref()),
+            Some("choose-organization")
+        );
+        assert_eq!(session.factor_verification_age, Some([3, -1]));
+        let nulls: SessionResource = serde_json::from_str(
+            r#"{"id":"s","actor":null,"tasks":null,"factor_verification_age":null}"#,
+        )
+        .expect("decodes");
+        assert!(
+            nulls.actor.is_none()
+                && nulls.tasks.is_empty()
+                && nulls.factor_verification_age.is_none()
+        );
+        assert!(!nulls.is_signed_in());
+    }
+}
