@@ -24,11 +24,7 @@ use serde::{Deserialize, Serialize};
 /// The upper-case hexadecimal digit for the low four bits of `nibble`.
 fn hex_digit(nibble: u8) -> char {
     let nibble = nibble & 0x0F;
-    if nibble < 10 {
-        char::from(b'0' + nibble)
-    } else {
-        char::from(b'A' + (nibble - 10))
-    }
+    if nibble < 10 { char::from(b'0' + nibble) } else { char::from(b'A' + (nibble - 10)) }
 }
 
 /// Appends `%XX` (upper-case hex) for one byte.
@@ -45,11 +41,7 @@ fn is_form_unescaped(byte: u8) -> bool {
 
 /// Whether `encodeURIComponent` leaves this byte as it is.
 fn is_uri_component_unreserved(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric()
-        || matches!(
-            byte,
-            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-        )
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
 }
 
 /// Escapes one key or value with the WHATWG `application/x-www-form-urlencoded` byte
@@ -197,9 +189,7 @@ fn decode_component(text: &str, start: usize) -> Result<String, FormDecodeError>
                 match (high, low) {
                     (Some(high), Some(low)) => out.push((high << 4) | low),
                     _ => {
-                        return Err(FormDecodeError::MalformedEscape {
-                            position: start.saturating_add(index),
-                        });
+                        return Err(FormDecodeError::MalformedEscape { position: start.saturating_add(index) });
                     }
                 }
                 index += 3;
@@ -241,10 +231,7 @@ pub fn form_decode(input: &str) -> Result<Vec<(String, String)>, FormDecodeError
             Some((key, value)) => (key, value, piece_start.saturating_add(key.len() + 1)),
             None => (piece, "", piece_start.saturating_add(piece.len())),
         };
-        pairs.push((
-            decode_component(key, piece_start)?,
-            decode_component(value, value_start)?,
-        ));
+        pairs.push((decode_component(key, piece_start)?, decode_component(value, value_start)?));
     }
     Ok(pairs)
 }
@@ -312,9 +299,8 @@ impl ResourceId {
         if id.len() > MAX_RESOURCE_ID_BYTES {
             return Err(InvalidIdError::TooLong { len: id.len() });
         }
-        if let Some(character) = id
-            .chars()
-            .find(|&c| matches!(c, '/' | '\\' | '%') || c.is_control() || c.is_whitespace())
+        if let Some(character) =
+            id.chars().find(|&c| matches!(c, '/' | '\\' | '%') || c.is_control() || c.is_whitespace())
         {
             return Err(InvalidIdError::ForbiddenCharacter { character });
         }
@@ -384,10 +370,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     // fapi.md §1.7, verified example 1 (after camelToSnake and dropping `undefined`).
@@ -400,10 +383,7 @@ mod tests {
             ("zero_value", "0"),
             ("empty_string", ""),
         ]);
-        assert_eq!(
-            body,
-            "defined_value=test&null_value=&false_value=false&zero_value=0&empty_string="
-        );
+        assert_eq!(body, "defined_value=test&null_value=&false_value=false&zero_value=0&empty_string=");
     }
 
     // fapi.md §1.7, verified example 2: `{}` is an empty body.
@@ -417,20 +397,11 @@ mod tests {
     // fapi.md §1.7, verified example 3: a nested object is sent as its JSON text.
     #[test]
     fn form_example_nested_json() {
-        let body = form_urlencode(&[
-            ("top_level", "value"),
-            ("nested", r#"{"nestedDefined":"nested value"}"#),
-        ]);
-        assert_eq!(
-            body,
-            "top_level=value&nested=%7B%22nestedDefined%22%3A%22nested+value%22%7D"
-        );
+        let body = form_urlencode(&[("top_level", "value"), ("nested", r#"{"nestedDefined":"nested value"}"#)]);
+        assert_eq!(body, "top_level=value&nested=%7B%22nestedDefined%22%3A%22nested+value%22%7D");
         assert_eq!(
             form_decode(&body).unwrap(),
-            owned(&[
-                ("top_level", "value"),
-                ("nested", r#"{"nestedDefined":"nested value"}"#)
-            ])
+            owned(&[("top_level", "value"), ("nested", r#"{"nestedDefined":"nested value"}"#)])
         );
     }
 
@@ -465,10 +436,7 @@ mod tests {
     #[test]
     fn form_and_uri_component_differ_where_javascript_does() {
         let text = "a b+c'd!e(f)g~h*i";
-        assert_eq!(
-            form_urlencode_component(text),
-            "a+b%2Bc%27d%21e%28f%29g%7Eh*i"
-        );
+        assert_eq!(form_urlencode_component(text), "a+b%2Bc%27d%21e%28f%29g%7Eh*i");
         assert_eq!(encode_path_segment(text), "a%20b%2Bc'd!e(f)g~h*i");
     }
 
@@ -480,19 +448,13 @@ mod tests {
         assert_eq!(encode_path_segment("café 😀"), "caf%C3%A9%20%F0%9F%98%80");
         let body = form_urlencode(&[("first_name", "Zoë 😀"), ("k=&", "v&=")]);
         assert_eq!(body, "first_name=Zo%C3%AB+%F0%9F%98%80&k%3D%26=v%26%3D");
-        assert_eq!(
-            form_decode(&body).unwrap(),
-            owned(&[("first_name", "Zoë 😀"), ("k=&", "v&=")])
-        );
+        assert_eq!(form_decode(&body).unwrap(), owned(&[("first_name", "Zoë 😀"), ("k=&", "v&=")]));
     }
 
     #[test]
     fn query_string_matches_form_escaping_and_keeps_order() {
         let pairs = vec![
-            (
-                "redirect_url".to_owned(),
-                "https://a.example/cb?x=1 2".to_owned(),
-            ),
+            ("redirect_url".to_owned(), "https://a.example/cb?x=1 2".to_owned()),
             ("__clerk_api_version".to_owned(), "2026-05-12".to_owned()),
             ("_is_native".to_owned(), "true".to_owned()),
         ];
@@ -514,26 +476,11 @@ mod tests {
 
     #[test]
     fn form_decode_refuses_malformed_escapes() {
-        assert_eq!(
-            form_decode("a=%"),
-            Err(FormDecodeError::MalformedEscape { position: 2 })
-        );
-        assert_eq!(
-            form_decode("ok=1&a=%4"),
-            Err(FormDecodeError::MalformedEscape { position: 7 })
-        );
-        assert_eq!(
-            form_decode("x%zz=1"),
-            Err(FormDecodeError::MalformedEscape { position: 1 })
-        );
-        assert_eq!(
-            form_decode("a=%C3%28"),
-            Err(FormDecodeError::NotUtf8 { position: 2 })
-        );
-        assert_eq!(
-            form_decode("ok=1&%FF=1"),
-            Err(FormDecodeError::NotUtf8 { position: 5 })
-        );
+        assert_eq!(form_decode("a=%"), Err(FormDecodeError::MalformedEscape { position: 2 }));
+        assert_eq!(form_decode("ok=1&a=%4"), Err(FormDecodeError::MalformedEscape { position: 7 }));
+        assert_eq!(form_decode("x%zz=1"), Err(FormDecodeError::MalformedEscape { position: 1 }));
+        assert_eq!(form_decode("a=%C3%28"), Err(FormDecodeError::NotUtf8 { position: 2 }));
+        assert_eq!(form_decode("ok=1&%FF=1"), Err(FormDecodeError::NotUtf8 { position: 5 }));
     }
 
     #[test]
@@ -555,19 +502,10 @@ mod tests {
             ("a\u{7f}", '\u{7f}'),
             ("a\u{a0}b", '\u{a0}'),
         ] {
-            assert_eq!(
-                ResourceId::new(id),
-                Err(InvalidIdError::ForbiddenCharacter { character }),
-                "{id:?}"
-            );
+            assert_eq!(ResourceId::new(id), Err(InvalidIdError::ForbiddenCharacter { character }), "{id:?}");
         }
         let long = "a".repeat(MAX_RESOURCE_ID_BYTES + 1);
-        assert_eq!(
-            ResourceId::new(&long),
-            Err(InvalidIdError::TooLong {
-                len: MAX_RESOURCE_ID_BYTES + 1
-            })
-        );
+        assert_eq!(ResourceId::new(&long), Err(InvalidIdError::TooLong { len: MAX_RESOURCE_ID_BYTES + 1 }));
         assert!(ResourceId::new(&"a".repeat(MAX_RESOURCE_ID_BYTES)).is_ok());
     }
 

@@ -108,29 +108,24 @@ pub(crate) fn expose_client_token<S: Serializer>(
 mod tests {
     use super::*;
 
+    fn shown<T: fmt::Debug + fmt::Display + Serialize>(value: &T) -> [String; 3] {
+        [format!("{value:?}"), value.to_string(), serde_json::to_string(value).unwrap_or_default()]
+    }
+
     #[test]
     fn debug_display_and_serialize_never_show_the_value() {
         let canary = "canary-7f3a-secret";
-        let values: Vec<Box<dyn Fn() -> (String, String, String)>> = vec![
-            Box::new(|| {
-                let s = ClientToken::new(canary);
-                (format!("{s:?}"), s.to_string(), serde_json::to_string(&s).unwrap_or_default())
-            }),
-            Box::new(|| {
-                let s = SessionJwt::new(canary);
-                (format!("{s:?}"), s.to_string(), serde_json::to_string(&s).unwrap_or_default())
-            }),
-            Box::new(|| {
-                let s = Password::new(canary);
-                (format!("{s:?}"), s.to_string(), serde_json::to_string(&s).unwrap_or_default())
-            }),
+        let outputs = [
+            shown(&ClientToken::new(canary)),
+            shown(&SessionJwt::new(canary)),
+            shown(&Password::new(canary)),
+            shown(&VerificationCode::new(canary)),
+            shown(&Ticket::new(canary)),
+            shown(&Credential::new(canary)),
         ];
-        for make in values {
-            let (debug, display, json) = make();
-            for out in [debug, display, json] {
-                assert!(!out.contains(canary), "{out}");
-                assert!(out.contains(REDACTED), "{out}");
-            }
+        for out in outputs.iter().flatten() {
+            assert!(!out.contains(canary), "{out}");
+            assert!(out.contains(REDACTED), "{out}");
         }
         assert_eq!(ClientToken::new(canary).expose(), canary);
     }

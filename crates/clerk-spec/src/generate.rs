@@ -24,8 +24,8 @@ use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Value};
 
 use crate::table::{
-    ApiKeyLocation, Operation, Parameter, ParameterType, SecurityScheme, SpecTable, TableDocument,
-    TableSource, UndocumentedExtras,
+    ApiKeyLocation, Operation, Parameter, ParameterType, SecurityScheme, SpecTable, TableDocument, TableSource,
+    UndocumentedExtras,
 };
 
 /// File name of the spec inside `<shared>/fapi/`.
@@ -39,9 +39,7 @@ pub const SHARED_DIR_ENV: &str = "CLERK_SHARED_DIR";
 const LINE_WIDTH: usize = 100;
 
 /// HTTP methods an OpenAPI path item may hold, in the order the table lists them.
-const METHODS: &[&str] = &[
-    "get", "head", "post", "put", "patch", "delete", "options", "trace",
-];
+const METHODS: &[&str] = &["get", "head", "post", "put", "patch", "delete", "options", "trace"];
 
 /// The generator failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,10 +94,7 @@ pub fn table_file() -> PathBuf {
 pub fn generate_from_dir(shared: &Path) -> Result<String, GenerateError> {
     let read = |name: &str| {
         let path = shared.join("fapi").join(name);
-        std::fs::read_to_string(&path).map_err(|e| GenerateError::Read {
-            path,
-            message: e.to_string(),
-        })
+        std::fs::read_to_string(&path).map_err(|e| GenerateError::Read { path, message: e.to_string() })
     };
     generate(&read(SPEC_FILE_NAME)?, &read(UNDOCUMENTED_FILE_NAME)?)
 }
@@ -129,9 +124,7 @@ fn yaml_to_json(text: &str) -> Result<Value, GenerateError> {
     let documents = Yaml::load_from_str(text).map_err(|e| GenerateError::Yaml(e.to_string()))?;
     let mut documents = documents.iter();
     let (Some(document), None) = (documents.next(), documents.next()) else {
-        return Err(GenerateError::Yaml(
-            "expected exactly one YAML document".to_owned(),
-        ));
+        return Err(GenerateError::Yaml("expected exactly one YAML document".to_owned()));
     };
     yaml_node_to_json(document)
 }
@@ -139,11 +132,7 @@ fn yaml_to_json(text: &str) -> Result<Value, GenerateError> {
 fn yaml_node_to_json(node: &Yaml<'_>) -> Result<Value, GenerateError> {
     match node {
         Yaml::Value(scalar) => scalar_to_json(scalar),
-        Yaml::Sequence(items) => items
-            .iter()
-            .map(yaml_node_to_json)
-            .collect::<Result<_, _>>()
-            .map(Value::Array),
+        Yaml::Sequence(items) => items.iter().map(yaml_node_to_json).collect::<Result<_, _>>().map(Value::Array),
         Yaml::Mapping(mapping) => {
             let mut object = Map::new();
             for (key, value) in mapping {
@@ -152,25 +141,18 @@ fn yaml_node_to_json(node: &Yaml<'_>) -> Result<Value, GenerateError> {
                     Yaml::Value(Scalar::Integer(i)) => i.to_string(),
                     Yaml::Value(Scalar::Boolean(b)) => b.to_string(),
                     other => {
-                        return Err(GenerateError::Yaml(format!(
-                            "unsupported mapping key {other:?}"
-                        )));
+                        return Err(GenerateError::Yaml(format!("unsupported mapping key {other:?}")));
                     }
                 };
-                if object
-                    .insert(key.clone(), yaml_node_to_json(value)?)
-                    .is_some()
-                {
+                if object.insert(key.clone(), yaml_node_to_json(value)?).is_some() {
                     return Err(GenerateError::Yaml(format!("duplicate key `{key}`")));
                 }
             }
             Ok(Value::Object(object))
         }
-        Yaml::Representation(..) | Yaml::Tagged(..) | Yaml::Alias(_) | Yaml::BadValue => {
-            Err(GenerateError::Yaml(format!(
-                "unsupported YAML node {node:?} (tags and aliases are not used by the spec)"
-            )))
-        }
+        Yaml::Representation(..) | Yaml::Tagged(..) | Yaml::Alias(_) | Yaml::BadValue => Err(GenerateError::Yaml(
+            format!("unsupported YAML node {node:?} (tags and aliases are not used by the spec)"),
+        )),
     }
 }
 
@@ -204,18 +186,12 @@ fn bool_field(value: &Value, field: &str, context: &str) -> Result<bool, Generat
     match value.get(field) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(other) => Err(spec_error(format!(
-            "{context}: `{field}` is not a boolean: {other}"
-        ))),
+        Some(other) => Err(spec_error(format!("{context}: `{field}` is not a boolean: {other}"))),
     }
 }
 
 /// Follows `$ref`s (local JSON pointers) until a node without one.
-fn resolve<'v>(
-    spec: &'v Value,
-    mut node: &'v Value,
-    context: &str,
-) -> Result<&'v Value, GenerateError> {
+fn resolve<'v>(spec: &'v Value, mut node: &'v Value, context: &str) -> Result<&'v Value, GenerateError> {
     for _ in 0..32 {
         let Some(reference) = node.get("$ref") else {
             return Ok(node);
@@ -224,9 +200,7 @@ fn resolve<'v>(
             .as_str()
             .and_then(|r| r.strip_prefix('#'))
             .ok_or_else(|| spec_error(format!("{context}: non-local $ref {reference}")))?;
-        node = spec
-            .pointer(pointer)
-            .ok_or_else(|| spec_error(format!("{context}: dangling $ref {reference}")))?;
+        node = spec.pointer(pointer).ok_or_else(|| spec_error(format!("{context}: dangling $ref {reference}")))?;
     }
     Err(spec_error(format!("{context}: $ref chain too long")))
 }
@@ -249,16 +223,11 @@ fn build_document(spec: &Value, undocumented: &Value) -> Result<TableDocument, G
         None => vec![Vec::new()],
     };
 
-    let paths = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or_else(|| spec_error("`paths` is missing"))?;
+    let paths = spec.get("paths").and_then(Value::as_object).ok_or_else(|| spec_error("`paths` is missing"))?;
     let mut operations = Vec::new();
     for (path, item) in paths {
         let item = resolve(spec, item, path)?;
-        let item = item
-            .as_object()
-            .ok_or_else(|| spec_error(format!("{path}: path item is not an object")))?;
+        let item = item.as_object().ok_or_else(|| spec_error(format!("{path}: path item is not an object")))?;
         let shared_parameters = item.get("parameters");
         for (key, operation) in item {
             if METHODS.contains(&key.as_str()) {
@@ -273,42 +242,29 @@ fn build_document(spec: &Value, undocumented: &Value) -> Result<TableDocument, G
                     &global_security,
                     &context,
                 )?);
-            } else if !matches!(
-                key.as_str(),
-                "parameters" | "summary" | "description" | "servers"
-            ) && !key.starts_with("x-")
+            } else if !matches!(key.as_str(), "parameters" | "summary" | "description" | "servers")
+                && !key.starts_with("x-")
             {
                 return Err(spec_error(format!("{path}: unknown path item key `{key}`")));
             }
         }
     }
-    operations.sort_by(|a, b| {
-        (a.path.as_str(), method_rank(&a.method)).cmp(&(b.path.as_str(), method_rank(&b.method)))
-    });
+    operations
+        .sort_by(|a, b| (a.path.as_str(), method_rank(&a.method)).cmp(&(b.path.as_str(), method_rank(&b.method))));
 
     let undocumented = apply_undocumented(undocumented, &mut operations)?;
-    Ok(TableDocument {
-        source,
-        security_schemes,
-        undocumented,
-        operations,
-    })
+    Ok(TableDocument { source, security_schemes, undocumented, operations })
 }
 
 fn method_rank(method: &str) -> usize {
-    METHODS
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(method))
-        .unwrap_or(METHODS.len())
+    METHODS.iter().position(|m| m.eq_ignore_ascii_case(method)).unwrap_or(METHODS.len())
 }
 
 fn security_schemes(spec: &Value) -> Result<Vec<SecurityScheme>, GenerateError> {
     let Some(schemes) = spec.pointer("/components/securitySchemes") else {
         return Ok(Vec::new());
     };
-    let schemes = schemes
-        .as_object()
-        .ok_or_else(|| spec_error("components.securitySchemes is not an object"))?;
+    let schemes = schemes.as_object().ok_or_else(|| spec_error("components.securitySchemes is not an object"))?;
     let mut schemes = schemes
         .iter()
         .map(|(name, scheme)| {
@@ -322,9 +278,7 @@ fn security_schemes(spec: &Value) -> Result<Vec<SecurityScheme>, GenerateError> 
                         "header" => ApiKeyLocation::Header,
                         "cookie" => ApiKeyLocation::Cookie,
                         other => {
-                            return Err(spec_error(format!(
-                                "{context}: unknown location `{other}`"
-                            )));
+                            return Err(spec_error(format!("{context}: unknown location `{other}`")));
                         }
                     },
                     parameter: str_field(scheme, "name", &context)?.to_owned(),
@@ -347,21 +301,18 @@ fn security_requirement(
     schemes: &[SecurityScheme],
     context: &str,
 ) -> Result<Vec<Vec<String>>, GenerateError> {
-    let alternatives = requirement
-        .as_array()
-        .ok_or_else(|| spec_error(format!("{context}: `security` is not a list")))?;
+    let alternatives =
+        requirement.as_array().ok_or_else(|| spec_error(format!("{context}: `security` is not a list")))?;
     alternatives
         .iter()
         .map(|alternative| {
-            let names = alternative.as_object().ok_or_else(|| {
-                spec_error(format!("{context}: security alternative is not an object"))
-            })?;
+            let names = alternative
+                .as_object()
+                .ok_or_else(|| spec_error(format!("{context}: security alternative is not an object")))?;
             let names: BTreeSet<String> = names.keys().cloned().collect();
             for name in &names {
                 if !schemes.iter().any(|s| s.name() == name) {
-                    return Err(spec_error(format!(
-                        "{context}: unknown security scheme `{name}`"
-                    )));
+                    return Err(spec_error(format!("{context}: unknown security scheme `{name}`")));
                 }
             }
             Ok(names.into_iter().collect())
@@ -382,13 +333,8 @@ fn build_operation(
 ) -> Result<Operation, GenerateError> {
     // Parameters: the path item's, overridden by the operation's with the same name and place.
     let mut parameters: BTreeMap<(String, String), &Value> = BTreeMap::new();
-    for list in [shared_parameters, operation.get("parameters")]
-        .into_iter()
-        .flatten()
-    {
-        let list = list
-            .as_array()
-            .ok_or_else(|| spec_error(format!("{context}: `parameters` is not a list")))?;
+    for list in [shared_parameters, operation.get("parameters")].into_iter().flatten() {
+        let list = list.as_array().ok_or_else(|| spec_error(format!("{context}: `parameters` is not a list")))?;
         for parameter in list {
             let parameter = resolve(spec, parameter, context)?;
             let name = str_field(parameter, "name", context)?.to_owned();
@@ -403,18 +349,13 @@ fn build_operation(
     for ((location, name), parameter) in &parameters {
         let context = format!("{context} {location} parameter `{name}`");
         if parameter.get("content").is_some() {
-            return Err(spec_error(format!(
-                "{context}: `content` parameters are not supported"
-            )));
+            return Err(spec_error(format!("{context}: `content` parameters are not supported")));
         }
         let schema = parameter.get("schema").unwrap_or(&Value::Null);
         let mut described = describe_schema(spec, schema, name, &context)?;
         described.required = bool_field(parameter, "required", &context)?;
         if described.kind == ParameterType::Array {
-            described.style = parameter
-                .get("style")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            described.style = parameter.get("style").and_then(Value::as_str).map(str::to_owned);
         }
         match location.as_str() {
             "path" => {
@@ -423,9 +364,7 @@ fn build_operation(
             "query" => query.push(described),
             "header" => headers.push(described),
             other => {
-                return Err(spec_error(format!(
-                    "{context}: unsupported location `{other}`"
-                )));
+                return Err(spec_error(format!("{context}: unsupported location `{other}`")));
             }
         }
     }
@@ -454,8 +393,7 @@ fn build_operation(
     let mut responses = responses
         .keys()
         .map(|code| {
-            code.parse::<u16>()
-                .map_err(|_| spec_error(format!("{context}: unsupported response key `{code}`")))
+            code.parse::<u16>().map_err(|_| spec_error(format!("{context}: unsupported response key `{code}`")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     responses.sort_unstable();
@@ -463,10 +401,7 @@ fn build_operation(
     Ok(Operation {
         method: method.to_ascii_uppercase(),
         path: path.to_owned(),
-        operation_id: operation
-            .get("operationId")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        operation_id: operation.get("operationId").and_then(Value::as_str).map(str::to_owned),
         deprecated: bool_field(operation, "deprecated", context)?,
         path_parameters: template_parameters,
         query,
@@ -518,10 +453,7 @@ fn request_body(
             .as_array()
             .ok_or_else(|| spec_error(format!("{context}: `required` is not a list")))?
             .iter()
-            .map(|name| {
-                name.as_str()
-                    .ok_or_else(|| spec_error(format!("{context}: `required` holds a non-string")))
-            })
+            .map(|name| name.as_str().ok_or_else(|| spec_error(format!("{context}: `required` holds a non-string"))))
             .collect::<Result<_, _>>()?,
     };
     let properties = match schema.get("properties") {
@@ -533,16 +465,13 @@ fn request_body(
     };
     for name in &required {
         if !properties.contains_key(*name) {
-            return Err(spec_error(format!(
-                "{context}: required `{name}` is not a property"
-            )));
+            return Err(spec_error(format!("{context}: required `{name}` is not a property")));
         }
     }
     let mut parameters = properties
         .iter()
         .map(|(name, property)| {
-            let mut described =
-                describe_schema(spec, property, name, &format!("{context} `{name}`"))?;
+            let mut described = describe_schema(spec, property, name, &format!("{context} `{name}`"))?;
             described.required = required.contains(name.as_str());
             Ok(described)
         })
@@ -552,9 +481,7 @@ fn request_body(
         None | Some(Value::Bool(false)) => false,
         Some(Value::Bool(true) | Value::Object(_)) => true,
         Some(other) => {
-            return Err(spec_error(format!(
-                "{context}: odd additionalProperties {other}"
-            )));
+            return Err(spec_error(format!("{context}: odd additionalProperties {other}")));
         }
     };
     Ok((media_types, parameters, additional))
@@ -563,21 +490,14 @@ fn request_body(
 fn reject_combinators(schema: &Value, context: &str) -> Result<(), GenerateError> {
     for keyword in ["oneOf", "anyOf", "allOf", "not"] {
         if schema.get(keyword).is_some() {
-            return Err(spec_error(format!(
-                "{context}: `{keyword}` is not supported"
-            )));
+            return Err(spec_error(format!("{context}: `{keyword}` is not supported")));
         }
     }
     Ok(())
 }
 
 /// The table's description of a parameter with this schema (`required` left false).
-fn describe_schema(
-    spec: &Value,
-    schema: &Value,
-    name: &str,
-    context: &str,
-) -> Result<Parameter, GenerateError> {
+fn describe_schema(spec: &Value, schema: &Value, name: &str, context: &str) -> Result<Parameter, GenerateError> {
     let schema = resolve(spec, schema, context)?;
     reject_combinators(schema, context)?;
     let kind = schema_type(schema, context)?;
@@ -591,9 +511,7 @@ fn describe_schema(
     };
     let mut allowed = Vec::new();
     if let Some(values) = enum_source.get("enum") {
-        let values = values
-            .as_array()
-            .ok_or_else(|| spec_error(format!("{context}: `enum` is not a list")))?;
+        let values = values.as_array().ok_or_else(|| spec_error(format!("{context}: `enum` is not a list")))?;
         for value in values {
             match value {
                 Value::Null => nullable = true,
@@ -603,15 +521,7 @@ fn describe_schema(
             }
         }
     }
-    Ok(Parameter {
-        name: name.to_owned(),
-        required: false,
-        kind,
-        items,
-        nullable,
-        allowed,
-        style: None,
-    })
+    Ok(Parameter { name: name.to_owned(), required: false, kind, items, nullable, allowed, style: None })
 }
 
 fn schema_type(schema: &Value, context: &str) -> Result<ParameterType, GenerateError> {
@@ -633,21 +543,12 @@ fn schema_type(schema: &Value, context: &str) -> Result<ParameterType, GenerateE
 // ---------------------------------------------------------------------------------------------
 // undocumented.json
 
-fn apply_undocumented(
-    undocumented: &Value,
-    operations: &mut [Operation],
-) -> Result<UndocumentedExtras, GenerateError> {
-    let object = undocumented
-        .as_object()
-        .ok_or_else(|| GenerateError::Undocumented("not an object".to_owned()))?;
+fn apply_undocumented(undocumented: &Value, operations: &mut [Operation]) -> Result<UndocumentedExtras, GenerateError> {
+    let object = undocumented.as_object().ok_or_else(|| GenerateError::Undocumented("not an object".to_owned()))?;
     for key in object.keys() {
         if !matches!(
             key.as_str(),
-            "about"
-                | "query_on_every_operation"
-                | "query_by_operation"
-                | "body_by_operation"
-                | "headers"
+            "about" | "query_on_every_operation" | "query_by_operation" | "body_by_operation" | "headers"
         ) {
             return Err(GenerateError::Undocumented(format!("unknown key `{key}`")));
         }
@@ -656,77 +557,52 @@ fn apply_undocumented(
         match object.get(key) {
             None => Ok(Vec::new()),
             Some(Value::Object(map)) => Ok(map.keys().cloned().collect()),
-            Some(_) => Err(GenerateError::Undocumented(format!(
-                "`{key}` is not an object"
-            ))),
+            Some(_) => Err(GenerateError::Undocumented(format!("`{key}` is not an object"))),
         }
     };
     let mut query_on_every_operation = names_of("query_on_every_operation")?;
     query_on_every_operation.sort();
-    let headers: BTreeSet<String> = names_of("headers")?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
+    let headers: BTreeSet<String> = names_of("headers")?.iter().map(|h| h.to_ascii_lowercase()).collect();
 
     for (key, is_body) in [("query_by_operation", false), ("body_by_operation", true)] {
         let Some(by_operation) = object.get(key) else {
             continue;
         };
-        let by_operation = by_operation
-            .as_object()
-            .ok_or_else(|| GenerateError::Undocumented(format!("`{key}` is not an object")))?;
+        let by_operation =
+            by_operation.as_object().ok_or_else(|| GenerateError::Undocumented(format!("`{key}` is not an object")))?;
         for (operation_key, names) in by_operation {
             let (method, path) = operation_key.split_once(' ').ok_or_else(|| {
-                GenerateError::Undocumented(format!(
-                    "{key}: `{operation_key}` is not `METHOD /path`"
-                ))
+                GenerateError::Undocumented(format!("{key}: `{operation_key}` is not `METHOD /path`"))
             })?;
-            let operation = operations
-                .iter_mut()
-                .find(|op| op.method == method && op.path == path)
-                .ok_or_else(|| {
-                    GenerateError::Undocumented(format!(
-                        "{key}: the spec has no operation `{operation_key}`"
-                    ))
+            let operation =
+                operations.iter_mut().find(|op| op.method == method && op.path == path).ok_or_else(|| {
+                    GenerateError::Undocumented(format!("{key}: the spec has no operation `{operation_key}`"))
                 })?;
             let names = names
                 .as_array()
-                .ok_or_else(|| {
-                    GenerateError::Undocumented(format!("{key}: `{operation_key}` is not a list"))
-                })?
+                .ok_or_else(|| GenerateError::Undocumented(format!("{key}: `{operation_key}` is not a list")))?
                 .iter()
                 .map(|n| {
                     n.as_str().map(str::to_owned).ok_or_else(|| {
-                        GenerateError::Undocumented(format!(
-                            "{key}: `{operation_key}` holds a non-string"
-                        ))
+                        GenerateError::Undocumented(format!("{key}: `{operation_key}` holds a non-string"))
                     })
                 })
                 .collect::<Result<BTreeSet<_>, _>>()?;
-            let target = if is_body {
-                &mut operation.undocumented_body
-            } else {
-                &mut operation.undocumented_query
-            };
+            let target = if is_body { &mut operation.undocumented_body } else { &mut operation.undocumented_query };
             target.extend(names);
             target.sort();
             target.dedup();
         }
     }
-    Ok(UndocumentedExtras {
-        query_on_every_operation,
-        headers: headers.into_iter().collect(),
-    })
+    Ok(UndocumentedExtras { query_on_every_operation, headers: headers.into_iter().collect() })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rendering: JSON that keeps the struct's field order, one line per value where it fits.
 
 fn render(document: &TableDocument) -> Result<String, GenerateError> {
-    let compact =
-        serde_json::to_string(document).map_err(|e| GenerateError::Table(e.to_string()))?;
-    let node = JsonNode::parse(&compact)
-        .ok_or_else(|| GenerateError::Table("re-parse failed".to_owned()))?;
+    let compact = serde_json::to_string(document).map_err(|e| GenerateError::Table(e.to_string()))?;
+    let node = JsonNode::parse(&compact).ok_or_else(|| GenerateError::Table("re-parse failed".to_owned()))?;
     let mut out = String::with_capacity(compact.len().saturating_mul(2));
     node.write(0, 0, &mut out);
     out.push('\n');
@@ -805,10 +681,7 @@ impl<'a> JsonNode<'a> {
                 format!("[{}]", inner.join(", "))
             }
             Self::Object(members) => {
-                let inner: Vec<String> = members
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {}", v.compact()))
-                    .collect();
+                let inner: Vec<String> = members.iter().map(|(k, v)| format!("{k}: {}", v.compact())).collect();
                 format!("{{{}}}", inner.join(", "))
             }
         }
@@ -825,11 +698,7 @@ impl<'a> JsonNode<'a> {
                 for (i, item) in items.iter().enumerate() {
                     out.push_str(&pad);
                     item.write(indent.saturating_add(2), pad.len(), out);
-                    out.push_str(if i.saturating_add(1) < items.len() {
-                        ",\n"
-                    } else {
-                        "\n"
-                    });
+                    out.push_str(if i.saturating_add(1) < items.len() { ",\n" } else { "\n" });
                 }
                 out.push_str(&" ".repeat(indent));
                 out.push(']');
@@ -840,16 +709,8 @@ impl<'a> JsonNode<'a> {
                     out.push_str(&pad);
                     out.push_str(key);
                     out.push_str(": ");
-                    value.write(
-                        indent.saturating_add(2),
-                        pad.len().saturating_add(key.len()).saturating_add(2),
-                        out,
-                    );
-                    out.push_str(if i.saturating_add(1) < members.len() {
-                        ",\n"
-                    } else {
-                        "\n"
-                    });
+                    value.write(indent.saturating_add(2), pad.len().saturating_add(key.len()).saturating_add(2), out);
+                    out.push_str(if i.saturating_add(1) < members.len() { ",\n" } else { "\n" });
                 }
                 out.push_str(&" ".repeat(indent));
                 out.push('}');
@@ -917,10 +778,7 @@ paths:
       responses: {'200': {description: ok}}
 "#;
         let err = generate(spec, "{}").err();
-        assert!(
-            matches!(err, Some(GenerateError::Spec(ref m)) if m.contains("oneOf")),
-            "{err:?}"
-        );
+        assert!(matches!(err, Some(GenerateError::Spec(ref m)) if m.contains("oneOf")), "{err:?}");
     }
 
     #[test]
@@ -929,19 +787,13 @@ paths:
         let ok = generate(spec, r#"{"query_by_operation": {"GET /v1/x": ["a"]}}"#);
         assert!(ok.is_ok(), "{ok:?}");
         let err = generate(spec, r#"{"query_by_operation": {"GET /v1/y": ["a"]}}"#).err();
-        assert!(
-            matches!(err, Some(GenerateError::Undocumented(ref m)) if m.contains("GET /v1/y")),
-            "{err:?}"
-        );
+        assert!(matches!(err, Some(GenerateError::Undocumented(ref m)) if m.contains("GET /v1/y")), "{err:?}");
     }
 
     #[test]
     fn template_and_declared_path_parameters_must_agree() {
         let spec = "openapi: 3.0.3\ninfo: {version: v1}\npaths:\n  /v1/x/{id}:\n    get:\n      responses: {'200': {description: ok}}\n";
         let err = generate(spec, "{}").err();
-        assert!(
-            matches!(err, Some(GenerateError::Spec(ref m)) if m.contains("path parameters")),
-            "{err:?}"
-        );
+        assert!(matches!(err, Some(GenerateError::Spec(ref m)) if m.contains("path parameters")), "{err:?}");
     }
 }

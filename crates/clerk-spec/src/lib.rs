@@ -52,7 +52,7 @@ pub mod table;
 pub mod validate;
 
 pub use table::{
-    ApiKeyLocation, Operation, Parameter, ParameterType, SecurityScheme, SpecTable, TableError,
-    TableSource, UndocumentedExtras,
+    ApiKeyLocation, Operation, Parameter, ParameterType, SecurityScheme, SpecTable, TableError, TableSource,
+    UndocumentedExtras,
 };
 pub use validate::{RequestShape, Violation};

@@ -19,13 +19,8 @@ pub(crate) struct PathTemplate {
 impl PathTemplate {
     /// Parses a template; the error says what is wrong.
     pub(crate) fn parse(template: &str) -> Result<Self, String> {
-        let rest = template
-            .strip_prefix('/')
-            .ok_or_else(|| "does not start with `/`".to_owned())?;
-        let segments = rest
-            .split('/')
-            .map(parse_segment)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rest = template.strip_prefix('/').ok_or_else(|| "does not start with `/`".to_owned())?;
+        let segments = rest.split('/').map(parse_segment).collect::<Result<Vec<_>, _>>()?;
         Ok(Self { segments })
     }
 
@@ -69,14 +64,9 @@ fn parse_segment(segment: &str) -> Result<TemplateSegment, String> {
     let (name, after_name) = inner.split_at(close);
     let suffix = after_name.get(1..).unwrap_or_default();
     if name.is_empty() || name.contains('{') || suffix.contains(['{', '}']) {
-        return Err(format!(
-            "segment `{segment}` must hold exactly one named parameter"
-        ));
+        return Err(format!("segment `{segment}` must hold exactly one named parameter"));
     }
-    Ok(TemplateSegment::Parameter {
-        prefix: prefix.to_owned(),
-        suffix: suffix.to_owned(),
-    })
+    Ok(TemplateSegment::Parameter { prefix: prefix.to_owned(), suffix: suffix.to_owned() })
 }
 
 /// Splits a concrete request path into percent-decoded segments. `None` when the path does not
@@ -148,42 +138,27 @@ mod tests {
 
     #[test]
     fn literal_beats_parameter_from_the_left() {
-        let literal =
-            PathTemplate::parse("/v1/me/sessions/active").unwrap_or_else(|e| panic!("{e}"));
-        let param =
-            PathTemplate::parse("/v1/me/sessions/{session_id}").unwrap_or_else(|e| panic!("{e}"));
+        let literal = PathTemplate::parse("/v1/me/sessions/active").unwrap_or_else(|e| panic!("{e}"));
+        let param = PathTemplate::parse("/v1/me/sessions/{session_id}").unwrap_or_else(|e| panic!("{e}"));
         let path = concrete("/v1/me/sessions/active");
         let (Some(a), Some(b)) = (literal.match_rank(&path), param.match_rank(&path)) else {
             panic!("both templates should match");
         };
         assert!(a > b);
-        assert_eq!(
-            literal.match_rank(&concrete("/v1/me/sessions/sess_1")),
-            None
-        );
+        assert_eq!(literal.match_rank(&concrete("/v1/me/sessions/sess_1")), None);
     }
 
     #[test]
     fn parameter_with_suffix_needs_the_suffix_and_a_value() {
-        let t = PathTemplate::parse("/v1/saml/metadata/{saml_connection_id}.xml")
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            t.match_rank(&concrete("/v1/saml/metadata/samlc_1.xml"))
-                .is_some()
-        );
-        assert!(
-            t.match_rank(&concrete("/v1/saml/metadata/samlc_1"))
-                .is_none()
-        );
+        let t = PathTemplate::parse("/v1/saml/metadata/{saml_connection_id}.xml").unwrap_or_else(|e| panic!("{e}"));
+        assert!(t.match_rank(&concrete("/v1/saml/metadata/samlc_1.xml")).is_some());
+        assert!(t.match_rank(&concrete("/v1/saml/metadata/samlc_1")).is_none());
         assert!(t.match_rank(&concrete("/v1/saml/metadata/.xml")).is_none());
     }
 
     #[test]
     fn concrete_paths_must_be_percent_encoded() {
-        assert_eq!(
-            split_concrete("/v1/a%20b"),
-            Some(vec!["v1".into(), "a b".into()])
-        );
+        assert_eq!(split_concrete("/v1/a%20b"), Some(vec!["v1".into(), "a b".into()]));
         assert_eq!(split_concrete("/v1/a b"), None);
         assert_eq!(split_concrete("/v1/client?x=1"), None);
         assert_eq!(split_concrete("/v1/a%2"), None);
@@ -194,13 +169,9 @@ mod tests {
 
     #[test]
     fn empty_segments_match_no_parameter() {
-        let t = PathTemplate::parse("/v1/client/sign_ins/{sign_in_id}")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let t = PathTemplate::parse("/v1/client/sign_ins/{sign_in_id}").unwrap_or_else(|e| panic!("{e}"));
         assert!(t.match_rank(&concrete("/v1/client/sign_ins/")).is_none());
-        assert!(
-            t.match_rank(&concrete("/v1/client/sign_ins/sia_1"))
-                .is_some()
-        );
+        assert!(t.match_rank(&concrete("/v1/client/sign_ins/sia_1")).is_some());
     }
 
     #[test]

@@ -165,9 +165,7 @@ impl Operation {
     /// The documented header parameter with this name (case-insensitive).
     #[must_use]
     pub fn header_parameter(&self, name: &str) -> Option<&Parameter> {
-        self.headers
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
+        self.headers.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Whether the operation documents the response status `status`.
@@ -275,8 +273,7 @@ impl SpecTable {
     /// [`TableError`] when the JSON does not have the table's shape or a path template cannot
     /// be parsed.
     pub fn from_json(json: &str) -> Result<Self, TableError> {
-        let document: TableDocument =
-            serde_json::from_str(json).map_err(|e| TableError::Json(e.to_string()))?;
+        let document: TableDocument = serde_json::from_str(json).map_err(|e| TableError::Json(e.to_string()))?;
         Self::from_document(document)
     }
 
@@ -292,10 +289,7 @@ impl SpecTable {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            document,
-            templates,
-        })
+        Ok(Self { document, templates })
     }
 
     /// Every operation, ordered by path template, then method.
@@ -319,10 +313,7 @@ impl SpecTable {
     /// The security scheme with this name.
     #[must_use]
     pub fn security_scheme(&self, name: &str) -> Option<&SecurityScheme> {
-        self.document
-            .security_schemes
-            .iter()
-            .find(|s| s.name() == name)
+        self.document.security_schemes.iter().find(|s| s.name() == name)
     }
 
     /// Extras from `undocumented.json` valid on every operation.

@@ -2,21 +2,12 @@
 
 use std::fmt;
 
-use crate::table::{
-    ApiKeyLocation, Operation, Parameter, ParameterType, SecurityScheme, SpecTable,
-};
+use crate::table::{ApiKeyLocation, Operation, Parameter, ParameterType, SecurityScheme, SpecTable};
 
 /// Headers any HTTP client sends on its own, allowed on every operation (lower case). The
 /// spec does not document transport headers; these carry no Clerk semantics.
-pub const TRANSPORT_HEADERS: &[&str] = &[
-    "accept",
-    "accept-encoding",
-    "connection",
-    "content-length",
-    "content-type",
-    "host",
-    "user-agent",
-];
+pub const TRANSPORT_HEADERS: &[&str] =
+    &["accept", "accept-encoding", "connection", "content-length", "content-type", "host", "user-agent"];
 
 /// The query parameter that tunnels a method through `POST` (`_method=PATCH`).
 pub const METHOD_OVERRIDE_PARAMETER: &str = "_method";
@@ -191,10 +182,7 @@ impl SpecTable {
         let method = self.effective_method(&wire_method, request.query, &mut violations);
 
         let Some(operation) = self.operation(&method, request.path) else {
-            violations.push(Violation::UnknownOperation {
-                method,
-                path: request.path.to_owned(),
-            });
+            violations.push(Violation::UnknownOperation { method, path: request.path.to_owned() });
             return Err(violations);
         };
 
@@ -208,11 +196,7 @@ impl SpecTable {
             check_body(operation, request.form, &mut violations);
         }
 
-        if violations.is_empty() {
-            Ok(operation)
-        } else {
-            Err(violations)
-        }
+        if violations.is_empty() { Ok(operation) } else { Err(violations) }
     }
 
     /// The method the request means: the wire method, or the tunnelled one.
@@ -222,22 +206,15 @@ impl SpecTable {
         query: &[(String, String)],
         violations: &mut Vec<Violation>,
     ) -> String {
-        let mut overrides = query
-            .iter()
-            .filter(|(name, _)| name == METHOD_OVERRIDE_PARAMETER)
-            .map(|(_, value)| value);
+        let mut overrides = query.iter().filter(|(name, _)| name == METHOD_OVERRIDE_PARAMETER).map(|(_, value)| value);
         let Some(first) = overrides.next() else {
             return wire_method.to_owned();
         };
         if overrides.next().is_some() {
-            violations.push(Violation::RepeatedQueryParameter {
-                name: METHOD_OVERRIDE_PARAMETER.to_owned(),
-            });
+            violations.push(Violation::RepeatedQueryParameter { name: METHOD_OVERRIDE_PARAMETER.to_owned() });
         }
         if wire_method != "POST" {
-            violations.push(Violation::MethodOverrideNotOnPost {
-                method: wire_method.to_owned(),
-            });
+            violations.push(Violation::MethodOverrideNotOnPost { method: wire_method.to_owned() });
             return wire_method.to_owned();
         }
         let tunnelled = first.to_ascii_uppercase();
@@ -254,23 +231,11 @@ impl SpecTable {
     }
 
     /// The security schemes the operation accepts (any alternative).
-    fn schemes_of<'t>(
-        &'t self,
-        operation: &'t Operation,
-    ) -> impl Iterator<Item = &'t SecurityScheme> {
-        operation
-            .security
-            .iter()
-            .flatten()
-            .filter_map(|name| self.security_scheme(name))
+    fn schemes_of<'t>(&'t self, operation: &'t Operation) -> impl Iterator<Item = &'t SecurityScheme> {
+        operation.security.iter().flatten().filter_map(|name| self.security_scheme(name))
     }
 
-    fn check_query(
-        &self,
-        operation: &Operation,
-        query: &[(String, String)],
-        violations: &mut Vec<Violation>,
-    ) {
+    fn check_query(&self, operation: &Operation, query: &[(String, String)], violations: &mut Vec<Violation>) {
         for (name, values) in group(query) {
             if name == METHOD_OVERRIDE_PARAMETER {
                 // Judged by `effective_method`.
@@ -278,9 +243,7 @@ impl SpecTable {
             }
             if let Some(parameter) = operation.query_parameter(name) {
                 if values.len() > 1 && parameter.kind != ParameterType::Array {
-                    violations.push(Violation::RepeatedQueryParameter {
-                        name: name.to_owned(),
-                    });
+                    violations.push(Violation::RepeatedQueryParameter { name: name.to_owned() });
                 }
                 for value in values {
                     check_value(parameter, value, violations);
@@ -298,31 +261,20 @@ impl SpecTable {
                 .any(|extra| extra == name);
             if by_security || undocumented {
                 if values.len() > 1 {
-                    violations.push(Violation::RepeatedQueryParameter {
-                        name: name.to_owned(),
-                    });
+                    violations.push(Violation::RepeatedQueryParameter { name: name.to_owned() });
                 }
             } else {
-                violations.push(Violation::UnknownQueryParameter {
-                    name: name.to_owned(),
-                });
+                violations.push(Violation::UnknownQueryParameter { name: name.to_owned() });
             }
         }
         for parameter in operation.query.iter().filter(|p| p.required) {
             if !query.iter().any(|(name, _)| *name == parameter.name) {
-                violations.push(Violation::MissingRequiredQueryParameter {
-                    name: parameter.name.clone(),
-                });
+                violations.push(Violation::MissingRequiredQueryParameter { name: parameter.name.clone() });
             }
         }
     }
 
-    fn check_headers(
-        &self,
-        operation: &Operation,
-        headers: &[(String, String)],
-        violations: &mut Vec<Violation>,
-    ) {
+    fn check_headers(&self, operation: &Operation, headers: &[(String, String)], violations: &mut Vec<Violation>) {
         for (name, value) in headers {
             if let Some(parameter) = operation.header_parameter(name) {
                 check_value(parameter, value, violations);
@@ -330,39 +282,22 @@ impl SpecTable {
             }
             let lower = name.to_ascii_lowercase();
             let allowed = TRANSPORT_HEADERS.contains(&lower.as_str())
-                || self
-                    .undocumented()
-                    .headers
-                    .iter()
-                    .any(|h| h.eq_ignore_ascii_case(&lower))
+                || self.undocumented().headers.iter().any(|h| h.eq_ignore_ascii_case(&lower))
                 || self.schemes_of(operation).any(|scheme| match scheme {
-                    SecurityScheme::ApiKey {
-                        location: ApiKeyLocation::Header,
-                        parameter,
-                        ..
-                    } => parameter.eq_ignore_ascii_case(&lower),
-                    SecurityScheme::ApiKey {
-                        location: ApiKeyLocation::Cookie,
-                        ..
-                    } => lower == "cookie",
+                    SecurityScheme::ApiKey { location: ApiKeyLocation::Header, parameter, .. } => {
+                        parameter.eq_ignore_ascii_case(&lower)
+                    }
+                    SecurityScheme::ApiKey { location: ApiKeyLocation::Cookie, .. } => lower == "cookie",
                     SecurityScheme::Http { .. } => lower == "authorization",
-                    SecurityScheme::ApiKey {
-                        location: ApiKeyLocation::Query,
-                        ..
-                    } => false,
+                    SecurityScheme::ApiKey { location: ApiKeyLocation::Query, .. } => false,
                 });
             if !allowed {
                 violations.push(Violation::UnknownHeader { name: lower });
             }
         }
         for parameter in operation.headers.iter().filter(|p| p.required) {
-            if !headers
-                .iter()
-                .any(|(name, _)| name.eq_ignore_ascii_case(&parameter.name))
-            {
-                violations.push(Violation::MissingRequiredHeader {
-                    name: parameter.name.clone(),
-                });
+            if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(&parameter.name)) {
+                violations.push(Violation::MissingRequiredHeader { name: parameter.name.clone() });
             }
         }
     }
@@ -372,34 +307,22 @@ fn check_body(operation: &Operation, form: &[(String, String)], violations: &mut
     for (name, values) in group(form) {
         if let Some(parameter) = operation.body_parameter(name) {
             if values.len() > 1 && parameter.kind != ParameterType::Array {
-                violations.push(Violation::RepeatedBodyParameter {
-                    name: name.to_owned(),
-                });
+                violations.push(Violation::RepeatedBodyParameter { name: name.to_owned() });
             }
             for value in values {
                 check_value(parameter, value, violations);
             }
-        } else if operation
-            .undocumented_body
-            .iter()
-            .any(|extra| extra == name)
-        {
+        } else if operation.undocumented_body.iter().any(|extra| extra == name) {
             if values.len() > 1 {
-                violations.push(Violation::RepeatedBodyParameter {
-                    name: name.to_owned(),
-                });
+                violations.push(Violation::RepeatedBodyParameter { name: name.to_owned() });
             }
         } else if !operation.additional_body_parameters {
-            violations.push(Violation::UnknownBodyParameter {
-                name: name.to_owned(),
-            });
+            violations.push(Violation::UnknownBodyParameter { name: name.to_owned() });
         }
     }
     for parameter in operation.body.iter().filter(|p| p.required) {
         if !form.iter().any(|(name, _)| *name == parameter.name) {
-            violations.push(Violation::MissingRequiredBodyParameter {
-                name: parameter.name.clone(),
-            });
+            violations.push(Violation::MissingRequiredBodyParameter { name: parameter.name.clone() });
         }
     }
 }
@@ -436,20 +359,12 @@ fn check_value(parameter: &Parameter, value: &str, violations: &mut Vec<Violatio
     }
 }
 
-fn check_scalar(
-    parameter: &Parameter,
-    kind: ParameterType,
-    value: &str,
-    violations: &mut Vec<Violation>,
-) {
+fn check_scalar(parameter: &Parameter, kind: ParameterType, value: &str, violations: &mut Vec<Violation>) {
     let well_typed = match kind {
         ParameterType::Boolean => matches!(value, "true" | "false"),
         ParameterType::Integer => value.parse::<i64>().is_ok(),
         ParameterType::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
-        ParameterType::String
-        | ParameterType::Array
-        | ParameterType::Object
-        | ParameterType::Any => true,
+        ParameterType::String | ParameterType::Array | ParameterType::Object | ParameterType::Any => true,
     };
     if !well_typed {
         violations.push(Violation::ValueNotOfType {

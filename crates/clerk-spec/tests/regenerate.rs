@@ -25,10 +25,7 @@ fn committed_table_matches_the_spec() {
             .lines()
             .zip(committed.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(
-                || "(one is a prefix of the other)".to_owned(),
-                |i| format!("line {}", i + 1),
-            );
+            .map_or_else(|| "(one is a prefix of the other)".to_owned(), |i| format!("line {}", i + 1));
         panic!(
             "crates/clerk-spec/src/operations.json is stale (first difference at {first_difference}); \
              run `cargo run -p clerk-spec --bin gen-spec-table`"

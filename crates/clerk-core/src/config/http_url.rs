@@ -63,20 +63,14 @@ impl HttpUrl {
     /// dropped; a query, a fragment or user information is refused.
     pub(crate) fn parse(input: &str) -> Result<Self, UrlError> {
         let Some((scheme, rest)) = input.split_once("://") else {
-            return Err(if input.starts_with('/') {
-                UrlError::RelativePath
-            } else {
-                UrlError::MissingScheme
-            });
+            return Err(if input.starts_with('/') { UrlError::RelativePath } else { UrlError::MissingScheme });
         };
         let scheme = if scheme.eq_ignore_ascii_case("https") {
             "https"
         } else if scheme.eq_ignore_ascii_case("http") {
             "http"
         } else {
-            return Err(UrlError::UnsupportedScheme {
-                scheme: scheme.to_owned(),
-            });
+            return Err(UrlError::UnsupportedScheme { scheme: scheme.to_owned() });
         };
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, remainder) = rest.split_at(authority_end);
@@ -84,17 +78,10 @@ impl HttpUrl {
             return Err(UrlError::QueryOrFragment);
         }
         check_authority(authority)?;
-        if let Some(character) = remainder
-            .chars()
-            .find(|&c| c == '\\' || c.is_whitespace() || c.is_control())
-        {
+        if let Some(character) = remainder.chars().find(|&c| c == '\\' || c.is_whitespace() || c.is_control()) {
             return Err(UrlError::InvalidPathCharacter { character });
         }
-        Ok(Self {
-            scheme,
-            authority: authority.to_owned(),
-            path: remainder.trim_end_matches('/').to_owned(),
-        })
+        Ok(Self { scheme, authority: authority.to_owned(), path: remainder.trim_end_matches('/').to_owned() })
     }
 
     /// `scheme://authority/path` with no trailing `/`.
@@ -115,10 +102,7 @@ pub(crate) fn check_authority(authority: &str) -> Result<(), UrlError> {
         let Some((literal, after)) = bracketed.split_once(']') else {
             return Err(UrlError::InvalidHostCharacter { character: '[' });
         };
-        if let Some(character) = literal
-            .chars()
-            .find(|c| !(c.is_ascii_hexdigit() || matches!(c, ':' | '.')))
-        {
+        if let Some(character) = literal.chars().find(|c| !(c.is_ascii_hexdigit() || matches!(c, ':' | '.'))) {
             return Err(UrlError::InvalidHostCharacter { character });
         }
         if literal.is_empty() {
@@ -141,16 +125,12 @@ pub(crate) fn check_authority(authority: &str) -> Result<(), UrlError> {
         if host.is_empty() {
             return Err(UrlError::EmptyHost);
         }
-        if let Some(character) = host
-            .chars()
-            .find(|&c| is_forbidden_host_char(c) || matches!(c, '[' | ']' | ':'))
-        {
+        if let Some(character) = host.chars().find(|&c| is_forbidden_host_char(c) || matches!(c, '[' | ']' | ':')) {
             return Err(UrlError::InvalidHostCharacter { character });
         }
     }
     if let Some(port) = port {
-        let digits_ok =
-            !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+        let digits_ok = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
         if !digits_ok || port.parse::<u16>().is_err() {
             return Err(UrlError::InvalidPort);
         }
@@ -167,14 +147,8 @@ mod tests {
     fn parses_and_normalises() {
         let url = HttpUrl::parse("HTTPS://clerk.com/api/__clerk/").unwrap();
         assert_eq!(url.to_base(), "https://clerk.com/api/__clerk");
-        assert_eq!(
-            HttpUrl::parse("http://127.0.0.1:8080").unwrap().to_base(),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(
-            HttpUrl::parse("http://127.0.0.1:8080/").unwrap().to_base(),
-            "http://127.0.0.1:8080"
-        );
+        assert_eq!(HttpUrl::parse("http://127.0.0.1:8080").unwrap().to_base(), "http://127.0.0.1:8080");
+        assert_eq!(HttpUrl::parse("http://127.0.0.1:8080/").unwrap().to_base(), "http://127.0.0.1:8080");
         let ipv6 = HttpUrl::parse("http://[::1]:9000/x").unwrap();
         assert_eq!(ipv6.authority, "[::1]:9000");
         assert_eq!(ipv6.path, "/x");
@@ -185,12 +159,7 @@ mod tests {
         for (input, error) in [
             ("/api/__clerk", UrlError::RelativePath),
             ("clerk.com/api", UrlError::MissingScheme),
-            (
-                "ftp://clerk.com",
-                UrlError::UnsupportedScheme {
-                    scheme: "ftp".into(),
-                },
-            ),
+            ("ftp://clerk.com", UrlError::UnsupportedScheme { scheme: "ftp".into() }),
             ("https://", UrlError::EmptyHost),
             ("https:///path", UrlError::EmptyHost),
             ("https://:443", UrlError::EmptyHost),
@@ -201,27 +170,12 @@ mod tests {
             ("https://clerk.com:99999", UrlError::InvalidPort),
             ("https://clerk.com:8a", UrlError::InvalidPort),
             ("https://clerk.com:+80", UrlError::InvalidPort),
-            (
-                "https://[::1",
-                UrlError::InvalidHostCharacter { character: '[' },
-            ),
+            ("https://[::1", UrlError::InvalidHostCharacter { character: '[' }),
             ("https://[::1]x", UrlError::InvalidPort),
-            (
-                "https://cl erk.com",
-                UrlError::InvalidHostCharacter { character: ' ' },
-            ),
-            (
-                "https://clerk.com\\evil",
-                UrlError::InvalidHostCharacter { character: '\\' },
-            ),
-            (
-                "https://clerk.com/a b",
-                UrlError::InvalidPathCharacter { character: ' ' },
-            ),
-            (
-                "https://clerk.com/a\\b",
-                UrlError::InvalidPathCharacter { character: '\\' },
-            ),
+            ("https://cl erk.com", UrlError::InvalidHostCharacter { character: ' ' }),
+            ("https://clerk.com\\evil", UrlError::InvalidHostCharacter { character: '\\' }),
+            ("https://clerk.com/a b", UrlError::InvalidPathCharacter { character: ' ' }),
+            ("https://clerk.com/a\\b", UrlError::InvalidPathCharacter { character: '\\' }),
         ] {
             assert_eq!(HttpUrl::parse(input), Err(error), "{input:?}");
         }

@@ -175,12 +175,7 @@ impl ClientConfig {
         let key = PublishableKey::parse(publishable_key)?;
         let instance_type = key.instance_type();
         let frontend_api_host = key.frontend_api_host().to_owned();
-        Ok(Self::with_defaults(
-            Some(key),
-            instance_type,
-            frontend_api_host,
-            None,
-        ))
+        Ok(Self::with_defaults(Some(key), instance_type, frontend_api_host, None))
     }
 
     /// A configuration that sends every request to `base_url` (for example a local mock at
@@ -191,12 +186,7 @@ impl ClientConfig {
     pub fn for_base_url(base_url: &str, instance_type: InstanceType) -> Result<Self, ConfigError> {
         let url = HttpUrl::parse(base_url).map_err(ConfigError::InvalidBaseUrl)?;
         let host = url.authority.clone();
-        Ok(Self::with_defaults(
-            None,
-            instance_type,
-            host,
-            Some(url.to_base()),
-        ))
+        Ok(Self::with_defaults(None, instance_type, host, Some(url.to_base())))
     }
 
     /// All settings at their defaults.
@@ -232,9 +222,8 @@ impl ClientConfig {
         if api_version.is_empty() {
             return Err(ConfigError::EmptyApiVersion);
         }
-        if let Some(character) = api_version
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
+        if let Some(character) =
+            api_version.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
         {
             return Err(ConfigError::InvalidApiVersionCharacter { character });
         }
@@ -327,10 +316,7 @@ impl ClientConfig {
 
     /// Sets the largest response body, in bytes, that drivers read and the engine accepts.
     /// Default [`DEFAULT_MAX_RESPONSE_BYTES`] (4 MiB). Must be at least 1.
-    pub fn with_max_response_bytes(
-        mut self,
-        max_response_bytes: usize,
-    ) -> Result<Self, ConfigError> {
+    pub fn with_max_response_bytes(mut self, max_response_bytes: usize) -> Result<Self, ConfigError> {
         if max_response_bytes == 0 {
             return Err(ConfigError::ZeroMaxResponseBytes);
         }
@@ -349,10 +335,7 @@ impl ClientConfig {
 
     /// Sets the delay between email-link verification polls. Default
     /// [`DEFAULT_EMAIL_LINK_POLL_INTERVAL`] (1 s). Must be positive.
-    pub fn with_email_link_poll_interval(
-        mut self,
-        interval: Duration,
-    ) -> Result<Self, ConfigError> {
+    pub fn with_email_link_poll_interval(mut self, interval: Duration) -> Result<Self, ConfigError> {
         if !interval.is_positive() {
             return Err(ConfigError::NonPositivePollInterval);
         }
@@ -499,11 +482,7 @@ impl ClientConfig {
 /// `text` without `prefix`, comparing ASCII case-insensitively.
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix) {
-        text.get(prefix.len()..)
-    } else {
-        None
-    }
+    if head.eq_ignore_ascii_case(prefix) { text.get(prefix.len()..) } else { None }
 }
 
 /// The production host for a custom domain: `clerk.<domain>`, unless the domain already
@@ -519,11 +498,7 @@ fn with_clerk_prefix(domain: &str) -> String {
 
 /// `duration` if it is not negative, else [`ConfigError::NegativeDuration`].
 fn non_negative(duration: Duration, setting: &'static str) -> Result<Duration, ConfigError> {
-    if duration.is_negative() {
-        Err(ConfigError::NegativeDuration { setting })
-    } else {
-        Ok(duration)
-    }
+    if duration.is_negative() { Err(ConfigError::NegativeDuration { setting }) } else { Ok(duration) }
 }
 
 #[cfg(test)]
@@ -576,9 +551,7 @@ mod tests {
     fn bad_key_is_a_config_error() {
         assert_eq!(
             ClientConfig::from_publishable_key("pk_live_aW52YWxpZGtleSQ="),
-            Err(ConfigError::InvalidPublishableKey(
-                PublishableKeyError::NoDotInHost
-            ))
+            Err(ConfigError::InvalidPublishableKey(PublishableKeyError::NoDotInHost))
         );
     }
 
@@ -588,48 +561,30 @@ mod tests {
         assert!(!TransportMode::Native.tunnels_methods());
         assert!(TransportMode::Browser.tunnels_methods());
         assert!(!TransportMode::Browser.is_native());
-        assert_eq!(
-            dev().with_mode(TransportMode::Browser).mode(),
-            TransportMode::Browser
-        );
+        assert_eq!(dev().with_mode(TransportMode::Browser).mode(), TransportMode::Browser);
     }
 
     // fapi.md §1.2 rule 3: the key's host.
     #[test]
     fn base_url_from_key() {
         assert_eq!(dev().base_url(), "https://foo-bar-13.clerk.accounts.dev");
-        assert_eq!(
-            live().base_url(),
-            "https://fake-clerk-test.clerk.accounts.dev"
-        );
-        assert_eq!(
-            format!("{}{}", dev().base_url(), "/v1/client"),
-            "https://foo-bar-13.clerk.accounts.dev/v1/client"
-        );
+        assert_eq!(live().base_url(), "https://fake-clerk-test.clerk.accounts.dev");
+        assert_eq!(format!("{}{}", dev().base_url(), "/v1/client"), "https://foo-bar-13.clerk.accounts.dev/v1/client");
     }
 
     // fapi.md §1.2 rule 1, the worked example.
     #[test]
     fn base_url_with_proxy() {
-        let config = live()
-            .with_proxy_url("https://clerk.com/api/__clerk/")
-            .unwrap();
+        let config = live().with_proxy_url("https://clerk.com/api/__clerk/").unwrap();
         assert_eq!(config.proxy_url(), Some("https://clerk.com/api/__clerk"));
         assert_eq!(
-            format!(
-                "{}{}",
-                config.base_url(),
-                "/v1/client/sign_ins/sia_123/prepare_first_factor"
-            ),
+            format!("{}{}", config.base_url(), "/v1/client/sign_ins/sia_123/prepare_first_factor"),
             "https://clerk.com/api/__clerk/v1/client/sign_ins/sia_123/prepare_first_factor"
         );
         // The proxy wins over a production domain, and the persisted-state key is unchanged.
         let both = config.with_domain("example.com").unwrap();
         assert_eq!(both.base_url(), "https://clerk.com/api/__clerk");
-        assert_eq!(
-            both.frontend_api_host(),
-            "fake-clerk-test.clerk.accounts.dev"
-        );
+        assert_eq!(both.frontend_api_host(), "fake-clerk-test.clerk.accounts.dev");
         // An origin-only proxy, in development too.
         let plain = dev().with_proxy_url("http://localhost:3000").unwrap();
         assert_eq!(plain.base_url(), "http://localhost:3000");
@@ -637,10 +592,7 @@ mod tests {
 
     #[test]
     fn relative_proxy_url_is_refused() {
-        assert_eq!(
-            live().with_proxy_url("/api/__clerk"),
-            Err(ConfigError::InvalidProxyUrl(UrlError::RelativePath))
-        );
+        assert_eq!(live().with_proxy_url("/api/__clerk"), Err(ConfigError::InvalidProxyUrl(UrlError::RelativePath)));
         assert_eq!(
             live().with_proxy_url("https://clerk.com/api?x=1"),
             Err(ConfigError::InvalidProxyUrl(UrlError::QueryOrFragment))
@@ -656,19 +608,13 @@ mod tests {
             ("HTTP://satellite.dev", "clerk.satellite.dev"),
             ("clerk.example.com", "clerk.example.com"),
             ("Clerk.Example.com", "Clerk.Example.com"),
-            (
-                "happy-hippo-1.clerk.accounts.dev",
-                "happy-hippo-1.clerk.accounts.dev",
-            ),
+            ("happy-hippo-1.clerk.accounts.dev", "happy-hippo-1.clerk.accounts.dev"),
             ("example.com:8443", "clerk.example.com:8443"),
         ] {
             let config = live().with_domain(domain).unwrap();
             assert_eq!(config.base_url(), format!("https://{host}"), "{domain}");
             assert_eq!(config.domain_query_value(), None, "{domain}");
-            assert_eq!(
-                config.frontend_api_host(),
-                "fake-clerk-test.clerk.accounts.dev"
-            );
+            assert_eq!(config.frontend_api_host(), "fake-clerk-test.clerk.accounts.dev");
         }
         let custom = ClientConfig::from_publishable_key(LIVE_CUSTOM_KEY).unwrap();
         assert_eq!(custom.base_url(), "https://clerk.example.com");
@@ -682,10 +628,7 @@ mod tests {
         assert_eq!(config.domain_query_value(), Some("satellite.example.com"));
         assert_eq!(config.domain(), Some("satellite.example.com"));
         let with_scheme = dev().with_domain("https://satellite.example.com").unwrap();
-        assert_eq!(
-            with_scheme.domain_query_value(),
-            Some("satellite.example.com")
-        );
+        assert_eq!(with_scheme.domain_query_value(), Some("satellite.example.com"));
     }
 
     #[test]
@@ -693,19 +636,12 @@ mod tests {
         for (domain, error) in [
             ("", UrlError::EmptyHost),
             ("https://", UrlError::EmptyHost),
-            (
-                "example.com/path",
-                UrlError::InvalidHostCharacter { character: '/' },
-            ),
+            ("example.com/path", UrlError::InvalidHostCharacter { character: '/' }),
             ("a b.com", UrlError::InvalidHostCharacter { character: ' ' }),
             ("user@example.com", UrlError::UserInfo),
             ("example.com:x", UrlError::InvalidPort),
         ] {
-            assert_eq!(
-                live().with_domain(domain),
-                Err(ConfigError::InvalidDomain(error)),
-                "{domain:?}"
-            );
+            assert_eq!(live().with_domain(domain), Err(ConfigError::InvalidDomain(error)), "{domain:?}");
         }
     }
 
@@ -719,28 +655,19 @@ mod tests {
             .with_base_url("http://127.0.0.1:4010/")
             .unwrap();
         assert_eq!(config.base_url(), "http://127.0.0.1:4010");
-        assert_eq!(
-            config.frontend_api_host(),
-            "fake-clerk-test.clerk.accounts.dev"
-        );
-        assert_eq!(
-            live().with_base_url("127.0.0.1:4010"),
-            Err(ConfigError::InvalidBaseUrl(UrlError::MissingScheme))
-        );
+        assert_eq!(config.frontend_api_host(), "fake-clerk-test.clerk.accounts.dev");
+        assert_eq!(live().with_base_url("127.0.0.1:4010"), Err(ConfigError::InvalidBaseUrl(UrlError::MissingScheme)));
     }
 
     #[test]
     fn for_base_url_uses_host_and_port() {
-        let config =
-            ClientConfig::for_base_url("http://127.0.0.1:8080", InstanceType::Development).unwrap();
+        let config = ClientConfig::for_base_url("http://127.0.0.1:8080", InstanceType::Development).unwrap();
         assert_eq!(config.base_url(), "http://127.0.0.1:8080");
         assert_eq!(config.frontend_api_host(), "127.0.0.1:8080");
         assert_eq!(config.instance_type(), InstanceType::Development);
         assert_eq!(config.publishable_key(), None);
         assert_eq!(config.api_version(), DEFAULT_API_VERSION);
-        let prefixed =
-            ClientConfig::for_base_url("http://localhost:9/mock/", InstanceType::Production)
-                .unwrap();
+        let prefixed = ClientConfig::for_base_url("http://localhost:9/mock/", InstanceType::Production).unwrap();
         assert_eq!(prefixed.base_url(), "http://localhost:9/mock");
         assert_eq!(prefixed.frontend_api_host(), "localhost:9");
         assert_eq!(
@@ -751,104 +678,43 @@ mod tests {
 
     #[test]
     fn setters_validate() {
-        assert_eq!(
-            dev().with_api_version("").unwrap_err(),
-            ConfigError::EmptyApiVersion
-        );
+        assert_eq!(dev().with_api_version("").unwrap_err(), ConfigError::EmptyApiVersion);
         assert_eq!(
             dev().with_api_version("2025-11-10&x=1").unwrap_err(),
             ConfigError::InvalidApiVersionCharacter { character: '&' }
         );
-        assert_eq!(
-            dev().with_api_version("2025-11-10").unwrap().api_version(),
-            "2025-11-10"
-        );
-        assert_eq!(
-            dev().with_max_response_bytes(0).unwrap_err(),
-            ConfigError::ZeroMaxResponseBytes
-        );
-        assert_eq!(
-            dev()
-                .with_max_response_bytes(1)
-                .unwrap()
-                .max_response_bytes(),
-            1
-        );
-        let zero_attempts = RetryPolicy {
-            max_attempts: 0,
-            ..RetryPolicy::default()
-        };
-        assert_eq!(
-            dev().with_retry(zero_attempts).unwrap_err(),
-            ConfigError::ZeroMaxAttempts
-        );
-        let zero_multiplier = RetryPolicy {
-            multiplier: 0,
-            ..RetryPolicy::default()
-        };
-        assert_eq!(
-            dev().with_retry(zero_multiplier).unwrap_err(),
-            ConfigError::ZeroBackoffMultiplier
-        );
-        let negative = RetryPolicy {
-            max_backoff: Duration::milliseconds(-1),
-            ..RetryPolicy::default()
-        };
+        assert_eq!(dev().with_api_version("2025-11-10").unwrap().api_version(), "2025-11-10");
+        assert_eq!(dev().with_max_response_bytes(0).unwrap_err(), ConfigError::ZeroMaxResponseBytes);
+        assert_eq!(dev().with_max_response_bytes(1).unwrap().max_response_bytes(), 1);
+        let zero_attempts = RetryPolicy { max_attempts: 0, ..RetryPolicy::default() };
+        assert_eq!(dev().with_retry(zero_attempts).unwrap_err(), ConfigError::ZeroMaxAttempts);
+        let zero_multiplier = RetryPolicy { multiplier: 0, ..RetryPolicy::default() };
+        assert_eq!(dev().with_retry(zero_multiplier).unwrap_err(), ConfigError::ZeroBackoffMultiplier);
+        let negative = RetryPolicy { max_backoff: Duration::milliseconds(-1), ..RetryPolicy::default() };
         assert_eq!(
             dev().with_retry(negative).unwrap_err(),
-            ConfigError::NegativeDuration {
-                setting: "retry.max_backoff"
-            }
+            ConfigError::NegativeDuration { setting: "retry.max_backoff" }
+        );
+        assert_eq!(dev().with_retry(RetryPolicy::no_retries()).unwrap().retry().max_attempts, 1);
+        assert_eq!(
+            dev().with_token_lookup_leeway(Duration::seconds(-1)).unwrap_err(),
+            ConfigError::NegativeDuration { setting: "token_lookup_leeway" }
         );
         assert_eq!(
-            dev()
-                .with_retry(RetryPolicy::no_retries())
-                .unwrap()
-                .retry()
-                .max_attempts,
-            1
+            dev().with_token_refresh_ahead(Duration::seconds(-1)).unwrap_err(),
+            ConfigError::NegativeDuration { setting: "token_refresh_ahead" }
         );
+        assert_eq!(dev().with_token_lookup_leeway(Duration::ZERO).unwrap().token_lookup_leeway(), Duration::ZERO);
         assert_eq!(
-            dev()
-                .with_token_lookup_leeway(Duration::seconds(-1))
-                .unwrap_err(),
-            ConfigError::NegativeDuration {
-                setting: "token_lookup_leeway"
-            }
-        );
-        assert_eq!(
-            dev()
-                .with_token_refresh_ahead(Duration::seconds(-1))
-                .unwrap_err(),
-            ConfigError::NegativeDuration {
-                setting: "token_refresh_ahead"
-            }
-        );
-        assert_eq!(
-            dev()
-                .with_token_lookup_leeway(Duration::ZERO)
-                .unwrap()
-                .token_lookup_leeway(),
-            Duration::ZERO
-        );
-        assert_eq!(
-            dev()
-                .with_token_refresh_ahead(Duration::seconds(30))
-                .unwrap()
-                .token_refresh_ahead(),
+            dev().with_token_refresh_ahead(Duration::seconds(30)).unwrap().token_refresh_ahead(),
             Duration::seconds(30)
         );
         assert_eq!(
-            dev()
-                .with_email_link_poll_interval(Duration::ZERO)
-                .unwrap_err(),
+            dev().with_email_link_poll_interval(Duration::ZERO).unwrap_err(),
             ConfigError::NonPositivePollInterval
         );
         assert_eq!(
-            dev()
-                .with_email_link_poll_interval(Duration::seconds(2))
-                .unwrap()
-                .email_link_poll_interval(),
+            dev().with_email_link_poll_interval(Duration::seconds(2)).unwrap().email_link_poll_interval(),
             Duration::seconds(2)
         );
         let tuned = dev().with_jitter_seed(9).with_client_id_header(true);

@@ -75,9 +75,7 @@ pub enum PublishableKeyError {
 /// Whether `character` cannot appear in a host (with an optional `:port`): a URL delimiter
 /// (`/`, `?`, `#`, `@`, `\`), whitespace or a control character.
 pub(crate) fn is_forbidden_host_char(character: char) -> bool {
-    matches!(character, '/' | '?' | '#' | '@' | '\\')
-        || character.is_whitespace()
-        || character.is_control()
+    matches!(character, '/' | '?' | '#' | '@' | '\\') || character.is_whitespace() || character.is_control()
 }
 
 /// A parsed publishable key: which instance it is for and that instance's Frontend API
@@ -130,9 +128,7 @@ impl PublishableKey {
         if payload.is_empty() {
             return Err(PublishableKeyError::EmptyPayload);
         }
-        let bytes = PAYLOAD_BASE64
-            .decode(payload)
-            .map_err(|_| PublishableKeyError::NotBase64)?;
+        let bytes = PAYLOAD_BASE64.decode(payload).map_err(|_| PublishableKeyError::NotBase64)?;
         let text = String::from_utf8(bytes).map_err(|_| PublishableKeyError::NotUtf8)?;
         let host = match text.strip_suffix('$') {
             Some(host) => host,
@@ -148,11 +144,7 @@ impl PublishableKey {
         if let Some(character) = host.chars().find(|&c| is_forbidden_host_char(c)) {
             return Err(PublishableKeyError::InvalidHostCharacter { character });
         }
-        Ok(Self {
-            key: key.to_owned(),
-            instance_type,
-            frontend_api_host: host.to_owned(),
-        })
+        Ok(Self { key: key.to_owned(), instance_type, frontend_api_host: host.to_owned() })
     }
 
     /// Development for a `pk_test_` key, production for a `pk_live_` key.
@@ -232,21 +224,14 @@ mod tests {
     #[test]
     fn invalid_vectors() {
         assert_eq!(
-            PublishableKey::parse(
-                "pk_live_ZmFrZS1jbGVyay1tYWxmb3JtZWQuY2xlcmsuYWNjb3VudHMuZGV2JGV4dHJh"
-            ),
+            PublishableKey::parse("pk_live_ZmFrZS1jbGVyay1tYWxmb3JtZWQuY2xlcmsuYWNjb3VudHMuZGV2JGV4dHJh"),
             Err(PublishableKeyError::TextAfterDollar)
         );
         assert_eq!(
-            PublishableKey::parse(
-                "pk_live_ZmFrZS1jbGVyay1tdWx0aXBsZS5jbGVyay5hY2NvdW50cy5kZXYkJA=="
-            ),
+            PublishableKey::parse("pk_live_ZmFrZS1jbGVyay1tdWx0aXBsZS5jbGVyay5hY2NvdW50cy5kZXYkJA=="),
             Err(PublishableKeyError::MultipleDollars)
         );
-        assert_eq!(
-            PublishableKey::parse("pk_live_aW52YWxpZGtleSQ="),
-            Err(PublishableKeyError::NoDotInHost)
-        );
+        assert_eq!(PublishableKey::parse("pk_live_aW52YWxpZGtleSQ="), Err(PublishableKeyError::NoDotInHost));
     }
 
     #[test]
@@ -263,10 +248,7 @@ mod tests {
         }
         // The first valid vector, with its (absent) padding restored.
         let padded = PublishableKey::parse("pk_test_Y2xlcmsuYm9yaW5nLnNhd2ZseS05MS5sY2wuZGV2JA==");
-        assert_eq!(
-            padded.unwrap().frontend_api_host(),
-            "clerk.boring.sawfly-91.lcl.dev"
-        );
+        assert_eq!(padded.unwrap().frontend_api_host(), "clerk.boring.sawfly-91.lcl.dev");
     }
 
     #[test]
@@ -280,10 +262,7 @@ mod tests {
             ("PK_TEST_Zm9vLmJhciQ".into(), E::WrongPrefix),
             ("pk_test".into(), E::WrongPrefix),
             ("pk_test_a_b".into(), E::WrongPartCount { parts: 4 }),
-            (
-                "pk_test_Zm9vLmJhciQ_".into(),
-                E::WrongPartCount { parts: 4 },
-            ),
+            ("pk_test_Zm9vLmJhciQ_".into(), E::WrongPartCount { parts: 4 }),
             ("pk_test_".into(), E::EmptyPayload),
             ("pk_test_!!!!".into(), E::NotBase64),
             ("pk_test_Zm9v-mJhciQ".into(), E::NotBase64),
@@ -295,38 +274,14 @@ mod tests {
             (key_for("pk_test_", b"a$b.c$"), E::MultipleDollars),
             (key_for("pk_test_", b"$"), E::NoDotInHost),
             (key_for("pk_test_", b"localhost$"), E::NoDotInHost),
-            (
-                key_for("pk_test_", b"evil.com/x$"),
-                E::InvalidHostCharacter { character: '/' },
-            ),
-            (
-                key_for("pk_test_", b"user@evil.com$"),
-                E::InvalidHostCharacter { character: '@' },
-            ),
-            (
-                key_for("pk_test_", b"a.b?x$"),
-                E::InvalidHostCharacter { character: '?' },
-            ),
-            (
-                key_for("pk_test_", b"a.b#x$"),
-                E::InvalidHostCharacter { character: '#' },
-            ),
-            (
-                key_for("pk_test_", b"a.b\\x$"),
-                E::InvalidHostCharacter { character: '\\' },
-            ),
-            (
-                key_for("pk_test_", b"a .b$"),
-                E::InvalidHostCharacter { character: ' ' },
-            ),
-            (
-                key_for("pk_test_", b"a.b\n$"),
-                E::InvalidHostCharacter { character: '\n' },
-            ),
-            (
-                key_for("pk_test_", b"a.b\x00$"),
-                E::InvalidHostCharacter { character: '\0' },
-            ),
+            (key_for("pk_test_", b"evil.com/x$"), E::InvalidHostCharacter { character: '/' }),
+            (key_for("pk_test_", b"user@evil.com$"), E::InvalidHostCharacter { character: '@' }),
+            (key_for("pk_test_", b"a.b?x$"), E::InvalidHostCharacter { character: '?' }),
+            (key_for("pk_test_", b"a.b#x$"), E::InvalidHostCharacter { character: '#' }),
+            (key_for("pk_test_", b"a.b\\x$"), E::InvalidHostCharacter { character: '\\' }),
+            (key_for("pk_test_", b"a .b$"), E::InvalidHostCharacter { character: ' ' }),
+            (key_for("pk_test_", b"a.b\n$"), E::InvalidHostCharacter { character: '\n' }),
+            (key_for("pk_test_", b"a.b\x00$"), E::InvalidHostCharacter { character: '\0' }),
         ];
         for (key, error) in cases {
             assert_eq!(PublishableKey::parse(&key), Err(error), "{key:?}");
@@ -336,9 +291,6 @@ mod tests {
     #[test]
     fn host_with_port_is_kept() {
         let key = key_for("pk_test_", b"clerk.example.test:8443$");
-        assert_eq!(
-            PublishableKey::parse(&key).unwrap().frontend_api_host(),
-            "clerk.example.test:8443"
-        );
+        assert_eq!(PublishableKey::parse(&key).unwrap().frontend_api_host(), "clerk.example.test:8443");
     }
 }

@@ -45,10 +45,7 @@ impl RetryPolicy {
     /// A policy that sends every request once and never retries.
     #[must_use]
     pub fn no_retries() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
+        Self { max_attempts: 1, ..Self::default() }
     }
 
     /// The delay before retry number `retry` (1 = the first retry, that is the second
@@ -192,10 +189,7 @@ mod tests {
 
     #[test]
     fn backoff_without_jitter_matches_clerk_js() {
-        let policy = RetryPolicy {
-            jitter: false,
-            ..RetryPolicy::default()
-        };
+        let policy = RetryPolicy { jitter: false, ..RetryPolicy::default() };
         let expected = [0, 100, 700, 1_400, 2_800, 5_000, 5_000];
         for (retry, want) in expected.into_iter().enumerate() {
             let retry = u32::try_from(retry).unwrap();
@@ -254,17 +248,9 @@ mod tests {
         assert_eq!(negative.backoff(1, 0.5), Duration::ZERO);
         assert_eq!(negative.backoff(9, 0.5), Duration::ZERO);
 
-        let flat = RetryPolicy {
-            multiplier: 1,
-            jitter: false,
-            ..RetryPolicy::default()
-        };
+        let flat = RetryPolicy { multiplier: 1, jitter: false, ..RetryPolicy::default() };
         assert_eq!(flat.backoff(u32::MAX, 0.0), ms(700));
-        let zero = RetryPolicy {
-            multiplier: 0,
-            jitter: false,
-            ..RetryPolicy::default()
-        };
+        let zero = RetryPolicy { multiplier: 0, jitter: false, ..RetryPolicy::default() };
         assert_eq!(zero.backoff(2, 0.0), ms(700));
         assert_eq!(zero.backoff(u32::MAX, 0.0), Duration::ZERO);
     }

@@ -50,9 +50,7 @@ pub struct ClientResource {
 impl ClientResource {
     /// The sessions that count as signed in (status `active` or `pending`), in order.
     pub fn signed_in_sessions(&self) -> impl Iterator<Item = &SessionResource> {
-        self.sessions
-            .iter()
-            .filter(|session| session.is_signed_in())
+        self.sessions.iter().filter(|session| session.is_signed_in())
     }
 
     /// The session with this id, whatever its status.
@@ -64,9 +62,7 @@ impl ClientResource {
     /// The session named by `last_active_session_id`, whatever its status.
     #[must_use]
     pub fn last_active_session(&self) -> Option<&SessionResource> {
-        self.last_active_session_id
-            .as_deref()
-            .and_then(|id| self.session(id))
+        self.last_active_session_id.as_deref().and_then(|id| self.session(id))
     }
 }
 
@@ -88,10 +84,7 @@ mod tests {
         assert!(client.sign_in.is_none());
         assert!(client.sign_up.is_none());
         assert!(!client.captcha_bypass);
-        assert_eq!(
-            client.updated_at.map(|t| t.unix_timestamp()),
-            Some(1_767_139_201)
-        );
+        assert_eq!(client.updated_at.map(|t| t.unix_timestamp()), Some(1_767_139_201));
     }
 
     #[test]
@@ -114,19 +107,10 @@ mod tests {
         .expect("decodes");
         let signed_in: Vec<&str> = client.signed_in_sessions().map(|s| s.id.as_str()).collect();
         assert_eq!(signed_in, ["sess_b", "sess_c"]);
+        assert_eq!(client.session("sess_a").and_then(|s| s.status.clone()), Some(SessionStatus::Ended));
+        assert_eq!(client.last_active_session().map(|s| s.id.as_str()), Some("sess_b"));
         assert_eq!(
-            client.session("sess_a").and_then(|s| s.status.clone()),
-            Some(SessionStatus::Ended)
-        );
-        assert_eq!(
-            client.last_active_session().map(|s| s.id.as_str()),
-            Some("sess_b")
-        );
-        assert_eq!(
-            client
-                .session("sess_d")
-                .and_then(|s| s.status.as_ref())
-                .map(SessionStatus::as_str),
+            client.session("sess_d").and_then(|s| s.status.as_ref()).map(SessionStatus::as_str),
             Some("some_future_status")
         );
         assert!(client.session("sess_x").is_none());
@@ -134,17 +118,12 @@ mod tests {
 
     #[test]
     fn a_session_without_id_is_an_error() {
-        assert!(
-            serde_json::from_str::<ClientResource>(r#"{"sessions":[{"status":"active"}]}"#)
-                .is_err()
-        );
+        assert!(serde_json::from_str::<ClientResource>(r#"{"sessions":[{"status":"active"}]}"#).is_err());
     }
 
     #[test]
     fn wrong_types_are_errors() {
-        assert!(
-            serde_json::from_str::<ClientResource>(r#"{"created_at":"1767139200000"}"#).is_err()
-        );
+        assert!(serde_json::from_str::<ClientResource>(r#"{"created_at":"1767139200000"}"#).is_err());
         assert!(serde_json::from_str::<ClientResource>(r#"{"sessions":{}}"#).is_err());
         assert!(serde_json::from_str::<ClientResource>(r#"{"captcha_bypass":"false"}"#).is_err());
         assert!(serde_json::from_str::<ClientResource>(r#"{"id":5}"#).is_err());

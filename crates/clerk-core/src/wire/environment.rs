@@ -496,10 +496,9 @@ mod tests {
     fn an_empty_environment_is_all_defaults() {
         let env: Environment = serde_json::from_str("{}").expect("decodes");
         assert_eq!(env, Environment::default());
-        let nulls: Environment = serde_json::from_str(
-            r#"{"auth_config":null,"user_settings":{"sign_up":null,"attributes":null}}"#,
-        )
-        .expect("decodes");
+        let nulls: Environment =
+            serde_json::from_str(r#"{"auth_config":null,"user_settings":{"sign_up":null,"attributes":null}}"#)
+                .expect("decodes");
         assert!(!nulls.auth_config.single_session_mode);
     }
 
@@ -521,46 +520,18 @@ mod tests {
         )
         .expect("decodes");
         assert!(env.auth_config.single_session_mode);
-        assert_eq!(
-            env.auth_config
-                .preferred_channels
-                .get("+1")
-                .map(String::as_str),
-            Some("whatsapp")
-        );
-        assert!(
-            env.auth_config
-                .native_settings
-                .as_ref()
-                .is_some_and(|n| n.api_enabled)
-        );
-        let email = env
-            .user_settings
-            .attributes
-            .email_address
-            .as_ref()
-            .expect("email");
+        assert_eq!(env.auth_config.preferred_channels.get("+1").map(String::as_str), Some("whatsapp"));
+        assert!(env.auth_config.native_settings.as_ref().is_some_and(|n| n.api_enabled));
+        let email = env.user_settings.attributes.email_address.as_ref().expect("email");
         assert!(email.enabled && email.required);
         assert!(env.user_settings.social["oauth_google"].enabled);
         assert_eq!(env.user_settings.sign_up.mode.as_deref(), Some("waitlist"));
-        assert_eq!(
-            env.user_settings.sign_up.mfa,
-            Some(RequiredSetting { required: true })
-        );
+        assert_eq!(env.user_settings.sign_up.mfa, Some(RequiredSetting { required: true }));
         assert_eq!(env.user_settings.password_settings.min_length, Some(8));
-        assert!(
-            env.user_settings
-                .attack_protection
-                .enumeration_protection
-                .enabled
-        );
+        assert!(env.user_settings.attack_protection.enumeration_protection.enabled);
         assert!(env.organization_settings.force_organization_selection);
-        assert_eq!(
-            env.fraud_settings.native.device_attestation_mode.as_deref(),
-            Some("enforced")
-        );
-        let again: Environment =
-            serde_json::from_str(&serde_json::to_string(&env).expect("encodes")).expect("decodes");
+        assert_eq!(env.fraud_settings.native.device_attestation_mode.as_deref(), Some("enforced"));
+        let again: Environment = serde_json::from_str(&serde_json::to_string(&env).expect("encodes")).expect("decodes");
         assert_eq!(again, env);
     }
 }

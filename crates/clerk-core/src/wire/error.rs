@@ -129,12 +129,10 @@ impl<'de> Deserialize<'de> for ErrorItemMeta {
                         "param_name" => meta.param_name = map.next_value()?,
                         "session_id" => meta.session_id = map.next_value()?,
                         "email_addresses" => {
-                            meta.email_addresses =
-                                map.next_value::<Option<Vec<String>>>()?.unwrap_or_default();
+                            meta.email_addresses = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default();
                         }
                         "identifiers" => {
-                            meta.identifiers =
-                                map.next_value::<Option<Vec<String>>>()?.unwrap_or_default();
+                            meta.identifiers = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default();
                         }
                         "zxcvbn" => meta.zxcvbn = map.next_value()?,
                         _ => {
@@ -198,41 +196,24 @@ mod tests {
         assert_eq!(first.meta.param_name.as_deref(), Some("password"));
         let suggestions = &first.meta.zxcvbn.as_ref().expect("zxcvbn").suggestions;
         assert_eq!(suggestions[0].code.as_deref(), Some("useWords"));
-        assert_eq!(
-            first.meta.other.get("plan").map(RawJson::get),
-            Some(r#"{"id": "pro"}"#)
-        );
-        assert_eq!(
-            first
-                .meta
-                .other
-                .get("is_plan_upgrade_possible")
-                .map(RawJson::get),
-            Some("true")
-        );
-        assert_eq!(
-            body.meta.as_ref().and_then(|m| m.session_id.as_deref()),
-            Some("sess_1")
-        );
+        assert_eq!(first.meta.other.get("plan").map(RawJson::get), Some(r#"{"id": "pro"}"#));
+        assert_eq!(first.meta.other.get("is_plan_upgrade_possible").map(RawJson::get), Some("true"));
+        assert_eq!(body.meta.as_ref().and_then(|m| m.session_id.as_deref()), Some("sess_1"));
         assert!(body.client().is_none());
         assert_eq!(body.clerk_trace_id.as_deref(), Some("ff1048d1"));
 
-        let again: ErrorBody =
-            serde_json::from_str(&serde_json::to_string(&body).expect("encodes")).expect("decodes");
+        let again: ErrorBody = serde_json::from_str(&serde_json::to_string(&body).expect("encodes")).expect("decodes");
         assert_eq!(again, body);
     }
 
     #[test]
     fn minimal_items_decode_and_a_code_is_required() {
         let body: ErrorBody =
-            serde_json::from_str(r#"{"errors":[{"code":"session_exists","meta":null}]}"#)
-                .expect("decodes");
+            serde_json::from_str(r#"{"errors":[{"code":"session_exists","meta":null}]}"#).expect("decodes");
         assert_eq!(body.errors[0].code, ErrorCode::SessionExists);
         assert_eq!(body.errors[0].meta, ErrorItemMeta::default());
         assert!(body.meta.is_none());
-        assert!(
-            serde_json::from_str::<ErrorBody>(r#"{"errors":[{"message":"no code"}]}"#).is_err()
-        );
+        assert!(serde_json::from_str::<ErrorBody>(r#"{"errors":[{"message":"no code"}]}"#).is_err());
         assert!(serde_json::from_str::<ErrorBody>(r#"{"errors":[{"code":7}]}"#).is_err());
     }
 

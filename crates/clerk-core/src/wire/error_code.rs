@@ -170,11 +170,7 @@ mod tests {
         let mut sorted = ErrorCode::KNOWN.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(
-            sorted.len(),
-            ErrorCode::KNOWN.len(),
-            "a code is listed twice"
-        );
+        assert_eq!(sorted.len(), ErrorCode::KNOWN.len(), "a code is listed twice");
     }
 
     #[test]

@@ -68,14 +68,12 @@ mod verification;
 
 pub use client::ClientResource;
 pub use environment::{
-    AttackProtectionSettings, AttributeSettings, Attributes, AuthConfig, DisplayConfig,
-    EnabledSetting, EnterpriseSsoSettings, Environment, FraudSettings, NativeFraudSettings,
-    NativeSettings, OrganizationSettings, PasskeySettings, PasswordSettings, RequiredSetting,
-    SignInSettings, SignUpSettings, SocialProviderSettings, UserSettings, UsernameSettings,
+    AttackProtectionSettings, AttributeSettings, Attributes, AuthConfig, DisplayConfig, EnabledSetting,
+    EnterpriseSsoSettings, Environment, FraudSettings, NativeFraudSettings, NativeSettings, OrganizationSettings,
+    PasskeySettings, PasswordSettings, RequiredSetting, SignInSettings, SignUpSettings, SocialProviderSettings,
+    UserSettings, UsernameSettings,
 };
-pub use error::{
-    ErrorBody, ErrorBodyMeta, ErrorItem, ErrorItemMeta, ZxcvbnFeedback, ZxcvbnSuggestion,
-};
+pub use error::{ErrorBody, ErrorBodyMeta, ErrorItem, ErrorItemMeta, ZxcvbnFeedback, ZxcvbnSuggestion};
 pub use error_code::ErrorCode;
 pub use factor::Factor;
 pub use protect_check::ProtectCheck;
@@ -85,13 +83,13 @@ pub use session::{Actor, PublicUserData, SessionResource, SessionTask};
 pub use sign_in::{SignInResource, UserData};
 pub use sign_up::SignUpResource;
 pub use status::{
-    ClientTrustState, NextAction, ReverificationLevel, ReverificationStatus, SessionStatus,
-    SignInStatus, SignUpStatus, VerificationStatus,
+    ClientTrustState, NextAction, ReverificationLevel, ReverificationStatus, SessionStatus, SignInStatus, SignUpStatus,
+    VerificationStatus,
 };
 pub use strategy::Strategy;
 pub use token::TokenResource;
 pub use user::{
-    EmailAddress, EnterpriseAccount, ExternalAccount, IdentificationLink, Organization,
-    OrganizationMembership, Passkey, PhoneNumber, UserResource, Web3Wallet,
+    EmailAddress, EnterpriseAccount, ExternalAccount, IdentificationLink, Organization, OrganizationMembership,
+    Passkey, PhoneNumber, UserResource, Web3Wallet,
 };
 pub use verification::{SignUpVerification, SignUpVerifications, Verification};

@@ -93,10 +93,7 @@ mod tests {
         }
         let json = r#"{"meta":{"a":[true]}}"#;
         let holder: Holder = serde_json::from_str(json).expect("decodes");
-        assert_eq!(
-            holder.meta.as_ref().map(RawJson::get),
-            Some(r#"{"a":[true]}"#)
-        );
+        assert_eq!(holder.meta.as_ref().map(RawJson::get), Some(r#"{"a":[true]}"#));
         assert_eq!(serde_json::to_string(&holder).expect("encodes"), json);
         let null: Holder = serde_json::from_str(r#"{"meta":null}"#).expect("decodes");
         assert!(null.meta.is_none());

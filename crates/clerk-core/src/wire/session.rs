@@ -64,9 +64,7 @@ impl SessionResource {
     /// Whether the session counts as signed in (status `active` or `pending`).
     #[must_use]
     pub fn is_signed_in(&self) -> bool {
-        self.status
-            .as_ref()
-            .is_some_and(SessionStatus::is_signed_in)
+        self.status.as_ref().is_some_and(SessionStatus::is_signed_in)
     }
 
     /// The first pending task, if any.
@@ -165,14 +163,10 @@ mod tests {
     #[test]
     fn debug_of_a_session_never_shows_its_jwt() {
         let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzaWQiOiJzZXNzXzEifQ.c2lnbmF0dXJl";
-        let json = format!(
-            r#"{{"id":"sess_1","status":"active","last_active_token":{{"object":"token","jwt":"{jwt}"}}}}"#
-        );
+        let json =
+            format!(r#"{{"id":"sess_1","status":"active","last_active_token":{{"object":"token","jwt":"{jwt}"}}}}"#);
         let session: SessionResource = serde_json::from_str(&json).expect("decodes");
-        assert_eq!(
-            session.last_active_token.as_ref().map(|t| t.jwt.expose()),
-            Some(jwt)
-        );
+        assert_eq!(session.last_active_token.as_ref().map(|t| t.jwt.expose()), Some(jwt));
         let debug = format!("{session:?}");
         assert!(!debug.contains(jwt), "{debug}");
         assert!(!debug.contains("c2lnbmF0dXJl"), "{debug}");
@@ -189,20 +183,12 @@ mod tests {
         let actor = session.actor.as_ref().expect("actor");
         assert_eq!(actor.sub().as_deref(), Some("user_admin"));
         assert!(actor.is_agent());
-        assert_eq!(
-            session.current_task().and_then(|t| t.key.as_deref()),
-            Some("choose-organization")
-        );
+        assert_eq!(session.current_task().and_then(|t| t.key.as_deref()), Some("choose-organization"));
         assert_eq!(session.factor_verification_age, Some([3, -1]));
-        let nulls: SessionResource = serde_json::from_str(
-            r#"{"id":"s","actor":null,"tasks":null,"factor_verification_age":null}"#,
-        )
-        .expect("decodes");
-        assert!(
-            nulls.actor.is_none()
-                && nulls.tasks.is_empty()
-                && nulls.factor_verification_age.is_none()
-        );
+        let nulls: SessionResource =
+            serde_json::from_str(r#"{"id":"s","actor":null,"tasks":null,"factor_verification_age":null}"#)
+                .expect("decodes");
+        assert!(nulls.actor.is_none() && nulls.tasks.is_empty() && nulls.factor_verification_age.is_none());
         assert!(!nulls.is_signed_in());
     }
 }

@@ -62,17 +62,13 @@ impl SignInResource {
     /// The supported first factor with this strategy.
     #[must_use]
     pub fn first_factor_for(&self, strategy: &str) -> Option<&Factor> {
-        self.supported_first_factors
-            .iter()
-            .find(|f| f.strategy == strategy)
+        self.supported_first_factors.iter().find(|f| f.strategy == strategy)
     }
 
     /// The supported second factor with this strategy.
     #[must_use]
     pub fn second_factor_for(&self, strategy: &str) -> Option<&Factor> {
-        self.supported_second_factors
-            .iter()
-            .find(|f| f.strategy == strategy)
+        self.supported_second_factors.iter().find(|f| f.strategy == strategy)
     }
 
     /// The factor with this strategy in the list the current status calls for: the second
@@ -81,9 +77,7 @@ impl SignInResource {
     #[must_use]
     pub fn factor_for(&self, strategy: &str) -> Option<&Factor> {
         match self.status {
-            Some(SignInStatus::NeedsSecondFactor | SignInStatus::NeedsClientTrust) => {
-                self.second_factor_for(strategy)
-            }
+            Some(SignInStatus::NeedsSecondFactor | SignInStatus::NeedsClientTrust) => self.second_factor_for(strategy),
             _ => self.first_factor_for(strategy),
         }
     }
@@ -135,9 +129,7 @@ mod tests {
         .expect("decodes");
         let second = sign_in.factor_for("email_code").expect("second factor");
         assert_eq!(second.email_address_id.as_deref(), Some("idn_second"));
-        let first = sign_in
-            .first_factor_for("email_code")
-            .expect("first factor");
+        let first = sign_in.first_factor_for("email_code").expect("first factor");
         assert_eq!(first.email_address_id.as_deref(), Some("idn_first"));
         assert!(sign_in.factor_for("totp").is_none());
         assert_eq!(sign_in.client_trust_state, Some(ClientTrustState::Known));

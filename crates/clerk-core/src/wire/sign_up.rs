@@ -115,8 +115,7 @@ mod tests {
 
     #[test]
     fn has_password_is_accepted_for_password_enabled() {
-        let clerk_js: SignUpResource =
-            serde_json::from_str(r#"{"id":"sua_1","has_password":true}"#).expect("decodes");
+        let clerk_js: SignUpResource = serde_json::from_str(r#"{"id":"sua_1","has_password":true}"#).expect("decodes");
         assert!(clerk_js.is_password_enabled());
         let native: SignUpResource =
             serde_json::from_str(r#"{"id":"sua_1","password_enabled":true}"#).expect("decodes");
@@ -139,23 +138,12 @@ mod tests {
         )
         .expect("decodes");
         assert!(sign_up.missing_fields.is_empty());
-        let email = sign_up
-            .verifications
-            .as_ref()
-            .and_then(|v| v.email_address.as_ref())
-            .expect("email verification");
-        assert_eq!(
-            email.next_action,
-            Some(crate::wire::NextAction::NeedsAttempt)
-        );
+        let email = sign_up.verifications.as_ref().and_then(|v| v.email_address.as_ref()).expect("email verification");
+        assert_eq!(email.next_action, Some(crate::wire::NextAction::NeedsAttempt));
         assert_eq!(email.supported_strategies, ["email_code"]);
-        assert_eq!(
-            sign_up.unsafe_metadata.as_ref().map(RawJson::get),
-            Some(r#"{"k":[1]}"#)
-        );
+        assert_eq!(sign_up.unsafe_metadata.as_ref().map(RawJson::get), Some(r#"{"k":[1]}"#));
         let again: SignUpResource =
-            serde_json::from_str(&serde_json::to_string(&sign_up).expect("encodes"))
-                .expect("decodes");
+            serde_json::from_str(&serde_json::to_string(&sign_up).expect("encodes")).expect("decodes");
         assert_eq!(again, sign_up);
     }
 }

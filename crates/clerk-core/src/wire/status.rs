@@ -81,15 +81,7 @@ impl SessionStatus {
     /// abandoned, replaced, revoked). An unknown status is not considered terminal.
     #[must_use]
     pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            Self::Ended
-                | Self::Expired
-                | Self::Removed
-                | Self::Abandoned
-                | Self::Replaced
-                | Self::Revoked
-        )
+        matches!(self, Self::Ended | Self::Expired | Self::Removed | Self::Abandoned | Self::Replaced | Self::Revoked)
     }
 }
 
@@ -184,10 +176,7 @@ mod tests {
             assert!(status.is_known(), "{wire}");
             assert_eq!(status.as_str(), *wire);
         }
-        assert_eq!(
-            decode::<SignInStatus>("\"complete\""),
-            SignInStatus::Complete
-        );
+        assert_eq!(decode::<SignInStatus>("\"complete\""), SignInStatus::Complete);
         assert_eq!(decode::<NextAction>("\"\""), NextAction::NoAction);
         assert_eq!(decode::<ClientTrustState>("\"new\""), ClientTrustState::New);
     }
@@ -199,18 +188,12 @@ mod tests {
         assert!(!status.is_known());
         assert!(!status.is_signed_in());
         assert!(!status.is_terminal());
-        assert_eq!(
-            serde_json::to_string(&status).expect("encodes"),
-            "\"hibernating\""
-        );
+        assert_eq!(serde_json::to_string(&status).expect("encodes"), "\"hibernating\"");
 
         let level: ReverificationLevel = decode("\"quad_factor\"");
         assert_eq!(level.to_string(), "quad_factor");
         let sign_in: SignInStatus = decode("\"needs_telepathy\"");
-        assert_eq!(
-            serde_json::to_string(&sign_in).expect("encodes"),
-            "\"needs_telepathy\""
-        );
+        assert_eq!(serde_json::to_string(&sign_in).expect("encodes"), "\"needs_telepathy\"");
     }
 
     #[test]
@@ -224,14 +207,7 @@ mod tests {
     fn session_status_classification() {
         assert!(SessionStatus::Active.is_signed_in());
         assert!(SessionStatus::Pending.is_signed_in());
-        for terminal in [
-            "ended",
-            "expired",
-            "removed",
-            "abandoned",
-            "replaced",
-            "revoked",
-        ] {
+        for terminal in ["ended", "expired", "removed", "abandoned", "replaced", "revoked"] {
             let status = SessionStatus::from(terminal);
             assert!(status.is_terminal(), "{terminal}");
             assert!(!status.is_signed_in(), "{terminal}");

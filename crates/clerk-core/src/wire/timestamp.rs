@@ -39,9 +39,7 @@ pub fn to_millis(instant: OffsetDateTime) -> i64 {
 /// # Errors
 ///
 /// A value that is not an integer or `null`, or an integer outside the representable range.
-pub fn deserialize<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<OffsetDateTime>, D::Error> {
+pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
     match Option::<i64>::deserialize(deserializer)? {
         None => Ok(None),
         Some(millis) => from_millis(millis)
@@ -56,10 +54,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(
 ///
 /// Only those of the serializer.
 #[allow(clippy::ref_option)] // the signature serde's `with` expects
-pub fn serialize<S: Serializer>(
-    value: &Option<OffsetDateTime>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+pub fn serialize<S: Serializer>(value: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(instant) => serializer.serialize_some(&to_millis(*instant)),
         None => serializer.serialize_none(),
@@ -94,10 +89,7 @@ mod tests {
         let null: Stamped = serde_json::from_str(r#"{"at":null}"#).expect("decodes");
         assert_eq!(absent.at, None);
         assert_eq!(null.at, None);
-        assert_eq!(
-            serde_json::to_string(&null).expect("encodes"),
-            r#"{"at":null}"#
-        );
+        assert_eq!(serde_json::to_string(&null).expect("encodes"), r#"{"at":null}"#);
     }
 
     #[test]
@@ -109,11 +101,7 @@ mod tests {
 
     #[test]
     fn huge_timestamps_are_errors_not_panics() {
-        for huge in [
-            i64::MAX.to_string(),
-            i64::MIN.to_string(),
-            u64::MAX.to_string(),
-        ] {
+        for huge in [i64::MAX.to_string(), i64::MIN.to_string(), u64::MAX.to_string()] {
             let json = format!(r#"{{"at":{huge}}}"#);
             assert!(serde_json::from_str::<Stamped>(&json).is_err(), "{huge}");
         }

@@ -28,15 +28,10 @@ mod tests {
 
     #[test]
     fn jwt_is_required_and_never_shown() {
-        let token: TokenResource =
-            serde_json::from_str(r#"{"object":"token","jwt":"aaa.bbb.ccc"}"#).expect("decodes");
+        let token: TokenResource = serde_json::from_str(r#"{"object":"token","jwt":"aaa.bbb.ccc"}"#).expect("decodes");
         assert_eq!(token.jwt.expose(), "aaa.bbb.ccc");
         assert!(!format!("{token:?}").contains("aaa.bbb.ccc"));
-        assert!(
-            !serde_json::to_string(&token)
-                .expect("encodes")
-                .contains("aaa.bbb.ccc")
-        );
+        assert!(!serde_json::to_string(&token).expect("encodes").contains("aaa.bbb.ccc"));
         let bare: TokenResource = serde_json::from_str(r#"{"jwt":"x.y.z"}"#).expect("decodes");
         assert_eq!(bare.object, None);
         assert!(serde_json::from_str::<TokenResource>(r#"{"object":"token"}"#).is_err());

@@ -147,18 +147,14 @@ impl UserResource {
     #[must_use]
     pub fn primary_email_address(&self) -> Option<&EmailAddress> {
         let id = self.primary_email_address_id.as_deref()?;
-        self.email_addresses
-            .iter()
-            .find(|e| e.id.as_deref() == Some(id))
+        self.email_addresses.iter().find(|e| e.id.as_deref() == Some(id))
     }
 
     /// The primary phone number.
     #[must_use]
     pub fn primary_phone_number(&self) -> Option<&PhoneNumber> {
         let id = self.primary_phone_number_id.as_deref()?;
-        self.phone_numbers
-            .iter()
-            .find(|p| p.id.as_deref() == Some(id))
+        self.phone_numbers.iter().find(|p| p.id.as_deref() == Some(id))
     }
 
     /// How long the lockout still lasts (`lockout_expires_in_seconds`).
@@ -493,10 +489,7 @@ mod tests {
         assert!(user.phone_numbers.is_empty());
         assert_eq!(user.lockout_expires_in(), Some(Duration::seconds(90)));
         assert_eq!(
-            user.organization_memberships[0]
-                .organization
-                .as_ref()
-                .and_then(|o| o.name.as_deref()),
+            user.organization_memberships[0].organization.as_ref().and_then(|o| o.name.as_deref()),
             Some("Acme")
         );
     }
@@ -504,12 +497,8 @@ mod tests {
     #[test]
     fn backup_codes_are_secrets() {
         let phone: PhoneNumber =
-            serde_json::from_str(r#"{"id":"idn_1","backup_codes":["code-canary-1"]}"#)
-                .expect("decodes");
+            serde_json::from_str(r#"{"id":"idn_1","backup_codes":["code-canary-1"]}"#).expect("decodes");
         assert!(!format!("{phone:?}").contains("code-canary-1"));
-        assert_eq!(
-            phone.backup_codes.as_ref().map(|codes| codes[0].expose()),
-            Some("code-canary-1")
-        );
+        assert_eq!(phone.backup_codes.as_ref().map(|codes| codes[0].expose()), Some("code-canary-1"));
     }
 }

@@ -9,9 +9,7 @@ use std::process::ExitCode;
 use clerk_spec::generate::{generate_from_dir, shared_dir, table_file};
 
 fn main() -> ExitCode {
-    let shared = std::env::args_os()
-        .nth(1)
-        .map_or_else(shared_dir, std::path::PathBuf::from);
+    let shared = std::env::args_os().nth(1).map_or_else(shared_dir, std::path::PathBuf::from);
     let table = match generate_from_dir(&shared) {
         Ok(table) => table,
         Err(e) => {
@@ -24,11 +22,6 @@ fn main() -> ExitCode {
         eprintln!("gen-spec-table: cannot write {}: {e}", target.display());
         return ExitCode::FAILURE;
     }
-    println!(
-        "gen-spec-table: wrote {} ({} bytes) from {}",
-        target.display(),
-        table.len(),
-        shared.display()
-    );
+    println!("gen-spec-table: wrote {} ({} bytes) from {}", target.display(), table.len(), shared.display());
     ExitCode::SUCCESS
 }

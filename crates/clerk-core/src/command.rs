@@ -1,0 +1,130 @@
+//! Commands: what an application asks the engine to do.
+//!
+//! [`Command`] is one enum with a sub-enum per flow. Property tests and fuzzers generate
+//! it; applications usually call the typed methods on [`Client`](crate::Client) that
+//! build it ([`Client::reload`](crate::Client::reload), …). Every accepted command starts
+//! one operation that ends in exactly one
+//! [`Event::OperationCompleted`](crate::Event::OperationCompleted).
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// The part of the client a command acts on. At most one mutating operation per flow may
+/// be pending at a time ([`CommandError::Busy`](crate::CommandError::Busy)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Flow {
+    /// The Client object itself: load, reload, create, destroy, sign-out.
+    Client,
+    /// The client's sign-in attempt.
+    SignIn,
+    /// The client's sign-up attempt.
+    SignUp,
+    /// Sessions and session tokens.
+    Session,
+}
+
+impl fmt::Display for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Flow::Client => "client",
+            Flow::SignIn => "sign_in",
+            Flow::SignUp => "sign_up",
+            Flow::Session => "session",
+        })
+    }
+}
+
+/// Everything an application can ask of the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum Command {
+    /// A command on the Client object.
+    Client(ClientCommand),
+}
+
+impl Command {
+    /// The flow this command belongs to.
+    #[must_use]
+    pub fn flow(&self) -> Flow {
+        match self {
+            Command::Client(_) => Flow::Client,
+        }
+    }
+
+    /// A short stable name, as used in errors and the legality table.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Client(command) => command.name(),
+        }
+    }
+
+    /// Whether the command changes server state (and so makes its flow busy until it
+    /// completes).
+    #[must_use]
+    pub fn is_mutating(&self) -> bool {
+        match self {
+            Command::Client(command) => command.is_mutating(),
+        }
+    }
+}
+
+impl From<ClientCommand> for Command {
+    fn from(command: ClientCommand) -> Self {
+        Command::Client(command)
+    }
+}
+
+/// Commands on Clerk's Client object (fapi.md §3.2, design §7.6 and §7.9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClientCommand {
+    /// Bootstrap: `GET /v1/environment` and, when a client token is known, `GET /v1/client`.
+    Load,
+    /// `GET /v1/environment` alone.
+    LoadEnvironment,
+    /// `GET /v1/client`, applied through the stale gate.
+    Reload,
+    /// `POST /v1/client` (native) or `PUT /v1/client` (browser mode): a new client.
+    Create,
+    /// `DELETE /v1/client`: ends the client, drops the client token and every local
+    /// session, whatever the server answers.
+    Destroy,
+    /// `DELETE /v1/client/sessions`: signs out of every session, keeps the client token.
+    RemoveSessions,
+    /// Forgets the local sign-in attempt (no request). The server's attempt with that id
+    /// stays hidden until a new attempt appears.
+    ResetSignIn,
+    /// Forgets the local sign-up attempt (no request), likewise.
+    ResetSignUp,
+    /// Drops every cached session token (no request).
+    ClearCache,
+}
+
+impl ClientCommand {
+    /// A short stable name.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClientCommand::Load => "load",
+            ClientCommand::LoadEnvironment => "load_environment",
+            ClientCommand::Reload => "reload",
+            ClientCommand::Create => "create",
+            ClientCommand::Destroy => "destroy",
+            ClientCommand::RemoveSessions => "remove_sessions",
+            ClientCommand::ResetSignIn => "reset_sign_in",
+            ClientCommand::ResetSignUp => "reset_sign_up",
+            ClientCommand::ClearCache => "clear_cache",
+        }
+    }
+
+    /// Whether the command changes server state.
+    #[must_use]
+    pub fn is_mutating(&self) -> bool {
+        matches!(self, ClientCommand::Create | ClientCommand::Destroy | ClientCommand::RemoveSessions)
+    }
+}

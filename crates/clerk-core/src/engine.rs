@@ -1,0 +1,1102 @@
+//! The engine: [`Client`], Clerk's Client object as a sans-IO state machine.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use time::{Duration, OffsetDateTime};
+
+use crate::builder::{RequestContext, RequestSpec, build_request};
+use crate::command::{ClientCommand, Command, Flow};
+use crate::config::{ClientConfig, Jitter, TransportMode};
+use crate::envelope::{ClientUpdate, decode_client_envelope, decode_environment, decode_error_body};
+use crate::error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
+use crate::event::{Completion, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason};
+use crate::ids::{OpId, RequestId};
+use crate::kind::RequestKind;
+use crate::persist::{PERSISTED_STATE_VERSION, PersistedState};
+use crate::redact::redact_body;
+use crate::request::{HttpRequest, HttpResponse, Method};
+use crate::secret::{ClientToken, SessionJwt};
+use crate::token_cache::TokenCache;
+use crate::wire::{
+    ClientResource, Environment, ErrorCode, SessionResource, SignInResource, SignInStatus, SignUpResource, SignUpStatus,
+};
+
+/// The longest `Retry-After` the engine waits out by itself before a retry. A longer wait
+/// fails the operation instead, with [`ApiError::retry_after`] set for the application.
+pub const MAX_AUTOMATIC_RETRY_AFTER: Duration = Duration::seconds(30);
+
+/// How long a client cookie may have left before the client is eligible for a touch
+/// (fapi.md §6.2).
+pub const TOUCH_ELIGIBILITY: Duration = Duration::days(8);
+
+/// What an operation does, and what it reports when it ends.
+#[derive(Debug, Clone, PartialEq)]
+enum OpKind {
+    Load,
+    LoadEnvironment,
+    Reload,
+    Create,
+    Destroy,
+    RemoveSessions,
+    /// The coalesced client refresh after a 401 (internal: no completion event).
+    Refresh,
+    /// A local-only command (reset, clear cache): completes at once.
+    Local,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Operation {
+    flow: Flow,
+    kind: OpKind,
+    mutating: bool,
+    internal: bool,
+    /// Requests queued or on the wire for this operation.
+    outstanding: u32,
+    failure: Option<OperationError>,
+    client_present: Option<bool>,
+    applied: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct QueuedRequest {
+    op: OpId,
+    spec: RequestSpec,
+    attempt: u32,
+    not_before: Option<OffsetDateTime>,
+    /// The token this request must present, fixed when it was built (sign-out, destroy).
+    pinned_token: Option<Option<ClientToken>>,
+    epoch: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct InFlight {
+    id: RequestId,
+    request: QueuedRequest,
+    sent_token: Option<ClientToken>,
+    /// The operation was cancelled or superseded: the answer is applied (identity and
+    /// client, through the gates) but reports to nobody.
+    orphaned: bool,
+}
+
+/// The request order and `updated_at` of the last client applied: the stale gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AppliedMark {
+    request: Option<RequestId>,
+    updated_at: Option<OffsetDateTime>,
+}
+
+/// Clerk's Client object and every flow on it, as a sans-IO engine.
+///
+/// See the crate documentation for the drive loop. `Client` holds no IO handle, clock or
+/// thread: it is `Send + Sync + Clone + 'static`, and cloning it forks the whole state.
+#[derive(Debug, Clone)]
+pub struct Client {
+    config: ClientConfig,
+    now: OffsetDateTime,
+    next_request: u64,
+    next_op: u64,
+    epoch: u64,
+    token: Option<ClientToken>,
+    client: Option<ClientResource>,
+    environment: Option<Environment>,
+    active_session: Option<String>,
+    last_applied: Option<AppliedMark>,
+    suppressed_sign_in: Option<String>,
+    suppressed_sign_up: Option<String>,
+    tokens: TokenCache,
+    ops: BTreeMap<OpId, Operation>,
+    queue: VecDeque<QueuedRequest>,
+    in_flight: Option<InFlight>,
+    events: VecDeque<Event>,
+    jitter: Jitter,
+}
+
+impl Client {
+    /// A new client with no client token and no state. Nothing is sent until a command is
+    /// submitted; a driver normally starts with [`load`](Self::load).
+    #[must_use]
+    pub fn new(config: ClientConfig, now: OffsetDateTime) -> Self {
+        let jitter = Jitter::new(config.jitter_seed());
+        Client {
+            config,
+            now,
+            next_request: 1,
+            next_op: 1,
+            epoch: 0,
+            token: None,
+            client: None,
+            environment: None,
+            active_session: None,
+            last_applied: None,
+            suppressed_sign_in: None,
+            suppressed_sign_up: None,
+            tokens: TokenCache::default(),
+            ops: BTreeMap::new(),
+            queue: VecDeque::new(),
+            in_flight: None,
+            events: VecDeque::new(),
+            jitter,
+        }
+    }
+
+    /// A client from a state saved by [`export`](Self::export). Session tokens are not
+    /// part of it: the first [`load`](Self::load) or token request fetches fresh ones.
+    ///
+    /// # Errors
+    /// [`RestoreError::UnsupportedVersion`] for another format version and
+    /// [`RestoreError::WrongHost`] when the state belongs to another Frontend API host.
+    pub fn restore(config: ClientConfig, persisted: PersistedState, now: OffsetDateTime) -> Result<Self, RestoreError> {
+        if persisted.version != PERSISTED_STATE_VERSION {
+            return Err(RestoreError::UnsupportedVersion {
+                found: persisted.version,
+                supported: PERSISTED_STATE_VERSION,
+            });
+        }
+        if persisted.frontend_api_host != config.frontend_api_host() {
+            return Err(RestoreError::WrongHost {
+                expected: config.frontend_api_host().to_owned(),
+                found: persisted.frontend_api_host,
+            });
+        }
+        let mut client = Client::new(config, now);
+        client.next_request = persisted.next_request_id.max(1);
+        client.next_op = persisted.next_op_id.max(1);
+        client.epoch = persisted.epoch;
+        client.token = persisted.client_token.filter(|token| !token.is_empty());
+        client.environment = persisted.environment;
+        client.suppressed_sign_in = persisted.suppressed_sign_in_id;
+        client.suppressed_sign_up = persisted.suppressed_sign_up_id;
+        if let Some(mut resource) = persisted.client {
+            for session in &mut resource.sessions {
+                session.last_active_token = None;
+            }
+            client.last_applied = Some(AppliedMark { request: None, updated_at: resource.updated_at });
+            client.client = Some(resource);
+        }
+        client.active_session = persisted.active_session_id.filter(|id| client.signed_in_session(id).is_some());
+        Ok(client)
+    }
+
+    /// The state to persist: format version, Frontend API host, client token, the client
+    /// without session JWTs, the environment, the active session, the id counters and the
+    /// epoch (design §7.11).
+    #[must_use]
+    pub fn export(&self) -> PersistedState {
+        PersistedState {
+            version: PERSISTED_STATE_VERSION,
+            frontend_api_host: self.config.frontend_api_host().to_owned(),
+            client_token: self.token.clone(),
+            client: self.client.clone(),
+            environment: self.environment.clone(),
+            active_session_id: self.active_session.clone(),
+            next_request_id: self.next_request,
+            next_op_id: self.next_op,
+            epoch: self.epoch,
+            suppressed_sign_in_id: self.suppressed_sign_in.clone(),
+            suppressed_sign_up_id: self.suppressed_sign_up.clone(),
+        }
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Commands
+    // ----------------------------------------------------------------------------------
+
+    /// Starts an operation.
+    ///
+    /// # Errors
+    /// [`CommandError`] when the command is refused; then nothing changed and nothing will
+    /// be sent.
+    pub fn submit(&mut self, command: Command, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        let flow = command.flow();
+        if command.is_mutating()
+            && let Some((pending, _)) = self.ops.iter().find(|(_, op)| op.flow == flow && op.mutating && !op.internal)
+        {
+            return Err(CommandError::Busy { flow, pending: *pending });
+        }
+        self.advance(now);
+        match command {
+            Command::Client(command) => Ok(self.submit_client(command)),
+        }
+    }
+
+    fn submit_client(&mut self, command: ClientCommand) -> OpId {
+        match command {
+            ClientCommand::Load => {
+                let op = self.start_op(Flow::Client, OpKind::Load, false, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::Environment, "/v1/environment"), None);
+                if self.token.is_some() || self.config.mode() == TransportMode::Browser {
+                    self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+                }
+                op
+            }
+            ClientCommand::LoadEnvironment => {
+                let op = self.start_op(Flow::Client, OpKind::LoadEnvironment, false, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::Environment, "/v1/environment"), None);
+                op
+            }
+            ClientCommand::Reload => {
+                let op = self.start_op(Flow::Client, OpKind::Reload, false, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+                op
+            }
+            ClientCommand::Create => {
+                let op = self.start_op(Flow::Client, OpKind::Create, true, false);
+                let mut spec = RequestSpec::new(RequestKind::ClientCreate, "/v1/client");
+                if self.config.mode() == TransportMode::Browser {
+                    spec.method = Method::Put;
+                }
+                self.enqueue(op, spec, None);
+                op
+            }
+            ClientCommand::Destroy => {
+                let op = self.start_op(Flow::Client, OpKind::Destroy, true, false);
+                // The request is fixed with the current token before anything is cleared.
+                let pinned = Some(self.token.clone());
+                self.supersede_all_except(op);
+                self.clear_identity_locally(true);
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientDestroy, "/v1/client"), pinned);
+                op
+            }
+            ClientCommand::RemoveSessions => {
+                let op = self.start_op(Flow::Client, OpKind::RemoveSessions, true, false);
+                let pinned = Some(self.token.clone());
+                self.sign_out_locally();
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientRemoveSessions, "/v1/client/sessions"), pinned);
+                op
+            }
+            ClientCommand::ResetSignIn => {
+                let op = self.start_op(Flow::Client, OpKind::Local, false, false);
+                self.epoch = self.epoch.saturating_add(1);
+                let from = self.sign_in_status().cloned();
+                if let Some(client) = self.client.as_mut()
+                    && let Some(sign_in) = client.sign_in.take()
+                {
+                    self.suppressed_sign_in = Some(sign_in.id);
+                }
+                if from.is_some() {
+                    self.events.push_back(Event::SignInStatusChanged { from, to: None });
+                }
+                self.complete_now(op, Ok(Completion::LocalChange));
+                op
+            }
+            ClientCommand::ResetSignUp => {
+                let op = self.start_op(Flow::Client, OpKind::Local, false, false);
+                self.epoch = self.epoch.saturating_add(1);
+                let from = self.sign_up_status().cloned();
+                if let Some(client) = self.client.as_mut()
+                    && let Some(sign_up) = client.sign_up.take()
+                {
+                    self.suppressed_sign_up = Some(sign_up.id);
+                }
+                if from.is_some() {
+                    self.events.push_back(Event::SignUpStatusChanged { from, to: None });
+                }
+                self.complete_now(op, Ok(Completion::LocalChange));
+                op
+            }
+            ClientCommand::ClearCache => {
+                let op = self.start_op(Flow::Client, OpKind::Local, false, false);
+                self.tokens.clear();
+                self.complete_now(op, Ok(Completion::LocalChange));
+                op
+            }
+        }
+    }
+
+    /// Loads the environment and, when a client token is known, the client
+    /// (design §7.6). Without a token, the first mutating request creates the client.
+    pub fn load(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::Load, now)
+    }
+
+    /// `GET /v1/client`, applied through the stale gate.
+    pub fn reload(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::Reload, now)
+    }
+
+    /// Creates a client (`POST /v1/client`; `PUT` in browser mode).
+    ///
+    /// # Errors
+    /// [`CommandError::Busy`] while another mutating client operation is pending.
+    pub fn create(&mut self, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        self.submit(Command::Client(ClientCommand::Create), now)
+    }
+
+    /// Ends the client (`DELETE /v1/client`): the request is built with the current
+    /// token, then the client token, the client and every session are dropped locally
+    /// whatever the server answers. The outcome says whether the server confirmed.
+    ///
+    /// # Errors
+    /// [`CommandError::Busy`] while another mutating client operation is pending.
+    pub fn destroy(&mut self, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        self.submit(Command::Client(ClientCommand::Destroy), now)
+    }
+
+    /// Signs out of every session (`DELETE /v1/client/sessions`), keeping the client
+    /// token. Local sessions are cleared at once; the outcome says whether the server
+    /// confirmed.
+    ///
+    /// # Errors
+    /// [`CommandError::Busy`] while another mutating client operation is pending.
+    pub fn remove_sessions(&mut self, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        self.submit(Command::Client(ClientCommand::RemoveSessions), now)
+    }
+
+    /// Forgets the local sign-in attempt. No request; completes at once.
+    pub fn reset_sign_in(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::ResetSignIn, now)
+    }
+
+    /// Forgets the local sign-up attempt. No request; completes at once.
+    pub fn reset_sign_up(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::ResetSignUp, now)
+    }
+
+    /// Drops every cached session token. No request; completes at once.
+    pub fn clear_cache(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::ClearCache, now)
+    }
+
+    fn submit_client_now(&mut self, command: ClientCommand, now: OffsetDateTime) -> OpId {
+        debug_assert!(!command.is_mutating());
+        self.advance(now);
+        self.submit_client(command)
+    }
+
+    /// Forgets an operation: its queued requests are dropped and it completes at once with
+    /// [`OperationError::Cancelled`]. An answer to its request already on the wire is still
+    /// used for what it says about identity (a rotated token, a newer client, through the
+    /// stale gate) but reports to nobody.
+    ///
+    /// # Errors
+    /// [`CommandError::UnknownOperation`] when `op` is not pending.
+    pub fn cancel(&mut self, op: OpId) -> Result<(), CommandError> {
+        if self.ops.get(&op).is_none_or(|operation| operation.internal) {
+            return Err(CommandError::UnknownOperation(op));
+        }
+        self.drop_op(op, OperationError::Cancelled);
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Outputs
+    // ----------------------------------------------------------------------------------
+
+    /// The next thing for the driver to do. Drain it until [`Output::Timeout`] or
+    /// [`Output::Idle`]: events first, in order; then the next request when none is on the
+    /// wire (design §7.1); then the next deadline.
+    pub fn poll_output(&mut self) -> Output {
+        if let Some(event) = self.events.pop_front() {
+            return Output::Event(event);
+        }
+        if self.in_flight.is_none() {
+            let ready = self.queue.front().is_some_and(|head| head.not_before.is_none_or(|at| at <= self.now));
+            if ready && let Some(queued) = self.queue.pop_front() {
+                return Output::Request(self.send(queued));
+            }
+        }
+        match self.poll_timeout() {
+            Some(deadline) => Output::Timeout(deadline),
+            None => Output::Idle,
+        }
+    }
+
+    /// The next instant at which [`handle_timeout`](Self::handle_timeout) has work, if any.
+    /// Never earlier than the latest `now` the engine has seen.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        self.queue.front().and_then(|head| head.not_before).filter(|at| *at > self.now)
+    }
+
+    /// Tells the engine the time; requests waiting for a backoff deadline become ready.
+    pub fn handle_timeout(&mut self, now: OffsetDateTime) {
+        self.advance(now);
+    }
+
+    fn send(&mut self, queued: QueuedRequest) -> Outgoing {
+        let id = RequestId(self.next_request);
+        self.next_request = self.next_request.saturating_add(1);
+        let sent_token = match &queued.pinned_token {
+            Some(pinned) => pinned.clone(),
+            None => self.token.clone(),
+        };
+        let client_id = self.client.as_ref().and_then(|client| client.id.clone());
+        let request = build_request(
+            &self.config,
+            &queued.spec,
+            RequestContext {
+                token: sent_token.as_ref(),
+                session_id: self.active_session.as_deref(),
+                client_id: client_id.as_deref(),
+                attempt: queued.attempt,
+            },
+        );
+        let outgoing = Outgoing { id, kind: queued.spec.kind, op: queued.op, attempt: queued.attempt, request };
+        self.in_flight = Some(InFlight { id, request: queued, sent_token, orphaned: false });
+        outgoing
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Inputs
+    // ----------------------------------------------------------------------------------
+
+    /// Feeds back the answer to a request (or the transport error that replaced it).
+    ///
+    /// Everything the answer means is reported through events, including failures of the
+    /// operation it belonged to. What an answer may change follows design §7.3: a
+    /// transport error, a 5xx, an oversized or undecodable body change nothing; a
+    /// well-formed 4xx applies its `meta.client` through the stale gate, then fails the
+    /// operation.
+    ///
+    /// # Errors
+    /// [`ResponseError::UnknownRequest`] when no request with this id is on the wire;
+    /// nothing is changed then.
+    pub fn handle_response(
+        &mut self,
+        id: RequestId,
+        result: Result<HttpResponse, TransportError>,
+        now: OffsetDateTime,
+    ) -> Result<(), ResponseError> {
+        let Some(in_flight) = self.in_flight.take_if(|in_flight| in_flight.id == id) else {
+            return Err(ResponseError::UnknownRequest(id));
+        };
+        self.advance(now);
+        match result {
+            Err(error) => {
+                if !self.retry_later(&in_flight, None) {
+                    self.finish_request(&in_flight, Err(OperationError::Transport(error)));
+                }
+            }
+            Ok(response) => self.handle_answer(in_flight, response),
+        }
+        Ok(())
+    }
+
+    fn handle_answer(&mut self, in_flight: InFlight, response: HttpResponse) {
+        let kind = in_flight.request.spec.kind;
+        let limit = self.config.max_response_bytes();
+        if response.body.len() > limit {
+            let error = ResponseError::BodyTooLarge { kind, size: response.body.len(), limit };
+            self.finish_request(&in_flight, Err(OperationError::Response(error)));
+            return;
+        }
+        let status = response.status;
+        let undecodable = |reason: String| {
+            OperationError::Response(ResponseError::Undecodable {
+                kind,
+                status,
+                reason,
+                body: redact_body(&response.body),
+            })
+        };
+        match status {
+            200..=299 => {
+                let decoded = match kind {
+                    RequestKind::Environment => decode_environment(&response.body).map(Answer::Environment),
+                    _ => decode_client_envelope(&response.body).map(Answer::Client),
+                };
+                match decoded {
+                    Err(reason) => self.finish_request(&in_flight, Err(undecodable(reason))),
+                    Ok(answer) => {
+                        let sent_with_current = self.adopt_token(&in_flight, &response);
+                        let result = self.apply_answer(&in_flight, sent_with_current, answer);
+                        self.finish_request(&in_flight, Ok(result));
+                    }
+                }
+            }
+            400..=599 => {
+                let body = match decode_error_body(&response.body) {
+                    Ok(body) => body,
+                    Err(reason) => {
+                        if !(status >= 500 && self.retry_later(&in_flight, None)) {
+                            self.finish_request(&in_flight, Err(undecodable(reason)));
+                        }
+                        return;
+                    }
+                };
+                let retry_after = retry_after(&response);
+                if matches!(status, 429 | 502 | 503 | 504) && self.retry_later(&in_flight, retry_after) {
+                    return;
+                }
+                let mut errors = body.errors.into_iter();
+                let Some(first) = errors.next() else {
+                    self.finish_request(&in_flight, Err(undecodable(String::from("empty errors"))));
+                    return;
+                };
+                let error = ApiError {
+                    status,
+                    code: first.code,
+                    message: first.message,
+                    long_message: first.long_message,
+                    meta: first.meta,
+                    others: errors.collect(),
+                    trace_id: body.clerk_trace_id,
+                    retry_after,
+                };
+                if status < 500 {
+                    let sent_with_current = self.adopt_token(&in_flight, &response);
+                    if let Some(client) = body.meta.and_then(|meta| meta.client) {
+                        self.offer_client(&in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
+                    }
+                    if status == 401
+                        && !matches!(error.code, ErrorCode::RequiresCaptcha | ErrorCode::DevBrowserUnauthenticated)
+                    {
+                        self.schedule_refresh(kind);
+                    }
+                }
+                self.finish_request(&in_flight, Err(OperationError::Api(Box::new(error))));
+            }
+            _ => {
+                let error = ResponseError::UnexpectedStatus { kind, status };
+                self.finish_request(&in_flight, Err(OperationError::Response(error)));
+            }
+        }
+    }
+
+    /// Adopts a rotated client token from the answer when the request carried the current
+    /// token. Returns whether the request carried the current token (decided before any
+    /// adoption).
+    fn adopt_token(&mut self, in_flight: &InFlight, response: &HttpResponse) -> bool {
+        let sent_with_current = in_flight.sent_token == self.token;
+        if self.config.mode() != TransportMode::Native || !sent_with_current {
+            return sent_with_current;
+        }
+        let Some(value) = response.header("authorization") else {
+            return true;
+        };
+        let value = value.expose().trim();
+        // An empty value or a bare scheme carries no token: no information (never a
+        // sign-out; only destroy drops the token).
+        if value.is_empty() || value.eq_ignore_ascii_case("bearer") {
+            return true;
+        }
+        if self.token.as_ref().is_none_or(|current| current.expose() != value) {
+            let token = ClientToken::new(value);
+            self.token = Some(token.clone());
+            self.events.push_back(Event::ClientTokenChanged { token: Some(token) });
+        }
+        true
+    }
+
+    fn apply_answer(&mut self, in_flight: &InFlight, sent_with_current: bool, answer: Answer) -> StepResult {
+        match answer {
+            Answer::Environment(environment) => {
+                // The environment is the instance's configuration, not identity: it is
+                // applied whatever the epoch or token.
+                self.environment = Some(*environment);
+                self.events.push_back(Event::EnvironmentUpdated);
+                StepResult { client_present: None, applied: true }
+            }
+            Answer::Client(update) => {
+                let kind = in_flight.request.spec.kind;
+                if kind == RequestKind::ClientDestroy {
+                    // Local state was cleared when the command was submitted.
+                    return StepResult { client_present: None, applied: true };
+                }
+                let client_present = !matches!(update, ClientUpdate::Cleared);
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                StepResult { client_present: Some(client_present), applied }
+            }
+        }
+    }
+
+    /// The stale gate (design §4, §7.3–7.4): a client from an answer is applied only when
+    /// the request was sent in the current epoch with the current token, was issued after
+    /// the request whose client was last applied, and is not older by `updated_at` (equal
+    /// values are accepted). Returns whether it was applied.
+    fn offer_client(&mut self, in_flight: &InFlight, sent_with_current: bool, update: ClientUpdate) -> bool {
+        if in_flight.request.epoch != self.epoch || !sent_with_current {
+            return false;
+        }
+        if let Some(mark) = self.last_applied {
+            if mark.request.is_some_and(|last| in_flight.id < last) {
+                return false;
+            }
+            if let (ClientUpdate::Present(client), Some(last_updated)) = (&update, mark.updated_at)
+                && client.updated_at.is_some_and(|updated| updated < last_updated)
+            {
+                return false;
+            }
+        }
+        match update {
+            ClientUpdate::Present(client) => {
+                self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: client.updated_at });
+                self.install_client(Some(*client));
+                true
+            }
+            ClientUpdate::Cleared => {
+                self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
+                self.install_client(None);
+                true
+            }
+        }
+    }
+
+    /// Replaces the local client (merge rules of fapi.md §5.6: the client is rebuilt from
+    /// the answer), moves piggybacked session tokens into the token cache, hides
+    /// suppressed attempts, emits the differences and re-resolves the active session.
+    fn install_client(&mut self, client: Option<ClientResource>) {
+        let mut client = client;
+        if let Some(resource) = client.as_mut() {
+            match (&resource.sign_in, &self.suppressed_sign_in) {
+                (Some(sign_in), Some(hidden)) if &sign_in.id == hidden => resource.sign_in = None,
+                (Some(_), Some(_)) => self.suppressed_sign_in = None,
+                _ => {}
+            }
+            match (&resource.sign_up, &self.suppressed_sign_up) {
+                (Some(sign_up), Some(hidden)) if &sign_up.id == hidden => resource.sign_up = None,
+                (Some(_), Some(_)) => self.suppressed_sign_up = None,
+                _ => {}
+            }
+            for session in &mut resource.sessions {
+                if let Some(token) = session.last_active_token.take() {
+                    let jwt: SessionJwt = token.jwt;
+                    self.tokens.offer(&session.id, jwt, self.now);
+                }
+            }
+        } else {
+            self.tokens.clear();
+        }
+        let previous = std::mem::replace(&mut self.client, client);
+        self.events.push_back(Event::ClientUpdated);
+        self.emit_differences(previous.as_ref());
+        let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
+        self.resolve_active_session(previous_last_active.as_deref(), previous.is_some() && self.client.is_none());
+    }
+
+    fn emit_differences(&mut self, previous: Option<&ClientResource>) {
+        let sessions_before = previous.map(|client| session_summary(&client.sessions)).unwrap_or_default();
+        let sessions_after = self.client.as_ref().map(|client| session_summary(&client.sessions)).unwrap_or_default();
+        if sessions_before != sessions_after {
+            self.events.push_back(Event::SessionsChanged);
+        }
+        let sign_in_before = previous.and_then(|client| client.sign_in.as_ref()).and_then(|s| s.status.clone());
+        let sign_in_after = self.sign_in_status().cloned();
+        if sign_in_before != sign_in_after {
+            self.events.push_back(Event::SignInStatusChanged { from: sign_in_before, to: sign_in_after });
+        }
+        let sign_up_before = previous.and_then(|client| client.sign_up.as_ref()).and_then(|s| s.status.clone());
+        let sign_up_after = self.sign_up_status().cloned();
+        if sign_up_before != sign_up_after {
+            self.events.push_back(Event::SignUpStatusChanged { from: sign_up_before, to: sign_up_after });
+        }
+    }
+
+    /// Re-validates the active session against the client's signed-in sessions
+    /// (design §7.7): a newly set `last_active_session_id` that is signed in becomes
+    /// active; otherwise the current one stays while it is signed in; otherwise none.
+    fn resolve_active_session(&mut self, previous_last_active: Option<&str>, client_lost: bool) {
+        let last_active = self.last_active_session_id().map(str::to_owned);
+        let candidate = match last_active.as_deref() {
+            Some(id) if Some(id) != previous_last_active && self.signed_in_session(id).is_some() => Some(id.to_owned()),
+            _ => match self.active_session.as_deref() {
+                Some(current) if self.signed_in_session(current).is_some() => Some(current.to_owned()),
+                Some(_) => None,
+                None => None,
+            },
+        };
+        if candidate == self.active_session {
+            return;
+        }
+        if let Some(old) = self.active_session.as_deref()
+            && candidate.is_none()
+        {
+            let reason = if client_lost || self.client.is_none() {
+                SignOutReason::ClientLost
+            } else {
+                match self.session(old).and_then(|session| session.status.clone()) {
+                    Some(status) => SignOutReason::SessionEnded { status },
+                    None => SignOutReason::SessionMissing,
+                }
+            };
+            self.events.push_back(Event::SignedOut { reason });
+        }
+        self.active_session = candidate.clone();
+        self.events.push_back(Event::ActiveSessionChanged { session_id: candidate });
+    }
+
+    /// Queues a retry of a retryable request after a backoff (design §7.5). Returns false
+    /// when the request may not or can no longer be retried.
+    fn retry_later(&mut self, in_flight: &InFlight, retry_after: Option<Duration>) -> bool {
+        let request = &in_flight.request;
+        if in_flight.orphaned || !request.spec.kind.is_retryable() {
+            return false;
+        }
+        let policy = self.config.retry();
+        if request.attempt >= policy.max_attempts {
+            return false;
+        }
+        if retry_after.is_some_and(|wait| wait > MAX_AUTOMATIC_RETRY_AFTER) {
+            return false;
+        }
+        let backoff = policy.backoff(request.attempt, self.jitter.next_unit());
+        let wait = retry_after.map_or(backoff, |server| server.max(backoff));
+        let mut retry = request.clone();
+        retry.attempt = retry.attempt.saturating_add(1);
+        retry.not_before = Some(self.now.saturating_add(wait));
+        self.queue.push_front(retry);
+        true
+    }
+
+    /// After a 401 on anything but `GET /v1/client`, while a session is active: one
+    /// coalesced client refresh (fapi.md §2.4), whose answer re-validates the session.
+    fn schedule_refresh(&mut self, kind: RequestKind) {
+        if kind == RequestKind::ClientGet || self.active_session.is_none() {
+            return;
+        }
+        let already = self.queue.iter().any(|queued| queued.spec.kind == RequestKind::ClientGet)
+            || self.in_flight.as_ref().is_some_and(|f| f.request.spec.kind == RequestKind::ClientGet);
+        if already {
+            return;
+        }
+        let op = self.start_op(Flow::Client, OpKind::Refresh, false, true);
+        self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Operations bookkeeping
+    // ----------------------------------------------------------------------------------
+
+    fn start_op(&mut self, flow: Flow, kind: OpKind, mutating: bool, internal: bool) -> OpId {
+        let id = OpId(self.next_op);
+        self.next_op = self.next_op.saturating_add(1);
+        self.ops.insert(
+            id,
+            Operation {
+                flow,
+                kind,
+                mutating,
+                internal,
+                outstanding: 0,
+                failure: None,
+                client_present: None,
+                applied: true,
+            },
+        );
+        id
+    }
+
+    fn enqueue(&mut self, op: OpId, spec: RequestSpec, pinned_token: Option<Option<ClientToken>>) {
+        if let Some(operation) = self.ops.get_mut(&op) {
+            operation.outstanding = operation.outstanding.saturating_add(1);
+        }
+        self.queue.push_back(QueuedRequest { op, spec, attempt: 1, not_before: None, pinned_token, epoch: self.epoch });
+    }
+
+    fn complete_now(&mut self, op: OpId, outcome: Outcome) {
+        if let Some(operation) = self.ops.remove(&op)
+            && !operation.internal
+        {
+            self.events.push_back(Event::OperationCompleted { op, outcome });
+        }
+    }
+
+    /// Records the end of one request of an operation; completes the operation when it was
+    /// the last.
+    fn finish_request(&mut self, in_flight: &InFlight, result: Result<StepResult, OperationError>) {
+        if in_flight.orphaned {
+            return;
+        }
+        let op = in_flight.request.op;
+        let Some(operation) = self.ops.get_mut(&op) else {
+            return;
+        };
+        operation.outstanding = operation.outstanding.saturating_sub(1);
+        match result {
+            Ok(step) => {
+                if step.client_present.is_some() {
+                    operation.client_present = step.client_present;
+                }
+                operation.applied &= step.applied;
+            }
+            Err(error) => {
+                if operation.failure.is_none() {
+                    operation.failure = Some(error);
+                }
+            }
+        }
+        if operation.outstanding > 0 {
+            return;
+        }
+        let Some(operation) = self.ops.remove(&op) else {
+            return;
+        };
+        let outcome = match (operation.kind, operation.failure) {
+            (OpKind::Destroy | OpKind::RemoveSessions, None) => {
+                Ok(Completion::SignedOut { confirmation: SignOutConfirmation::Revoked })
+            }
+            (OpKind::Destroy | OpKind::RemoveSessions, Some(error)) => {
+                Ok(Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { error: Box::new(error) } })
+            }
+            (_, Some(error)) => Err(error),
+            (OpKind::Load, None) => {
+                Ok(Completion::Loaded { client_present: operation.client_present.unwrap_or(false) })
+            }
+            (OpKind::LoadEnvironment, None) => Ok(Completion::EnvironmentLoaded),
+            (OpKind::Reload | OpKind::Refresh, None) => Ok(Completion::ClientReloaded {
+                client_present: operation.client_present.unwrap_or(false),
+                applied: operation.applied,
+            }),
+            (OpKind::Create, None) => Ok(Completion::ClientCreated),
+            (OpKind::Local, None) => Ok(Completion::LocalChange),
+        };
+        if !operation.internal {
+            self.events.push_back(Event::OperationCompleted { op, outcome });
+        }
+    }
+
+    /// Ends an operation now: its queued requests are dropped and its in-flight request
+    /// (if any) is orphaned.
+    fn drop_op(&mut self, op: OpId, error: OperationError) {
+        self.queue.retain(|queued| queued.op != op);
+        if let Some(in_flight) = self.in_flight.as_mut()
+            && in_flight.request.op == op
+        {
+            in_flight.orphaned = true;
+        }
+        self.complete_now(op, Err(error));
+    }
+
+    fn supersede_all_except(&mut self, keep: OpId) {
+        let others: Vec<OpId> = self.ops.keys().copied().filter(|op| *op != keep).collect();
+        for op in others {
+            self.drop_op(op, OperationError::Superseded);
+        }
+    }
+
+    /// Clears local identity for destroy: token, client, sessions, session tokens.
+    fn clear_identity_locally(&mut self, drop_token: bool) {
+        self.epoch = self.epoch.saturating_add(1);
+        let had_active = self.active_session.take().is_some();
+        let previous = self.client.take();
+        self.tokens.clear();
+        self.last_applied = None;
+        self.suppressed_sign_in = None;
+        self.suppressed_sign_up = None;
+        if previous.is_some() {
+            self.events.push_back(Event::ClientUpdated);
+            self.emit_differences(previous.as_ref());
+        }
+        if had_active {
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+        if drop_token && self.token.take().is_some() {
+            self.events.push_back(Event::ClientTokenChanged { token: None });
+        }
+    }
+
+    /// Clears local sessions for a sign-out of every session; keeps the token and the
+    /// client's other parts.
+    fn sign_out_locally(&mut self) {
+        self.epoch = self.epoch.saturating_add(1);
+        let had_active = self.active_session.take().is_some();
+        self.tokens.clear();
+        let mut changed = false;
+        if let Some(client) = self.client.as_mut() {
+            let before = client.sessions.len();
+            client.sessions.retain(|session| !is_signed_in(session));
+            changed = client.sessions.len() != before;
+        }
+        if changed {
+            self.events.push_back(Event::SessionsChanged);
+        }
+        if had_active {
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+    }
+
+    fn advance(&mut self, now: OffsetDateTime) {
+        if now > self.now {
+            self.now = now;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Read views
+    // ----------------------------------------------------------------------------------
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The latest time the engine has seen (earlier `now` values are treated as this).
+    #[must_use]
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The local epoch: bumped by sign-out, destroy and resets. An answer to a request
+    /// issued in an earlier epoch cannot bring back what was cleared.
+    #[must_use]
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The client token, if one is stored.
+    #[must_use]
+    pub fn client_token(&self) -> Option<&ClientToken> {
+        self.token.as_ref()
+    }
+
+    /// The last applied Client object, if any.
+    #[must_use]
+    pub fn client(&self) -> Option<&ClientResource> {
+        self.client.as_ref()
+    }
+
+    /// The last loaded environment, if any.
+    #[must_use]
+    pub fn environment(&self) -> Option<&Environment> {
+        self.environment.as_ref()
+    }
+
+    /// Every session the client lists, terminal ones included. Session tokens are not in
+    /// here: they live in the token cache.
+    #[must_use]
+    pub fn sessions(&self) -> &[SessionResource] {
+        self.client.as_ref().map(|client| client.sessions.as_slice()).unwrap_or_default()
+    }
+
+    /// The sessions that count as signed in: `active` and `pending`.
+    pub fn signed_in_sessions(&self) -> impl Iterator<Item = &SessionResource> {
+        self.sessions().iter().filter(|session| is_signed_in(session))
+    }
+
+    /// The session with this id, whatever its status.
+    #[must_use]
+    pub fn session(&self, id: &str) -> Option<&SessionResource> {
+        self.sessions().iter().find(|session| session.id == id)
+    }
+
+    fn signed_in_session(&self, id: &str) -> Option<&SessionResource> {
+        self.session(id).filter(|session| is_signed_in(session))
+    }
+
+    /// The session the engine treats as active, if any.
+    #[must_use]
+    pub fn active_session(&self) -> Option<&SessionResource> {
+        self.active_session.as_deref().and_then(|id| self.session(id))
+    }
+
+    /// The id of the active session, if any.
+    #[must_use]
+    pub fn active_session_id(&self) -> Option<&str> {
+        self.active_session.as_deref()
+    }
+
+    /// The client's `last_active_session_id`.
+    #[must_use]
+    pub fn last_active_session_id(&self) -> Option<&str> {
+        self.client.as_ref().and_then(|client| client.last_active_session_id.as_deref())
+    }
+
+    /// The client's `last_authentication_strategy`.
+    #[must_use]
+    pub fn last_authentication_strategy(&self) -> Option<&str> {
+        self.client.as_ref().and_then(|client| client.last_authentication_strategy.as_deref())
+    }
+
+    /// The client's current sign-in attempt, if any.
+    #[must_use]
+    pub fn sign_in(&self) -> Option<&SignInResource> {
+        self.client.as_ref().and_then(|client| client.sign_in.as_ref())
+    }
+
+    /// The sign-in attempt's status, if there is an attempt.
+    #[must_use]
+    pub fn sign_in_status(&self) -> Option<&SignInStatus> {
+        self.sign_in().and_then(|sign_in| sign_in.status.as_ref())
+    }
+
+    /// The client's current sign-up attempt, if any.
+    #[must_use]
+    pub fn sign_up(&self) -> Option<&SignUpResource> {
+        self.client.as_ref().and_then(|client| client.sign_up.as_ref())
+    }
+
+    /// The sign-up attempt's status, if there is an attempt.
+    #[must_use]
+    pub fn sign_up_status(&self) -> Option<&SignUpStatus> {
+        self.sign_up().and_then(|sign_up| sign_up.status.as_ref())
+    }
+
+    /// Whether the client is new: no client, or one without an id (fapi.md §3.2).
+    #[must_use]
+    pub fn is_new(&self) -> bool {
+        self.client.as_ref().and_then(|client| client.id.as_deref()).is_none_or(str::is_empty)
+    }
+
+    /// Whether the client's cookie expires within 8 days of `now` (fapi.md §6.2).
+    #[must_use]
+    pub fn is_eligible_for_touch(&self, now: OffsetDateTime) -> bool {
+        self.client
+            .as_ref()
+            .and_then(|client| client.cookie_expires_at)
+            .is_some_and(|expires| expires - now.max(self.now) <= TOUCH_ELIGIBILITY)
+    }
+
+    /// The URL of `GET /v1/client/touch` with the common parameters and `redirect_url`:
+    /// a browser navigation to it re-issues the client cookie at full lifetime, then
+    /// redirects (fapi.md §3.2). Native clients rarely need it.
+    #[must_use]
+    pub fn build_touch_url(&self, redirect_url: &str) -> String {
+        let mut spec = RequestSpec::new(RequestKind::ClientGet, "/v1/client/touch");
+        spec.query.push(crate::request::Field::plain("redirect_url", redirect_url));
+        let request: HttpRequest =
+            build_request(&self.config, &spec, RequestContext { attempt: 1, ..RequestContext::default() });
+        request.url(&self.config.base_url())
+    }
+
+    /// The cached default session token of a session, if one is cached.
+    #[must_use]
+    pub fn cached_session_token(&self, session_id: &str) -> Option<&SessionJwt> {
+        self.tokens.get(session_id).map(|cached| &cached.jwt)
+    }
+
+    /// The operations that have not completed yet.
+    pub fn pending_operations(&self) -> impl Iterator<Item = OpId> + '_ {
+        self.ops.iter().filter(|(_, op)| !op.internal).map(|(id, _)| *id)
+    }
+
+    /// Whether the engine has nothing queued, nothing on the wire and no event waiting.
+    #[must_use]
+    pub fn is_quiescent(&self) -> bool {
+        self.queue.is_empty() && self.in_flight.is_none() && self.events.is_empty()
+    }
+}
+
+/// A decoded successful answer.
+enum Answer {
+    Environment(Box<Environment>),
+    Client(ClientUpdate),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct StepResult {
+    client_present: Option<bool>,
+    applied: bool,
+}
+
+/// Whether a session counts as signed in (`active` or `pending`); a session without a
+/// status does not.
+fn is_signed_in(session: &SessionResource) -> bool {
+    session.status.as_ref().is_some_and(crate::wire::SessionStatus::is_signed_in)
+}
+
+fn session_summary(sessions: &[SessionResource]) -> Vec<(&str, Option<&crate::wire::SessionStatus>)> {
+    sessions.iter().map(|session| (session.id.as_str(), session.status.as_ref())).collect()
+}
+
+/// `Retry-After` in whole seconds (HTTP dates are ignored, as clerk-js does).
+fn retry_after(response: &HttpResponse) -> Option<Duration> {
+    let value = response.header("retry-after")?.expose().trim();
+    let seconds: u32 = value.parse().ok()?;
+    Some(Duration::seconds(i64::from(seconds)))
+}

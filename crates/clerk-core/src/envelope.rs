@@ -1,0 +1,80 @@
+//! Decoding answers: the envelope rules of fapi.md §2.
+//!
+//! * `/v1/client…` answers are `{ "response": …, "client": … }`; error answers carry the
+//!   client in `meta.client`.
+//! * `/v1/environment` and the token endpoints answer the resource itself, unwrapped.
+//! * `client: null` (or absent) means "no information", never "signed out". For
+//!   `GET /v1/client` the `response` is the client itself, so `client: null` beside it is
+//!   ignored, and `response: null` means the server has no client for this token.
+
+use serde::{Deserialize, Deserializer};
+
+use crate::redact::redact_jwts;
+use crate::wire::{ClientResource, Environment, ErrorBody};
+
+/// A field that can be absent, `null`, or a value.
+#[derive(Debug, Default)]
+pub(crate) enum Tristate<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tristate<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(deserializer)? {
+            Some(value) => Tristate::Value(value),
+            None => Tristate::Null,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+struct Envelope<T> {
+    #[serde(default)]
+    response: Tristate<T>,
+    #[serde(default)]
+    client: Tristate<Box<ClientResource>>,
+}
+
+/// What an answer says about the client.
+#[derive(Debug)]
+pub(crate) enum ClientUpdate {
+    /// A client to offer to the stale gate.
+    Present(Box<ClientResource>),
+    /// The server has no client for the presented token.
+    Cleared,
+}
+
+fn reason(error: &serde_json::Error) -> String {
+    redact_jwts(&error.to_string())
+}
+
+/// Decodes `{response: Client | null, client}` (GET/POST/PUT/DELETE `/v1/client`,
+/// DELETE `/v1/client/sessions`) into what it says about the client. The `response` key
+/// must be there.
+pub(crate) fn decode_client_envelope(body: &[u8]) -> Result<ClientUpdate, String> {
+    let envelope: Envelope<Box<ClientResource>> = serde_json::from_slice(body).map_err(|e| reason(&e))?;
+    match (envelope.response, envelope.client) {
+        (Tristate::Value(client), _) => Ok(ClientUpdate::Present(client)),
+        (Tristate::Null, Tristate::Value(client)) => Ok(ClientUpdate::Present(client)),
+        (Tristate::Null, Tristate::Null | Tristate::Absent) => Ok(ClientUpdate::Cleared),
+        (Tristate::Absent, _) => Err(String::from("missing field `response`")),
+    }
+}
+
+/// Decodes the unwrapped environment.
+pub(crate) fn decode_environment(body: &[u8]) -> Result<Box<Environment>, String> {
+    serde_json::from_slice(body).map_err(|e| reason(&e))
+}
+
+/// Decodes an error answer (status ≥ 400).
+pub(crate) fn decode_error_body(body: &[u8]) -> Result<ErrorBody, String> {
+    let body: ErrorBody = serde_json::from_slice(body).map_err(|e| reason(&e))?;
+    if body.errors.is_empty() {
+        return Err(String::from("error answer with an empty `errors` list"));
+    }
+    Ok(body)
+}

@@ -1,0 +1,159 @@
+//! What the engine tells the application: outputs, events and operation outcomes.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::error::OperationError;
+use crate::ids::{OpId, RequestId};
+use crate::kind::RequestKind;
+use crate::request::HttpRequest;
+use crate::secret::ClientToken;
+use crate::wire::{SessionStatus, SignInStatus, SignUpStatus};
+
+/// One thing for the driver to do, from [`Client::poll_output`](crate::Client::poll_output).
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+#[non_exhaustive]
+pub enum Output {
+    /// Send this request and feed its answer to
+    /// [`handle_response`](crate::Client::handle_response).
+    Request(Outgoing),
+    /// Pass this event on to the application.
+    Event(Event),
+    /// Nothing to send before this instant: sleep until then, then call
+    /// [`handle_timeout`](crate::Client::handle_timeout).
+    Timeout(OffsetDateTime),
+    /// Nothing to do until a response arrives or a command is submitted.
+    Idle,
+}
+
+/// A request the engine wants sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outgoing {
+    /// Matches the answer to the request in
+    /// [`handle_response`](crate::Client::handle_response).
+    pub id: RequestId,
+    /// Which operation of the Frontend API this is.
+    pub kind: RequestKind,
+    /// The operation this request serves.
+    pub op: OpId,
+    /// 1 for the first try, 2 for the first retry, …
+    pub attempt: u32,
+    /// What to send.
+    pub request: HttpRequest,
+}
+
+/// Something that happened, for the application.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// An operation ended. Exactly one per [`OpId`].
+    OperationCompleted {
+        /// The operation.
+        op: OpId,
+        /// How it ended.
+        outcome: Outcome,
+    },
+    /// The client token changed: persist it (or delete it when `None`). This is the
+    /// persistence hook of a native client.
+    ClientTokenChanged {
+        /// The new token, `None` when the client was destroyed.
+        token: Option<ClientToken>,
+    },
+    /// A new client object was applied (any field may have changed).
+    ClientUpdated,
+    /// The environment was loaded or changed.
+    EnvironmentUpdated,
+    /// The list of sessions, or the status of one, changed.
+    SessionsChanged,
+    /// The session the engine treats as active changed.
+    ActiveSessionChanged {
+        /// The new active session, `None` when signed out.
+        session_id: Option<String>,
+    },
+    /// The sign-in attempt's status changed (`None`: no attempt).
+    SignInStatusChanged {
+        /// The previous status.
+        from: Option<SignInStatus>,
+        /// The new status.
+        to: Option<SignInStatus>,
+    },
+    /// The sign-up attempt's status changed (`None`: no attempt).
+    SignUpStatusChanged {
+        /// The previous status.
+        from: Option<SignUpStatus>,
+        /// The new status.
+        to: Option<SignUpStatus>,
+    },
+    /// The user is no longer signed in on this client.
+    SignedOut {
+        /// Why.
+        reason: SignOutReason,
+    },
+}
+
+/// How an operation ended.
+pub type Outcome = Result<Completion, OperationError>;
+
+/// What a successful operation achieved.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Completion {
+    /// The environment (and, when a token was known, the client) were loaded.
+    Loaded {
+        /// Whether the server knows a client for this token.
+        client_present: bool,
+    },
+    /// The environment was loaded.
+    EnvironmentLoaded,
+    /// The client was reloaded.
+    ClientReloaded {
+        /// Whether the server knows a client for this token (`false`: `response: null`).
+        client_present: bool,
+        /// Whether the answer was applied (`false`: the stale gate refused it as older
+        /// than what the engine already holds, or it answered an earlier epoch).
+        applied: bool,
+    },
+    /// A new client was created.
+    ClientCreated,
+    /// Local identity was cleared by a sign-out or destroy; says whether the server
+    /// confirmed it.
+    SignedOut {
+        /// Whether the server confirmed.
+        confirmation: SignOutConfirmation,
+    },
+    /// A local-only command (reset, clear cache) took effect.
+    LocalChange,
+}
+
+/// Whether the server confirmed a sign-out or destroy (design §7.9).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SignOutConfirmation {
+    /// The server ended the session(s) or the client.
+    Revoked,
+    /// Only local state was cleared: the server could not be reached or refused. The
+    /// error says why; the server-side session may still be alive until it expires.
+    LocalOnly {
+        /// Why the server did not confirm.
+        error: Box<OperationError>,
+    },
+}
+
+/// Why the user is no longer signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SignOutReason {
+    /// The application asked for it (sign-out, destroy).
+    UserAction,
+    /// The server reports the session in a terminal status.
+    SessionEnded {
+        /// The status the server reported.
+        status: SessionStatus,
+    },
+    /// The session disappeared from the client.
+    SessionMissing,
+    /// The server no longer knows this client.
+    ClientLost,
+}

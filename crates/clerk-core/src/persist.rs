@@ -1,0 +1,77 @@
+//! What a client keeps across restarts (design §7.11).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::RestoreError;
+use crate::secret::ClientToken;
+use crate::wire::{ClientResource, Environment};
+
+/// The format version this build writes and reads.
+pub const PERSISTED_STATE_VERSION: u32 = 1;
+
+/// A versioned snapshot of a client: enough to start signed-in offline and refresh when
+/// the network is back. Session JWTs are never part of it.
+///
+/// `Debug` redacts the client token; [`to_json`](Self::to_json) writes it in clear,
+/// because the token store must keep it: store the bytes where only this user can read
+/// them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersistedState {
+    /// Format version ([`PERSISTED_STATE_VERSION`]).
+    pub version: u32,
+    /// The Frontend API host this state belongs to.
+    pub frontend_api_host: String,
+    /// The client token.
+    #[serde(serialize_with = "crate::secret::expose_client_token", default)]
+    pub client_token: Option<ClientToken>,
+    /// The last applied client, without session tokens.
+    #[serde(default)]
+    pub client: Option<ClientResource>,
+    /// The last loaded environment.
+    #[serde(default)]
+    pub environment: Option<Environment>,
+    /// The session the engine treated as active.
+    #[serde(default)]
+    pub active_session_id: Option<String>,
+    /// The next request id: ids never repeat across restarts.
+    pub next_request_id: u64,
+    /// The next operation id.
+    pub next_op_id: u64,
+    /// The local epoch (bumped by sign-out, destroy and resets).
+    pub epoch: u64,
+    /// A sign-in attempt id hidden by `reset_sign_in`.
+    #[serde(default)]
+    pub suppressed_sign_in_id: Option<String>,
+    /// A sign-up attempt id hidden by `reset_sign_up`.
+    #[serde(default)]
+    pub suppressed_sign_up_id: Option<String>,
+}
+
+impl PersistedState {
+    /// The state as JSON bytes (client token included, in clear).
+    #[must_use]
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads a state written by [`to_json`](Self::to_json).
+    ///
+    /// # Errors
+    /// [`RestoreError::Malformed`] for anything that is not such a state, and
+    /// [`RestoreError::UnsupportedVersion`] for another format version.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, RestoreError> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            version: u32,
+        }
+        let version: VersionOnly = serde_json::from_slice(bytes)
+            .map_err(|e| RestoreError::Malformed(crate::redact::redact_jwts(&e.to_string())))?;
+        if version.version != PERSISTED_STATE_VERSION {
+            return Err(RestoreError::UnsupportedVersion {
+                found: version.version,
+                supported: PERSISTED_STATE_VERSION,
+            });
+        }
+        serde_json::from_slice(bytes).map_err(|e| RestoreError::Malformed(crate::redact::redact_jwts(&e.to_string())))
+    }
+}

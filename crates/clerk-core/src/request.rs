@@ -1,0 +1,364 @@
+//! Descriptions of HTTP requests and responses, owned by the engine.
+//!
+//! The engine never touches a socket: it describes each request it wants sent as an
+//! [`HttpRequest`] (method, path relative to the Frontend API base URL, ordered query
+//! pairs, ordered headers, form body) and takes each answer back as an [`HttpResponse`]
+//! (status, headers, body bytes). Both derive `PartialEq` and `Serialize`, so tests can
+//! compare them and transcripts can record them.
+//!
+//! Values that are secrets (the client token in `Authorization`, passwords, codes,
+//! tickets, nonces) are held as [`FieldValue::Secret`]: `Debug` and `Serialize` show
+//! [`REDACTED`](crate::secret::REDACTED) in their place, so nothing that formats or
+//! serialises a request can leak one. The real value is reached only through
+//! [`FieldValue::expose`].
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::secret::REDACTED;
+
+/// The HTTP method of a request, as the Frontend API defines the operation.
+///
+/// In browser mode the wire method of anything but GET and POST is POST with a `_method`
+/// query parameter; [`HttpRequest::method`] is always the wire method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+#[non_exhaustive]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// `HEAD`
+    Head,
+}
+
+impl Method {
+    /// The method's name as it goes on the wire.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+        }
+    }
+
+    /// Whether a request with this method may be repeated without changing anything
+    /// on the server (GET and HEAD).
+    #[must_use]
+    pub fn is_safe(self) -> bool {
+        matches!(self, Method::Get | Method::Head)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The value of a query parameter, header or form field, marked as plain or secret.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum FieldValue {
+    /// A value that may be shown in logs and transcripts.
+    Plain(String),
+    /// A secret: shown as [`REDACTED`] by `Debug` and `Serialize`.
+    Secret(String),
+}
+
+impl FieldValue {
+    /// The real value, secret or not. Only code that puts the value on the wire should
+    /// call this.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        match self {
+            FieldValue::Plain(value) | FieldValue::Secret(value) => value,
+        }
+    }
+
+    /// Whether the value is marked secret.
+    #[must_use]
+    pub fn is_secret(&self) -> bool {
+        matches!(self, FieldValue::Secret(_))
+    }
+
+    /// What may be shown of the value: itself when plain, [`REDACTED`] when secret.
+    #[must_use]
+    pub fn shown(&self) -> &str {
+        match self {
+            FieldValue::Plain(value) => value,
+            FieldValue::Secret(_) => REDACTED,
+        }
+    }
+}
+
+impl fmt::Debug for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.shown(), f)
+    }
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.shown())
+    }
+}
+
+/// One `name=value` pair of a query string, a header list or a form body.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Field {
+    /// The name, exactly as sent (headers in lower case).
+    pub name: String,
+    /// The value, marked plain or secret.
+    pub value: FieldValue,
+}
+
+impl Field {
+    /// A plain field.
+    pub fn plain(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Field { name: name.into(), value: FieldValue::Plain(value.into()) }
+    }
+
+    /// A secret field.
+    pub fn secret(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Field { name: name.into(), value: FieldValue::Secret(value.into()) }
+    }
+}
+
+/// A request the engine wants sent, relative to the Frontend API base URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpRequest {
+    /// The wire method.
+    pub method: Method,
+    /// The path, starting with `/v1/`, every id already percent-encoded.
+    pub path: String,
+    /// Query parameters in the order they go on the wire.
+    pub query: Vec<Field>,
+    /// Headers in the order they go on the wire, names in lower case.
+    pub headers: Vec<Field>,
+    /// The form body (`application/x-www-form-urlencoded`); `None` for GET.
+    pub form: Option<Vec<Field>>,
+}
+
+impl HttpRequest {
+    /// The query string (without `?`), values encoded, secrets included: for sending.
+    #[must_use]
+    pub fn query_string(&self) -> String {
+        encode_fields(&self.query, false)
+    }
+
+    /// The path and query string, for sending.
+    #[must_use]
+    pub fn path_and_query(&self) -> String {
+        if self.query.is_empty() { self.path.clone() } else { format!("{}?{}", self.path, self.query_string()) }
+    }
+
+    /// The absolute URL of this request under `base_url` (see
+    /// [`ClientConfig::base_url`](crate::config::ClientConfig::base_url)).
+    #[must_use]
+    pub fn url(&self, base_url: &str) -> String {
+        format!("{}{}", base_url.trim_end_matches('/'), self.path_and_query())
+    }
+
+    /// The encoded form body, secrets included: for sending. Empty when there is no body.
+    #[must_use]
+    pub fn body(&self) -> String {
+        self.form.as_deref().map(|form| encode_fields(form, false)).unwrap_or_default()
+    }
+
+    /// The encoded form body with every secret value replaced by [`REDACTED`]: for
+    /// showing.
+    #[must_use]
+    pub fn redacted_body(&self) -> String {
+        self.form.as_deref().map(|form| encode_fields(form, true)).unwrap_or_default()
+    }
+
+    /// The value of the first query parameter called `name`.
+    #[must_use]
+    pub fn query_value(&self, name: &str) -> Option<&FieldValue> {
+        self.query.iter().find(|field| field.name == name).map(|field| &field.value)
+    }
+
+    /// The value of the first header called `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&FieldValue> {
+        self.headers.iter().find(|field| field.name.eq_ignore_ascii_case(name)).map(|field| &field.value)
+    }
+
+    /// The value of the first form field called `name`.
+    #[must_use]
+    pub fn form_value(&self, name: &str) -> Option<&FieldValue> {
+        self.form.as_deref()?.iter().find(|field| field.name == name).map(|field| &field.value)
+    }
+}
+
+fn encode_fields(fields: &[Field], redact: bool) -> String {
+    let mut out = String::new();
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            out.push('&');
+        }
+        out.push_str(&crate::encoding::form_urlencode_component(&field.name));
+        out.push('=');
+        let value = if redact { field.value.shown() } else { field.value.expose() };
+        out.push_str(&crate::encoding::form_urlencode_component(value));
+    }
+    out
+}
+
+/// Names of response headers whose values are secrets.
+const SECRET_RESPONSE_HEADERS: &[&str] = &["authorization", "set-cookie", "clerk-db-jwt"];
+
+/// An answer from the Frontend API, as a driver received it.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Every response header, names in lower case, in the order received. The client
+    /// token (`authorization`) and cookies are marked secret.
+    pub headers: Vec<Field>,
+    /// The body bytes, as received.
+    #[serde(serialize_with = "serialize_body")]
+    pub body: Vec<u8>,
+}
+
+fn serialize_body<S: Serializer>(body: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&crate::redact::redact_body(body))
+}
+
+impl HttpResponse {
+    /// A response from a status, header pairs and body bytes. Header names are lower-cased
+    /// and secret headers are marked as such.
+    pub fn new<N, V>(status: u16, headers: impl IntoIterator<Item = (N, V)>, body: impl Into<Vec<u8>>) -> Self
+    where
+        N: AsRef<str>,
+        V: Into<String>,
+    {
+        let headers = headers
+            .into_iter()
+            .map(|(name, value)| {
+                let name = name.as_ref().to_ascii_lowercase();
+                if SECRET_RESPONSE_HEADERS.contains(&name.as_str()) {
+                    Field::secret(name, value)
+                } else {
+                    Field::plain(name, value)
+                }
+            })
+            .collect();
+        HttpResponse { status, headers, body: body.into() }
+    }
+
+    /// A `200 OK` JSON response with no headers.
+    pub fn ok_json(body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse::new(200, [("content-type", "application/json")], body)
+    }
+
+    /// The first header called `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&FieldValue> {
+        self.headers.iter().find(|field| field.name.eq_ignore_ascii_case(name)).map(|field| &field.value)
+    }
+
+    /// Adds a header, marking it secret when its name says so.
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        let name = name.to_ascii_lowercase();
+        let field = if SECRET_RESPONSE_HEADERS.contains(&name.as_str()) {
+            Field::secret(name, value)
+        } else {
+            Field::plain(name, value)
+        };
+        self.headers.push(field);
+        self
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &crate::redact::redact_body(&self.body))
+            .finish()
+    }
+}
+
+#[cfg(feature = "http")]
+mod http_conversions {
+    use super::{HttpRequest, HttpResponse, Method};
+
+    /// Why an `http` type could not be converted.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[non_exhaustive]
+    pub enum HttpConversionError {
+        /// The URL built from the base URL and the request was not a valid URI.
+        #[error("invalid request URI: {0}")]
+        InvalidUri(String),
+        /// A header name or value could not be represented.
+        #[error("invalid header {0}")]
+        InvalidHeader(String),
+    }
+
+    impl From<Method> for http::Method {
+        fn from(method: Method) -> Self {
+            match method {
+                Method::Get => http::Method::GET,
+                Method::Post => http::Method::POST,
+                Method::Put => http::Method::PUT,
+                Method::Patch => http::Method::PATCH,
+                Method::Delete => http::Method::DELETE,
+                Method::Head => http::Method::HEAD,
+            }
+        }
+    }
+
+    impl HttpRequest {
+        /// Builds an `http::Request` for this request under `base_url`, with the real
+        /// (unredacted) header and body values.
+        ///
+        /// # Errors
+        /// [`HttpConversionError`] when the URL or a header is not valid for `http`.
+        pub fn to_http(&self, base_url: &str) -> Result<http::Request<Vec<u8>>, HttpConversionError> {
+            let url = self.url(base_url);
+            let uri: http::Uri = url.parse().map_err(|_| HttpConversionError::InvalidUri(self.path.clone()))?;
+            let mut builder = http::Request::builder().method(http::Method::from(self.method)).uri(uri);
+            for field in &self.headers {
+                let value = http::HeaderValue::from_str(field.value.expose())
+                    .map_err(|_| HttpConversionError::InvalidHeader(field.name.clone()))?;
+                let name = http::HeaderName::from_bytes(field.name.as_bytes())
+                    .map_err(|_| HttpConversionError::InvalidHeader(field.name.clone()))?;
+                builder = builder.header(name, value);
+            }
+            let body = if self.form.is_some() { self.body().into_bytes() } else { Vec::new() };
+            builder.body(body).map_err(|_| HttpConversionError::InvalidHeader(String::from("request")))
+        }
+    }
+
+    impl HttpResponse {
+        /// Takes an `http::Response` as the engine's description. Header values that are
+        /// not UTF-8 are kept lossily.
+        pub fn from_http(response: http::Response<Vec<u8>>) -> Self {
+            let (parts, body) = response.into_parts();
+            let headers = parts
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                .collect::<Vec<_>>();
+            HttpResponse::new(parts.status.as_u16(), headers, body)
+        }
+    }
+}
+
+#[cfg(feature = "http")]
+pub use http_conversions::HttpConversionError;
