@@ -196,7 +196,7 @@ pub struct EmailAddress {
     pub reserved: bool,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Identifications linked to it.
     #[serde(default, deserialize_with = "null_as_default")]
     pub linked_to: Vec<IdentificationLink>,
@@ -234,7 +234,7 @@ pub struct PhoneNumber {
     pub reserved: bool,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Identifications linked to it.
     #[serde(default, deserialize_with = "null_as_default")]
     pub linked_to: Vec<IdentificationLink>,
@@ -263,7 +263,7 @@ pub struct Web3Wallet {
     pub web3_wallet: Option<String>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Creation time.
     #[serde(default, with = "super::timestamp")]
     pub created_at: Option<OffsetDateTime>,
@@ -286,7 +286,7 @@ pub struct Passkey {
     pub name: Option<String>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Last use.
     #[serde(default, with = "super::timestamp")]
     pub last_used_at: Option<OffsetDateTime>,
@@ -345,7 +345,7 @@ pub struct ExternalAccount {
     pub public_metadata: Option<RawJson>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Creation time.
     #[serde(default, with = "super::timestamp")]
     pub created_at: Option<OffsetDateTime>,
@@ -389,7 +389,7 @@ pub struct EnterpriseAccount {
     pub public_metadata: Option<RawJson>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// The enterprise connection, verbatim.
     #[serde(default)]
     pub enterprise_connection: Option<RawJson>,
