@@ -44,7 +44,10 @@
 //! # Speed
 //!
 //! Decoding avoids `serde_json::Value`, `#[serde(flatten)]` and untagged enums; string enums
-//! match on the borrowed string and allocate only for unknown values.
+//! match on the borrowed string and allocate only for unknown values. Large optional parts
+//! that are often absent (verifications, errors inside them, Protect checks) are boxed, which
+//! keeps the structs that serde moves around while decoding small; field access reads the
+//! same through auto-deref.
 
 mod client;
 mod environment;

@@ -34,8 +34,8 @@ pub struct SessionReverification {
     pub supported_second_factors: Vec<Factor>,
     /// The current first-factor verification.
     #[serde(default)]
-    pub first_factor_verification: Option<Verification>,
+    pub first_factor_verification: Option<Box<Verification>>,
     /// The current second-factor verification.
     #[serde(default)]
-    pub second_factor_verification: Option<Verification>,
+    pub second_factor_verification: Option<Box<Verification>>,
 }

@@ -34,10 +34,10 @@ pub struct SignInResource {
     pub supported_second_factors: Vec<Factor>,
     /// The current first-factor verification.
     #[serde(default)]
-    pub first_factor_verification: Option<Verification>,
+    pub first_factor_verification: Option<Box<Verification>>,
     /// The current second-factor verification.
     #[serde(default)]
-    pub second_factor_verification: Option<Verification>,
+    pub second_factor_verification: Option<Box<Verification>>,
     /// Public profile of the identified user.
     #[serde(default)]
     pub user_data: Option<UserData>,
@@ -52,7 +52,7 @@ pub struct SignInResource {
     pub client_trust_state: Option<ClientTrustState>,
     /// A Protect challenge gating the attempt.
     #[serde(default)]
-    pub protect_check: Option<ProtectCheck>,
+    pub protect_check: Option<Box<ProtectCheck>>,
     /// The locale the attempt was created with.
     #[serde(default)]
     pub locale: Option<String>,

@@ -34,7 +34,7 @@ pub struct SignUpResource {
     pub unverified_fields: Vec<String>,
     /// The verification of each verifiable field.
     #[serde(default)]
-    pub verifications: Option<SignUpVerifications>,
+    pub verifications: Option<Box<SignUpVerifications>>,
     /// Username supplied so far.
     #[serde(default)]
     pub username: Option<String>,
@@ -96,7 +96,7 @@ pub struct SignUpResource {
     pub locale: Option<String>,
     /// A Protect challenge gating the attempt.
     #[serde(default)]
-    pub protect_check: Option<ProtectCheck>,
+    pub protect_check: Option<Box<ProtectCheck>>,
 }
 
 impl SignUpResource {

@@ -16,22 +16,28 @@
 use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 use time::OffsetDateTime;
 
-const NANOS_PER_MILLI: i128 = 1_000_000;
-
 /// The instant `millis` milliseconds after the Unix epoch, or `None` when it lies outside the
 /// range `time::OffsetDateTime` can represent.
 #[must_use]
 pub fn from_millis(millis: i64) -> Option<OffsetDateTime> {
-    // i64 * 10^6 always fits in i128.
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * NANOS_PER_MILLI).ok()
+    // Whole seconds and a millisecond remainder in 0..1000, so no 128-bit arithmetic.
+    let seconds = millis.div_euclid(1000);
+    let nanos = u32::try_from(millis.rem_euclid(1000)).ok()? * 1_000_000;
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()?
+        .replace_nanosecond(nanos)
+        .ok()
 }
 
 /// Whole milliseconds since the Unix epoch (rounded towards negative infinity).
 #[must_use]
 pub fn to_millis(instant: OffsetDateTime) -> i64 {
-    let millis = instant.unix_timestamp_nanos().div_euclid(NANOS_PER_MILLI);
-    // Every representable OffsetDateTime is well inside i64 milliseconds; saturate anyway.
-    i64::try_from(millis).unwrap_or(if millis < 0 { i64::MIN } else { i64::MAX })
+    // |unix_timestamp| < 2^48 for every representable instant, so this cannot overflow;
+    // saturate anyway rather than trust that.
+    instant
+        .unix_timestamp()
+        .saturating_mul(1000)
+        .saturating_add(i64::from(instant.millisecond()))
 }
 
 /// Deserializes an optional millisecond timestamp: an integer or `null`.

@@ -192,7 +192,7 @@ pub struct EmailAddress {
     pub reserved: bool,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Identifications linked to it.
     #[serde(default, deserialize_with = "null_as_default")]
     pub linked_to: Vec<IdentificationLink>,
@@ -230,7 +230,7 @@ pub struct PhoneNumber {
     pub reserved: bool,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Identifications linked to it.
     #[serde(default, deserialize_with = "null_as_default")]
     pub linked_to: Vec<IdentificationLink>,
@@ -259,7 +259,7 @@ pub struct Web3Wallet {
     pub web3_wallet: Option<String>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Creation time.
     #[serde(default, with = "super::timestamp")]
     pub created_at: Option<OffsetDateTime>,
@@ -282,7 +282,7 @@ pub struct Passkey {
     pub name: Option<String>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Last use.
     #[serde(default, with = "super::timestamp")]
     pub last_used_at: Option<OffsetDateTime>,
@@ -341,7 +341,7 @@ pub struct ExternalAccount {
     pub public_metadata: Option<RawJson>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// Creation time.
     #[serde(default, with = "super::timestamp")]
     pub created_at: Option<OffsetDateTime>,
@@ -385,7 +385,7 @@ pub struct EnterpriseAccount {
     pub public_metadata: Option<RawJson>,
     /// Its verification.
     #[serde(default)]
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
     /// The enterprise connection, verbatim.
     #[serde(default)]
     pub enterprise_connection: Option<RawJson>,

@@ -38,7 +38,7 @@ pub struct Verification {
     pub external_verification_redirect_url: Option<String>,
     /// Why the verification failed or is transferable.
     #[serde(default)]
-    pub error: Option<ErrorItem>,
+    pub error: Option<Box<ErrorItem>>,
     /// Email link: the id of the client that opened the link.
     #[serde(default)]
     pub verified_at_client: Option<String>,
@@ -79,7 +79,7 @@ pub struct SignUpVerification {
     pub external_verification_redirect_url: Option<String>,
     /// Why the verification failed or is transferable.
     #[serde(default)]
-    pub error: Option<ErrorItem>,
+    pub error: Option<Box<ErrorItem>>,
     /// Email link: the id of the client that opened the link.
     #[serde(default)]
     pub verified_at_client: Option<String>,
@@ -108,5 +108,5 @@ pub struct SignUpVerifications {
     pub web3_wallet: Option<SignUpVerification>,
     /// The external account (OAuth, SAML, ticket, Google One Tap).
     #[serde(default)]
-    pub external_account: Option<Verification>,
+    pub external_account: Option<Box<Verification>>,
 }
