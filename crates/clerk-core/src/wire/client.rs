@@ -11,6 +11,7 @@ use super::sign_up::SignUpResource;
 /// The Client: all sessions of this device, its single current sign-in and sign-up
 /// attempts, and the last active session. Almost every response carries it in full.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ClientResource {
     /// `"client"`; not validated.
     #[serde(default)]
@@ -65,6 +66,8 @@ impl ClientResource {
         self.last_active_session_id.as_deref().and_then(|id| self.session(id))
     }
 }
+
+super::map_only::map_only!(ClientResource);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

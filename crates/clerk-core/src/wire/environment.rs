@@ -14,6 +14,7 @@ use super::lenient::null_as_default;
 
 /// The environment of a Clerk instance (the unwrapped body of `GET /v1/environment`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Environment {
     /// Authentication settings.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -43,6 +44,7 @@ pub struct Environment {
 
 /// `auth_config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct AuthConfig {
     /// `"auth_config"`; not validated.
     #[serde(default)]
@@ -93,6 +95,7 @@ pub struct AuthConfig {
 
 /// `auth_config.native_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct NativeSettings {
     /// The Native API is enabled.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -110,6 +113,7 @@ pub struct NativeSettings {
 
 /// `display_config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct DisplayConfig {
     /// `"display_config"`; not validated.
     #[serde(default)]
@@ -181,6 +185,7 @@ pub struct DisplayConfig {
 
 /// `user_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct UserSettings {
     /// Identifier and factor attributes.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -216,6 +221,7 @@ pub struct UserSettings {
 
 /// `user_settings.attributes`: one entry per identifier or factor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Attributes {
     /// Email address.
     #[serde(default)]
@@ -254,6 +260,7 @@ pub struct Attributes {
 
 /// Settings of one attribute (`user_settings.attributes.<attr>`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct AttributeSettings {
     /// The attribute is enabled.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -289,6 +296,7 @@ pub struct AttributeSettings {
 
 /// Settings of one OAuth provider (`user_settings.social.<strategy>`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SocialProviderSettings {
     /// The provider is enabled.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -321,6 +329,7 @@ pub struct SocialProviderSettings {
 
 /// `user_settings.enterprise_sso` (and legacy `saml`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct EnterpriseSsoSettings {
     /// Enterprise SSO is enabled.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -332,6 +341,7 @@ pub struct EnterpriseSsoSettings {
 
 /// `user_settings.sign_in`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SignInSettings {
     /// Second-factor settings.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -340,6 +350,7 @@ pub struct SignInSettings {
 
 /// A `{required}` settings object (`sign_in.second_factor`, `sign_up.mfa`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct RequiredSetting {
     /// Whether it is required.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -348,6 +359,7 @@ pub struct RequiredSetting {
 
 /// An `{enabled}` settings object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct EnabledSetting {
     /// Whether it is enabled.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -356,6 +368,7 @@ pub struct EnabledSetting {
 
 /// `user_settings.sign_up`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SignUpSettings {
     /// `public`, `restricted` or `waitlist`.
     #[serde(default)]
@@ -382,6 +395,7 @@ pub struct SignUpSettings {
 
 /// `user_settings.password_settings`: the password policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct PasswordSettings {
     /// Minimum length.
     #[serde(default)]
@@ -423,6 +437,7 @@ pub struct PasswordSettings {
 
 /// `user_settings.username_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct UsernameSettings {
     /// Minimum length.
     #[serde(default)]
@@ -440,6 +455,7 @@ pub struct UsernameSettings {
 
 /// `user_settings.passkey_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct PasskeySettings {
     /// Autofill is allowed.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -454,6 +470,7 @@ pub struct PasskeySettings {
 
 /// `user_settings.attack_protection`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct AttackProtectionSettings {
     /// Enumeration protection: the server avoids revealing whether an identifier exists.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -462,6 +479,7 @@ pub struct AttackProtectionSettings {
 
 /// `organization_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct OrganizationSettings {
     /// Organizations are enabled.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -473,6 +491,7 @@ pub struct OrganizationSettings {
 
 /// `fraud_settings`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct FraudSettings {
     /// Native fraud settings.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -481,11 +500,35 @@ pub struct FraudSettings {
 
 /// `fraud_settings.native`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct NativeFraudSettings {
     /// `disabled`, `onboarding` or `enforced`.
     #[serde(default)]
     pub device_attestation_mode: Option<String>,
 }
+
+super::map_only::map_only!(
+    Environment,
+    AuthConfig,
+    NativeSettings,
+    DisplayConfig,
+    UserSettings,
+    Attributes,
+    AttributeSettings,
+    SocialProviderSettings,
+    EnterpriseSsoSettings,
+    SignInSettings,
+    RequiredSetting,
+    EnabledSetting,
+    SignUpSettings,
+    PasswordSettings,
+    UsernameSettings,
+    PasskeySettings,
+    AttackProtectionSettings,
+    OrganizationSettings,
+    FraudSettings,
+    NativeFraudSettings
+);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

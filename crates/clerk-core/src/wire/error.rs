@@ -15,6 +15,7 @@ use super::raw_json::RawJson;
 
 /// The body of a response with HTTP status ≥ 400.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ErrorBody {
     /// The errors, usually one; the first one decides what happened.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -43,6 +44,7 @@ impl ErrorBody {
 
 /// The top-level `meta` of an error body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ErrorBodyMeta {
     /// The current client (applied before the error is reported, `fapi.md` §2.2).
     #[serde(default)]
@@ -54,6 +56,7 @@ pub struct ErrorBodyMeta {
 
 /// One error: the elements of `errors[]`, and a verification's `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ErrorItem {
     /// The machine code: the only thing to branch on.
     pub code: ErrorCode,
@@ -151,6 +154,7 @@ impl<'de> Deserialize<'de> for ErrorItemMeta {
 
 /// Password-strength feedback (`meta.zxcvbn`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ZxcvbnFeedback {
     /// Suggestions to make the password stronger.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -159,6 +163,7 @@ pub struct ZxcvbnFeedback {
 
 /// One password-strength suggestion.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ZxcvbnSuggestion {
     /// Machine code of the suggestion.
     #[serde(default)]
@@ -167,6 +172,8 @@ pub struct ZxcvbnSuggestion {
     #[serde(default)]
     pub message: Option<String>,
 }
+
+super::map_only::map_only!(ErrorBody, ErrorBodyMeta, ErrorItem, ZxcvbnFeedback, ZxcvbnSuggestion);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// One entry of `supported_first_factors` / `supported_second_factors`: a strategy and the
 /// identification it applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Factor {
     /// The strategy (`email_code`, `password`, `oauth_google`, …); see
     /// [`Strategy`](super::Strategy) to branch on it.
@@ -49,3 +50,5 @@ pub struct Factor {
     #[serde(default)]
     pub external_verification_redirect_url: Option<String>,
 }
+
+super::map_only::map_only!(Factor);

@@ -55,6 +55,7 @@ mod error;
 mod error_code;
 mod factor;
 mod lenient;
+mod map_only;
 mod protect_check;
 mod raw_json;
 mod reverification;

@@ -9,6 +9,7 @@ use super::lenient::null_as_default;
 
 /// A Clerk Protect challenge that must be solved, its proof submitted to `…/protect_check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ProtectCheck {
     /// Always `"pending"` on the wire.
     #[serde(default)]
@@ -26,3 +27,5 @@ pub struct ProtectCheck {
     #[serde(default, deserialize_with = "null_as_default")]
     pub ui_hints: BTreeMap<String, String>,
 }
+
+super::map_only::map_only!(ProtectCheck);

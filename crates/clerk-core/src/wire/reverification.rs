@@ -10,6 +10,7 @@ use super::verification::Verification;
 
 /// A reverification of a signed-in session (`…/sessions/{id}/verify…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SessionReverification {
     /// `"session_reverification"` (clerk-js: `"session_verification"`); not validated.
     #[serde(default)]
@@ -39,3 +40,5 @@ pub struct SessionReverification {
     #[serde(default)]
     pub second_factor_verification: Option<Box<Verification>>,
 }
+
+super::map_only::map_only!(SessionReverification);

@@ -12,6 +12,7 @@ use super::user::UserResource;
 /// A session of the client. The client lists all its sessions, ended ones included; filter by
 /// [`SessionStatus::is_signed_in`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SessionResource {
     /// `"session"`; not validated.
     #[serde(default)]
@@ -76,6 +77,7 @@ impl SessionResource {
 
 /// An after-authentication task of a pending session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SessionTask {
     /// `choose-organization`, `reset-password`, `setup-mfa`, ….
     #[serde(default)]
@@ -122,6 +124,7 @@ impl Actor {
 
 /// The public profile of a session's user (`public_user_data`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct PublicUserData {
     /// First name.
     #[serde(default)]
@@ -154,6 +157,8 @@ pub struct PublicUserData {
     #[serde(default)]
     pub profile_image_url: Option<String>,
 }
+
+super::map_only::map_only!(SessionResource, SessionTask, PublicUserData);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

@@ -11,6 +11,7 @@ use super::verification::Verification;
 
 /// The client's current sign-in attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SignInResource {
     /// `"sign_in_attempt"` (clerk-js says `"sign_in"`); not validated.
     #[serde(default)]
@@ -85,6 +86,7 @@ impl SignInResource {
 
 /// Public profile of the user a sign-in has identified (`sign_in.user_data`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct UserData {
     /// First name.
     #[serde(default)]
@@ -102,6 +104,8 @@ pub struct UserData {
     #[serde(default)]
     pub profile_image_url: Option<String>,
 }
+
+super::map_only::map_only!(SignInResource, UserData);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

@@ -11,6 +11,7 @@ use super::verification::SignUpVerifications;
 
 /// The client's current sign-up attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SignUpResource {
     /// `"sign_up_attempt"` (clerk-js says `"sign_up"`); not validated.
     #[serde(default)]
@@ -107,6 +108,8 @@ impl SignUpResource {
         self.password_enabled.or(self.has_password).unwrap_or(false)
     }
 }
+
+super::map_only::map_only!(SignUpResource);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

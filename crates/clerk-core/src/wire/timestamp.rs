@@ -23,10 +23,7 @@ pub fn from_millis(millis: i64) -> Option<OffsetDateTime> {
     // Whole seconds and a millisecond remainder in 0..1000, so no 128-bit arithmetic.
     let seconds = millis.div_euclid(1000);
     let nanos = u32::try_from(millis.rem_euclid(1000)).ok()? * 1_000_000;
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()?
-        .replace_nanosecond(nanos)
-        .ok()
+    OffsetDateTime::from_unix_timestamp(seconds).ok()?.replace_nanosecond(nanos).ok()
 }
 
 /// Whole milliseconds since the Unix epoch (rounded towards negative infinity).
@@ -34,10 +31,7 @@ pub fn from_millis(millis: i64) -> Option<OffsetDateTime> {
 pub fn to_millis(instant: OffsetDateTime) -> i64 {
     // |unix_timestamp| < 2^48 for every representable instant, so this cannot overflow;
     // saturate anyway rather than trust that.
-    instant
-        .unix_timestamp()
-        .saturating_mul(1000)
-        .saturating_add(i64::from(instant.millisecond()))
+    instant.unix_timestamp().saturating_mul(1000).saturating_add(i64::from(instant.millisecond()))
 }
 
 /// Deserializes an optional millisecond timestamp: an integer or `null`.

@@ -10,6 +10,7 @@ use crate::secret::SessionJwt;
 /// The JWT is a [`SessionJwt`]: `Debug` never shows it, and serializing a `TokenResource`
 /// writes a redacted placeholder (session JWTs are never persisted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TokenResource {
     /// `"token"`; not validated.
     #[serde(default)]
@@ -20,6 +21,8 @@ pub struct TokenResource {
     /// The JWT itself.
     pub jwt: SessionJwt,
 }
+
+super::map_only::map_only!(TokenResource);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

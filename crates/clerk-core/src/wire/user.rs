@@ -10,6 +10,7 @@ use crate::secret::VerificationCode;
 
 /// A user, as a session carries it and as `/v1/me` returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct UserResource {
     /// `"user"`; not validated.
     #[serde(default)]
@@ -166,6 +167,7 @@ impl UserResource {
 
 /// A link from an identification to another one (`linked_to[]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct IdentificationLink {
     /// The linked identification's id.
     #[serde(default)]
@@ -177,6 +179,7 @@ pub struct IdentificationLink {
 
 /// An email address of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct EmailAddress {
     /// `"email_address"`; not validated.
     #[serde(default)]
@@ -209,6 +212,7 @@ pub struct EmailAddress {
 
 /// A phone number of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct PhoneNumber {
     /// `"phone_number"`; not validated.
     #[serde(default)]
@@ -247,6 +251,7 @@ pub struct PhoneNumber {
 
 /// A Web3 wallet of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Web3Wallet {
     /// `"web3_wallet"`; not validated.
     #[serde(default)]
@@ -270,6 +275,7 @@ pub struct Web3Wallet {
 
 /// A passkey of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Passkey {
     /// `"passkey"`; not validated.
     #[serde(default)]
@@ -296,6 +302,7 @@ pub struct Passkey {
 
 /// An OAuth account linked to a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ExternalAccount {
     /// `"external_account"`; not validated.
     #[serde(default)]
@@ -352,6 +359,7 @@ pub struct ExternalAccount {
 
 /// An enterprise SSO account linked to a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct EnterpriseAccount {
     /// `"enterprise_account"`; not validated.
     #[serde(default)]
@@ -393,6 +401,7 @@ pub struct EnterpriseAccount {
 
 /// A user's membership in an organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct OrganizationMembership {
     /// `"organization_membership"`; not validated.
     #[serde(default)]
@@ -425,6 +434,7 @@ pub struct OrganizationMembership {
 
 /// An organization, as a membership carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Organization {
     /// `"organization"`; not validated.
     #[serde(default)]
@@ -466,6 +476,19 @@ pub struct Organization {
     #[serde(default, with = "super::timestamp")]
     pub updated_at: Option<OffsetDateTime>,
 }
+
+super::map_only::map_only!(
+    UserResource,
+    IdentificationLink,
+    EmailAddress,
+    PhoneNumber,
+    Web3Wallet,
+    Passkey,
+    ExternalAccount,
+    EnterpriseAccount,
+    OrganizationMembership,
+    Organization
+);
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

@@ -11,6 +11,7 @@ use super::status::{NextAction, VerificationStatus};
 /// The state of one verification: a sign-in factor, a user identification, an external
 /// account. "No verification" is `Option::None` where a verification is expected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Verification {
     /// A per-kind value (`verification_otp`, `verification_oauth`, …); informational.
     #[serde(default)]
@@ -52,6 +53,7 @@ pub struct Verification {
 
 /// The verification of one sign-up field: a [`Verification`] plus what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SignUpVerification {
     /// A per-kind value; informational.
     #[serde(default)]
@@ -96,6 +98,7 @@ pub struct SignUpVerification {
 
 /// The verifications of a sign-up, one per verifiable field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct SignUpVerifications {
     /// The email address.
     #[serde(default)]
@@ -110,3 +113,5 @@ pub struct SignUpVerifications {
     #[serde(default)]
     pub external_account: Option<Box<Verification>>,
 }
+
+super::map_only::map_only!(Verification, SignUpVerification, SignUpVerifications);
