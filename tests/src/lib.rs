@@ -8,6 +8,7 @@
 // Test support: a broken fixture must stop the test run loudly, so panicking is the point.
 #![allow(clippy::panic, clippy::expect_used)]
 
+pub mod fuzzing;
 pub mod harness;
 pub mod spec;
 
@@ -46,10 +47,7 @@ pub const RECORDED_FILE_COUNT: usize = 176;
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("CLERK_SHARED_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("..")
-            .join("shared"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("shared"),
     };
     if dir.is_dir() {
         return Some(dir);
@@ -102,10 +100,7 @@ impl RecordedExchange {
     /// `name`, `None` when absent.
     #[must_use]
     pub fn param(&self, name: &str) -> Option<Option<&str>> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_deref())
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_deref())
     }
 }
 
@@ -140,12 +135,9 @@ pub fn recorded_flows() -> Vec<(String, Vec<RecordedExchange>)> {
 }
 
 fn collect_json_files(dir: &Path, files: &mut Vec<PathBuf>) {
-    let entries =
-        std::fs::read_dir(dir).unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()));
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()));
     for entry in entries {
-        let path = entry
-            .unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()))
-            .path();
+        let path = entry.unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display())).path();
         if path.is_dir() {
             collect_json_files(&path, files);
         } else if path.extension().is_some_and(|ext| ext == "json") {
@@ -161,8 +153,7 @@ struct RecordedFile {
 }
 
 fn read_exchange(root: &Path, file: &Path) -> RecordedExchange {
-    let text = std::fs::read_to_string(file)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", file.display()));
+    let text = std::fs::read_to_string(file).unwrap_or_else(|err| panic!("cannot read {}: {err}", file.display()));
     let recorded: RecordedFile = serde_json::from_str(&text)
         .unwrap_or_else(|err| panic!("{} is not a recorded exchange: {err}", file.display()));
 
@@ -170,19 +161,16 @@ fn read_exchange(root: &Path, file: &Path) -> RecordedExchange {
         .parent()
         .and_then(|parent| parent.strip_prefix(root).ok())
         .unwrap_or_else(|| panic!("{} is outside {}", file.display(), root.display()));
-    let flow = relative
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/");
+    let flow =
+        relative.components().map(|part| part.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
     let index = file
         .file_stem()
         .and_then(|stem| stem.to_str())
         .and_then(|stem| stem.parse::<u32>().ok())
         .unwrap_or_else(|| panic!("{} is not named <number>.json", file.display()));
 
-    let (method, path, query, params) = parse_key(&recorded.key)
-        .unwrap_or_else(|| panic!("{}: malformed key {:?}", file.display(), recorded.key));
+    let (method, path, query, params) =
+        parse_key(&recorded.key).unwrap_or_else(|| panic!("{}: malformed key {:?}", file.display(), recorded.key));
 
     RecordedExchange {
         flow,
@@ -196,12 +184,7 @@ fn read_exchange(root: &Path, file: &Path) -> RecordedExchange {
     }
 }
 
-type ParsedKey = (
-    String,
-    String,
-    Vec<(String, String)>,
-    Vec<(String, Option<String>)>,
-);
+type ParsedKey = (String, String, Vec<(String, String)>, Vec<(String, Option<String>)>);
 
 fn parse_key(key: &str) -> Option<ParsedKey> {
     let (method, rest) = key.split_once(' ')?;
@@ -273,10 +256,7 @@ pub fn substitute_placeholders(text: &str) -> String {
                         let in_auth_config_setting = frame.is_some_and(|frame| {
                             frame.is_object
                                 && frame.name.as_deref() == Some("auth_config")
-                                && matches!(
-                                    frame.key.as_deref(),
-                                    Some("first_name" | "last_name" | "email_address")
-                                )
+                                && matches!(frame.key.as_deref(), Some("first_name" | "last_name" | "email_address"))
                         });
                         out.push_str(&substitute_string(content, in_auth_config_setting));
                     }
@@ -285,16 +265,8 @@ pub fn substitute_placeholders(text: &str) -> String {
                 i = after;
             }
             open @ (b'{' | b'[') => {
-                let name = stack
-                    .last()
-                    .filter(|frame| frame.is_object)
-                    .and_then(|frame| frame.key.clone());
-                stack.push(Frame {
-                    is_object: open == b'{',
-                    expecting_key: open == b'{',
-                    key: None,
-                    name,
-                });
+                let name = stack.last().filter(|frame| frame.is_object).and_then(|frame| frame.key.clone());
+                stack.push(Frame { is_object: open == b'{', expecting_key: open == b'{', key: None, name });
                 i += 1;
             }
             b'}' | b']' => {
@@ -320,9 +292,7 @@ fn substitute_string(content: &str, in_auth_config_setting: bool) -> String {
         .strip_prefix("%%DATETIME ")
         .and_then(|rest| rest.strip_suffix("%%"))
         .and_then(|n| n.trim().parse::<i64>().ok())
-        && let Some(millis) = n
-            .checked_mul(1000)
-            .and_then(|offset| DATETIME_BASE_MS.checked_add(offset))
+        && let Some(millis) = n.checked_mul(1000).and_then(|offset| DATETIME_BASE_MS.checked_add(offset))
     {
         return millis.to_string();
     }
@@ -345,14 +315,8 @@ fn substitute_string(content: &str, in_auth_config_setting: bool) -> String {
 pub fn canned_jwt(sid: &str, iat: i64, exp: i64) -> String {
     let header = r#"{"alg":"RS256","kid":"ins_test","typ":"JWT"}"#;
     let sid = serde_json::to_string(sid).expect("a string serializes");
-    let claims =
-        format!(r#"{{"sid":{sid},"sub":"user_test","iat":{iat},"exp":{exp},"nbf":{iat}}}"#);
-    format!(
-        "{}.{}.{}",
-        base64url(header.as_bytes()),
-        base64url(claims.as_bytes()),
-        base64url(b"not-a-real-signature")
-    )
+    let claims = format!(r#"{{"sid":{sid},"sub":"user_test","iat":{iat},"exp":{exp},"nbf":{iat}}}"#);
+    format!("{}.{}.{}", base64url(header.as_bytes()), base64url(claims.as_bytes()), base64url(b"not-a-real-signature"))
 }
 
 /// Base64url without padding (RFC 4648 §5), as JWTs use it.
@@ -360,11 +324,7 @@ fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for k in 0..chars {
@@ -385,8 +345,7 @@ mod tests {
             "identifier": "%%EMAIL%%", "phone": "%%PHONE%%",
             "user": {"first_name": "%%FIRSTNAME%%", "last_name": "%%LASTNAME%%"},
             "id": "SIGN_IN_ID", "jwt": "e30=.e30=.e30=", "note": "say \"%%DATETIME 1%%\""}"#;
-        let value: serde_json::Value =
-            serde_json::from_str(&substitute_placeholders(text)).expect("valid JSON");
+        let value: serde_json::Value = serde_json::from_str(&substitute_placeholders(text)).expect("valid JSON");
         assert_eq!(value["created_at"], DATETIME_BASE_MS - 4000);
         assert_eq!(value["expire_at"], DATETIME_BASE_MS + 1000);
         assert_eq!(value["identifier"], EMAIL);
@@ -405,8 +364,7 @@ mod tests {
               "nested": {"first_name": "%%FIRSTNAME%%"}},
             "display_config": {"first_name": "%%FIRSTNAME%%"},
             "sign_up": {"email_address": "%%EMAIL%%"}}"#;
-        let value: serde_json::Value =
-            serde_json::from_str(&substitute_placeholders(text)).expect("valid JSON");
+        let value: serde_json::Value = serde_json::from_str(&substitute_placeholders(text)).expect("valid JSON");
         assert_eq!(value["auth_config"]["first_name"], "on");
         assert_eq!(value["auth_config"]["last_name"], "on");
         assert_eq!(value["auth_config"]["email_address"], "on");
@@ -425,17 +383,11 @@ mod tests {
         .expect("parses");
         assert_eq!(method, "POST");
         assert_eq!(path, "/v1/me/email_addresses/idn_1/prepare_verification");
-        assert_eq!(
-            query,
-            [("_clerk_session_id".to_owned(), "SESSION_ID".to_owned())]
-        );
+        assert_eq!(query, [("_clerk_session_id".to_owned(), "SESSION_ID".to_owned())]);
         assert_eq!(
             params,
             [
-                (
-                    "redirect_url".to_owned(),
-                    Some("https://redirect.to.somewhere".to_owned())
-                ),
+                ("redirect_url".to_owned(), Some("https://redirect.to.somewhere".to_owned())),
                 ("strategy".to_owned(), Some("email_link".to_owned())),
                 ("password".to_owned(), None),
             ]
@@ -450,20 +402,11 @@ mod tests {
         let jwt = canned_jwt("sess_1", 1_767_139_200, 1_767_139_260);
         let parts: Vec<&str> = jwt.split('.').collect();
         assert_eq!(parts.len(), 3);
-        assert_eq!(
-            parts[0],
-            base64url(br#"{"alg":"RS256","kid":"ins_test","typ":"JWT"}"#)
-        );
-        assert!(
-            parts
-                .iter()
-                .all(|part| !part.contains('=') && !part.is_empty())
-        );
+        assert_eq!(parts[0], base64url(br#"{"alg":"RS256","kid":"ins_test","typ":"JWT"}"#));
+        assert!(parts.iter().all(|part| !part.contains('=') && !part.is_empty()));
         assert_eq!(
             parts[1],
-            base64url(
-                br#"{"sid":"sess_1","sub":"user_test","iat":1767139200,"exp":1767139260,"nbf":1767139200}"#
-            )
+            base64url(br#"{"sid":"sess_1","sub":"user_test","iat":1767139200,"exp":1767139260,"nbf":1767139200}"#)
         );
     }
 
