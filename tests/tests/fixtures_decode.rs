@@ -3,12 +3,10 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use clerk_core::wire::{
-    ClientResource, EmailAddress, Environment, SessionResource, SessionStatus, SignInResource,
-    SignInStatus, SignUpResource, SignUpStatus, UserResource, Verification, VerificationStatus,
+    ClientResource, EmailAddress, Environment, SessionResource, SessionStatus, SignInResource, SignInStatus,
+    SignUpResource, SignUpStatus, UserResource, Verification, VerificationStatus,
 };
-use clerk_tests::{
-    DATETIME_BASE_MS, EMAIL, PLACEHOLDER_JWT, RECORDED_FILE_COUNT, RecordedExchange, recorded_flows,
-};
+use clerk_tests::{DATETIME_BASE_MS, EMAIL, PLACEHOLDER_JWT, RECORDED_FILE_COUNT, RecordedExchange, recorded_flows};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -23,12 +21,7 @@ struct Envelope<R> {
 
 fn decode<T: DeserializeOwned>(exchange: &RecordedExchange) -> T {
     serde_json::from_slice(&exchange.body).unwrap_or_else(|err| {
-        panic!(
-            "{} ({}) does not decode as {}: {err}",
-            exchange.file_name(),
-            exchange.key,
-            std::any::type_name::<T>()
-        )
+        panic!("{} ({}) does not decode as {}: {err}", exchange.file_name(), exchange.key, std::any::type_name::<T>())
     })
 }
 
@@ -49,12 +42,7 @@ fn decode_exchange(exchange: &RecordedExchange) -> Decoded {
         Decoded::Environment(Box::new(decode(exchange)))
     } else if path == "/v1/health" {
         let body: serde_json::Value = decode(exchange);
-        assert_eq!(
-            body,
-            "",
-            "{}: the health check has an empty body",
-            exchange.file_name()
-        );
+        assert_eq!(body, "", "{}: the health check has an empty body", exchange.file_name());
         Decoded::Health
     } else if path.starts_with("/v1/client/sign_ins") {
         Decoded::SignIn(Box::new(decode(exchange)))
@@ -68,27 +56,16 @@ fn decode_exchange(exchange: &RecordedExchange) -> Decoded {
         let envelope: Envelope<serde_json::Value> = decode(exchange);
         // GET and PATCH /v1/me answer with the user itself.
         let user = (path == "/v1/me" && exchange.method != "DELETE").then(|| {
-            Box::new(
-                decode::<Envelope<UserResource>>(exchange)
-                    .response
-                    .expect("/v1/me answers with a user"),
-            )
+            Box::new(decode::<Envelope<UserResource>>(exchange).response.expect("/v1/me answers with a user"))
         });
         Decoded::Me(Box::new(envelope), user)
     } else {
-        panic!(
-            "{}: no wire type for {}",
-            exchange.file_name(),
-            exchange.key
-        )
+        panic!("{}: no wire type for {}", exchange.file_name(), exchange.key)
     }
 }
 
 fn all_exchanges() -> Vec<RecordedExchange> {
-    recorded_flows()
-        .into_iter()
-        .flat_map(|(_, exchanges)| exchanges)
-        .collect()
+    recorded_flows().into_iter().flat_map(|(_, exchanges)| exchanges).collect()
 }
 
 fn assert_recording_time(file: &str, what: &str, at: Option<OffsetDateTime>) {
@@ -102,10 +79,7 @@ fn assert_recording_time(file: &str, what: &str, at: Option<OffsetDateTime>) {
 
 fn check_verification_status(file: &str, status: Option<&VerificationStatus>) {
     if let Some(status) = status {
-        assert!(
-            status.is_known(),
-            "{file}: unknown verification status {status:?}"
-        );
+        assert!(status.is_known(), "{file}: unknown verification status {status:?}");
     }
 }
 
@@ -130,19 +104,13 @@ fn check_user(file: &str, user: &UserResource) {
 }
 
 fn check_email(file: &str, email: &EmailAddress) {
-    assert!(
-        email.email_address.is_some(),
-        "{file}: email address without address"
-    );
+    assert!(email.email_address.is_some(), "{file}: email address without address");
     check_verification(file, email.verification.as_deref());
 }
 
 fn check_sign_in(file: &str, sign_in: &SignInResource) {
     let status = sign_in.status.as_ref().expect("a sign-in has a status");
-    assert!(
-        status.is_known(),
-        "{file}: unknown sign-in status {status:?}"
-    );
+    assert!(status.is_known(), "{file}: unknown sign-in status {status:?}");
     check_verification(file, sign_in.first_factor_verification.as_deref());
     check_verification(file, sign_in.second_factor_verification.as_deref());
     assert_recording_time(file, "sign_in.abandon_at", sign_in.abandon_at);
@@ -162,21 +130,12 @@ fn check_sign_in(file: &str, sign_in: &SignInResource) {
 
 fn check_sign_up(file: &str, sign_up: &SignUpResource) {
     let status = sign_up.status.as_ref().expect("a sign-up has a status");
-    assert!(
-        status.is_known(),
-        "{file}: unknown sign-up status {status:?}"
-    );
+    assert!(status.is_known(), "{file}: unknown sign-up status {status:?}");
     if let Some(verifications) = &sign_up.verifications {
-        for verification in [&verifications.email_address, &verifications.phone_number]
-            .into_iter()
-            .flatten()
-        {
+        for verification in [&verifications.email_address, &verifications.phone_number].into_iter().flatten() {
             check_verification_status(file, verification.status.as_ref());
             if let Some(next_action) = &verification.next_action {
-                assert!(
-                    next_action.is_known(),
-                    "{file}: unknown next_action {next_action:?}"
-                );
+                assert!(next_action.is_known(), "{file}: unknown next_action {next_action:?}");
             }
             assert_recording_time(file, "verification.expire_at", verification.expire_at);
         }
@@ -188,10 +147,7 @@ fn check_sign_up(file: &str, sign_up: &SignUpResource) {
 
 fn check_session(file: &str, session: &SessionResource) {
     let status = session.status.as_ref().expect("a session has a status");
-    assert!(
-        status.is_known(),
-        "{file}: unknown session status {status:?}"
-    );
+    assert!(status.is_known(), "{file}: unknown session status {status:?}");
     assert_recording_time(file, "session.expire_at", session.expire_at);
     assert_recording_time(file, "session.abandon_at", session.abandon_at);
     assert_recording_time(file, "session.last_active_at", session.last_active_at);
@@ -212,10 +168,7 @@ fn check_client(file: &str, client: &ClientResource) {
         check_sign_up(file, sign_up);
     }
     if let Some(id) = &client.last_active_session_id {
-        assert!(
-            client.session(id).is_some(),
-            "{file}: last active session {id} not listed"
-        );
+        assert!(client.session(id).is_some(), "{file}: last active session {id} not listed");
     }
     assert_recording_time(file, "client.created_at", client.created_at);
     assert_recording_time(file, "client.updated_at", client.updated_at);
@@ -240,41 +193,15 @@ fn check_completed_session(file: &str, created_session_id: Option<&str>, client:
         Some(session_id),
         "{file}: the created session is the last active one"
     );
-    let session = client
-        .session(session_id)
-        .expect("the created session is listed");
+    let session = client.session(session_id).expect("the created session is listed");
     assert_eq!(session.status, Some(SessionStatus::Active), "{file}");
-    assert!(
-        client.signed_in_sessions().any(|s| s.id == session_id),
-        "{file}"
-    );
-    let user = session
-        .user
-        .as_ref()
-        .expect("an active session carries its user");
-    let primary = user
-        .primary_email_address()
-        .expect("the user has a primary email");
-    assert!(
-        primary
-            .email_address
-            .as_deref()
-            .is_some_and(|e| e.contains('@')),
-        "{file}"
-    );
-    let token = session
-        .last_active_token
-        .as_ref()
-        .expect("an active session carries a token");
-    assert_eq!(
-        token.jwt.expose(),
-        PLACEHOLDER_JWT,
-        "{file}: JWT placeholder kept as is"
-    );
-    assert!(
-        !format!("{session:?}").contains(PLACEHOLDER_JWT),
-        "{file}: JWT in Debug"
-    );
+    assert!(client.signed_in_sessions().any(|s| s.id == session_id), "{file}");
+    let user = session.user.as_ref().expect("an active session carries its user");
+    let primary = user.primary_email_address().expect("the user has a primary email");
+    assert!(primary.email_address.as_deref().is_some_and(|e| e.contains('@')), "{file}");
+    let token = session.last_active_token.as_ref().expect("an active session carries a token");
+    assert_eq!(token.jwt.expose(), PLACEHOLDER_JWT, "{file}: JWT placeholder kept as is");
+    assert!(!format!("{session:?}").contains(PLACEHOLDER_JWT), "{file}: JWT in Debug");
 }
 
 #[test]
@@ -299,10 +226,7 @@ fn every_recorded_response_decodes_into_the_wire_types() {
                 check_client(file, &client);
                 if sign_in.status == Some(SignInStatus::Complete) {
                     check_completed_session(file, sign_in.created_session_id.as_deref(), &client);
-                    assert!(
-                        client.sign_in.is_none(),
-                        "{file}: completed sign-in is cleared"
-                    );
+                    assert!(client.sign_in.is_none(), "{file}: completed sign-in is cleared");
                     completed_sign_ins += 1;
                 } else {
                     assert_eq!(
@@ -319,17 +243,11 @@ fn every_recorded_response_decodes_into_the_wire_types() {
                 check_client(file, &client);
                 if sign_up.status == Some(SignUpStatus::Complete) {
                     check_completed_session(file, sign_up.created_session_id.as_deref(), &client);
-                    assert!(
-                        sign_up.created_user_id.is_some(),
-                        "{file}: completed without user"
-                    );
+                    assert!(sign_up.created_user_id.is_some(), "{file}: completed without user");
                     completed_sign_ups += 1;
                 }
                 if exchange.param("password").is_some() {
-                    assert!(
-                        sign_up.is_password_enabled(),
-                        "{file}: password sent but not enabled"
-                    );
+                    assert!(sign_up.is_password_enabled(), "{file}: password sent but not enabled");
                 }
             }
             Decoded::Session(envelope) => {
@@ -347,50 +265,28 @@ fn every_recorded_response_decodes_into_the_wire_types() {
                 }
             }
             Decoded::Me(envelope, user) => {
-                assert!(
-                    envelope.response.is_some(),
-                    "{file}: /v1/me answers with a resource"
-                );
+                assert!(envelope.response.is_some(), "{file}: /v1/me answers with a resource");
                 if let Some(client) = &envelope.client {
                     check_client(file, client);
                 }
                 if let Some(user) = &user {
                     check_user(file, user);
-                    assert!(
-                        user.primary_email_address().is_some(),
-                        "{file}: primary email"
-                    );
+                    assert!(user.primary_email_address().is_some(), "{file}: primary email");
                 }
             }
             Decoded::Environment(env) => {
                 environments += 1;
-                assert_eq!(
-                    env.auth_config.object.as_deref(),
-                    Some("auth_config"),
-                    "{file}"
-                );
-                for setting in [
-                    &env.auth_config.first_name,
-                    &env.auth_config.last_name,
-                    &env.auth_config.email_address,
-                ] {
+                assert_eq!(env.auth_config.object.as_deref(), Some("auth_config"), "{file}");
+                for setting in [&env.auth_config.first_name, &env.auth_config.last_name, &env.auth_config.email_address]
+                {
                     let setting = setting.as_deref().expect("auth_config setting present");
-                    assert!(
-                        matches!(setting, "on" | "off" | "required"),
-                        "{file}: auth_config setting {setting:?}"
-                    );
+                    assert!(matches!(setting, "on" | "off" | "required"), "{file}: auth_config setting {setting:?}");
                 }
                 let email = env.user_settings.attributes.email_address.as_ref();
                 assert!(email.is_some_and(|e| e.enabled), "{file}: email attribute");
-                assert!(
-                    env.user_settings.password_settings.min_length.is_some(),
-                    "{file}"
-                );
+                assert!(env.user_settings.password_settings.min_length.is_some(), "{file}");
                 assert!(env.user_settings.sign_up.mode.is_some(), "{file}");
-                assert!(
-                    !env.user_settings.social.is_empty(),
-                    "{file}: social providers"
-                );
+                assert!(!env.user_settings.social.is_empty(), "{file}: social providers");
             }
             Decoded::Health => {}
         }
@@ -421,48 +317,27 @@ fn password_sign_in_completes_into_an_active_session() {
     let client = envelope.client.expect("client");
     assert_eq!(sign_in.status, Some(SignInStatus::Complete));
     assert_eq!(sign_in.identifier.as_deref(), Some(EMAIL));
-    assert!(
-        sign_in.supported_first_factors.is_empty(),
-        "null factors decode as empty"
-    );
+    assert!(sign_in.supported_first_factors.is_empty(), "null factors decode as empty");
     assert!(sign_in.user_data.is_none());
-    let verification = sign_in
-        .first_factor_verification
-        .as_ref()
-        .expect("verified factor");
+    let verification = sign_in.first_factor_verification.as_ref().expect("verified factor");
     assert_eq!(verification.status, Some(VerificationStatus::Verified));
     assert_eq!(verification.strategy.as_deref(), Some("password"));
     assert_eq!(verification.attempts, Some(1));
 
     let session = client.last_active_session().expect("last active session");
-    assert_eq!(
-        sign_in.created_session_id.as_deref(),
-        Some(session.id.as_str())
-    );
+    assert_eq!(sign_in.created_session_id.as_deref(), Some(session.id.as_str()));
     assert_eq!(session.status, Some(SessionStatus::Active));
     assert_eq!(session.factor_verification_age, Some([0, -1]));
     assert_eq!(
-        session
-            .expire_at
-            .map(clerk_core::wire::timestamp::to_millis),
+        session.expire_at.map(clerk_core::wire::timestamp::to_millis),
         Some(DATETIME_BASE_MS + 1000),
         "\"%%DATETIME 1%%\" is one second after the base, in milliseconds"
     );
     let user = session.user.as_ref().expect("user");
-    assert_eq!(
-        user.primary_email_address()
-            .and_then(|e| e.email_address.as_deref()),
-        Some(EMAIL)
-    );
+    assert_eq!(user.primary_email_address().and_then(|e| e.email_address.as_deref()), Some(EMAIL));
     assert!(user.password_enabled);
     assert_eq!(user.verification_attempts_remaining, Some(100));
-    assert_eq!(
-        session
-            .public_user_data
-            .as_ref()
-            .and_then(|p| p.identifier.as_deref()),
-        Some(EMAIL)
-    );
+    assert_eq!(session.public_user_data.as_ref().and_then(|p| p.identifier.as_deref()), Some(EMAIL));
     assert!(client.sign_in.is_none() && client.sign_up.is_none());
     assert!(!client.captcha_bypass);
     assert_eq!(client.cookie_expires_at, None);
@@ -473,8 +348,7 @@ fn a_placeholder_timestamp_left_unsubstituted_is_rejected() {
     let Some(shared) = clerk_tests::shared_dir() else {
         return;
     };
-    let path =
-        shared.join("fixtures/recorded/clerk_auth/sign_in_test/sign_in_with_password/003.json");
+    let path = shared.join("fixtures/recorded/clerk_auth/sign_in_test/sign_in_with_password/003.json");
     let text = std::fs::read_to_string(path).expect("readable");
     let raw: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     let body = serde_json::to_vec(&raw["body"]).expect("serializes");

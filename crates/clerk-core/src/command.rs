@@ -10,6 +10,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::sign_in::SignInCommand;
+use crate::sign_up::SignUpCommand;
+
 /// The part of the client a command acts on. At most one mutating operation per flow may
 /// be pending at a time ([`CommandError::Busy`](crate::CommandError::Busy)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -43,6 +46,10 @@ impl fmt::Display for Flow {
 pub enum Command {
     /// A command on the Client object.
     Client(ClientCommand),
+    /// A command on the sign-in attempt.
+    SignIn(SignInCommand),
+    /// A command on the sign-up attempt.
+    SignUp(SignUpCommand),
 }
 
 impl Command {
@@ -51,6 +58,8 @@ impl Command {
     pub fn flow(&self) -> Flow {
         match self {
             Command::Client(_) => Flow::Client,
+            Command::SignIn(_) => Flow::SignIn,
+            Command::SignUp(_) => Flow::SignUp,
         }
     }
 
@@ -59,6 +68,8 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Client(command) => command.name(),
+            Command::SignIn(command) => command.name(),
+            Command::SignUp(command) => command.name(),
         }
     }
 
@@ -68,6 +79,8 @@ impl Command {
     pub fn is_mutating(&self) -> bool {
         match self {
             Command::Client(command) => command.is_mutating(),
+            Command::SignIn(command) => command.is_mutating(),
+            Command::SignUp(command) => command.is_mutating(),
         }
     }
 }
@@ -75,6 +88,18 @@ impl Command {
 impl From<ClientCommand> for Command {
     fn from(command: ClientCommand) -> Self {
         Command::Client(command)
+    }
+}
+
+impl From<SignInCommand> for Command {
+    fn from(command: SignInCommand) -> Self {
+        Command::SignIn(command)
+    }
+}
+
+impl From<SignUpCommand> for Command {
+    fn from(command: SignUpCommand) -> Self {
+        Command::SignUp(command)
     }
 }
 

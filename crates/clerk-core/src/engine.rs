@@ -7,18 +7,25 @@ use time::{Duration, OffsetDateTime};
 use crate::builder::{RequestContext, RequestSpec, build_request};
 use crate::command::{ClientCommand, Command, Flow};
 use crate::config::{ClientConfig, Jitter, TransportMode};
-use crate::envelope::{ClientUpdate, decode_client_envelope, decode_environment, decode_error_body};
+use crate::envelope::{
+    ClientUpdate, decode_client_envelope, decode_environment, decode_error_body, decode_resource_envelope,
+};
 use crate::error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
-use crate::event::{Completion, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason};
+use crate::event::{
+    Completion, EmailLinkOutcome, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason,
+};
 use crate::ids::{OpId, RequestId};
 use crate::kind::RequestKind;
 use crate::persist::{PERSISTED_STATE_VERSION, PersistedState};
 use crate::redact::redact_body;
 use crate::request::{HttpRequest, HttpResponse, Method};
 use crate::secret::{ClientToken, SessionJwt};
+use crate::sign_in::{FirstFactorPreparation, SecondFactorPreparation, SignInCommand};
+use crate::sign_up::{SignUpCommand, SignUpPreparation};
 use crate::token_cache::TokenCache;
 use crate::wire::{
-    ClientResource, Environment, ErrorCode, SessionResource, SignInResource, SignInStatus, SignUpResource, SignUpStatus,
+    ClientResource, Environment, ErrorCode, SessionResource, SignInResource, SignInStatus, SignUpResource,
+    SignUpStatus, VerificationStatus,
 };
 
 /// The longest `Retry-After` the engine waits out by itself before a retry. A longer wait
@@ -42,6 +49,29 @@ enum OpKind {
     Refresh,
     /// A local-only command (reset, clear cache): completes at once.
     Local,
+    /// A sign-in command; `watch` when it waits for an email link.
+    SignIn {
+        watch: Option<LinkWatch>,
+    },
+    /// A sign-up command; `watch` when it waits for an email link.
+    SignUp {
+        watch: Option<LinkWatch>,
+    },
+}
+
+/// Which verification an email-link wait watches (design §7.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkWatch {
+    FirstFactor,
+    SecondFactor,
+    SignUpEmail,
+}
+
+/// A deadline the engine announced for an operation: the next email-link poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PollTimer {
+    at: OffsetDateTime,
+    op: OpId,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +85,10 @@ struct Operation {
     failure: Option<OperationError>,
     client_present: Option<bool>,
     applied: bool,
+    sign_in: Option<Box<SignInResource>>,
+    sign_up: Option<Box<SignUpResource>>,
+    /// An email-link wait has started (the prepare was answered).
+    polling: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +142,7 @@ pub struct Client {
     queue: VecDeque<QueuedRequest>,
     in_flight: Option<InFlight>,
     events: VecDeque<Event>,
+    timers: Vec<PollTimer>,
     jitter: Jitter,
 }
 
@@ -135,6 +170,7 @@ impl Client {
             queue: VecDeque::new(),
             in_flight: None,
             events: VecDeque::new(),
+            timers: Vec::new(),
             jitter,
         }
     }
@@ -213,9 +249,66 @@ impl Client {
         {
             return Err(CommandError::Busy { flow, pending: *pending });
         }
-        self.advance(now);
+        match &command {
+            Command::SignIn(command) => {
+                let status = self.sign_in_status();
+                if !command.is_legal_in(status) {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::sign_in::status_name(status),
+                        command: command.name(),
+                    });
+                }
+            }
+            Command::SignUp(command) => {
+                let status = self.sign_up_status();
+                if !command.is_legal_in(status) {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::sign_up::status_name(status),
+                        command: command.name(),
+                    });
+                }
+            }
+            Command::Client(_) => {}
+        }
         match command {
-            Command::Client(command) => Ok(self.submit_client(command)),
+            Command::Client(command) => {
+                self.advance(now);
+                Ok(self.submit_client(command))
+            }
+            Command::SignIn(command) => {
+                let spec = crate::sign_in::request_for(&command, self.sign_in())?;
+                self.advance(now);
+                let watch = match &command {
+                    SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailLink { .. }) => {
+                        Some(LinkWatch::FirstFactor)
+                    }
+                    SignInCommand::PrepareSecondFactor(SecondFactorPreparation::EmailLink { .. }) => {
+                        Some(LinkWatch::SecondFactor)
+                    }
+                    _ => None,
+                };
+                let op = self.start_op(Flow::SignIn, OpKind::SignIn { watch }, command.is_mutating(), false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
+            Command::SignUp(command) => {
+                let spec = crate::sign_up::request_for(&command, self.sign_up())?;
+                self.advance(now);
+                let watch = match &command {
+                    SignUpCommand::PrepareVerification(SignUpPreparation::EmailLink { .. }) => {
+                        Some(LinkWatch::SignUpEmail)
+                    }
+                    _ => None,
+                };
+                let op = self.start_op(Flow::SignUp, OpKind::SignUp { watch }, command.is_mutating(), false);
+                match spec {
+                    Some(spec) => self.enqueue(op, spec, None),
+                    None => self.complete_now(op, Ok(Completion::SignUpUnchanged)),
+                }
+                Ok(op)
+            }
         }
     }
 
@@ -265,6 +358,7 @@ impl Client {
                 op
             }
             ClientCommand::ResetSignIn => {
+                self.supersede_flow(Flow::SignIn);
                 let op = self.start_op(Flow::Client, OpKind::Local, false, false);
                 self.epoch = self.epoch.saturating_add(1);
                 let from = self.sign_in_status().cloned();
@@ -280,6 +374,7 @@ impl Client {
                 op
             }
             ClientCommand::ResetSignUp => {
+                self.supersede_flow(Flow::SignUp);
                 let op = self.start_op(Flow::Client, OpKind::Local, false, false);
                 self.epoch = self.epoch.saturating_add(1);
                 let from = self.sign_up_status().cloned();
@@ -405,15 +500,29 @@ impl Client {
     /// Never earlier than the latest `now` the engine has seen.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
-        if self.in_flight.is_some() {
-            return None;
+        let backoff = if self.in_flight.is_some() {
+            None
+        } else {
+            self.queue.front().and_then(|head| head.not_before).filter(|at| *at > self.now)
+        };
+        let poll = self.timers.iter().map(|timer| timer.at).min().map(|at| at.max(self.now));
+        match (backoff, poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        self.queue.front().and_then(|head| head.not_before).filter(|at| *at > self.now)
     }
 
     /// Tells the engine the time; requests waiting for a backoff deadline become ready.
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
         self.advance(now);
+        let current = self.now;
+        let (due, later): (Vec<PollTimer>, Vec<PollTimer>) = self.timers.iter().partition(|timer| timer.at <= current);
+        self.timers = later;
+        for timer in due {
+            if self.ops.contains_key(&timer.op) {
+                self.enqueue(timer.op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+            }
+        }
     }
 
     fn send(&mut self, queued: QueuedRequest) -> Outgoing {
@@ -496,6 +605,22 @@ impl Client {
             200..=299 => {
                 let decoded = match kind {
                     RequestKind::Environment => decode_environment(&response.body).map(Answer::Environment),
+                    RequestKind::SignInCreate
+                    | RequestKind::SignInGet
+                    | RequestKind::SignInPrepareFirstFactor
+                    | RequestKind::SignInAttemptFirstFactor
+                    | RequestKind::SignInPrepareSecondFactor
+                    | RequestKind::SignInAttemptSecondFactor
+                    | RequestKind::SignInResetPassword => {
+                        decode_resource_envelope::<SignInResource>(&response.body).map(|(r, c)| Answer::SignIn(r, c))
+                    }
+                    RequestKind::SignUpCreate
+                    | RequestKind::SignUpGet
+                    | RequestKind::SignUpUpdate
+                    | RequestKind::SignUpPrepareVerification
+                    | RequestKind::SignUpAttemptVerification => {
+                        decode_resource_envelope::<SignUpResource>(&response.body).map(|(r, c)| Answer::SignUp(r, c))
+                    }
                     _ => decode_client_envelope(&response.body).map(Answer::Client),
                 };
                 match decoded {
@@ -588,17 +713,48 @@ impl Client {
                 // applied whatever the epoch or token.
                 self.environment = Some(*environment);
                 self.events.push_back(Event::EnvironmentUpdated);
-                StepResult { client_present: None, applied: true }
+                StepResult::default()
+            }
+            Answer::SignIn(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let had_client = matches!(update, ClientUpdate::Present(_));
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates && !had_client {
+                    self.merge_sign_in(&resource);
+                }
+                if gates {
+                    self.announce_external_verification(Flow::SignIn, &resource);
+                }
+                StepResult { applied, sign_in: Some(resource), ..StepResult::default() }
+            }
+            Answer::SignUp(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let had_client = matches!(update, ClientUpdate::Present(_));
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates && !had_client {
+                    self.merge_sign_up(&resource);
+                }
+                if gates
+                    && let Some(url) = resource
+                        .verifications
+                        .as_ref()
+                        .and_then(|v| v.external_account.as_ref())
+                        .filter(|v| v.status == Some(VerificationStatus::Unverified))
+                        .and_then(|v| v.external_verification_redirect_url.clone())
+                {
+                    self.events.push_back(Event::ExternalVerificationRequired { flow: Flow::SignUp, url });
+                }
+                StepResult { applied, sign_up: Some(resource), ..StepResult::default() }
             }
             Answer::Client(update) => {
                 let kind = in_flight.request.spec.kind;
                 if kind == RequestKind::ClientDestroy {
                     // Local state was cleared when the command was submitted.
-                    return StepResult { client_present: None, applied: true };
+                    return StepResult::default();
                 }
                 let client_present = !matches!(update, ClientUpdate::Cleared);
                 let applied = self.offer_client(in_flight, sent_with_current, update);
-                StepResult { client_present: Some(client_present), applied }
+                StepResult { client_present: Some(client_present), applied, ..StepResult::default() }
             }
         }
     }
@@ -622,6 +778,7 @@ impl Client {
             }
         }
         match update {
+            ClientUpdate::NoInformation => false,
             ClientUpdate::Present(client) => {
                 self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: client.updated_at });
                 self.install_client(Some(*client));
@@ -774,6 +931,9 @@ impl Client {
                 failure: None,
                 client_present: None,
                 applied: true,
+                sign_in: None,
+                sign_up: None,
+                polling: false,
             },
         );
         id
@@ -811,6 +971,12 @@ impl Client {
                     operation.client_present = step.client_present;
                 }
                 operation.applied &= step.applied;
+                if step.sign_in.is_some() {
+                    operation.sign_in = step.sign_in;
+                }
+                if step.sign_up.is_some() {
+                    operation.sign_up = step.sign_up;
+                }
             }
             Err(error) => {
                 if operation.failure.is_none() {
@@ -819,6 +985,27 @@ impl Client {
             }
         }
         if operation.outstanding > 0 {
+            return;
+        }
+        // An email-link wait goes on until the watched verification settles.
+        let watch = match operation.kind {
+            OpKind::SignIn { watch } | OpKind::SignUp { watch } if operation.failure.is_none() => watch,
+            _ => None,
+        };
+        if let Some(watch) = watch {
+            let first_answer = !operation.polling;
+            operation.polling = true;
+            let flow = operation.flow;
+            if first_answer {
+                self.events.push_back(Event::EmailLinkSent { flow });
+            }
+            match self.email_link_outcome(watch) {
+                Some(outcome) => self.complete_now(op, Ok(Completion::EmailLink(outcome))),
+                None => {
+                    let at = self.now.saturating_add(self.config.email_link_poll_interval());
+                    self.timers.push(PollTimer { at, op });
+                }
+            }
             return;
         }
         let Some(operation) = self.ops.remove(&op) else {
@@ -842,6 +1029,14 @@ impl Client {
             }),
             (OpKind::Create, None) => Ok(Completion::ClientCreated),
             (OpKind::Local, None) => Ok(Completion::LocalChange),
+            (OpKind::SignIn { .. }, None) => match operation.sign_in {
+                Some(sign_in) => Ok(Completion::SignIn(sign_in)),
+                None => Ok(Completion::LocalChange),
+            },
+            (OpKind::SignUp { .. }, None) => match operation.sign_up {
+                Some(sign_up) => Ok(Completion::SignUp(sign_up)),
+                None => Ok(Completion::SignUpUnchanged),
+            },
         };
         if !operation.internal {
             self.events.push_back(Event::OperationCompleted { op, outcome });
@@ -852,12 +1047,111 @@ impl Client {
     /// (if any) is orphaned.
     fn drop_op(&mut self, op: OpId, error: OperationError) {
         self.queue.retain(|queued| queued.op != op);
+        self.timers.retain(|timer| timer.op != op);
         if let Some(in_flight) = self.in_flight.as_mut()
             && in_flight.request.op == op
         {
             in_flight.orphaned = true;
         }
         self.complete_now(op, Err(error));
+    }
+
+    fn supersede_flow(&mut self, flow: Flow) {
+        let ops: Vec<OpId> =
+            self.ops.iter().filter(|(_, op)| op.flow == flow && !op.internal).map(|(id, _)| *id).collect();
+        for op in ops {
+            self.drop_op(op, OperationError::Superseded);
+        }
+    }
+
+    /// Updates the local sign-in from a request's `response` when the answer carried no
+    /// client (fapi.md §2.2 step 5).
+    fn merge_sign_in(&mut self, resource: &SignInResource) {
+        if self.suppressed_sign_in.as_deref() == Some(resource.id.as_str()) {
+            return;
+        }
+        self.suppressed_sign_in = None;
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        let from = client.sign_in.as_ref().and_then(|sign_in| sign_in.status.clone());
+        client.sign_in = Some(resource.clone());
+        if from != resource.status {
+            self.events.push_back(Event::SignInStatusChanged { from, to: resource.status.clone() });
+        }
+    }
+
+    /// Updates the local sign-up from a request's `response` when the answer carried no
+    /// client.
+    fn merge_sign_up(&mut self, resource: &SignUpResource) {
+        if self.suppressed_sign_up.as_deref() == Some(resource.id.as_str()) {
+            return;
+        }
+        self.suppressed_sign_up = None;
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        let from = client.sign_up.as_ref().and_then(|sign_up| sign_up.status.clone());
+        client.sign_up = Some(resource.clone());
+        if from != resource.status {
+            self.events.push_back(Event::SignUpStatusChanged { from, to: resource.status.clone() });
+        }
+    }
+
+    /// Reports a provider URL the application must open (OAuth, SSO).
+    fn announce_external_verification(&mut self, flow: Flow, sign_in: &SignInResource) {
+        let pending = [&sign_in.first_factor_verification, &sign_in.second_factor_verification];
+        for verification in pending.into_iter().flatten() {
+            if verification.status == Some(VerificationStatus::Unverified)
+                && let Some(url) = verification.external_verification_redirect_url.clone()
+            {
+                self.events.push_back(Event::ExternalVerificationRequired { flow, url });
+                return;
+            }
+        }
+    }
+
+    /// Whether an email-link wait has settled, from the client as it is now.
+    fn email_link_outcome(&self, watch: LinkWatch) -> Option<EmailLinkOutcome> {
+        let client_id = self.client.as_ref().and_then(|client| client.id.as_deref());
+        let settle = |status: Option<&VerificationStatus>, verified_at: Option<&str>| match status {
+            Some(VerificationStatus::Verified) => {
+                Some(EmailLinkOutcome::Verified { on_this_client: verified_at.is_none_or(|at| Some(at) == client_id) })
+            }
+            Some(VerificationStatus::Expired) => Some(EmailLinkOutcome::Expired),
+            Some(VerificationStatus::Failed) => Some(EmailLinkOutcome::Failed),
+            Some(VerificationStatus::Transferable) => Some(EmailLinkOutcome::Transferable),
+            _ => None,
+        };
+        let completed = |created: Option<&String>| EmailLinkOutcome::Completed {
+            created_session_id: created.cloned().or_else(|| self.last_active_session_id().map(str::to_owned)),
+        };
+        match watch {
+            LinkWatch::FirstFactor | LinkWatch::SecondFactor => {
+                let Some(sign_in) = self.sign_in() else {
+                    return Some(completed(None));
+                };
+                if sign_in.status == Some(SignInStatus::Complete) {
+                    return Some(completed(sign_in.created_session_id.as_ref()));
+                }
+                let verification = if watch == LinkWatch::FirstFactor {
+                    sign_in.first_factor_verification.as_deref()
+                } else {
+                    sign_in.second_factor_verification.as_deref()
+                }?;
+                settle(verification.status.as_ref(), verification.verified_at_client.as_deref())
+            }
+            LinkWatch::SignUpEmail => {
+                let Some(sign_up) = self.sign_up() else {
+                    return Some(completed(None));
+                };
+                if sign_up.status == Some(SignUpStatus::Complete) {
+                    return Some(completed(sign_up.created_session_id.as_ref()));
+                }
+                let verification = sign_up.verifications.as_deref()?.email_address.as_ref()?;
+                settle(verification.status.as_ref(), verification.verified_at_client.as_deref())
+            }
+        }
     }
 
     fn supersede_all_except(&mut self, keep: OpId) {
@@ -1076,12 +1370,22 @@ impl Client {
 enum Answer {
     Environment(Box<Environment>),
     Client(ClientUpdate),
+    SignIn(Box<SignInResource>, ClientUpdate),
+    SignUp(Box<SignUpResource>, ClientUpdate),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct StepResult {
     client_present: Option<bool>,
     applied: bool,
+    sign_in: Option<Box<SignInResource>>,
+    sign_up: Option<Box<SignUpResource>>,
+}
+
+impl Default for StepResult {
+    fn default() -> Self {
+        StepResult { client_present: None, applied: true, sign_in: None, sign_up: None }
+    }
 }
 
 /// Whether a session counts as signed in (`active` or `pending`); a session without a

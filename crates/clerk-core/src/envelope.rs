@@ -46,6 +46,8 @@ pub(crate) enum ClientUpdate {
     Present(Box<ClientResource>),
     /// The server has no client for the presented token.
     Cleared,
+    /// The answer says nothing about the client.
+    NoInformation,
 }
 
 fn reason(error: &serde_json::Error) -> String {
@@ -63,6 +65,23 @@ pub(crate) fn decode_client_envelope(body: &[u8]) -> Result<ClientUpdate, String
         (Tristate::Null, Tristate::Null | Tristate::Absent) => Ok(ClientUpdate::Cleared),
         (Tristate::Absent, _) => Err(String::from("missing field `response`")),
     }
+}
+
+/// Decodes `{response: T, client}` for a resource under `/v1/client/…` (sign-ins,
+/// sign-ups, sessions). The `response` must be present and non-null; a `null` or absent
+/// `client` is no information.
+pub(crate) fn decode_resource_envelope<T: for<'de> Deserialize<'de>>(
+    body: &[u8],
+) -> Result<(Box<T>, ClientUpdate), String> {
+    let envelope: Envelope<Box<T>> = serde_json::from_slice(body).map_err(|e| reason(&e))?;
+    let Tristate::Value(response) = envelope.response else {
+        return Err(String::from("missing or null `response`"));
+    };
+    let client = match envelope.client {
+        Tristate::Value(client) => ClientUpdate::Present(client),
+        Tristate::Null | Tristate::Absent => ClientUpdate::NoInformation,
+    };
+    Ok((response, client))
 }
 
 /// Decodes the unwrapped environment.

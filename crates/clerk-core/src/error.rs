@@ -47,6 +47,13 @@ pub enum CommandError {
         /// Why.
         reason: String,
     },
+    /// The strategy (or the factor id given for it) is not among the factors the server
+    /// offered for this attempt.
+    #[error("the server did not offer {strategy} for this attempt")]
+    FactorNotOffered {
+        /// The strategy asked for.
+        strategy: String,
+    },
     /// [`cancel`](crate::Client::cancel) named an operation that is not pending.
     #[error("no pending operation {0}")]
     UnknownOperation(OpId),

@@ -3,12 +3,13 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::command::Flow;
 use crate::error::OperationError;
 use crate::ids::{OpId, RequestId};
 use crate::kind::RequestKind;
 use crate::request::HttpRequest;
 use crate::secret::ClientToken;
-use crate::wire::{SessionStatus, SignInStatus, SignUpStatus};
+use crate::wire::{SessionStatus, SignInResource, SignInStatus, SignUpResource, SignUpStatus};
 
 /// One thing for the driver to do, from [`Client::poll_output`](crate::Client::poll_output).
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +86,21 @@ pub enum Event {
         /// The new status.
         to: Option<SignUpStatus>,
     },
+    /// A browser must be opened at `url` (OAuth, enterprise SSO, SAML): the
+    /// verification's `external_verification_redirect_url`. After the provider returns to
+    /// the app, reload the attempt with the callback's `rotating_token_nonce`.
+    ExternalVerificationRequired {
+        /// The flow whose verification waits.
+        flow: Flow,
+        /// The URL to open.
+        url: String,
+    },
+    /// An email link was sent; the engine now polls until it is used, expires or fails
+    /// (or the operation is cancelled).
+    EmailLinkSent {
+        /// The flow that sent it.
+        flow: Flow,
+    },
     /// The user is no longer signed in on this client.
     SignedOut {
         /// Why.
@@ -124,6 +140,42 @@ pub enum Completion {
     },
     /// A local-only command (reset, clear cache) took effect.
     LocalChange,
+    /// A sign-in request succeeded: the attempt as the server answered it (its
+    /// `created_session_id` is set when it completed, even though the client's sign-in
+    /// slot is then empty).
+    SignIn(Box<SignInResource>),
+    /// A sign-up request succeeded: the attempt as the server answered it.
+    SignUp(Box<SignUpResource>),
+    /// A sign-up update had nothing that differs from the current attempt: nothing was
+    /// sent.
+    SignUpUnchanged,
+    /// An email-link wait ended.
+    EmailLink(EmailLinkOutcome),
+}
+
+/// How an email-link wait ended (design §7.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EmailLinkOutcome {
+    /// The attempt completed (the link was opened and no further step was needed);
+    /// the new session is active.
+    Completed {
+        /// The session the attempt created, when known.
+        created_session_id: Option<String>,
+    },
+    /// The link was opened and the verification is verified, but the attempt needs more
+    /// (a second factor, missing sign-up fields).
+    Verified {
+        /// `false` when the link was opened in another client (another device or
+        /// browser): `verified_at_client` names a different client.
+        on_this_client: bool,
+    },
+    /// The link expired; prepare again.
+    Expired,
+    /// The verification failed.
+    Failed,
+    /// The identity was proven but belongs to the other flow: transfer (fapi.md §5.4).
+    Transferable,
 }
 
 /// Whether the server confirmed a sign-out or destroy (design §7.9).

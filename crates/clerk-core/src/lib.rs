@@ -93,6 +93,8 @@ pub mod persist;
 pub mod redact;
 pub mod request;
 pub mod secret;
+pub mod sign_in;
+pub mod sign_up;
 pub mod token_cache;
 pub mod wire;
 
@@ -100,8 +102,13 @@ pub use command::{ClientCommand, Command, Flow};
 pub use config::{ClientConfig, InstanceType, PublishableKey, RetryPolicy, TransportMode};
 pub use engine::{Client, MAX_AUTOMATIC_RETRY_AFTER, TOUCH_ELIGIBILITY};
 pub use error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
-pub use event::{Completion, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason};
+pub use event::{Completion, EmailLinkOutcome, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason};
 pub use ids::{OpId, RequestId};
 pub use kind::RequestKind;
 pub use persist::{PERSISTED_STATE_VERSION, PersistedState};
 pub use request::{Field, FieldValue, HttpRequest, HttpResponse, Method};
+pub use sign_in::{
+    FirstFactorAttempt, FirstFactorPreparation, SecondFactorAttempt, SecondFactorPreparation, SignInCommand,
+    SignInCreate,
+};
+pub use sign_up::{SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation};

@@ -1,0 +1,334 @@
+//! The sign-up flow: commands, their legality per status, and the requests they mean
+//! (fapi.md §3.4, §3.7.3, §5.2).
+//!
+//! | status | create | update | reload | prepare verification | attempt verification |
+//! | --- | --- | --- | --- | --- | --- |
+//! | no attempt | ✓ | | | | |
+//! | `missing_requirements` | ✓ | ✓ | ✓ | ✓ | ✓ |
+//! | `complete` | ✓ | | ✓ | | |
+//! | `abandoned` | ✓ | | | | |
+//! | unknown | ✓ | | ✓ | | |
+//!
+//! An attempt without a prepare in the same run is legal: the server may have sent the
+//! code already (the recordings do this).
+
+use serde::Serialize;
+
+use crate::builder::RequestSpec;
+use crate::encoding::ResourceId;
+use crate::error::CommandError;
+use crate::kind::RequestKind;
+use crate::request::Field;
+use crate::secret::{Credential, Password, Ticket, VerificationCode};
+use crate::wire::{SignUpResource, SignUpStatus, Strategy};
+
+/// The fields of `POST /v1/client/sign_ups` and `PATCH /v1/client/sign_ups/{id}`
+/// (fapi.md §3.4.1–3.4.2). Every field left `None` is omitted.
+///
+/// Not `#[non_exhaustive]`, so it can be built with a struct literal; always end one
+/// with `..Default::default()` so new fields do not break it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SignUpFields {
+    /// `email_address`.
+    pub email_address: Option<String>,
+    /// `phone_number` (E.164).
+    pub phone_number: Option<String>,
+    /// `username`.
+    pub username: Option<String>,
+    /// `password`.
+    pub password: Option<Password>,
+    /// `first_name`.
+    pub first_name: Option<String>,
+    /// `last_name`.
+    pub last_name: Option<String>,
+    /// `unsafe_metadata`: a JSON object, sent as a JSON string (fapi.md §1.7).
+    pub unsafe_metadata: Option<serde_json::Value>,
+    /// `legal_accepted`.
+    pub legal_accepted: Option<bool>,
+    /// `strategy` (`email_code`, `phone_code`, `oauth_<provider>`, `ticket`, …).
+    pub strategy: Option<Strategy>,
+    /// `ticket` (invitations).
+    pub ticket: Option<Ticket>,
+    /// `token`: an ID token (`google_one_tap`, `oauth_token_<provider>`).
+    pub token: Option<Credential>,
+    /// `code`: an authorization code (`oauth_token_<provider>`).
+    pub code: Option<Credential>,
+    /// `redirect_url` (OAuth, SSO).
+    pub redirect_url: Option<String>,
+    /// `action_complete_redirect_url` (OAuth, SSO).
+    pub action_complete_redirect_url: Option<String>,
+    /// `transfer=true` (create only): build the sign-up from the transferable sign-in.
+    pub transfer: bool,
+}
+
+impl SignUpFields {
+    /// A sign-up from the client's transferable sign-in (`transfer=true`).
+    pub fn transfer() -> Self {
+        SignUpFields { transfer: true, ..Self::default() }
+    }
+
+    /// OAuth or SSO through a browser: `strategy`, `redirect_url` and
+    /// `action_complete_redirect_url` (the same URL).
+    pub fn redirect(strategy: Strategy, redirect_url: impl Into<String>) -> Self {
+        let redirect_url = redirect_url.into();
+        SignUpFields {
+            strategy: Some(strategy),
+            action_complete_redirect_url: Some(redirect_url.clone()),
+            redirect_url: Some(redirect_url),
+            ..Self::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), CommandError> {
+        if self.unsafe_metadata.as_ref().is_some_and(|value| !value.is_object()) {
+            return Err(CommandError::InvalidArgument {
+                name: "unsafe_metadata",
+                reason: "must be a JSON object".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The form of a create: every given field.
+    fn create_form(&self) -> Vec<Field> {
+        let mut form = Vec::new();
+        let text = |name: &str, value: &Option<String>, form: &mut Vec<Field>| {
+            if let Some(value) = value {
+                form.push(Field::plain(name, value));
+            }
+        };
+        text("email_address", &self.email_address, &mut form);
+        text("phone_number", &self.phone_number, &mut form);
+        text("username", &self.username, &mut form);
+        if let Some(password) = &self.password {
+            form.push(Field::secret("password", password.expose()));
+        }
+        text("first_name", &self.first_name, &mut form);
+        text("last_name", &self.last_name, &mut form);
+        if let Some(metadata) = &self.unsafe_metadata {
+            form.push(Field::plain("unsafe_metadata", metadata.to_string()));
+        }
+        if let Some(accepted) = self.legal_accepted {
+            form.push(Field::plain("legal_accepted", if accepted { "true" } else { "false" }));
+        }
+        if let Some(strategy) = &self.strategy {
+            form.push(Field::plain("strategy", strategy.as_str()));
+        }
+        if let Some(ticket) = &self.ticket {
+            form.push(Field::secret("ticket", ticket.expose()));
+        }
+        if let Some(token) = &self.token {
+            form.push(Field::secret("token", token.expose()));
+        }
+        if let Some(code) = &self.code {
+            form.push(Field::secret("code", code.expose()));
+        }
+        text("redirect_url", &self.redirect_url, &mut form);
+        text("action_complete_redirect_url", &self.action_complete_redirect_url, &mut form);
+        if self.transfer {
+            form.push(Field::plain("transfer", "true"));
+        }
+        form
+    }
+
+    /// The form of an update: only what differs from `current`, plus `strategy` (and the
+    /// redirect URLs) when anything is sent; empty when nothing differs.
+    fn update_form(&self, current: &SignUpResource) -> Vec<Field> {
+        let differs = |given: &Option<String>, held: &Option<String>| given.is_some() && given != held;
+        let mut changed = SignUpFields {
+            email_address: self.email_address.clone().filter(|_| differs(&self.email_address, &current.email_address)),
+            phone_number: self.phone_number.clone().filter(|_| differs(&self.phone_number, &current.phone_number)),
+            username: self.username.clone().filter(|_| differs(&self.username, &current.username)),
+            first_name: self.first_name.clone().filter(|_| differs(&self.first_name, &current.first_name)),
+            last_name: self.last_name.clone().filter(|_| differs(&self.last_name, &current.last_name)),
+            // The server never echoes a password: a given one is always sent.
+            password: self.password.clone(),
+            unsafe_metadata: self.unsafe_metadata.clone().filter(|given| {
+                let held = current
+                    .unsafe_metadata
+                    .as_ref()
+                    .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok());
+                held.as_ref() != Some(given)
+            }),
+            legal_accepted: self.legal_accepted.filter(|accepted| !(*accepted && current.legal_accepted_at.is_some())),
+            ticket: self.ticket.clone(),
+            token: self.token.clone(),
+            code: self.code.clone(),
+            ..SignUpFields::default()
+        };
+        if changed == SignUpFields::default() {
+            return Vec::new();
+        }
+        changed.strategy = self.strategy.clone();
+        changed.redirect_url = self.redirect_url.clone();
+        changed.action_complete_redirect_url = self.action_complete_redirect_url.clone();
+        changed.create_form()
+    }
+}
+
+/// `prepare_verification` (fapi.md §3.4.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum SignUpPreparation {
+    /// Send a code to the sign-up's email address.
+    EmailCode,
+    /// Send a magic link; the engine then polls until it is used (design §7.8).
+    EmailLink {
+        /// The URL the link opens.
+        redirect_url: String,
+    },
+    /// Send a code to the sign-up's phone number.
+    PhoneCode,
+}
+
+/// `attempt_verification` (fapi.md §3.4.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum SignUpAttempt {
+    /// `strategy=email_code`, `code`.
+    EmailCode(VerificationCode),
+    /// `strategy=phone_code`, `code`.
+    PhoneCode(VerificationCode),
+}
+
+/// Commands on the client's sign-up attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum SignUpCommand {
+    /// `POST /v1/client/sign_ups`: a new attempt, replacing any previous one.
+    Create(SignUpFields),
+    /// `PATCH /v1/client/sign_ups/{id}` with only the fields that differ from the
+    /// current attempt; completes at once, without a request, when none do.
+    Update(SignUpFields),
+    /// `GET /v1/client/sign_ups/{id}` (with the `rotating_token_nonce` of an OAuth
+    /// return when given).
+    Reload {
+        /// The nonce from the OAuth callback URL.
+        rotating_token_nonce: Option<Credential>,
+    },
+    /// `POST …/prepare_verification`.
+    PrepareVerification(SignUpPreparation),
+    /// `POST …/attempt_verification`.
+    AttemptVerification(SignUpAttempt),
+}
+
+/// The columns of the legality table.
+pub const SIGN_UP_COMMAND_NAMES: [&str; 5] =
+    ["create", "update", "reload", "prepare_verification", "attempt_verification"];
+
+impl SignUpCommand {
+    /// A short stable name (a column of the legality table).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            SignUpCommand::Create(_) => "create",
+            SignUpCommand::Update(_) => "update",
+            SignUpCommand::Reload { .. } => "reload",
+            SignUpCommand::PrepareVerification(_) => "prepare_verification",
+            SignUpCommand::AttemptVerification(_) => "attempt_verification",
+        }
+    }
+
+    /// Whether the command changes the attempt on the server (all but reload).
+    #[must_use]
+    pub fn is_mutating(&self) -> bool {
+        !matches!(self, SignUpCommand::Reload { .. })
+    }
+
+    /// Whether the command is legal when the client's attempt has `status`.
+    #[must_use]
+    pub fn is_legal_in(&self, status: Option<&SignUpStatus>) -> bool {
+        legal(self.name(), status)
+    }
+}
+
+/// The legality table by command name (see the module documentation).
+#[must_use]
+pub fn legal(command: &str, status: Option<&SignUpStatus>) -> bool {
+    use SignUpStatus as S;
+    match (command, status) {
+        ("create", _) => true,
+        ("reload", None | Some(S::Abandoned)) => false,
+        ("reload", Some(_)) => true,
+        ("update" | "prepare_verification" | "attempt_verification", Some(S::MissingRequirements)) => true,
+        _ => false,
+    }
+}
+
+/// The status as the legality table and errors name it.
+#[must_use]
+pub fn status_name(status: Option<&SignUpStatus>) -> String {
+    status.map_or_else(|| String::from("no attempt"), |status| status.as_str().to_owned())
+}
+
+/// The request a legal command means, or `None` for an update with nothing to send.
+pub(crate) fn request_for(
+    command: &SignUpCommand,
+    current: Option<&SignUpResource>,
+) -> Result<Option<RequestSpec>, CommandError> {
+    let attempt = || current.ok_or(CommandError::InvalidArgument { name: "sign_up", reason: "no attempt".into() });
+    let path = |sign_up: &SignUpResource, action: &str| -> Result<String, CommandError> {
+        let id = ResourceId::new(&sign_up.id)?;
+        Ok(if action.is_empty() {
+            format!("/v1/client/sign_ups/{}", id.to_path_segment())
+        } else {
+            format!("/v1/client/sign_ups/{}/{action}", id.to_path_segment())
+        })
+    };
+    Ok(Some(match command {
+        SignUpCommand::Create(fields) => {
+            fields.validate()?;
+            let mut spec = RequestSpec::new(RequestKind::SignUpCreate, "/v1/client/sign_ups");
+            spec.form = fields.create_form();
+            spec
+        }
+        SignUpCommand::Update(fields) => {
+            fields.validate()?;
+            if fields.transfer {
+                return Err(CommandError::InvalidArgument {
+                    name: "transfer",
+                    reason: "only a create can transfer".into(),
+                });
+            }
+            let sign_up = attempt()?;
+            let form = fields.update_form(sign_up);
+            if form.is_empty() {
+                return Ok(None);
+            }
+            let mut spec = RequestSpec::new(RequestKind::SignUpUpdate, path(sign_up, "")?);
+            spec.form = form;
+            spec
+        }
+        SignUpCommand::Reload { rotating_token_nonce } => {
+            let mut spec = RequestSpec::new(RequestKind::SignUpGet, path(attempt()?, "")?);
+            if let Some(nonce) = rotating_token_nonce {
+                spec.query.push(Field::secret("rotating_token_nonce", nonce.expose()));
+            }
+            spec
+        }
+        SignUpCommand::PrepareVerification(preparation) => {
+            let mut spec =
+                RequestSpec::new(RequestKind::SignUpPrepareVerification, path(attempt()?, "prepare_verification")?);
+            match preparation {
+                SignUpPreparation::EmailCode => spec.form.push(Field::plain("strategy", "email_code")),
+                SignUpPreparation::PhoneCode => spec.form.push(Field::plain("strategy", "phone_code")),
+                SignUpPreparation::EmailLink { redirect_url } => {
+                    spec.form.push(Field::plain("strategy", "email_link"));
+                    spec.form.push(Field::plain("redirect_url", redirect_url));
+                }
+            }
+            spec
+        }
+        SignUpCommand::AttemptVerification(attempt_params) => {
+            let mut spec =
+                RequestSpec::new(RequestKind::SignUpAttemptVerification, path(attempt()?, "attempt_verification")?);
+            let (strategy, code) = match attempt_params {
+                SignUpAttempt::EmailCode(code) => ("email_code", code),
+                SignUpAttempt::PhoneCode(code) => ("phone_code", code),
+            };
+            spec.form.push(Field::plain("strategy", strategy));
+            spec.form.push(Field::secret("code", code.expose()));
+            spec
+        }
+    }))
+}
