@@ -11,7 +11,8 @@
 use std::hint::black_box;
 
 use clerk_core::wire::{ClientResource, Environment, SignInResource};
-use clerk_core::{Client, ClientCommand, Command, HttpResponse, Outgoing, Output};
+use clerk_core::secret::Password;
+use clerk_core::{Client, ClientCommand, Command, HttpResponse, Outgoing, Output, SignInCommand, SignInCreate};
 use clerk_tests::harness::{START, config};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde::Deserialize;
@@ -35,8 +36,12 @@ fn recorded(flow: &str, index: u32) -> Vec<u8> {
 
 /// An engine with one request of `command` on the wire, ready for its answer.
 fn in_flight(command: ClientCommand) -> (Client, Outgoing) {
+    in_flight_command(Command::Client(command))
+}
+
+fn in_flight_command(command: Command) -> (Client, Outgoing) {
     let mut client = Client::new(config(), START);
-    let _ = client.submit(Command::Client(command), START);
+    let _ = client.submit(command, START);
     loop {
         match client.poll_output() {
             Output::Request(outgoing) => return (client, outgoing),
@@ -61,6 +66,20 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("typed decode (sign-in + client)", |b| {
         b.iter(|| serde_json::from_slice::<SignInEnvelope>(black_box(&sign_in)))
+    });
+    let (engine, outgoing) = in_flight_command(Command::SignIn(SignInCommand::Create(SignInCreate::password(
+        clerk_tests::EMAIL,
+        Password::new("benchmark-password"),
+    ))));
+    group.bench_function("engine: decode + apply (sign-in create answer)", |b| {
+        b.iter_batched(
+            || (engine.clone(), HttpResponse::ok_json(sign_in.clone())),
+            |(mut engine, response)| {
+                let _ = engine.handle_response(outgoing.id, Ok(response), START);
+                engine
+            },
+            criterion::BatchSize::SmallInput,
+        )
     });
     group.finish();
 

@@ -388,9 +388,9 @@ fn a_401_while_signed_in_triggers_one_coalesced_refresh() {
     );
     let _ = h.drain();
     assert!(h.client.active_session_id().is_none());
-    assert!(
-        h.events.contains(&Event::SignedOut { reason: SignOutReason::SessionEnded { status: SessionStatus::Revoked } })
-    );
+    assert!(h.events.contains(&Event::SignedOut {
+        reason: SignOutReason::SessionEnded { reason: clerk_core::SessionEndReason::Revoked }
+    }));
 }
 
 #[test]

@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::reverification::ReverificationCommand;
+use crate::session::SessionCommand;
 use crate::sign_in::SignInCommand;
 use crate::sign_up::SignUpCommand;
 
@@ -27,6 +29,8 @@ pub enum Flow {
     SignUp,
     /// Sessions and session tokens.
     Session,
+    /// Reverification of a signed-in session.
+    Reverification,
 }
 
 impl fmt::Display for Flow {
@@ -36,6 +40,7 @@ impl fmt::Display for Flow {
             Flow::SignIn => "sign_in",
             Flow::SignUp => "sign_up",
             Flow::Session => "session",
+            Flow::Reverification => "reverification",
         })
     }
 }
@@ -50,6 +55,10 @@ pub enum Command {
     SignIn(SignInCommand),
     /// A command on the sign-up attempt.
     SignUp(SignUpCommand),
+    /// A command on sessions and session tokens.
+    Session(SessionCommand),
+    /// A reverification step.
+    Reverification(ReverificationCommand),
 }
 
 impl Command {
@@ -60,6 +69,8 @@ impl Command {
             Command::Client(_) => Flow::Client,
             Command::SignIn(_) => Flow::SignIn,
             Command::SignUp(_) => Flow::SignUp,
+            Command::Session(_) => Flow::Session,
+            Command::Reverification(_) => Flow::Reverification,
         }
     }
 
@@ -70,6 +81,8 @@ impl Command {
             Command::Client(command) => command.name(),
             Command::SignIn(command) => command.name(),
             Command::SignUp(command) => command.name(),
+            Command::Session(command) => command.name(),
+            Command::Reverification(command) => command.name(),
         }
     }
 
@@ -81,6 +94,8 @@ impl Command {
             Command::Client(command) => command.is_mutating(),
             Command::SignIn(command) => command.is_mutating(),
             Command::SignUp(command) => command.is_mutating(),
+            Command::Session(command) => command.is_mutating(),
+            Command::Reverification(_) => true,
         }
     }
 }
@@ -94,6 +109,18 @@ impl From<ClientCommand> for Command {
 impl From<SignInCommand> for Command {
     fn from(command: SignInCommand) -> Self {
         Command::SignIn(command)
+    }
+}
+
+impl From<SessionCommand> for Command {
+    fn from(command: SessionCommand) -> Self {
+        Command::Session(command)
+    }
+}
+
+impl From<ReverificationCommand> for Command {
+    fn from(command: ReverificationCommand) -> Self {
+        Command::Reverification(command)
     }
 }
 

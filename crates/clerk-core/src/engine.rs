@@ -5,8 +5,10 @@ use std::collections::{BTreeMap, VecDeque};
 use time::{Duration, OffsetDateTime};
 
 use crate::builder::{RequestContext, RequestSpec, build_request};
+use crate::classification::{ErrorEffect, SessionEndReason, classify_error, classify_status};
 use crate::command::{ClientCommand, Command, Flow};
 use crate::config::{ClientConfig, Jitter, TransportMode};
+use crate::envelope::decode_token;
 use crate::envelope::{
     ClientUpdate, decode_client_envelope, decode_environment, decode_error_body, decode_resource_envelope,
 };
@@ -19,12 +21,15 @@ use crate::kind::RequestKind;
 use crate::persist::{PERSISTED_STATE_VERSION, PersistedState};
 use crate::redact::redact_body;
 use crate::request::{HttpRequest, HttpResponse, Method};
+use crate::reverification::ReverificationCommand;
 use crate::secret::{ClientToken, SessionJwt};
+use crate::session::{OrganizationChoice, SessionCommand, TouchIntent};
 use crate::sign_in::{FirstFactorPreparation, SecondFactorPreparation, SignInCommand};
 use crate::sign_up::{SignUpCommand, SignUpPreparation};
 use crate::token_cache::TokenCache;
+use crate::token_cache::TokenKey;
 use crate::wire::{
-    ClientResource, Environment, ErrorCode, SessionResource, SignInResource, SignInStatus, SignUpResource,
+    ClientResource, Environment, SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource,
     SignUpStatus, VerificationStatus,
 };
 
@@ -57,6 +62,27 @@ enum OpKind {
     SignUp {
         watch: Option<LinkWatch>,
     },
+    /// `set_active`: the session becomes active when the touch is answered.
+    SetActive {
+        session_id: String,
+    },
+    /// touch, end, remove, reload of one session.
+    Session,
+    /// Sign-out of one session (`POST …/remove`), local state already cleared.
+    SignOutSession,
+    /// A `get_token` waiting for the fetch of `key` (no request of its own).
+    TokenWaiter {
+        key: TokenKey,
+    },
+    /// The one fetch of `key` that every waiter shares (internal).
+    TokenFetch {
+        key: TokenKey,
+        expired_retry_done: bool,
+    },
+    /// A reverification step of `session_id`.
+    Reverification {
+        session_id: String,
+    },
 }
 
 /// Which verification an email-link wait watches (design §7.8).
@@ -67,11 +93,18 @@ enum LinkWatch {
     SignUpEmail,
 }
 
-/// A deadline the engine announced for an operation: the next email-link poll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A deadline the engine announced: the next email-link poll of an operation, or the
+/// proactive refresh of a session token.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct PollTimer {
     at: OffsetDateTime,
-    op: OpId,
+    purpose: TimerPurpose,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TimerPurpose {
+    EmailLinkPoll(OpId),
+    TokenRefresh(TokenKey),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +120,9 @@ struct Operation {
     applied: bool,
     sign_in: Option<Box<SignInResource>>,
     sign_up: Option<Box<SignUpResource>>,
+    session: Option<Box<SessionResource>>,
+    token: Option<SessionJwt>,
+    reverification: Option<Box<SessionReverification>>,
     /// An email-link wait has started (the prepare was answered).
     polling: bool,
 }
@@ -138,6 +174,7 @@ pub struct Client {
     suppressed_sign_in: Option<String>,
     suppressed_sign_up: Option<String>,
     tokens: TokenCache,
+    reverification: Option<(String, SessionReverification)>,
     ops: BTreeMap<OpId, Operation>,
     queue: VecDeque<QueuedRequest>,
     in_flight: Option<InFlight>,
@@ -166,6 +203,7 @@ impl Client {
             suppressed_sign_in: None,
             suppressed_sign_up: None,
             tokens: TokenCache::default(),
+            reverification: None,
             ops: BTreeMap::new(),
             queue: VecDeque::new(),
             in_flight: None,
@@ -270,9 +308,47 @@ impl Client {
                     });
                 }
             }
+            Command::Session(command) => self.check_session_legal(command)?,
+            Command::Reverification(command) => {
+                let status = self.reverification.as_ref().and_then(|(_, r)| r.status.as_ref());
+                if !crate::reverification::legal(command.name(), status) {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::reverification::status_name(status),
+                        command: command.name(),
+                    });
+                }
+            }
             Command::Client(_) => {}
         }
         match command {
+            Command::Session(command) => self.submit_session(command, now),
+            Command::Reverification(command) => {
+                let session_id = match &command {
+                    ReverificationCommand::Start { session_id, .. } => {
+                        session_id.clone().or_else(|| self.active_session.clone())
+                    }
+                    _ => self.reverification.as_ref().map(|(id, _)| id.clone()),
+                }
+                .ok_or_else(|| CommandError::InvalidState {
+                    flow,
+                    status: String::from("no active session"),
+                    command: command.name(),
+                })?;
+                if self.signed_in_session(&session_id).is_none() {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::session::status_name(self.session(&session_id).and_then(|s| s.status.as_ref())),
+                        command: command.name(),
+                    });
+                }
+                let current = self.reverification.as_ref().map(|(_, r)| r);
+                let spec = crate::reverification::request_for(&command, &session_id, current)?;
+                self.advance(now);
+                let op = self.start_op(Flow::Reverification, OpKind::Reverification { session_id }, true, false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
             Command::Client(command) => {
                 self.advance(now);
                 Ok(self.submit_client(command))
@@ -391,7 +467,7 @@ impl Client {
             }
             ClientCommand::ClearCache => {
                 let op = self.start_op(Flow::Client, OpKind::Local, false, false);
-                self.tokens.clear();
+                self.clear_tokens();
                 self.complete_now(op, Ok(Completion::LocalChange));
                 op
             }
@@ -516,11 +592,17 @@ impl Client {
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
         self.advance(now);
         let current = self.now;
-        let (due, later): (Vec<PollTimer>, Vec<PollTimer>) = self.timers.iter().partition(|timer| timer.at <= current);
+        let (due, later): (Vec<PollTimer>, Vec<PollTimer>) =
+            std::mem::take(&mut self.timers).into_iter().partition(|timer| timer.at <= current);
         self.timers = later;
         for timer in due {
-            if self.ops.contains_key(&timer.op) {
-                self.enqueue(timer.op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+            match timer.purpose {
+                TimerPurpose::EmailLinkPoll(op) => {
+                    if self.ops.contains_key(&op) {
+                        self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+                    }
+                }
+                TimerPurpose::TokenRefresh(key) => self.refresh_token_ahead(key),
             }
         }
     }
@@ -621,6 +703,21 @@ impl Client {
                     | RequestKind::SignUpAttemptVerification => {
                         decode_resource_envelope::<SignUpResource>(&response.body).map(|(r, c)| Answer::SignUp(r, c))
                     }
+                    RequestKind::SessionGet
+                    | RequestKind::SessionTouch
+                    | RequestKind::SessionEnd
+                    | RequestKind::SessionRemove => {
+                        decode_resource_envelope::<SessionResource>(&response.body).map(|(r, c)| Answer::Session(r, c))
+                    }
+                    RequestKind::SessionVerify
+                    | RequestKind::SessionVerifyPrepareFirstFactor
+                    | RequestKind::SessionVerifyAttemptFirstFactor
+                    | RequestKind::SessionVerifyPrepareSecondFactor
+                    | RequestKind::SessionVerifyAttemptSecondFactor => {
+                        decode_resource_envelope::<SessionReverification>(&response.body)
+                            .map(|(r, c)| Answer::Reverification(r, c))
+                    }
+                    RequestKind::SessionToken => decode_token(&response.body).map(Answer::Token),
                     _ => decode_client_envelope(&response.body).map(Answer::Client),
                 };
                 match decoded {
@@ -666,10 +763,23 @@ impl Client {
                     if let Some(client) = body.meta.and_then(|meta| meta.client) {
                         self.offer_client(&in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
                     }
-                    if status == 401
-                        && !matches!(error.code, ErrorCode::RequiresCaptcha | ErrorCode::DevBrowserUnauthenticated)
-                    {
-                        self.schedule_refresh(kind);
+                    let current = in_flight.request.epoch == self.epoch && sent_with_current;
+                    match classify_error(&error.code, status, kind) {
+                        ErrorEffect::RetryWithExpiredToken if self.retry_with_expired_token(&in_flight) => return,
+                        ErrorEffect::RetryWithExpiredToken | ErrorEffect::None => {}
+                        ErrorEffect::RefreshClient => self.schedule_refresh(kind),
+                        ErrorEffect::SessionGone(reason) if current => {
+                            let session_id = self.session_of(&in_flight).or_else(|| self.active_session.clone());
+                            if let Some(session_id) = session_id {
+                                self.session_gone(&session_id, reason);
+                            }
+                            self.schedule_refresh(kind);
+                        }
+                        ErrorEffect::ClientGone if current => {
+                            self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
+                            self.install_client(None);
+                        }
+                        ErrorEffect::SessionGone(_) | ErrorEffect::ClientGone => {}
                     }
                 }
                 self.finish_request(&in_flight, Err(OperationError::Api(Box::new(error))));
@@ -746,6 +856,78 @@ impl Client {
                 }
                 StepResult { applied, sign_up: Some(resource), ..StepResult::default() }
             }
+            Answer::Session(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let had_client = matches!(update, ClientUpdate::Present(_));
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates {
+                    if !had_client {
+                        self.merge_session(&resource);
+                    }
+                    if let Some(token) = resource.last_active_token.clone() {
+                        let key = self.default_token_key(&resource.id, resource.last_active_organization_id.clone());
+                        if self.tokens.offer(&key, token.jwt, self.now) {
+                            self.schedule_token_refresh(&key);
+                        }
+                    }
+                    let set_active = match self.ops.get(&in_flight.request.op) {
+                        Some(Operation { kind: OpKind::SetActive { session_id }, .. }) if !in_flight.orphaned => {
+                            Some(session_id.clone())
+                        }
+                        _ => None,
+                    };
+                    if let Some(session_id) = set_active
+                        && self.signed_in_session(&session_id).is_some()
+                        && self.active_session.as_deref() != Some(session_id.as_str())
+                    {
+                        self.active_session = Some(session_id.clone());
+                        self.events.push_back(Event::ActiveSessionChanged { session_id: Some(session_id) });
+                    }
+                }
+                let mut resource = resource;
+                resource.last_active_token = None;
+                StepResult { applied, session: Some(resource), ..StepResult::default() }
+            }
+            Answer::Reverification(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates
+                    && let Some(OpKind::Reverification { session_id }) =
+                        self.ops.get(&in_flight.request.op).map(|op| op.kind.clone())
+                {
+                    let mut stored = (*resource).clone();
+                    if let Some(session) = stored.session.as_mut() {
+                        session.last_active_token = None;
+                    }
+                    self.reverification = Some((session_id, stored));
+                }
+                let mut resource = resource;
+                if let Some(session) = resource.session.as_mut() {
+                    session.last_active_token = None;
+                }
+                StepResult { applied, reverification: Some(resource), ..StepResult::default() }
+            }
+            Answer::Token(jwt) => {
+                let key = match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
+                    Some(OpKind::TokenFetch { key, .. }) => Some(key.clone()),
+                    _ => None,
+                };
+                if in_flight.request.epoch == self.epoch
+                    && let Some(key) = key
+                {
+                    let was = self.tokens.get(&key).map(|cached| cached.jwt.clone());
+                    if self.tokens.offer(&key, jwt.clone(), self.now) {
+                        self.schedule_token_refresh(&key);
+                        if was.as_ref() != Some(&jwt) {
+                            self.events.push_back(Event::SessionTokenRefreshed {
+                                session_id: key.session_id.clone(),
+                                template: key.template.clone(),
+                            });
+                        }
+                    }
+                }
+                StepResult { token: Some(jwt), ..StepResult::default() }
+            }
             Answer::Client(update) => {
                 let kind = in_flight.request.spec.kind;
                 if kind == RequestKind::ClientDestroy {
@@ -808,14 +990,24 @@ impl Client {
                 (Some(_), Some(_)) => self.suppressed_sign_up = None,
                 _ => {}
             }
+            let mut seeded = Vec::new();
             for session in &mut resource.sessions {
                 if let Some(token) = session.last_active_token.take() {
-                    let jwt: SessionJwt = token.jwt;
-                    self.tokens.offer(&session.id, jwt, self.now);
+                    let key = TokenKey {
+                        session_id: session.id.clone(),
+                        template: None,
+                        organization_id: session.last_active_organization_id.clone(),
+                    };
+                    if self.tokens.offer(&key, token.jwt, self.now) {
+                        seeded.push(key);
+                    }
                 }
             }
+            for key in seeded {
+                self.schedule_token_refresh(&key);
+            }
         } else {
-            self.tokens.clear();
+            self.clear_tokens();
         }
         let previous = std::mem::replace(&mut self.client, client);
         self.events.push_back(Event::ClientUpdated);
@@ -864,8 +1056,8 @@ impl Client {
             let reason = if client_lost || self.client.is_none() {
                 SignOutReason::ClientLost
             } else {
-                match self.session(old).and_then(|session| session.status.clone()) {
-                    Some(status) => SignOutReason::SessionEnded { status },
+                match self.session(old).and_then(|session| session.status.as_ref()).and_then(classify_status) {
+                    Some(reason) => SignOutReason::SessionEnded { reason },
                     None => SignOutReason::SessionMissing,
                 }
             };
@@ -933,6 +1125,9 @@ impl Client {
                 applied: true,
                 sign_in: None,
                 sign_up: None,
+                session: None,
+                token: None,
+                reverification: None,
                 polling: false,
             },
         );
@@ -977,6 +1172,15 @@ impl Client {
                 if step.sign_up.is_some() {
                     operation.sign_up = step.sign_up;
                 }
+                if step.session.is_some() {
+                    operation.session = step.session;
+                }
+                if step.token.is_some() {
+                    operation.token = step.token;
+                }
+                if step.reverification.is_some() {
+                    operation.reverification = step.reverification;
+                }
             }
             Err(error) => {
                 if operation.failure.is_none() {
@@ -1003,7 +1207,7 @@ impl Client {
                 Some(outcome) => self.complete_now(op, Ok(Completion::EmailLink(outcome))),
                 None => {
                     let at = self.now.saturating_add(self.config.email_link_poll_interval());
-                    self.timers.push(PollTimer { at, op });
+                    self.timers.push(PollTimer { at, purpose: TimerPurpose::EmailLinkPoll(op) });
                 }
             }
             return;
@@ -1011,11 +1215,20 @@ impl Client {
         let Some(operation) = self.ops.remove(&op) else {
             return;
         };
+        if let OpKind::TokenFetch { key, .. } = &operation.kind {
+            let outcome = match (&operation.failure, &operation.token) {
+                (Some(error), _) => Err(error.clone()),
+                (None, Some(token)) => Ok(Completion::SessionToken(token.clone())),
+                (None, None) => Err(OperationError::Superseded),
+            };
+            self.complete_token_waiters(key, &outcome);
+            return;
+        }
         let outcome = match (operation.kind, operation.failure) {
-            (OpKind::Destroy | OpKind::RemoveSessions, None) => {
+            (OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession, None) => {
                 Ok(Completion::SignedOut { confirmation: SignOutConfirmation::Revoked })
             }
-            (OpKind::Destroy | OpKind::RemoveSessions, Some(error)) => {
+            (OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession, Some(error)) => {
                 Ok(Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { error: Box::new(error) } })
             }
             (_, Some(error)) => Err(error),
@@ -1037,6 +1250,18 @@ impl Client {
                 Some(sign_up) => Ok(Completion::SignUp(sign_up)),
                 None => Ok(Completion::SignUpUnchanged),
             },
+            (OpKind::SetActive { .. } | OpKind::Session, None) => match operation.session {
+                Some(session) => Ok(Completion::Session(session)),
+                None => Ok(Completion::LocalChange),
+            },
+            (OpKind::Reverification { .. }, None) => match operation.reverification {
+                Some(reverification) => Ok(Completion::Reverification(reverification)),
+                None => Ok(Completion::LocalChange),
+            },
+            (OpKind::TokenWaiter { .. } | OpKind::TokenFetch { .. }, None) => match operation.token {
+                Some(token) => Ok(Completion::SessionToken(token)),
+                None => Err(OperationError::Superseded),
+            },
         };
         if !operation.internal {
             self.events.push_back(Event::OperationCompleted { op, outcome });
@@ -1047,7 +1272,7 @@ impl Client {
     /// (if any) is orphaned.
     fn drop_op(&mut self, op: OpId, error: OperationError) {
         self.queue.retain(|queued| queued.op != op);
-        self.timers.retain(|timer| timer.op != op);
+        self.timers.retain(|timer| timer.purpose != TimerPurpose::EmailLinkPoll(op));
         if let Some(in_flight) = self.in_flight.as_mut()
             && in_flight.request.op == op
         {
@@ -1154,6 +1379,321 @@ impl Client {
         }
     }
 
+    /// Legality of a session command (the table of `crate::session`).
+    fn check_session_legal(&self, command: &SessionCommand) -> Result<(), CommandError> {
+        let flow = Flow::Session;
+        let session_id = match command {
+            SessionCommand::SignOut { session_id: None } => return Ok(()),
+            SessionCommand::GetToken(request) if request.session_id.is_none() => match self.active_session.as_deref() {
+                Some(id) => id,
+                None => {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: String::from("no active session"),
+                        command: command.name(),
+                    });
+                }
+            },
+            other => other.session_id().unwrap_or_default(),
+        };
+        let status = self.session(session_id).and_then(|session| session.status.as_ref());
+        if crate::session::legal(command.name(), status) {
+            Ok(())
+        } else {
+            Err(CommandError::InvalidState {
+                flow,
+                status: crate::session::status_name(status),
+                command: command.name(),
+            })
+        }
+    }
+
+    fn submit_session(&mut self, command: SessionCommand, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        let current_org =
+            |client: &Self, id: &str| client.session(id).and_then(|s| s.last_active_organization_id.clone());
+        match command {
+            SessionCommand::SetActive { session_id, organization } => {
+                let org = organization.resolve(self.session(&session_id));
+                let intent = if organization == OrganizationChoice::SessionDefault {
+                    TouchIntent::SelectSession
+                } else {
+                    TouchIntent::SelectOrg
+                };
+                let spec = crate::session::touch_request(&session_id, org.as_deref(), Some(intent))?;
+                self.advance(now);
+                let op = self.start_op(Flow::Session, OpKind::SetActive { session_id }, true, false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
+            SessionCommand::Touch { session_id, intent } => {
+                let org = current_org(self, &session_id);
+                let spec = crate::session::touch_request(&session_id, org.as_deref(), intent)?;
+                self.advance(now);
+                let op = self.start_op(Flow::Session, OpKind::Session, true, false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
+            SessionCommand::End { session_id } => self.submit_simple(RequestKind::SessionEnd, &session_id, true, now),
+            SessionCommand::Remove { session_id } => {
+                self.submit_simple(RequestKind::SessionRemove, &session_id, true, now)
+            }
+            SessionCommand::Reload { session_id } => {
+                self.submit_simple(RequestKind::SessionGet, &session_id, false, now)
+            }
+            SessionCommand::SignOut { session_id: None } => {
+                self.advance(now);
+                let pinned = Some(self.token.clone());
+                self.sign_out_locally();
+                let op = self.start_op(Flow::Session, OpKind::RemoveSessions, true, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientRemoveSessions, "/v1/client/sessions"), pinned);
+                Ok(op)
+            }
+            SessionCommand::SignOut { session_id: Some(session_id) } => {
+                let spec = crate::session::simple_request(RequestKind::SessionRemove, &session_id)?;
+                self.advance(now);
+                let pinned = Some(self.token.clone());
+                self.sign_out_one_locally(&session_id);
+                let op = self.start_op(Flow::Session, OpKind::SignOutSession, true, false);
+                self.enqueue(op, spec, pinned);
+                Ok(op)
+            }
+            SessionCommand::GetToken(request) => {
+                let session_id = match request.session_id.clone().or_else(|| self.active_session.clone()) {
+                    Some(id) => id,
+                    None => {
+                        return Err(CommandError::InvalidState {
+                            flow: Flow::Session,
+                            status: String::from("no active session"),
+                            command: "get_token",
+                        });
+                    }
+                };
+                // Templates take no organization: one token per template and session.
+                let organization_id = match request.template {
+                    Some(_) => None,
+                    None => request.organization.resolve(self.session(&session_id)),
+                };
+                let spec = crate::session::token_request(
+                    &session_id,
+                    request.template.as_deref(),
+                    organization_id.as_deref(),
+                    request.skip_cache,
+                    None,
+                )?;
+                self.advance(now);
+                let key = TokenKey { session_id, template: request.template.clone(), organization_id };
+                let op = self.start_op(Flow::Session, OpKind::TokenWaiter { key: key.clone() }, false, false);
+                if !request.skip_cache
+                    && let Some(cached) = self.tokens.usable(&key, self.now, self.config.token_lookup_leeway())
+                {
+                    let token = cached.jwt.clone();
+                    self.complete_now(op, Ok(Completion::SessionToken(token)));
+                    return Ok(op);
+                }
+                if !self.token_fetch_pending(&key) {
+                    let fetch = self.start_op(
+                        Flow::Session,
+                        OpKind::TokenFetch { key, expired_retry_done: false },
+                        false,
+                        true,
+                    );
+                    self.enqueue(fetch, spec, None);
+                }
+                Ok(op)
+            }
+        }
+    }
+
+    fn submit_simple(
+        &mut self,
+        kind: RequestKind,
+        session_id: &str,
+        mutating: bool,
+        now: OffsetDateTime,
+    ) -> Result<OpId, CommandError> {
+        let spec = crate::session::simple_request(kind, session_id)?;
+        self.advance(now);
+        if matches!(kind, RequestKind::SessionEnd | RequestKind::SessionRemove) {
+            // clerk-js clears the whole token cache before ending or removing a session.
+            self.clear_tokens();
+        }
+        let op = self.start_op(Flow::Session, OpKind::Session, mutating, false);
+        self.enqueue(op, spec, None);
+        Ok(op)
+    }
+
+    fn token_fetch_pending(&self, key: &TokenKey) -> bool {
+        self.ops.values().any(|op| matches!(&op.kind, OpKind::TokenFetch { key: pending, .. } if pending == key))
+    }
+
+    /// The session a request concerned: from its operation, else from its path.
+    fn session_of(&self, in_flight: &InFlight) -> Option<String> {
+        match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
+            Some(OpKind::SetActive { session_id } | OpKind::Reverification { session_id }) => {
+                return Some(session_id.clone());
+            }
+            Some(OpKind::TokenFetch { key, .. }) => return Some(key.session_id.clone()),
+            _ => {}
+        }
+        let rest = in_flight.request.spec.path.strip_prefix("/v1/client/sessions/")?;
+        rest.split('/').next().filter(|id| !id.is_empty()).map(str::to_owned)
+    }
+
+    /// A session is gone (classification table): it leaves the active slot and its tokens
+    /// are dropped.
+    fn session_gone(&mut self, session_id: &str, reason: SessionEndReason) {
+        self.tokens.forget_session(session_id);
+        self.timers
+            .retain(|timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == session_id));
+        if self.active_session.as_deref() == Some(session_id) {
+            self.active_session = None;
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::SessionEnded { reason } });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+    }
+
+    /// Repeats a token fetch once with `expired_token` (fapi.md §3.5.4). Returns whether it
+    /// did.
+    fn retry_with_expired_token(&mut self, in_flight: &InFlight) -> bool {
+        let op = in_flight.request.op;
+        let Some(Operation { kind: OpKind::TokenFetch { key, expired_retry_done }, .. }) = self.ops.get_mut(&op) else {
+            return false;
+        };
+        if *expired_retry_done || in_flight.orphaned {
+            return false;
+        }
+        let Some(expired) = self.tokens.get(key).map(|cached| cached.jwt.expose().to_owned()) else {
+            return false;
+        };
+        *expired_retry_done = true;
+        let mut retry = in_flight.request.clone();
+        retry.spec.query.retain(|field| field.name != "expired_token");
+        retry.spec.query.push(crate::request::Field::secret("expired_token", expired));
+        retry.not_before = None;
+        self.queue.push_front(retry);
+        true
+    }
+
+    /// Updates one session from a request's `response` when the answer carried no client.
+    fn merge_session(&mut self, resource: &SessionResource) {
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        let mut session = resource.clone();
+        session.last_active_token = None;
+        match client.sessions.iter_mut().find(|existing| existing.id == session.id) {
+            Some(existing) => {
+                if existing.status != session.status {
+                    self.events.push_back(Event::SessionsChanged);
+                }
+                *existing = session;
+            }
+            None => {
+                client.sessions.push(session);
+                self.events.push_back(Event::SessionsChanged);
+            }
+        }
+        let previous_last_active = self.last_active_session_id().map(str::to_owned);
+        self.resolve_active_session(previous_last_active.as_deref(), false);
+    }
+
+    fn default_token_key(&self, session_id: &str, organization_id: Option<String>) -> TokenKey {
+        TokenKey { session_id: session_id.to_owned(), template: None, organization_id }
+    }
+
+    /// Schedules the proactive refresh of the active session's default token: at its
+    /// expiry (counted from arrival) minus `token_refresh_ahead`, when that is still ahead.
+    /// Only one such deadline exists at a time; none without an active session.
+    fn schedule_token_refresh(&mut self, _changed: &TokenKey) {
+        self.timers.retain(|timer| !matches!(timer.purpose, TimerPurpose::TokenRefresh(_)));
+        let Some(active) = self.active_session.clone() else {
+            return;
+        };
+        let organization_id = self.session(&active).and_then(|s| s.last_active_organization_id.clone());
+        let key = self.default_token_key(&active, organization_id);
+        let Some(cached) = self.tokens.get(&key) else {
+            return;
+        };
+        let at = cached.expires_at() - self.config.token_refresh_ahead();
+        if at > self.now {
+            self.timers.push(PollTimer { at, purpose: TimerPurpose::TokenRefresh(key) });
+        }
+    }
+
+    /// The proactive refresh deadline fired.
+    fn refresh_token_ahead(&mut self, key: TokenKey) {
+        if self.active_session.as_deref() != Some(key.session_id.as_str()) || self.token_fetch_pending(&key) {
+            return;
+        }
+        // A deadline that fires after the token expired (the device slept) is skipped:
+        // the next get_token fetches normally.
+        if self.tokens.get(&key).is_none_or(|cached| cached.expires_at() <= self.now) {
+            return;
+        }
+        let Ok(spec) =
+            crate::session::token_request(&key.session_id, None, key.organization_id.as_deref(), false, None)
+        else {
+            return;
+        };
+        let fetch = self.start_op(Flow::Session, OpKind::TokenFetch { key, expired_retry_done: false }, false, true);
+        self.enqueue(fetch, spec, None);
+    }
+
+    fn complete_token_waiters(&mut self, key: &TokenKey, outcome: &Outcome) {
+        let waiters: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| matches!(&op.kind, OpKind::TokenWaiter { key: waiting } if waiting == key))
+            .map(|(id, _)| *id)
+            .collect();
+        for op in waiters {
+            self.complete_now(op, outcome.clone());
+        }
+    }
+
+    /// Drops every cached session token and the refresh deadline.
+    fn clear_tokens(&mut self) {
+        self.tokens.clear();
+        self.timers.retain(|timer| !matches!(timer.purpose, TimerPurpose::TokenRefresh(_)));
+    }
+
+    /// Supersedes pending session and reverification work (sign-out): waiters complete
+    /// `Superseded`, shared token fetches are dropped, the reverification is forgotten.
+    fn drop_session_work(&mut self, keep: Option<OpId>) {
+        let ops: Vec<(OpId, bool)> = self
+            .ops
+            .iter()
+            .filter(|(id, op)| Some(**id) != keep && matches!(op.flow, Flow::Session | Flow::Reverification))
+            .map(|(id, op)| (*id, op.internal))
+            .collect();
+        for (op, _) in ops {
+            self.drop_op(op, OperationError::Superseded);
+        }
+        self.reverification = None;
+    }
+
+    /// Local part of signing out of one session (design §7.9).
+    fn sign_out_one_locally(&mut self, session_id: &str) {
+        self.epoch = self.epoch.saturating_add(1);
+        self.tokens.forget_session(session_id);
+        self.timers
+            .retain(|timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == session_id));
+        let mut changed = false;
+        if let Some(client) = self.client.as_mut() {
+            let before = client.sessions.len();
+            client.sessions.retain(|session| session.id != session_id);
+            changed = client.sessions.len() != before;
+        }
+        if changed {
+            self.events.push_back(Event::SessionsChanged);
+        }
+        if self.active_session.as_deref() == Some(session_id) {
+            self.active_session = None;
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+    }
+
     fn supersede_all_except(&mut self, keep: OpId) {
         let others: Vec<OpId> = self.ops.keys().copied().filter(|op| *op != keep).collect();
         for op in others {
@@ -1166,7 +1706,7 @@ impl Client {
         self.epoch = self.epoch.saturating_add(1);
         let had_active = self.active_session.take().is_some();
         let previous = self.client.take();
-        self.tokens.clear();
+        self.clear_tokens();
         self.last_applied = None;
         self.suppressed_sign_in = None;
         self.suppressed_sign_up = None;
@@ -1186,9 +1726,10 @@ impl Client {
     /// Clears local sessions for a sign-out of every session; keeps the token and the
     /// client's other parts.
     fn sign_out_locally(&mut self) {
+        self.drop_session_work(None);
         self.epoch = self.epoch.saturating_add(1);
         let had_active = self.active_session.take().is_some();
-        self.tokens.clear();
+        self.clear_tokens();
         let mut changed = false;
         if let Some(client) = self.client.as_mut() {
             let before = client.sessions.len();
@@ -1351,7 +1892,16 @@ impl Client {
     /// The cached default session token of a session, if one is cached.
     #[must_use]
     pub fn cached_session_token(&self, session_id: &str) -> Option<&SessionJwt> {
-        self.tokens.get(session_id).map(|cached| &cached.jwt)
+        let organization_id = self.session(session_id).and_then(|s| s.last_active_organization_id.clone());
+        let key = TokenKey { session_id: session_id.to_owned(), template: None, organization_id };
+        self.tokens.get(&key).map(|cached| &cached.jwt)
+    }
+
+    /// The current reverification, if one was started: the session it re-checks and the
+    /// server's view of it.
+    #[must_use]
+    pub fn reverification(&self) -> Option<(&str, &SessionReverification)> {
+        self.reverification.as_ref().map(|(id, r)| (id.as_str(), r))
     }
 
     /// The operations that have not completed yet.
@@ -1370,6 +1920,9 @@ impl Client {
 enum Answer {
     Environment(Box<Environment>),
     Client(ClientUpdate),
+    Session(Box<SessionResource>, ClientUpdate),
+    Reverification(Box<SessionReverification>, ClientUpdate),
+    Token(SessionJwt),
     SignIn(Box<SignInResource>, ClientUpdate),
     SignUp(Box<SignUpResource>, ClientUpdate),
 }
@@ -1380,11 +1933,22 @@ struct StepResult {
     applied: bool,
     sign_in: Option<Box<SignInResource>>,
     sign_up: Option<Box<SignUpResource>>,
+    session: Option<Box<SessionResource>>,
+    token: Option<SessionJwt>,
+    reverification: Option<Box<SessionReverification>>,
 }
 
 impl Default for StepResult {
     fn default() -> Self {
-        StepResult { client_present: None, applied: true, sign_in: None, sign_up: None }
+        StepResult {
+            client_present: None,
+            applied: true,
+            sign_in: None,
+            sign_up: None,
+            session: None,
+            token: None,
+            reverification: None,
+        }
     }
 }
 

@@ -10,7 +10,8 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::redact::redact_jwts;
-use crate::wire::{ClientResource, Environment, ErrorBody};
+use crate::secret::SessionJwt;
+use crate::wire::{ClientResource, Environment, ErrorBody, TokenResource};
 
 /// A field that can be absent, `null`, or a value.
 #[derive(Debug, Default)]
@@ -82,6 +83,14 @@ pub(crate) fn decode_resource_envelope<T: for<'de> Deserialize<'de>>(
         Tristate::Null | Tristate::Absent => ClientUpdate::NoInformation,
     };
     Ok((response, client))
+}
+
+/// Decodes the token endpoint's unwrapped `{object: "token", jwt}` and checks the JWT's
+/// claims (`exp`, `iat`) without verifying its signature.
+pub(crate) fn decode_token(body: &[u8]) -> Result<SessionJwt, String> {
+    let token: TokenResource = serde_json::from_slice(body).map_err(|e| reason(&e))?;
+    crate::jwt::decode_claims(token.jwt.expose()).map_err(|e| format!("malformed session token: {e}"))?;
+    Ok(token.jwt)
 }
 
 /// Decodes the unwrapped environment.

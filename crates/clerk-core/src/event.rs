@@ -3,13 +3,15 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::classification::SessionEndReason;
 use crate::command::Flow;
 use crate::error::OperationError;
 use crate::ids::{OpId, RequestId};
 use crate::kind::RequestKind;
 use crate::request::HttpRequest;
 use crate::secret::ClientToken;
-use crate::wire::{SessionStatus, SignInResource, SignInStatus, SignUpResource, SignUpStatus};
+use crate::secret::SessionJwt;
+use crate::wire::{SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource, SignUpStatus};
 
 /// One thing for the driver to do, from [`Client::poll_output`](crate::Client::poll_output).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +103,14 @@ pub enum Event {
         /// The flow that sent it.
         flow: Flow,
     },
+    /// A session token was fetched and cached (a `get_token` or the proactive refresh
+    /// ahead of expiry).
+    SessionTokenRefreshed {
+        /// The session.
+        session_id: String,
+        /// The JWT template, `None` for the default session token.
+        template: Option<String>,
+    },
     /// The user is no longer signed in on this client.
     SignedOut {
         /// Why.
@@ -151,6 +161,13 @@ pub enum Completion {
     SignUpUnchanged,
     /// An email-link wait ended.
     EmailLink(EmailLinkOutcome),
+    /// A session request (set active, touch, end, remove, reload) succeeded: the session as
+    /// the server answered it (without its token, which went to the token cache).
+    Session(Box<SessionResource>),
+    /// A session token, from the cache or fresh from the server.
+    SessionToken(SessionJwt),
+    /// A reverification step succeeded: the reverification as the server answered it.
+    Reverification(Box<SessionReverification>),
 }
 
 /// How an email-link wait ended (design §7.8).
@@ -199,10 +216,11 @@ pub enum SignOutConfirmation {
 pub enum SignOutReason {
     /// The application asked for it (sign-out, destroy).
     UserAction,
-    /// The server reports the session in a terminal status.
+    /// The session ended on the server (its status, or an error code such as
+    /// `user_banned`; see `crate::classification`).
     SessionEnded {
-        /// The status the server reported.
-        status: SessionStatus,
+        /// Why.
+        reason: SessionEndReason,
     },
     /// The session disappeared from the client.
     SessionMissing,

@@ -58,6 +58,16 @@ pub enum RequestKind {
     SessionRemove,
     /// `POST /v1/client/sessions/{id}/tokens[/{template}]` (unwrapped body)
     SessionToken,
+    /// `POST /v1/client/sessions/{id}/verify`
+    SessionVerify,
+    /// `POST /v1/client/sessions/{id}/verify/prepare_first_factor`
+    SessionVerifyPrepareFirstFactor,
+    /// `POST /v1/client/sessions/{id}/verify/attempt_first_factor`
+    SessionVerifyAttemptFirstFactor,
+    /// `POST /v1/client/sessions/{id}/verify/prepare_second_factor`
+    SessionVerifyPrepareSecondFactor,
+    /// `POST /v1/client/sessions/{id}/verify/attempt_second_factor`
+    SessionVerifyAttemptSecondFactor,
 }
 
 impl RequestKind {
@@ -82,7 +92,12 @@ impl RequestKind {
             | SessionTouch
             | SessionEnd
             | SessionRemove
-            | SessionToken => Method::Post,
+            | SessionToken
+            | SessionVerify
+            | SessionVerifyPrepareFirstFactor
+            | SessionVerifyAttemptFirstFactor
+            | SessionVerifyPrepareSecondFactor
+            | SessionVerifyAttemptSecondFactor => Method::Post,
         }
     }
 
@@ -127,6 +142,11 @@ impl RequestKind {
             SessionEnd => "session_end",
             SessionRemove => "session_remove",
             SessionToken => "session_token",
+            SessionVerify => "session_verify",
+            SessionVerifyPrepareFirstFactor => "session_verify_prepare_first_factor",
+            SessionVerifyAttemptFirstFactor => "session_verify_attempt_first_factor",
+            SessionVerifyPrepareSecondFactor => "session_verify_prepare_second_factor",
+            SessionVerifyAttemptSecondFactor => "session_verify_attempt_second_factor",
         }
     }
 }

@@ -79,6 +79,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod builder;
+pub mod classification;
 pub mod command;
 pub mod config;
 pub mod encoding;
@@ -92,12 +93,15 @@ pub mod kind;
 pub mod persist;
 pub mod redact;
 pub mod request;
+pub mod reverification;
 pub mod secret;
+pub mod session;
 pub mod sign_in;
 pub mod sign_up;
 pub mod token_cache;
 pub mod wire;
 
+pub use classification::{ErrorEffect, SessionEndReason};
 pub use command::{ClientCommand, Command, Flow};
 pub use config::{ClientConfig, InstanceType, PublishableKey, RetryPolicy, TransportMode};
 pub use engine::{Client, MAX_AUTOMATIC_RETRY_AFTER, TOUCH_ELIGIBILITY};
@@ -107,8 +111,13 @@ pub use ids::{OpId, RequestId};
 pub use kind::RequestKind;
 pub use persist::{PERSISTED_STATE_VERSION, PersistedState};
 pub use request::{Field, FieldValue, HttpRequest, HttpResponse, Method};
+pub use reverification::{
+    ReverificationCommand, ReverificationFirstAttempt, ReverificationPreparation, ReverificationSecondAttempt,
+};
+pub use session::{OrganizationChoice, SessionCommand, TokenRequest, TouchIntent};
 pub use sign_in::{
     FirstFactorAttempt, FirstFactorPreparation, SecondFactorAttempt, SecondFactorPreparation, SignInCommand,
     SignInCreate,
 };
 pub use sign_up::{SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation};
+pub use token_cache::TokenKey;

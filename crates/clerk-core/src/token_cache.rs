@@ -43,37 +43,60 @@ impl CachedToken {
     }
 }
 
-/// Session tokens by session id.
+/// What a cached token is for: session + template + organization (design §7.10).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TokenKey {
+    /// The session.
+    pub session_id: String,
+    /// The JWT template, `None` for the default session token.
+    pub template: Option<String>,
+    /// The organization, `None` for the personal account.
+    pub organization_id: Option<String>,
+}
+
+/// Session tokens by key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct TokenCache {
-    by_session: BTreeMap<String, CachedToken>,
+    entries: BTreeMap<TokenKey, CachedToken>,
 }
 
 impl TokenCache {
-    /// Offers a token for `session_id`. A malformed token is dropped; an older token never
-    /// replaces a fresher one for the same session. Returns whether it was kept.
-    pub(crate) fn offer(&mut self, session_id: &str, jwt: SessionJwt, now: OffsetDateTime) -> bool {
+    /// Offers a token for `key`. A malformed token, or one whose `sid` names another
+    /// session, is dropped; a token never replaces a fresher one for the same key. Returns
+    /// whether it was kept.
+    pub(crate) fn offer(&mut self, key: &TokenKey, jwt: SessionJwt, now: OffsetDateTime) -> bool {
         let Ok(claims) = decode_claims(jwt.expose()) else {
             return false;
         };
-        if claims.sid.as_deref().is_some_and(|sid| sid != session_id) {
+        if claims.sid.as_deref().is_some_and(|sid| sid != key.session_id) {
             return false;
         }
-        if let Some(current) = self.by_session.get(session_id)
-            && current.claims.org_id == claims.org_id
+        if let Some(current) = self.entries.get(key)
             && !current.is_superseded_by(&claims)
         {
             return false;
         }
-        self.by_session.insert(session_id.to_owned(), CachedToken { jwt, claims, received_at: now });
+        self.entries.insert(key.clone(), CachedToken { jwt, claims, received_at: now });
         true
     }
 
-    pub(crate) fn get(&self, session_id: &str) -> Option<&CachedToken> {
-        self.by_session.get(session_id)
+    /// The cached token for `key`, whatever its remaining life.
+    pub(crate) fn get(&self, key: &TokenKey) -> Option<&CachedToken> {
+        self.entries.get(key)
     }
 
+    /// The cached token for `key` if it has more than `leeway` left at `now`.
+    pub(crate) fn usable(&self, key: &TokenKey, now: OffsetDateTime, leeway: time::Duration) -> Option<&CachedToken> {
+        self.entries.get(key).filter(|cached| cached.expires_at() - now > leeway)
+    }
+
+    /// Drops every token of one session.
+    pub(crate) fn forget_session(&mut self, session_id: &str) {
+        self.entries.retain(|key, _| key.session_id != session_id);
+    }
+
+    /// Drops everything.
     pub(crate) fn clear(&mut self) {
-        self.by_session.clear();
+        self.entries.clear();
     }
 }

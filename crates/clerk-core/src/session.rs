@@ -1,0 +1,255 @@
+//! Sessions and session tokens: commands, their legality, and the requests they mean
+//! (fapi.md §3.5, §3.8, §5.3, §5.5, §6.3–6.4; design §7.4, §7.9, §7.10).
+//!
+//! Legality depends on the status of the session the command names:
+//!
+//! | session | set_active | touch | end | remove | sign_out | reload | get_token |
+//! | --- | --- | --- | --- | --- | --- | --- | --- |
+//! | not on the client | | | | | | | |
+//! | `active` | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+//! | `pending` | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+//! | terminal (`ended`, `expired`, `removed`, `revoked`, `abandoned`, `replaced`) | | | | | | ✓ | |
+//! | unknown | | | | | | ✓ | |
+//!
+//! `sign_out` without a session (all sessions) and `get_token` without a session (the
+//! active one) are legal whenever the client has, respectively, any signed-in session
+//! or an active session.
+
+use serde::Serialize;
+
+use crate::builder::RequestSpec;
+use crate::encoding::ResourceId;
+use crate::error::CommandError;
+use crate::kind::RequestKind;
+use crate::request::Field;
+use crate::wire::{SessionResource, SessionStatus};
+
+/// Which organization a session token or activation is for (design §7.10).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[non_exhaustive]
+pub enum OrganizationChoice {
+    /// The session's active organization (`last_active_organization_id`), whatever it is.
+    #[default]
+    SessionDefault,
+    /// The personal account (no organization): sent as an empty value.
+    Personal,
+    /// This organization (an id `org_…`, or a slug for activation).
+    Id(String),
+}
+
+impl OrganizationChoice {
+    /// The organization id this choice means for `session`: `None` is the personal account.
+    #[must_use]
+    pub fn resolve(&self, session: Option<&SessionResource>) -> Option<String> {
+        match self {
+            OrganizationChoice::SessionDefault => session.and_then(|s| s.last_active_organization_id.clone()),
+            OrganizationChoice::Personal => None,
+            OrganizationChoice::Id(id) => Some(id.clone()),
+        }
+    }
+}
+
+/// Why a touch happened (`intent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TouchIntent {
+    /// The app came to the foreground.
+    Focus,
+    /// The user chose this session.
+    SelectSession,
+    /// The user chose an organization.
+    SelectOrg,
+}
+
+impl TouchIntent {
+    /// The wire value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchIntent::Focus => "focus",
+            TouchIntent::SelectSession => "select_session",
+            TouchIntent::SelectOrg => "select_org",
+        }
+    }
+}
+
+/// A request for a session token (`get_token`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TokenRequest {
+    /// The session; `None` for the active one.
+    pub session_id: Option<String>,
+    /// A JWT template name; `None` for the default session token.
+    pub template: Option<String>,
+    /// The organization (default tokens only: templates take none).
+    pub organization: OrganizationChoice,
+    /// Fetch even when a usable token is cached (`debug=skip_cache`).
+    pub skip_cache: bool,
+}
+
+/// Commands on sessions and session tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum SessionCommand {
+    /// Make this session the active one, optionally switching organization
+    /// (`POST …/touch` with `active_organization_id` and intent `select_session` or
+    /// `select_org`). The session becomes active when the server answers.
+    SetActive {
+        /// The session.
+        session_id: String,
+        /// The organization to activate (`SessionDefault` keeps the session's current one).
+        organization: OrganizationChoice,
+    },
+    /// Record activity (`POST …/touch` with the session's current organization).
+    Touch {
+        /// The session.
+        session_id: String,
+        /// Why.
+        intent: Option<TouchIntent>,
+    },
+    /// `POST …/end`: the session ends (`ended`).
+    End {
+        /// The session.
+        session_id: String,
+    },
+    /// `POST …/remove`: the session is removed from the client (`removed`).
+    Remove {
+        /// The session.
+        session_id: String,
+    },
+    /// Sign out (design §7.9): of every session (`DELETE /v1/client/sessions`) when
+    /// `session_id` is `None`, else of that one (`POST …/remove`). Local state is cleared
+    /// at once; the outcome says whether the server confirmed.
+    SignOut {
+        /// One session, or all.
+        session_id: Option<String>,
+    },
+    /// `GET /v1/client/sessions/{id}`.
+    Reload {
+        /// The session.
+        session_id: String,
+    },
+    /// A session token, from the cache when one is usable.
+    GetToken(TokenRequest),
+}
+
+/// The columns of the session legality table.
+pub const SESSION_COMMAND_NAMES: [&str; 7] =
+    ["set_active", "touch", "end", "remove", "sign_out", "reload", "get_token"];
+
+impl SessionCommand {
+    /// A short stable name (a column of the legality table).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            SessionCommand::SetActive { .. } => "set_active",
+            SessionCommand::Touch { .. } => "touch",
+            SessionCommand::End { .. } => "end",
+            SessionCommand::Remove { .. } => "remove",
+            SessionCommand::SignOut { .. } => "sign_out",
+            SessionCommand::Reload { .. } => "reload",
+            SessionCommand::GetToken(_) => "get_token",
+        }
+    }
+
+    /// Whether the command changes server state. Token requests and reloads do not.
+    #[must_use]
+    pub fn is_mutating(&self) -> bool {
+        !matches!(self, SessionCommand::Reload { .. } | SessionCommand::GetToken(_))
+    }
+
+    /// The session the command names, if it names one.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        match self {
+            SessionCommand::SetActive { session_id, .. }
+            | SessionCommand::Touch { session_id, .. }
+            | SessionCommand::End { session_id }
+            | SessionCommand::Remove { session_id }
+            | SessionCommand::Reload { session_id } => Some(session_id),
+            SessionCommand::SignOut { session_id } => session_id.as_deref(),
+            SessionCommand::GetToken(request) => request.session_id.as_deref(),
+        }
+    }
+}
+
+/// The legality table by command name and the named session's status (`None`: the
+/// client has no such session).
+#[must_use]
+pub fn legal(command: &str, status: Option<&SessionStatus>) -> bool {
+    match status {
+        None => false,
+        Some(status) if status.is_signed_in() => true,
+        Some(_) => command == "reload",
+    }
+}
+
+/// The session status as the legality table and errors name it.
+#[must_use]
+pub fn status_name(status: Option<&SessionStatus>) -> String {
+    status.map_or_else(|| String::from("not on the client"), |status| status.as_str().to_owned())
+}
+
+fn session_path(session_id: &str, action: &str) -> Result<String, CommandError> {
+    let id = ResourceId::new(session_id)?;
+    Ok(if action.is_empty() {
+        format!("/v1/client/sessions/{}", id.to_path_segment())
+    } else {
+        format!("/v1/client/sessions/{}/{action}", id.to_path_segment())
+    })
+}
+
+/// `POST …/touch`: `active_organization_id` always (empty = personal account), `intent`
+/// when given.
+pub(crate) fn touch_request(
+    session_id: &str,
+    organization: Option<&str>,
+    intent: Option<TouchIntent>,
+) -> Result<RequestSpec, CommandError> {
+    let mut spec = RequestSpec::new(RequestKind::SessionTouch, session_path(session_id, "touch")?);
+    spec.form.push(Field::plain("active_organization_id", organization.unwrap_or_default()));
+    if let Some(intent) = intent {
+        spec.form.push(Field::plain("intent", intent.as_str()));
+    }
+    Ok(spec)
+}
+
+/// `POST …/end`, `…/remove`, `GET …`.
+pub(crate) fn simple_request(kind: RequestKind, session_id: &str) -> Result<RequestSpec, CommandError> {
+    let action = match kind {
+        RequestKind::SessionEnd => "end",
+        RequestKind::SessionRemove => "remove",
+        _ => "",
+    };
+    Ok(RequestSpec::new(kind, session_path(session_id, action)?))
+}
+
+/// `POST …/tokens` (body `organization_id`, empty for the personal account) or
+/// `POST …/tokens/{template}` (empty body); `debug=skip_cache` and `expired_token` in the
+/// query when asked.
+pub(crate) fn token_request(
+    session_id: &str,
+    template: Option<&str>,
+    organization: Option<&str>,
+    skip_cache: bool,
+    expired_token: Option<&str>,
+) -> Result<RequestSpec, CommandError> {
+    let path = match template {
+        Some(template) => {
+            let template = ResourceId::new(template)?;
+            format!("{}/{}", session_path(session_id, "tokens")?, template.to_path_segment())
+        }
+        None => session_path(session_id, "tokens")?,
+    };
+    let mut spec = RequestSpec::new(RequestKind::SessionToken, path);
+    if skip_cache {
+        spec.query.push(Field::plain("debug", "skip_cache"));
+    }
+    if let Some(expired) = expired_token {
+        spec.query.push(Field::secret("expired_token", expired));
+    }
+    if template.is_none() {
+        spec.form.push(Field::plain("organization_id", organization.unwrap_or_default()));
+    }
+    Ok(spec)
+}
