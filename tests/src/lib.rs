@@ -10,6 +10,7 @@
 
 pub mod fuzzing;
 pub mod harness;
+pub mod replay;
 pub mod spec;
 
 use std::fmt::Write as _;
