@@ -243,10 +243,9 @@ fn clerk_auth_sign_in_with_password() {
     clerk_auth_sign_in_with_password_using(password_create(EMAIL));
 }
 
-/// The one-call constructor the API offers for this flow should send what the recording
-/// shows (`identifier&password`); it adds `strategy=password`.
+/// The one-call constructor the API offers for this flow sends what the recording shows
+/// (`identifier&password`, no strategy).
 #[test]
-#[ignore = "engine bug: SignInCreate::password adds strategy=password; the recorded native create sends only identifier&password"]
 fn clerk_auth_sign_in_with_password_constructor() {
     clerk_auth_sign_in_with_password_using(SignInCreate::password(EMAIL, Password::new(PASSWORD)));
 }

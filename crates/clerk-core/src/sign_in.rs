@@ -67,14 +67,11 @@ impl SignInCreate {
         SignInCreate { identifier: Some(identifier.into()), ..Self::default() }
     }
 
-    /// Password sign-in in one call: `strategy=password`, `identifier`, `password`.
+    /// Password sign-in in one call: `identifier` and `password`. The strategy is left out:
+    /// the server infers it, and that is what the native SDKs and clerk-js's `password()`
+    /// send (fapi.md §3.7.1).
     pub fn password(identifier: impl Into<String>, password: Password) -> Self {
-        SignInCreate {
-            strategy: Some(Strategy::Password),
-            identifier: Some(identifier.into()),
-            password: Some(password),
-            ..Self::default()
-        }
+        SignInCreate { identifier: Some(identifier.into()), password: Some(password), ..Self::default() }
     }
 
     /// A strategy with an identifier (codes, links): `strategy`, `identifier`.
