@@ -1263,7 +1263,6 @@ fn email_link_polls_again_one_second_after_a_slow_answer() {
 }
 
 #[test]
-#[ignore = "engine bug: a poll answered with no client (response: null) ends the email-link wait as Completed"]
 fn email_link_wait_does_not_report_completion_when_the_client_is_gone() {
     // fapi.md §1.8.2 step 3: `GET /v1/client` answers `response: null` when the server has
     // no client for this token. The attempt is gone with it and no session was created:
@@ -1276,7 +1275,6 @@ fn email_link_wait_does_not_report_completion_when_the_client_is_gone() {
 }
 
 #[test]
-#[ignore = "engine bug: an emptied sign-in slot with no new session reports the old last_active_session_id as created"]
 fn email_link_wait_does_not_claim_an_older_session_as_created() {
     // Multi-session "add account": signed in as sess_0 while a second sign-in waits for
     // its link. The server drops the attempt (slot null) without creating a session;

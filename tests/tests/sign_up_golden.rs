@@ -299,7 +299,6 @@ fn update_sends_the_changed_fields_with_the_real_patch_method() {
 }
 
 #[test]
-#[ignore = "engine bug: an update with only strategy + redirect URLs is treated as unchanged and sends nothing"]
 fn update_continuing_with_oauth_sends_the_strategy_and_redirect_urls() {
     // fapi.md §3.4.5: authenticateWithRedirect with continueSignUp updates the existing
     // sign-up with strategy, redirect_url and action_complete_redirect_url; the answer's

@@ -58,8 +58,12 @@ pub(crate) fn build_request(config: &ClientConfig, spec: &RequestSpec, context: 
         (false, method) => (Method::Post, Some(method)),
     };
 
-    let mut query = spec.query.clone();
+    // The operation's own parameters first, except `rotating_token_nonce`, which clerk-js
+    // puts after the API version (fapi.md §1.4, Appendix B.3).
+    let (nonce, mut query): (Vec<Field>, Vec<Field>) =
+        spec.query.iter().cloned().partition(|field| field.name == "rotating_token_nonce");
     query.push(Field::plain("__clerk_api_version", config.api_version()));
+    query.extend(nonce);
     if let Some(domain) = config.domain_query_value() {
         query.push(Field::plain("__domain", domain));
     }

@@ -125,6 +125,9 @@ struct Operation {
     reverification: Option<Box<SessionReverification>>,
     /// An email-link wait has started (the prepare was answered).
     polling: bool,
+    /// The client's `last_active_session_id` when the email-link wait started: a session
+    /// counts as created by the attempt only if this changed.
+    link_baseline: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1129,6 +1132,7 @@ impl Client {
                 token: None,
                 reverification: None,
                 polling: false,
+                link_baseline: None,
             },
         );
         id
@@ -1201,9 +1205,11 @@ impl Client {
             operation.polling = true;
             let flow = operation.flow;
             if first_answer {
+                operation.link_baseline = self.client.as_ref().and_then(|c| c.last_active_session_id.clone());
                 self.events.push_back(Event::EmailLinkSent { flow });
             }
-            match self.email_link_outcome(watch) {
+            let baseline = operation.link_baseline.clone();
+            match self.email_link_outcome(watch, baseline.as_deref()) {
                 Some(outcome) => self.complete_now(op, Ok(Completion::EmailLink(outcome))),
                 None => {
                     let at = self.now.saturating_add(self.config.email_link_poll_interval());
@@ -1337,7 +1343,10 @@ impl Client {
     }
 
     /// Whether an email-link wait has settled, from the client as it is now.
-    fn email_link_outcome(&self, watch: LinkWatch) -> Option<EmailLinkOutcome> {
+    fn email_link_outcome(&self, watch: LinkWatch, baseline: Option<&str>) -> Option<EmailLinkOutcome> {
+        if self.client.is_none() {
+            return Some(EmailLinkOutcome::AttemptGone);
+        }
         let client_id = self.client.as_ref().and_then(|client| client.id.as_deref());
         let settle = |status: Option<&VerificationStatus>, verified_at: Option<&str>| match status {
             Some(VerificationStatus::Verified) => {
@@ -1348,8 +1357,17 @@ impl Client {
             Some(VerificationStatus::Transferable) => Some(EmailLinkOutcome::Transferable),
             _ => None,
         };
-        let completed = |created: Option<&String>| EmailLinkOutcome::Completed {
-            created_session_id: created.cloned().or_else(|| self.last_active_session_id().map(str::to_owned)),
+        // An empty slot is a consumed attempt only when a new session became the last
+        // active one during the wait; otherwise the attempt is simply gone.
+        let consumed = || match self.last_active_session_id() {
+            Some(last) if Some(last) != baseline => {
+                EmailLinkOutcome::Completed { created_session_id: Some(last.to_owned()) }
+            }
+            _ => EmailLinkOutcome::AttemptGone,
+        };
+        let completed = |created: Option<&String>| match created {
+            Some(created) => EmailLinkOutcome::Completed { created_session_id: Some(created.clone()) },
+            None => consumed(),
         };
         match watch {
             LinkWatch::FirstFactor | LinkWatch::SecondFactor => {

@@ -193,6 +193,9 @@ pub enum EmailLinkOutcome {
     Failed,
     /// The identity was proven but belongs to the other flow: transfer (fapi.md §5.4).
     Transferable,
+    /// The attempt disappeared without creating a session: the server no longer knows the
+    /// client, or the attempt was dropped. Start again.
+    AttemptGone,
 }
 
 /// Whether the server confirmed a sign-out or destroy (design §7.9).

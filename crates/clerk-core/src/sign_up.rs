@@ -131,8 +131,9 @@ impl SignUpFields {
         form
     }
 
-    /// The form of an update: only what differs from `current`, plus `strategy` (and the
-    /// redirect URLs) when anything is sent; empty when nothing differs.
+    /// The form of an update: only what differs from `current`, plus `strategy` when
+    /// anything is sent; redirect URLs always count as a change; empty when nothing
+    /// differs.
     fn update_form(&self, current: &SignUpResource) -> Vec<Field> {
         let differs = |given: &Option<String>, held: &Option<String>| given.is_some() && given != held;
         let mut changed = SignUpFields {
@@ -156,7 +157,11 @@ impl SignUpFields {
             code: self.code.clone(),
             ..SignUpFields::default()
         };
-        if changed == SignUpFields::default() {
+        // Redirect URLs start something new (continuing the sign-up through OAuth or SSO,
+        // fapi.md §3.4.5): they always count as a change. A strategy alone does not (the
+        // `does_not_update_unchanged_values` recording).
+        let redirect = self.redirect_url.is_some() || self.action_complete_redirect_url.is_some();
+        if changed == SignUpFields::default() && !redirect {
             return Vec::new();
         }
         changed.strategy = self.strategy.clone();
