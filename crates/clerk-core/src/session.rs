@@ -11,9 +11,9 @@
 //! | terminal (`ended`, `expired`, `removed`, `revoked`, `abandoned`, `replaced`) | | | | | | ✓ | |
 //! | unknown | | | | | | ✓ | |
 //!
-//! `sign_out` without a session (all sessions) and `get_token` without a session (the
-//! active one) are legal whenever the client has, respectively, any signed-in session
-//! or an active session.
+//! `sign_out` without a session (all sessions) is always legal: it also clears local
+//! state. `get_token` without a session asks for the active one and is refused when there
+//! is none.
 
 use serde::Serialize;
 
