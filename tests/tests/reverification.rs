@@ -1,0 +1,428 @@
+//! Reverification (fapi.md §3.5.5, §4.8): golden requests written by hand for every step,
+//! checked against the spec; the flows start → first factor → (second factor) → complete;
+//! and the legality table driven through `submit` for every status × command.
+
+use clerk_core::reverification::{REVERIFICATION_COMMAND_NAMES, legal, status_name};
+use clerk_core::secret::{Credential, Password, VerificationCode};
+use clerk_core::wire::{ReverificationLevel, ReverificationStatus};
+use clerk_core::{
+    Command, CommandError, Completion, Flow, HttpRequest, Method, ReverificationCommand, ReverificationFirstAttempt,
+    ReverificationPreparation, ReverificationSecondAttempt,
+};
+use clerk_tests::harness::{Harness, client_json, session_json};
+use clerk_tests::spec::assert_conforms;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+const NATIVE_QUERY: [(&str, &str); 2] = [("__clerk_api_version", "2026-05-12"), ("_is_native", "true")];
+const POST_HEADERS: [(&str, &str); 3] =
+    [("authorization", "token-1"), ("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
+
+fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
+    fields.iter().map(|f| (f.name.as_str(), f.value.expose())).collect()
+}
+
+/// Checks a reverification request against its hand-written path and exact form body;
+/// `secret` names the one form field that must be marked secret, if any.
+fn check(request: &HttpRequest, path: &str, body: &str, secret: Option<&str>) {
+    assert_eq!(request.method, Method::Post, "{path}");
+    assert_eq!(request.path, path);
+    assert_eq!(plain(&request.query), NATIVE_QUERY, "query of {path}");
+    assert_eq!(plain(&request.headers), POST_HEADERS, "headers of {path}");
+    assert_eq!(request.body(), body, "body of {path}");
+    for field in request.form.as_deref().unwrap_or_default() {
+        assert_eq!(field.value.is_secret(), Some(field.name.as_str()) == secret, "secret mark of {}", field.name);
+    }
+    if let Some(secret) = secret {
+        assert!(!request.redacted_body().contains(request.form_value(secret).map_or("?", |v| v.expose())));
+    }
+    assert_conforms(request);
+}
+
+fn first_factors() -> Value {
+    json!([
+        { "strategy": "email_code", "email_address_id": "idn_1", "safe_identifier": "a***@example.com", "primary": true },
+        { "strategy": "phone_code", "phone_number_id": "idn_p1", "safe_identifier": "+1******0100" },
+        { "strategy": "password" },
+        { "strategy": "passkey" }
+    ])
+}
+
+fn second_factors() -> Value {
+    json!([
+        { "strategy": "phone_code", "phone_number_id": "idn_p1", "safe_identifier": "+1******0100", "default": true },
+        { "strategy": "totp" },
+        { "strategy": "backup_code" }
+    ])
+}
+
+/// A reverification object in `status` at `level`.
+fn reverification_json(status: &str, level: &str) -> Value {
+    json!({
+        "object": "session_reverification",
+        "id": "sesrvfy_1",
+        "status": status,
+        "level": level,
+        "session": session_json("sess_1", "active"),
+        "supported_first_factors": first_factors(),
+        "supported_second_factors": second_factors(),
+        "first_factor_verification": null,
+        "second_factor_verification": null
+    })
+}
+
+fn signed_in() -> Harness {
+    Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1))
+}
+
+/// Answers `command`'s request with a reverification in `status`; returns the completion.
+fn step(h: &mut Harness, command: ReverificationCommand, status: &str, level: &str) -> Completion {
+    let op = h.submit(command);
+    let request = h.expect_request();
+    let mut client = client_json(&[("sess_1", "active")], Some("sess_1"), 2);
+    if status == "complete" {
+        client["sessions"][0]["factor_verification_age"] = json!([0, 0]);
+    }
+    h.respond_json(&request, 200, &json!({ "response": reverification_json(status, level), "client": client }));
+    h.expect_success(op)
+}
+
+/// A signed-in engine whose reverification is in `status` (`None`: none started).
+fn in_status(status: Option<&str>) -> Harness {
+    let mut h = signed_in();
+    if let Some(status) = status {
+        let _ = step(&mut h, start(ReverificationLevel::MultiFactor), status, "multi_factor");
+    }
+    h.clear_events();
+    h
+}
+
+fn start(level: ReverificationLevel) -> ReverificationCommand {
+    ReverificationCommand::Start { session_id: None, level }
+}
+
+fn code(value: &str) -> VerificationCode {
+    VerificationCode::new(value)
+}
+
+fn current_status(h: &Harness) -> Option<ReverificationStatus> {
+    h.client.reverification().and_then(|(_, r)| r.status.clone())
+}
+
+// ---------------------------------------------------------------------------------------
+// Golden requests
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn start_posts_the_level() {
+    for (level, body) in [
+        (ReverificationLevel::FirstFactor, "level=first_factor"),
+        (ReverificationLevel::SecondFactor, "level=second_factor"),
+        (ReverificationLevel::MultiFactor, "level=multi_factor"),
+    ] {
+        let mut h = signed_in();
+        let _ = h.submit(start(level));
+        check(&h.expect_request().request, "/v1/client/sessions/sess_1/verify", body, None);
+    }
+    // A named session.
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_1"), 1));
+    let _ = h.submit(ReverificationCommand::Start {
+        session_id: Some("sess_2".into()),
+        level: ReverificationLevel::FirstFactor,
+    });
+    check(&h.expect_request().request, "/v1/client/sessions/sess_2/verify", "level=first_factor", None);
+}
+
+#[test]
+fn prepare_first_factor_sends_the_strategy_and_the_offered_identification() {
+    let path = "/v1/client/sessions/sess_1/verify/prepare_first_factor";
+    for (preparation, body) in [
+        (ReverificationPreparation::EmailCode { email_address_id: None }, "strategy=email_code&email_address_id=idn_1"),
+        (
+            ReverificationPreparation::EmailCode { email_address_id: Some("idn_1".into()) },
+            "strategy=email_code&email_address_id=idn_1",
+        ),
+        (ReverificationPreparation::PhoneCode { phone_number_id: None }, "strategy=phone_code&phone_number_id=idn_p1"),
+        (ReverificationPreparation::Passkey, "strategy=passkey"),
+    ] {
+        let mut h = in_status(Some("needs_first_factor"));
+        let _ = h.submit(ReverificationCommand::PrepareFirstFactor(preparation));
+        check(&h.expect_request().request, path, body, None);
+    }
+}
+
+#[test]
+fn attempt_first_factor_sends_the_secret_marked_secret() {
+    let path = "/v1/client/sessions/sess_1/verify/attempt_first_factor";
+    for (attempt, body, secret) in [
+        (ReverificationFirstAttempt::EmailCode(code("424242")), "strategy=email_code&code=424242", "code"),
+        (ReverificationFirstAttempt::PhoneCode(code("135790")), "strategy=phone_code&code=135790", "code"),
+        (
+            ReverificationFirstAttempt::Password(Password::new("correct horse&battery=staple")),
+            "strategy=password&password=correct+horse%26battery%3Dstaple",
+            "password",
+        ),
+        (
+            ReverificationFirstAttempt::Passkey {
+                public_key_credential: Credential::new(r#"{"id":"cred_1","type":"public-key"}"#),
+            },
+            "strategy=passkey&public_key_credential=%7B%22id%22%3A%22cred_1%22%2C%22type%22%3A%22public-key%22%7D",
+            "public_key_credential",
+        ),
+    ] {
+        let mut h = in_status(Some("needs_first_factor"));
+        let _ = h.submit(ReverificationCommand::AttemptFirstFactor(attempt));
+        check(&h.expect_request().request, path, body, Some(secret));
+    }
+}
+
+#[test]
+fn prepare_second_factor_sends_phone_code_and_the_phone() {
+    for phone_number_id in [None, Some("idn_p1".to_owned())] {
+        let mut h = in_status(Some("needs_second_factor"));
+        let _ = h.submit(ReverificationCommand::PrepareSecondFactor { phone_number_id });
+        check(
+            &h.expect_request().request,
+            "/v1/client/sessions/sess_1/verify/prepare_second_factor",
+            "strategy=phone_code&phone_number_id=idn_p1",
+            None,
+        );
+    }
+}
+
+#[test]
+fn attempt_second_factor_sends_the_strategy_and_the_code() {
+    let path = "/v1/client/sessions/sess_1/verify/attempt_second_factor";
+    for (attempt, body) in [
+        (ReverificationSecondAttempt::PhoneCode(code("111111")), "strategy=phone_code&code=111111"),
+        (ReverificationSecondAttempt::Totp(code("222222")), "strategy=totp&code=222222"),
+        (ReverificationSecondAttempt::BackupCode(code("abcd-efgh")), "strategy=backup_code&code=abcd-efgh"),
+    ] {
+        let mut h = in_status(Some("needs_second_factor"));
+        let _ = h.submit(ReverificationCommand::AttemptSecondFactor(attempt));
+        check(&h.expect_request().request, path, body, Some("code"));
+    }
+}
+
+#[test]
+fn factors_the_server_did_not_offer_are_refused() {
+    let mut h = signed_in();
+    let op = h.submit(start(ReverificationLevel::FirstFactor));
+    let request = h.expect_request();
+    let mut only_email = reverification_json("needs_first_factor", "first_factor");
+    only_email["supported_first_factors"] = json!([{ "strategy": "email_code", "email_address_id": "idn_1" }]);
+    h.respond_json(&request, 200, &json!({ "response": only_email, "client": null }));
+    let _ = h.expect_success(op);
+    for preparation in [
+        ReverificationPreparation::PhoneCode { phone_number_id: None },
+        ReverificationPreparation::Passkey,
+        ReverificationPreparation::EmailCode { email_address_id: Some("idn_other".into()) },
+    ] {
+        let refused = h.client.submit(ReverificationCommand::PrepareFirstFactor(preparation).into(), h.now);
+        assert!(matches!(refused, Err(CommandError::FactorNotOffered { .. })), "{refused:?}");
+        assert!(h.poll_request().is_none());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Flows
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn first_factor_reverification_with_an_email_code() {
+    let mut h = signed_in();
+    assert!(h.client.reverification().is_none());
+    let started = step(&mut h, start(ReverificationLevel::FirstFactor), "needs_first_factor", "first_factor");
+    match started {
+        Completion::Reverification(r) => assert_eq!(r.status, Some(ReverificationStatus::NeedsFirstFactor)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.client.reverification().map(|(id, _)| id), Some("sess_1"));
+    assert_eq!(current_status(&h), Some(ReverificationStatus::NeedsFirstFactor));
+
+    let _ = step(
+        &mut h,
+        ReverificationCommand::PrepareFirstFactor(ReverificationPreparation::EmailCode { email_address_id: None }),
+        "needs_first_factor",
+        "first_factor",
+    );
+    let done = step(
+        &mut h,
+        ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::EmailCode(code("424242"))),
+        "complete",
+        "first_factor",
+    );
+    match done {
+        Completion::Reverification(r) => {
+            assert_eq!(r.status, Some(ReverificationStatus::Complete));
+            assert_eq!(r.level, Some(ReverificationLevel::FirstFactor));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(current_status(&h), Some(ReverificationStatus::Complete));
+    // The piggybacked client carries the reset verification age.
+    assert_eq!(h.client.active_session().and_then(|s| s.factor_verification_age), Some([0, 0]));
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+}
+
+#[test]
+fn multi_factor_reverification_with_password_then_totp() {
+    let mut h = signed_in();
+    let _ = step(&mut h, start(ReverificationLevel::MultiFactor), "needs_first_factor", "multi_factor");
+    let _ = step(
+        &mut h,
+        ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::Password(Password::new("pw"))),
+        "needs_second_factor",
+        "multi_factor",
+    );
+    assert_eq!(current_status(&h), Some(ReverificationStatus::NeedsSecondFactor));
+    // First-factor steps are no longer legal.
+    let refused = h.client.submit(
+        ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::Password(Password::new("pw"))).into(),
+        h.now,
+    );
+    assert!(matches!(refused, Err(CommandError::InvalidState { .. })), "{refused:?}");
+    let _ = step(
+        &mut h,
+        ReverificationCommand::AttemptSecondFactor(ReverificationSecondAttempt::Totp(code("123456"))),
+        "complete",
+        "multi_factor",
+    );
+    assert_eq!(current_status(&h), Some(ReverificationStatus::Complete));
+}
+
+#[test]
+fn second_factor_by_sms() {
+    let mut h = in_status(Some("needs_second_factor"));
+    let _ = step(
+        &mut h,
+        ReverificationCommand::PrepareSecondFactor { phone_number_id: None },
+        "needs_second_factor",
+        "multi_factor",
+    );
+    let _ = step(
+        &mut h,
+        ReverificationCommand::AttemptSecondFactor(ReverificationSecondAttempt::PhoneCode(code("111111"))),
+        "complete",
+        "multi_factor",
+    );
+    assert_eq!(current_status(&h), Some(ReverificationStatus::Complete));
+}
+
+#[test]
+fn a_wrong_code_fails_the_step_and_keeps_the_status() {
+    let mut h = in_status(Some("needs_first_factor"));
+    let op = h.submit(ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::EmailCode(code("000000"))));
+    let request = h.expect_request();
+    h.respond_json(&request, 422, &clerk_tests::harness::error_json("form_code_incorrect", None));
+    assert!(
+        matches!(h.expect_failure(op), clerk_core::OperationError::Api(e) if e.code.as_str() == "form_code_incorrect")
+    );
+    assert_eq!(current_status(&h), Some(ReverificationStatus::NeedsFirstFactor));
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    // The step can be tried again.
+    let _ = h.submit(ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::EmailCode(code("424242"))));
+    assert!(h.poll_request().is_some());
+}
+
+#[test]
+fn reverification_needs_a_signed_in_session() {
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "ended")], None, 1));
+    let refused = h.client.submit(start(ReverificationLevel::FirstFactor).into(), h.now);
+    assert!(
+        matches!(&refused, Err(CommandError::InvalidState { flow: Flow::Reverification, command: "start", .. })),
+        "{refused:?}"
+    );
+    let refused = h.client.submit(
+        ReverificationCommand::Start { session_id: Some("sess_1".into()), level: ReverificationLevel::FirstFactor }
+            .into(),
+        h.now,
+    );
+    assert!(matches!(&refused, Err(CommandError::InvalidState { status, .. }) if status == "ended"), "{refused:?}");
+    assert!(h.poll_request().is_none());
+}
+
+#[test]
+fn a_second_step_while_one_is_pending_is_busy() {
+    let mut h = in_status(Some("needs_first_factor"));
+    let first = h.submit(ReverificationCommand::PrepareFirstFactor(ReverificationPreparation::EmailCode {
+        email_address_id: None,
+    }));
+    let refused = h.client.submit(
+        ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::EmailCode(code("1"))).into(),
+        h.now,
+    );
+    assert_eq!(refused, Err(CommandError::Busy { flow: Flow::Reverification, pending: first }));
+}
+
+// ---------------------------------------------------------------------------------------
+// Legality: every status × command
+// ---------------------------------------------------------------------------------------
+
+fn command_named(name: &str) -> ReverificationCommand {
+    match name {
+        "start" => start(ReverificationLevel::FirstFactor),
+        "prepare_first_factor" => {
+            ReverificationCommand::PrepareFirstFactor(ReverificationPreparation::EmailCode { email_address_id: None })
+        }
+        "attempt_first_factor" => {
+            ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::Password(Password::new("pw")))
+        }
+        "prepare_second_factor" => ReverificationCommand::PrepareSecondFactor { phone_number_id: None },
+        "attempt_second_factor" => {
+            ReverificationCommand::AttemptSecondFactor(ReverificationSecondAttempt::BackupCode(code("abcd")))
+        }
+        other => panic!("unknown command {other}"),
+    }
+}
+
+#[test]
+fn every_status_and_command_follows_the_legality_table() {
+    let statuses = [None, Some("needs_first_factor"), Some("needs_second_factor"), Some("complete"), Some("odd")];
+    let mut legal_pairs = 0;
+    for status in statuses {
+        let prepared = in_status(status);
+        let wire_status = status.map(ReverificationStatus::from);
+        assert_eq!(current_status(&prepared), wire_status);
+        for name in REVERIFICATION_COMMAND_NAMES {
+            let mut h = Harness::from_client(prepared.client.clone(), prepared.now);
+            let command = command_named(name);
+            assert_eq!(command.name(), name);
+            let is_legal = legal(name, wire_status.as_ref());
+            let before = h.client.reverification().map(|(id, r)| (id.to_owned(), r.clone()));
+            let result = h.client.submit(Command::Reverification(command), h.now);
+            if is_legal {
+                legal_pairs += 1;
+                assert!(result.is_ok(), "{name} in {status:?}: {result:?}");
+                let request = h.expect_request();
+                assert!(request.request.path.starts_with("/v1/client/sessions/sess_1/verify"), "{name}");
+                assert_conforms(&request.request);
+            } else {
+                assert_eq!(
+                    result,
+                    Err(CommandError::InvalidState {
+                        flow: Flow::Reverification,
+                        status: status_name(wire_status.as_ref()),
+                        command: name,
+                    }),
+                    "{name} in {status:?}"
+                );
+                assert!(h.poll_request().is_none(), "{name} in {status:?} sent something");
+                let after = h.client.reverification().map(|(id, r)| (id.to_owned(), r.clone()));
+                assert_eq!(after, before, "{name} in {status:?} changed the reverification");
+                assert!(h.client.pending_operations().next().is_none());
+            }
+        }
+    }
+    // start everywhere, two steps in each of the two middle statuses.
+    assert_eq!(legal_pairs, 5 + 2 + 2);
+}
+
+#[test]
+fn status_names_in_errors() {
+    assert_eq!(status_name(None), "none started");
+    assert_eq!(status_name(Some(&ReverificationStatus::NeedsSecondFactor)), "needs_second_factor");
+}

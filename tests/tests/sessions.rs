@@ -1,0 +1,716 @@
+//! Sessions: the requests of every session operation (written by hand from fapi.md §1.4–1.7,
+//! §3.5, §3.8 and Appendix B.1, then checked against the spec plus undocumented.json), and
+//! what their answers do to the client: switching, pending sessions, end/remove, busy and
+//! illegal commands, and sign-out (design §7.9) including offline and late answers.
+
+use clerk_core::encoding::InvalidIdError;
+use clerk_core::wire::SessionStatus;
+use clerk_core::{
+    ClientCommand, Command, CommandError, Completion, Event, Flow, HttpRequest, Method, OperationError,
+    OrganizationChoice, SessionCommand, SignOutConfirmation, SignOutReason, TokenRequest, TouchIntent, TransportError,
+};
+use clerk_tests::canned_jwt;
+use clerk_tests::harness::{Harness, START, client_json, session_json};
+use clerk_tests::spec::assert_conforms;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+const NATIVE_QUERY: [(&str, &str); 2] = [("__clerk_api_version", "2026-05-12"), ("_is_native", "true")];
+const GET_HEADERS: [(&str, &str); 2] = [("authorization", "token-1"), ("x-mobile", "1")];
+const POST_HEADERS: [(&str, &str); 3] =
+    [("authorization", "token-1"), ("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
+
+/// A request as fapi.md says it must look.
+struct Golden<'a> {
+    method: Method,
+    path: &'a str,
+    query: Vec<(&'a str, &'a str)>,
+    headers: Vec<(&'a str, &'a str)>,
+    /// The exact form body; `None` for a request without a body (GET).
+    body: Option<&'a str>,
+    /// Query or form fields that must be marked secret.
+    secrets: &'a [&'a str],
+}
+
+fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
+    fields.iter().map(|f| (f.name.as_str(), f.value.expose())).collect()
+}
+
+fn check(request: &HttpRequest, golden: &Golden<'_>) {
+    assert_eq!(request.method, golden.method, "method of {}", golden.path);
+    assert_eq!(request.path, golden.path);
+    assert_eq!(plain(&request.query), golden.query, "query of {}", golden.path);
+    assert_eq!(plain(&request.headers), golden.headers, "headers of {}", golden.path);
+    assert_eq!(
+        request.form.as_ref().map(|_| request.body()),
+        golden.body.map(str::to_owned),
+        "body of {}",
+        golden.path
+    );
+    let form = request.form.as_deref().unwrap_or_default();
+    for field in request.query.iter().chain(form) {
+        let must_be_secret = golden.secrets.contains(&field.name.as_str());
+        assert_eq!(field.value.is_secret(), must_be_secret, "secret mark of {} in {}", field.name, golden.path);
+    }
+    assert_eq!(request.header("authorization").map(|v| v.is_secret()), Some(true), "client token is secret");
+    assert_conforms(request);
+}
+
+fn post<'a>(path: &'a str, body: &'a str) -> Golden<'a> {
+    Golden {
+        method: Method::Post,
+        path,
+        query: NATIVE_QUERY.to_vec(),
+        headers: POST_HEADERS.to_vec(),
+        body: Some(body),
+        secrets: &[],
+    }
+}
+
+/// A session object with a piggybacked session token.
+fn session_with_token(id: &str, status: &str, jwt: &str) -> Value {
+    let mut session = session_json(id, status);
+    session["last_active_token"] = json!({ "object": "token", "jwt": jwt });
+    session
+}
+
+/// A client whose sessions are given as objects.
+fn client_of(sessions: Vec<Value>, last_active: Option<&str>, updated_seconds: i64) -> Value {
+    let mut client = client_json(&[], last_active, updated_seconds);
+    client["sessions"] = Value::Array(sessions);
+    client
+}
+
+/// Signed in with `sess_1` active (organization `org` when given) and a 60 s token that
+/// arrived at [`START`].
+fn signed_in_with_org(org: Option<&str>) -> Harness {
+    let now = START.unix_timestamp();
+    let mut session = session_with_token("sess_1", "active", &canned_jwt("sess_1", now, now + 60));
+    session["last_active_organization_id"] = json!(org);
+    Harness::signed_in(&client_of(vec![session], Some("sess_1"), 1))
+}
+
+fn signed_in() -> Harness {
+    signed_in_with_org(None)
+}
+
+/// Two signed-in sessions, `sess_1` active.
+fn two_sessions() -> Harness {
+    Harness::signed_in(&client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_1"), 1))
+}
+
+fn session_answer(session: &Value, client: &Value) -> Value {
+    json!({ "response": session, "client": client })
+}
+
+fn token_request(request: TokenRequest) -> Command {
+    Command::Session(SessionCommand::GetToken(request))
+}
+
+fn refused(h: &mut Harness, command: impl Into<Command>) -> CommandError {
+    let before = h.client.export();
+    let result = h.client.submit(command.into(), h.now);
+    assert!(h.poll_request().is_none(), "a refused command sends nothing");
+    assert_eq!(h.client.export(), before, "a refused command changes nothing");
+    match result {
+        Ok(op) => panic!("command accepted as {op}"),
+        Err(error) => error,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Golden requests
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn set_active_keeps_the_session_organization_with_intent_select_session() {
+    let mut h = signed_in_with_org(Some("org_9"));
+    let _ = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    check(
+        &h.expect_request().request,
+        &post("/v1/client/sessions/sess_1/touch", "active_organization_id=org_9&intent=select_session"),
+    );
+
+    // Without an organization on the session, the personal account is sent as empty
+    // (Appendix B.1 "Activate").
+    let mut h = signed_in();
+    let _ = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    check(
+        &h.expect_request().request,
+        &post("/v1/client/sessions/sess_1/touch", "active_organization_id=&intent=select_session"),
+    );
+}
+
+#[test]
+fn set_active_with_the_personal_account_sends_an_empty_organization_and_select_org() {
+    let mut h = signed_in_with_org(Some("org_9"));
+    let _ =
+        h.submit(SessionCommand::SetActive { session_id: "sess_1".into(), organization: OrganizationChoice::Personal });
+    check(
+        &h.expect_request().request,
+        &post("/v1/client/sessions/sess_1/touch", "active_organization_id=&intent=select_org"),
+    );
+}
+
+#[test]
+fn set_active_with_an_organization_sends_it_and_select_org() {
+    let mut h = signed_in();
+    let _ = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::Id("org_1".into()),
+    });
+    check(
+        &h.expect_request().request,
+        &post("/v1/client/sessions/sess_1/touch", "active_organization_id=org_1&intent=select_org"),
+    );
+}
+
+#[test]
+fn touch_sends_the_current_organization_and_the_intent_only_when_given() {
+    let mut h = signed_in_with_org(Some("org_9"));
+    let op = h.submit(SessionCommand::Touch { session_id: "sess_1".into(), intent: None });
+    let request = h.expect_request();
+    check(&request.request, &post("/v1/client/sessions/sess_1/touch", "active_organization_id=org_9"));
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_1", "active"), "client": null }));
+    let _ = h.expect_success(op);
+
+    let _ = h.submit(SessionCommand::Touch { session_id: "sess_1".into(), intent: Some(TouchIntent::Focus) });
+    check(
+        &h.expect_request().request,
+        &post("/v1/client/sessions/sess_1/touch", "active_organization_id=&intent=focus"),
+    );
+}
+
+#[test]
+fn end_and_remove_are_empty_posts() {
+    let mut h = two_sessions();
+    let op = h.submit(SessionCommand::End { session_id: "sess_2".into() });
+    let request = h.expect_request();
+    check(&request.request, &post("/v1/client/sessions/sess_2/end", ""));
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_2", "ended"), "client": null }));
+    let _ = h.expect_success(op);
+
+    let _ = h.submit(SessionCommand::Remove { session_id: "sess_1".into() });
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/remove", ""));
+}
+
+#[test]
+fn sign_out_of_every_session_deletes_the_collection() {
+    let mut h = signed_in();
+    let _ = h.submit(SessionCommand::SignOut { session_id: None });
+    check(
+        &h.expect_request().request,
+        &Golden {
+            method: Method::Delete,
+            path: "/v1/client/sessions",
+            query: NATIVE_QUERY.to_vec(),
+            headers: POST_HEADERS.to_vec(),
+            body: Some(""),
+            secrets: &[],
+        },
+    );
+}
+
+#[test]
+fn sign_out_of_one_session_removes_it() {
+    let mut h = two_sessions();
+    let _ = h.submit(SessionCommand::SignOut { session_id: Some("sess_2".into()) });
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_2/remove", ""));
+}
+
+#[test]
+fn reload_is_a_get_of_the_session() {
+    let mut h = signed_in();
+    let _ = h.submit(SessionCommand::Reload { session_id: "sess_1".into() });
+    check(
+        &h.expect_request().request,
+        &Golden {
+            method: Method::Get,
+            path: "/v1/client/sessions/sess_1",
+            query: NATIVE_QUERY.to_vec(),
+            headers: GET_HEADERS.to_vec(),
+            body: None,
+            secrets: &[],
+        },
+    );
+}
+
+#[test]
+fn get_token_default_sends_the_organization_in_the_body() {
+    // The session's own organization (`organizationId` undefined).
+    let mut h = signed_in_with_org(Some("org_9"));
+    let _ = h.submit(token_request(TokenRequest { skip_cache: true, ..TokenRequest::default() }));
+    check(
+        &h.expect_request().request,
+        &Golden {
+            query: vec![("debug", "skip_cache"), NATIVE_QUERY[0], NATIVE_QUERY[1]],
+            ..post("/v1/client/sessions/sess_1/tokens", "organization_id=org_9")
+        },
+    );
+
+    // Personal account: the key is present with an empty value (Appendix B.1 "Get a token").
+    let mut h = signed_in_with_org(Some("org_9"));
+    let _ = h.submit(token_request(TokenRequest {
+        session_id: Some("sess_1".into()),
+        organization: OrganizationChoice::Personal,
+        ..TokenRequest::default()
+    }));
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/tokens", "organization_id="));
+
+    // A given organization.
+    let mut h = signed_in();
+    let _ = h.submit(token_request(TokenRequest {
+        organization: OrganizationChoice::Id("org_1".into()),
+        ..TokenRequest::default()
+    }));
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/tokens", "organization_id=org_1"));
+}
+
+#[test]
+fn get_token_default_without_a_cached_token_posts_an_empty_organization() {
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
+    let _ = h.submit(token_request(TokenRequest::default()));
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/tokens", "organization_id="));
+}
+
+#[test]
+fn get_token_with_a_template_posts_an_empty_body_to_the_encoded_template() {
+    let mut h = signed_in_with_org(Some("org_9"));
+    let _ = h.submit(token_request(TokenRequest {
+        template: Some("supabase".into()),
+        organization: OrganizationChoice::Id("org_1".into()),
+        ..TokenRequest::default()
+    }));
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/tokens/supabase", ""));
+
+    // Template names are percent-encoded like every path segment (design §7.13).
+    let mut h = signed_in();
+    let _ = h.submit(token_request(TokenRequest { template: Some("hasura:v2".into()), ..TokenRequest::default() }));
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/tokens/hasura%3Av2", ""));
+
+    // skip_cache on a template token.
+    let mut h = signed_in();
+    let _ = h.submit(token_request(TokenRequest {
+        template: Some("supabase".into()),
+        skip_cache: true,
+        ..TokenRequest::default()
+    }));
+    check(
+        &h.expect_request().request,
+        &Golden {
+            query: vec![("debug", "skip_cache"), NATIVE_QUERY[0], NATIVE_QUERY[1]],
+            ..post("/v1/client/sessions/sess_1/tokens/supabase", "")
+        },
+    );
+}
+
+#[test]
+fn hostile_template_names_and_session_ids_are_refused_before_anything_is_sent() {
+    let mut h = signed_in();
+    for (template, why) in [
+        ("a/b", InvalidIdError::ForbiddenCharacter { character: '/' }),
+        ("..", InvalidIdError::DotSegment),
+        ("", InvalidIdError::Empty),
+    ] {
+        let error =
+            refused(&mut h, token_request(TokenRequest { template: Some(template.into()), ..TokenRequest::default() }));
+        assert_eq!(error, CommandError::InvalidId(why), "template {template:?}");
+    }
+    assert!(h.client.pending_operations().next().is_none());
+}
+
+#[test]
+fn a_missing_expired_token_answer_is_retried_once_with_the_previous_token() {
+    let mut h = signed_in();
+    let previous = canned_jwt("sess_1", START.unix_timestamp(), START.unix_timestamp() + 60);
+    // Long after the cached token expired.
+    h.now = START + time::Duration::minutes(10);
+    let op = h.submit(token_request(TokenRequest::default()));
+    let first = h.expect_request();
+    check(&first.request, &post("/v1/client/sessions/sess_1/tokens", "organization_id="));
+    h.respond_json(&first, 422, &clerk_tests::harness::error_json("missing_expired_token", None));
+    let retry = h.expect_request();
+    check(
+        &retry.request,
+        &Golden {
+            query: vec![("expired_token", previous.as_str()), NATIVE_QUERY[0], NATIVE_QUERY[1]],
+            secrets: &["expired_token"],
+            ..post("/v1/client/sessions/sess_1/tokens", "organization_id=")
+        },
+    );
+    let fresh = canned_jwt("sess_1", START.unix_timestamp() + 600, START.unix_timestamp() + 660);
+    h.respond_json(&retry, 200, &json!({ "object": "token", "jwt": fresh }));
+    match h.expect_success(op) {
+        Completion::SessionToken(jwt) => assert_eq!(jwt.expose(), fresh),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Answers
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn set_active_switches_between_two_sessions() {
+    let mut h = two_sessions();
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    let op = h.submit(SessionCommand::SetActive {
+        session_id: "sess_2".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_2"), 2);
+    h.respond_json(&request, 200, &session_answer(&session_json("sess_2", "active"), &client));
+    match h.expect_success(op) {
+        Completion::Session(session) => assert_eq!(session.id, "sess_2"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.client.active_session_id(), Some("sess_2"));
+    assert!(h.events.contains(&Event::ActiveSessionChanged { session_id: Some("sess_2".into()) }));
+    assert!(!h.events.iter().any(|e| matches!(e, Event::SignedOut { .. })), "a switch is not a sign-out");
+    assert_eq!(h.client.signed_in_sessions().count(), 2, "the other session stays signed in");
+
+    // And back, with a touch answer that carries no client (fapi.md §2.1: touch may skip it).
+    h.clear_events();
+    let op = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_1", "active"), "client": null }));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    assert!(h.events.contains(&Event::ActiveSessionChanged { session_id: Some("sess_1".into()) }));
+}
+
+#[test]
+fn set_active_with_an_organization_moves_the_session_and_its_token_to_it() {
+    let mut h = signed_in();
+    let op = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::Id("org_1".into()),
+    });
+    let request = h.expect_request();
+    let now = START.unix_timestamp();
+    let org_token = canned_jwt("sess_1", now + 1, now + 61);
+    let mut session = session_with_token("sess_1", "active", &org_token);
+    session["last_active_organization_id"] = json!("org_1");
+    let client = client_of(vec![session.clone()], Some("sess_1"), 2);
+    h.respond_json(&request, 200, &session_answer(&session, &client));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.active_session().and_then(|s| s.last_active_organization_id.as_deref()), Some("org_1"));
+    assert_eq!(h.client.cached_session_token("sess_1").map(|t| t.expose()), Some(org_token.as_str()));
+    // The default token of the new organization is served from the cache.
+    let op = h.submit(token_request(TokenRequest::default()));
+    assert!(h.poll_request().is_none());
+    assert_eq!(h.expect_success(op), Completion::SessionToken(clerk_core::secret::SessionJwt::new(org_token)));
+}
+
+#[test]
+fn pending_sessions_count_as_signed_in_and_show_their_tasks() {
+    let mut pending = session_json("sess_1", "pending");
+    pending["tasks"] = json!([{ "key": "choose-organization" }, { "key": "setup-mfa" }]);
+    let mut h = Harness::signed_in(&client_of(vec![pending], Some("sess_1"), 1));
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    let session = h.client.active_session().unwrap_or_else(|| panic!("no active session"));
+    assert_eq!(session.status, Some(SessionStatus::Pending));
+    let tasks: Vec<Option<&str>> = session.tasks.iter().map(|t| t.key.as_deref()).collect();
+    assert_eq!(tasks, [Some("choose-organization"), Some("setup-mfa")]);
+    assert_eq!(session.current_task().and_then(|t| t.key.as_deref()), Some("choose-organization"));
+
+    // Every session command is legal on a pending session (the legality table).
+    let _ = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::Id("org_1".into()),
+    });
+    let request = h.expect_request();
+    // Choosing the organization resolves the task: the session turns active.
+    let mut active = session_json("sess_1", "active");
+    active["last_active_organization_id"] = json!("org_1");
+    let client = client_of(vec![active.clone()], Some("sess_1"), 2);
+    h.respond_json(&request, 200, &session_answer(&active, &client));
+    let _ = h.drain();
+    assert_eq!(h.client.active_session().and_then(|s| s.status.clone()), Some(SessionStatus::Active));
+    assert!(h.client.active_session().is_some_and(|s| s.tasks.is_empty()));
+    assert!(h.events.contains(&Event::SessionsChanged));
+}
+
+#[test]
+fn end_and_remove_answers_update_the_session_status() {
+    let mut h = two_sessions();
+    let op = h.submit(SessionCommand::End { session_id: "sess_2".into() });
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active"), ("sess_2", "ended")], Some("sess_1"), 2);
+    h.respond_json(&request, 200, &session_answer(&session_json("sess_2", "ended"), &client));
+    match h.expect_success(op) {
+        Completion::Session(session) => assert_eq!(session.status, Some(SessionStatus::Ended)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.client.session("sess_2").and_then(|s| s.status.clone()), Some(SessionStatus::Ended));
+    assert_eq!(h.client.active_session_id(), Some("sess_1"), "ending another session keeps this one");
+    assert!(h.events.contains(&Event::SessionsChanged));
+
+    // Remove answered without a client: the session from `response` is merged.
+    h.clear_events();
+    let op = h.submit(SessionCommand::Remove { session_id: "sess_1".into() });
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_1", "removed"), "client": null }));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.session("sess_1").and_then(|s| s.status.clone()), Some(SessionStatus::Removed));
+    assert_eq!(h.client.active_session_id(), None);
+    assert!(h.events.contains(&Event::SignedOut {
+        reason: SignOutReason::SessionEnded { reason: clerk_core::SessionEndReason::Removed }
+    }));
+    assert!(h.events.contains(&Event::ActiveSessionChanged { session_id: None }));
+}
+
+#[test]
+fn ending_a_session_clears_the_token_cache_first() {
+    let mut h = signed_in();
+    assert!(h.client.cached_session_token("sess_1").is_some());
+    let _ = h.submit(SessionCommand::End { session_id: "sess_1".into() });
+    assert!(h.client.cached_session_token("sess_1").is_none(), "fapi.md §3.5.2: cache cleared before the post");
+}
+
+#[test]
+fn a_second_mutating_session_command_is_busy() {
+    let mut h = two_sessions();
+    let first = h.submit(SessionCommand::Touch { session_id: "sess_1".into(), intent: None });
+    let _request = h.expect_request();
+    for command in [
+        SessionCommand::Touch { session_id: "sess_1".into(), intent: None },
+        SessionCommand::SetActive { session_id: "sess_2".into(), organization: OrganizationChoice::SessionDefault },
+        SessionCommand::End { session_id: "sess_2".into() },
+        SessionCommand::Remove { session_id: "sess_2".into() },
+        SessionCommand::SignOut { session_id: None },
+    ] {
+        let name = command.name();
+        assert_eq!(
+            refused(&mut h, command),
+            CommandError::Busy { flow: Flow::Session, pending: first },
+            "{name} while a touch is pending"
+        );
+    }
+    // Reads are never busy.
+    let _ = h.submit(SessionCommand::Reload { session_id: "sess_1".into() });
+    let _ = h.submit(token_request(TokenRequest { skip_cache: true, ..TokenRequest::default() }));
+}
+
+#[test]
+fn commands_on_terminal_or_unknown_sessions_are_refused_with_nothing_sent() {
+    let statuses = ["ended", "removed", "revoked", "expired", "abandoned", "replaced", "hibernating"];
+    let mut sessions = vec![("sess_1", "active")];
+    let ids: Vec<String> = statuses.iter().map(|s| format!("sess_{s}")).collect();
+    sessions.extend(ids.iter().map(String::as_str).zip(statuses));
+    let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
+    for (id, status) in ids.iter().map(String::as_str).zip(statuses).chain([("sess_nowhere", "not on the client")]) {
+        let commands = [
+            SessionCommand::SetActive { session_id: id.into(), organization: OrganizationChoice::SessionDefault },
+            SessionCommand::Touch { session_id: id.into(), intent: Some(TouchIntent::Focus) },
+            SessionCommand::End { session_id: id.into() },
+            SessionCommand::Remove { session_id: id.into() },
+            SessionCommand::SignOut { session_id: Some(id.into()) },
+            SessionCommand::GetToken(TokenRequest { session_id: Some(id.into()), ..TokenRequest::default() }),
+        ];
+        for command in commands {
+            let name = command.name();
+            assert!(!clerk_core::session::legal(name, h.client.session(id).and_then(|s| s.status.as_ref())));
+            assert_eq!(
+                refused(&mut h, command),
+                CommandError::InvalidState { flow: Flow::Session, status: status.into(), command: name },
+                "{name} on {id}"
+            );
+        }
+        // Reload is the one command legal on a session that is no longer signed in.
+        if status != "not on the client" {
+            let op = h.submit(SessionCommand::Reload { session_id: id.into() });
+            let request = h.expect_request();
+            assert_eq!(request.request.path, format!("/v1/client/sessions/{id}"));
+            h.respond_json(&request, 200, &json!({ "response": session_json(id, status), "client": null }));
+            let _ = h.expect_success(op);
+        }
+    }
+}
+
+#[test]
+fn session_legality_table_matches_submit_for_every_status_and_command() {
+    let statuses = ["active", "pending", "ended", "removed", "revoked", "expired", "abandoned", "replaced", "odd"];
+    for status in statuses {
+        for name in clerk_core::session::SESSION_COMMAND_NAMES {
+            let mut h =
+                Harness::signed_in(&client_json(&[("sess_1", "active"), ("sess_x", status)], Some("sess_1"), 1));
+            let id = String::from("sess_x");
+            let command = match name {
+                "set_active" => {
+                    SessionCommand::SetActive { session_id: id, organization: OrganizationChoice::SessionDefault }
+                }
+                "touch" => SessionCommand::Touch { session_id: id, intent: None },
+                "end" => SessionCommand::End { session_id: id },
+                "remove" => SessionCommand::Remove { session_id: id },
+                "sign_out" => SessionCommand::SignOut { session_id: Some(id) },
+                "reload" => SessionCommand::Reload { session_id: id },
+                "get_token" => {
+                    SessionCommand::GetToken(TokenRequest { session_id: Some(id), ..TokenRequest::default() })
+                }
+                other => panic!("unknown command {other}"),
+            };
+            let legal = clerk_core::session::legal(name, Some(&SessionStatus::from(status)));
+            let result = h.client.submit(command.into(), h.now);
+            assert_eq!(result.is_ok(), legal, "{name} on a {status} session: {result:?}");
+            assert_eq!(h.poll_request().is_some(), legal, "{name} on a {status} session sends iff legal");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign-out (design §7.9)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn sign_out_confirmed_by_the_server_is_revoked() {
+    let mut h = signed_in();
+    let op = h.submit(SessionCommand::SignOut { session_id: None });
+    let request = h.expect_request();
+    let mut cleared = client_json(&[("sess_1", "removed")], None, 2);
+    cleared["last_active_session_id"] = Value::Null;
+    h.respond_json(&request, 200, &json!({ "response": cleared, "client": null }));
+    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Revoked });
+    assert_eq!(h.client.active_session_id(), None);
+    assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-1"), "sign-out keeps the client token");
+}
+
+#[test]
+fn sign_out_offline_clears_local_state_and_reports_local_only() {
+    let mut h = signed_in();
+    assert!(h.client.cached_session_token("sess_1").is_some());
+    let op = h.submit(SessionCommand::SignOut { session_id: None });
+    // Cleared at once, before any answer.
+    assert_eq!(h.client.active_session_id(), None);
+    assert!(h.client.cached_session_token("sess_1").is_none());
+    assert_eq!(h.client.signed_in_sessions().count(), 0);
+    let request = h.expect_request();
+    assert!(h.events.contains(&Event::SignedOut { reason: SignOutReason::UserAction }));
+    assert!(h.events.contains(&Event::ActiveSessionChanged { session_id: None }));
+    h.fail(&request, TransportError::Connect("offline".into()));
+    match h.expect_success(op) {
+        Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { error } } => {
+            assert_eq!(*error, OperationError::Transport(TransportError::Connect("offline".into())));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.poll_request().is_none(), "a sign-out is never re-sent by itself");
+    assert_eq!(h.client.active_session_id(), None);
+    assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-1"));
+}
+
+#[test]
+fn a_late_touch_answer_cannot_bring_a_signed_out_session_back() {
+    let mut h = signed_in();
+    let touch = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    let touch_request = h.expect_request();
+    // The app gives up on the touch and signs out while it is still on the wire.
+    h.client.cancel(touch).unwrap_or_else(|e| panic!("{e}"));
+    let sign_out = h.submit(SessionCommand::SignOut { session_id: None });
+    assert_eq!(h.client.active_session_id(), None);
+
+    // The touch answer arrives late, with the session active and a fresh token.
+    let now = START.unix_timestamp();
+    let late = session_with_token("sess_1", "active", &canned_jwt("sess_1", now + 5, now + 65));
+    let client = client_of(vec![late.clone()], Some("sess_1"), 5);
+    h.respond_json(&touch_request, 200, &session_answer(&late, &client));
+    assert_eq!(h.client.active_session_id(), None);
+    assert!(h.client.cached_session_token("sess_1").is_none());
+
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client/sessions");
+    h.fail(&request, TransportError::Timeout("no answer".into()));
+    assert!(matches!(
+        h.expect_success(sign_out),
+        Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { .. } }
+    ));
+    assert_eq!(h.client.active_session_id(), None);
+    assert!(h.client.cached_session_token("sess_1").is_none());
+    assert_eq!(h.client.poll_timeout(), None, "no token refresh for a signed-out session");
+}
+
+#[test]
+fn a_late_touch_answer_after_remove_sessions_cannot_bring_the_session_back() {
+    let mut h = signed_in();
+    let touch = h.submit(SessionCommand::Touch { session_id: "sess_1".into(), intent: Some(TouchIntent::Focus) });
+    let touch_request = h.expect_request();
+    // Remove-sessions is a client command, so it is accepted while the touch is pending.
+    let sign_out = h.submit(ClientCommand::RemoveSessions);
+    assert_eq!(h.client.active_session_id(), None);
+    let now = START.unix_timestamp();
+    let late = session_with_token("sess_1", "active", &canned_jwt("sess_1", now + 5, now + 65));
+    h.respond_json(&touch_request, 200, &session_answer(&late, &client_of(vec![late.clone()], Some("sess_1"), 5)));
+    assert_eq!(h.client.active_session_id(), None);
+    assert!(h.client.cached_session_token("sess_1").is_none());
+    let _ = h.outcome(touch);
+    let request = h.expect_request();
+    h.fail(&request, TransportError::Io("reset".into()));
+    assert!(matches!(
+        h.expect_success(sign_out),
+        Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { .. } }
+    ));
+    assert_eq!(h.client.active_session_id(), None);
+}
+
+#[test]
+fn a_late_token_answer_cannot_bring_a_token_back_after_sign_out() {
+    let mut h = signed_in();
+    let get = h.submit(token_request(TokenRequest { skip_cache: true, ..TokenRequest::default() }));
+    let token_request = h.expect_request();
+    let sign_out = h.submit(SessionCommand::SignOut { session_id: None });
+    assert_eq!(h.expect_failure(get), OperationError::Superseded, "the pending get_token is superseded");
+    let now = START.unix_timestamp();
+    h.respond_json(&token_request, 200, &json!({ "object": "token", "jwt": canned_jwt("sess_1", now + 1, now + 61) }));
+    assert!(h.client.cached_session_token("sess_1").is_none());
+    assert!(!h.events.iter().any(|e| matches!(e, Event::SessionTokenRefreshed { .. })));
+    let request = h.expect_request();
+    h.fail(&request, TransportError::Connect("offline".into()));
+    assert!(matches!(
+        h.expect_success(sign_out),
+        Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { .. } }
+    ));
+    assert_eq!(h.client.active_session_id(), None);
+    assert!(h.client.cached_session_token("sess_1").is_none());
+}
+
+#[test]
+fn signing_out_of_another_session_keeps_the_active_one() {
+    let mut h = two_sessions();
+    let op = h.submit(SessionCommand::SignOut { session_id: Some("sess_2".into()) });
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    assert!(h.client.session("sess_2").is_none_or(|s| !s.is_signed_in()));
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active"), ("sess_2", "removed")], Some("sess_1"), 2);
+    h.respond_json(&request, 200, &session_answer(&session_json("sess_2", "removed"), &client));
+    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Revoked });
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    assert!(!h.events.iter().any(|e| matches!(e, Event::SignedOut { .. })));
+
+    // Signing out of the active one is a sign-out by the user.
+    h.clear_events();
+    let op = h.submit(SessionCommand::SignOut { session_id: Some("sess_1".into()) });
+    assert_eq!(h.client.active_session_id(), None);
+    let request = h.expect_request();
+    assert!(h.events.contains(&Event::SignedOut { reason: SignOutReason::UserAction }));
+    h.fail(&request, TransportError::Connect("offline".into()));
+    assert!(matches!(
+        h.expect_success(op),
+        Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { .. } }
+    ));
+}
