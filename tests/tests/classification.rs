@@ -298,7 +298,6 @@ fn signed_out_ends_the_session() {
 }
 
 #[test]
-#[ignore = "engine bug: after SessionGone the engine queues no client refresh (schedule_refresh returns because session_gone already cleared the active session), though classification.rs's module doc says session gone also refreshes the client"]
 fn a_session_gone_error_also_refreshes_the_client() {
     for (status, error) in [(403, "user_banned"), (403, "user_deactivated"), (400, "signed_out")] {
         let mut h = signed_in();
@@ -396,7 +395,6 @@ fn terminal_statuses_of_the_active_session_sign_out_with_the_reason() {
 }
 
 #[test]
-#[ignore = "engine bug: a session gone by its status (client update) keeps its cached JWTs; only error-driven session_gone drops them, though both are 'session gone' in the classification table"]
 fn tokens_of_a_session_gone_by_status_are_dropped() {
     let mut h = signed_in();
     assert!(h.client.cached_session_token("sess_1").is_some());

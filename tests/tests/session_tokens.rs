@@ -198,7 +198,6 @@ fn a_fetched_token_is_refreshed_17_seconds_before_it_expires() {
 }
 
 #[test]
-#[ignore = "engine bug: a client answer that both seeds a token and activates its session (load, sign-in completion) announces no refresh deadline: install_client schedules before resolve_active_session"]
 fn a_piggybacked_token_at_load_gets_a_refresh_deadline() {
     let (mut h, _) = signed_in_with_token();
     assert_eq!(h.client.poll_timeout(), Some(START + secs(LIFETIME - 17)));
@@ -230,7 +229,6 @@ fn a_device_clock_hours_off_does_not_move_the_deadlines() {
 }
 
 #[test]
-#[ignore = "engine bug: a client answer that both seeds a token and activates its session (load, sign-in completion) announces no refresh deadline: install_client schedules before resolve_active_session"]
 fn a_piggybacked_token_from_a_skewed_clock_gets_the_same_deadline() {
     for offset_hours in [-5, 3] {
         let (h, _) = signed_in_with_token_issued(unix(START) + offset_hours * 3600);
@@ -556,7 +554,6 @@ fn session_jwts_never_enter_the_export() {
 }
 
 #[test]
-#[ignore = "engine bug: a client answer that both seeds a token and activates its session (load, sign-in completion) announces no refresh deadline: install_client schedules before resolve_active_session"]
 fn a_sign_in_completion_with_a_piggybacked_token_gets_a_refresh_deadline() {
     use clerk_core::secret::Password;
     use clerk_core::{SignInCommand, SignInCreate};

@@ -491,7 +491,6 @@ fn a_second_mutating_session_command_is_busy() {
         SessionCommand::SetActive { session_id: "sess_2".into(), organization: OrganizationChoice::SessionDefault },
         SessionCommand::End { session_id: "sess_2".into() },
         SessionCommand::Remove { session_id: "sess_2".into() },
-        SessionCommand::SignOut { session_id: None },
     ] {
         let name = command.name();
         assert_eq!(
@@ -503,6 +502,11 @@ fn a_second_mutating_session_command_is_busy() {
     // Reads are never busy.
     let _ = h.submit(SessionCommand::Reload { session_id: "sess_1".into() });
     let _ = h.submit(token_request(TokenRequest { skip_cache: true, ..TokenRequest::default() }));
+    // A sign-out is never busy: it supersedes the pending session work.
+    let sign_out = h.submit(SessionCommand::SignOut { session_id: None });
+    assert_eq!(h.expect_failure(first), clerk_core::OperationError::Superseded);
+    assert!(h.client.active_session_id().is_none());
+    assert!(h.client.pending_operations().any(|op| op == sign_out));
 }
 
 #[test]

@@ -285,7 +285,10 @@ impl Client {
     /// be sent.
     pub fn submit(&mut self, command: Command, now: OffsetDateTime) -> Result<OpId, CommandError> {
         let flow = command.flow();
+        // A sign-out is never refused as busy: it supersedes pending session work.
+        let sign_out = matches!(command, Command::Session(SessionCommand::SignOut { .. }));
         if command.is_mutating()
+            && !sign_out
             && let Some((pending, _)) = self.ops.iter().find(|(_, op)| op.flow == flow && op.mutating && !op.internal)
         {
             return Err(CommandError::Busy { flow, pending: *pending });
@@ -776,7 +779,8 @@ impl Client {
                             if let Some(session_id) = session_id {
                                 self.session_gone(&session_id, reason);
                             }
-                            self.schedule_refresh(kind);
+                            // The session left the active slot above: refresh regardless.
+                            self.refresh_client(kind);
                         }
                         ErrorEffect::ClientGone if current => {
                             self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
@@ -870,7 +874,7 @@ impl Client {
                     if let Some(token) = resource.last_active_token.clone() {
                         let key = self.default_token_key(&resource.id, resource.last_active_organization_id.clone());
                         if self.tokens.offer(&key, token.jwt, self.now) {
-                            self.schedule_token_refresh(&key);
+                            self.schedule_token_refresh_for_active();
                         }
                     }
                     let set_active = match self.ops.get(&in_flight.request.op) {
@@ -920,7 +924,7 @@ impl Client {
                 {
                     let was = self.tokens.get(&key).map(|cached| cached.jwt.clone());
                     if self.tokens.offer(&key, jwt.clone(), self.now) {
-                        self.schedule_token_refresh(&key);
+                        self.schedule_token_refresh_for_active();
                         if was.as_ref() != Some(&jwt) {
                             self.events.push_back(Event::SessionTokenRefreshed {
                                 session_id: key.session_id.clone(),
@@ -993,7 +997,6 @@ impl Client {
                 (Some(_), Some(_)) => self.suppressed_sign_up = None,
                 _ => {}
             }
-            let mut seeded = Vec::new();
             for session in &mut resource.sessions {
                 if let Some(token) = session.last_active_token.take() {
                     let key = TokenKey {
@@ -1001,13 +1004,8 @@ impl Client {
                         template: None,
                         organization_id: session.last_active_organization_id.clone(),
                     };
-                    if self.tokens.offer(&key, token.jwt, self.now) {
-                        seeded.push(key);
-                    }
+                    self.tokens.offer(&key, token.jwt, self.now);
                 }
-            }
-            for key in seeded {
-                self.schedule_token_refresh(&key);
             }
         } else {
             self.clear_tokens();
@@ -1017,6 +1015,14 @@ impl Client {
         self.emit_differences(previous.as_ref());
         let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
         self.resolve_active_session(previous_last_active.as_deref(), previous.is_some() && self.client.is_none());
+        // Sessions that are no longer signed in keep no tokens (classification: session gone).
+        let gone: Vec<String> =
+            self.sessions().iter().filter(|session| !is_signed_in(session)).map(|session| session.id.clone()).collect();
+        for session_id in gone {
+            self.tokens.forget_session(&session_id);
+        }
+        // Now that the active session is known, announce its refresh deadline.
+        self.schedule_token_refresh_for_active();
     }
 
     fn emit_differences(&mut self, previous: Option<&ClientResource>) {
@@ -1096,7 +1102,16 @@ impl Client {
     /// After a 401 on anything but `GET /v1/client`, while a session is active: one
     /// coalesced client refresh (fapi.md §2.4), whose answer re-validates the session.
     fn schedule_refresh(&mut self, kind: RequestKind) {
-        if kind == RequestKind::ClientGet || self.active_session.is_none() {
+        if self.active_session.is_none() {
+            return;
+        }
+        self.refresh_client(kind);
+    }
+
+    /// Queues one coalesced `GET /v1/client` (not after a `GET /v1/client` itself, and not
+    /// without a client token: there would be nothing to refresh).
+    fn refresh_client(&mut self, kind: RequestKind) {
+        if kind == RequestKind::ClientGet || (self.token.is_none() && self.config.mode() == TransportMode::Native) {
             return;
         }
         let already = self.queue.iter().any(|queued| queued.spec.kind == RequestKind::ClientGet)
@@ -1622,7 +1637,7 @@ impl Client {
     /// Schedules the proactive refresh of the active session's default token: at its
     /// expiry (counted from arrival) minus `token_refresh_ahead`, when that is still ahead.
     /// Only one such deadline exists at a time; none without an active session.
-    fn schedule_token_refresh(&mut self, _changed: &TokenKey) {
+    fn schedule_token_refresh_for_active(&mut self) {
         self.timers.retain(|timer| !matches!(timer.purpose, TimerPurpose::TokenRefresh(_)));
         let Some(active) = self.active_session.clone() else {
             return;
