@@ -1,4 +1,4 @@
-//! The typed errors of the token stores.
+//! The typed errors of the token stores and the transcripts.
 
 use std::io;
 use std::path::PathBuf;
@@ -75,4 +75,30 @@ impl StoreError {
         let path = path.into();
         move |source| StoreError::Io { operation, path, source }
     }
+}
+
+/// Why a transcript could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TranscriptError {
+    /// The transcript file could not be opened or created.
+    #[error("could not open transcript {}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing or reading the transcript failed.
+    #[error("transcript i/o error: {0}")]
+    Io(#[source] io::Error),
+    /// A line is not a transcript entry.
+    #[error("transcript line {}: {reason}", line.map_or_else(|| String::from("?"), |n| n.to_string()))]
+    Malformed {
+        /// The 1-based line number, when reading a file.
+        line: Option<usize>,
+        /// What is wrong with it.
+        reason: String,
+    },
 }

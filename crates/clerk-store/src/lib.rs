@@ -1,13 +1,17 @@
 //! # clerk-store: what the Clerk drivers keep on disk
 //!
 //! The engine, `clerk-core`, never touches a file. Both drivers (`clerk-reqwest`, async,
-//! and `clerk-ureq`, blocking) need what does, and it lives here once:
+//! and `clerk-ureq`, blocking) need the same two things that do, and they live here once:
 //!
 //! * **The token store.** A [`TokenStore`] keeps the engine's
 //!   [`PersistedState`](clerk_core::PersistedState) (client token, last client,
 //!   environment) between runs. [`MemoryStore`] keeps it for the life of the process;
 //!   [`FileStore`] keeps one file per Frontend API host, so a token for one instance
 //!   (a real one) never goes to another (a local mock) or back.
+//! * **Transcripts.** A [`TranscriptWriter`] records every exchange as one JSON line,
+//!   secrets replaced by numbered placeholders (`[redacted#1]`, the same secret the same
+//!   number), JWTs keeping header and claims; a [`TranscriptReader`] reads them back so
+//!   `clerk replay FILE` can feed them through the engine.
 //!
 //! ## How a driver uses the store
 //!
@@ -38,7 +42,7 @@
 //!
 //! ```
 //! use clerk_core::{Client, ClientConfig, HttpResponse, Output};
-//! use clerk_store::{FileStore, TokenStore};
+//! use clerk_store::{FileStore, TokenStore, TranscriptReader, TranscriptWriter};
 //! use time::macros::datetime;
 //!
 //! let dir = std::env::temp_dir().join(format!("clerk-store-doc-{}", std::process::id()));
@@ -52,14 +56,24 @@
 //!     None => Client::new(config.clone(), now),
 //! };
 //!
+//! // Record an exchange.
+//! let transcript = TranscriptWriter::create(dir.join("transcript.jsonl"))?;
 //! client.load(now);
-//! while let Output::Request(outgoing) = client.poll_output() {
-//!     client.handle_response(outgoing.id, Ok(HttpResponse::ok_json(r#"{"auth_config":{}}"#)), now)?;
+//! if let Output::Request(outgoing) = client.poll_output() {
+//!     let answer = Ok(HttpResponse::ok_json(r#"{"auth_config":{}}"#));
+//!     transcript.record(&outgoing.request, &config.base_url(), &answer)?;
+//!     client.handle_response(outgoing.id, answer, now)?;
 //! }
 //!
 //! // Keep the state for the next run.
 //! store.save(&client.export())?;
 //! assert_eq!(store.load()?, Some(client.export()));
+//!
+//! // Read the transcript back.
+//! let entries = TranscriptReader::open(dir.join("transcript.jsonl"))?.collect::<Result<Vec<_>, _>>()?;
+//! assert_eq!(entries.len(), 1);
+//! assert!(entries[0].request.url.starts_with("https://foo-bar-13.clerk.accounts.dev/v1/environment?"));
+//! assert_eq!(entries[0].outcome.as_ref().map(|r| r.status), Ok(200));
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -69,9 +83,12 @@
 mod config_dir;
 mod error;
 mod file_store;
+mod placeholder;
 mod store;
+mod transcript;
 
 pub use config_dir::default_dir;
-pub use error::StoreError;
+pub use error::{StoreError, TranscriptError};
 pub use file_store::{FileStore, STORE_FORMAT_VERSION};
 pub use store::{MemoryStore, TokenStore};
+pub use transcript::{TranscriptEntry, TranscriptReader, TranscriptRequest, TranscriptResponse, TranscriptWriter};
