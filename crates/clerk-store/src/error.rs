@@ -1,0 +1,104 @@
+//! The typed errors of the token stores and the transcripts.
+
+use std::io;
+use std::path::PathBuf;
+
+use clerk_core::PersistedState;
+
+/// Why a [`TokenStore`](crate::TokenStore) operation failed.
+///
+/// Whatever the error, the stored state is as it was before the call: a store never
+/// overwrites what it cannot read or what is newer than what it knows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another process saved a newer state (or cleared the store) since this store last
+    /// loaded or saved: saving would have overwritten a rotated client token with a stale
+    /// one, so nothing was written.
+    ///
+    /// `on_disk` is what is stored now (`None` when it was cleared). Restore the engine
+    /// from it (`Client::restore`) or start afresh; the store now counts that state as
+    /// loaded, so the next save succeeds.
+    #[error("a newer client state (generation {generation}) was saved by another process; nothing was written")]
+    Conflict {
+        /// The newer state on disk, `None` when the store was cleared.
+        on_disk: Option<Box<PersistedState>>,
+        /// Its generation.
+        generation: u64,
+    },
+    /// The store file is not a state this build can read (not JSON, another format, an
+    /// unknown version). It was left untouched; only `clear()` or `replace()` overwrite it.
+    #[error("{} is not a client state this build can read: {reason}; the file was left untouched", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it (never the file's content).
+        reason: String,
+    },
+    /// The state (in the file, or handed to `save`) belongs to another Frontend API host:
+    /// a token for one instance never goes to another. Nothing was read or written.
+    #[error("the client state belongs to {found}, not {expected}; nothing was read or written")]
+    ForeignHost {
+        /// The host this store is for.
+        expected: String,
+        /// The host the state names.
+        found: String,
+    },
+    /// A host or application name that cannot be used as a file name (empty, `.`/`..`,
+    /// a path separator, a control character, too long).
+    #[error("{name:?} cannot name a store file: {reason}")]
+    InvalidName {
+        /// The name as given.
+        name: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// The environment names no configuration directory (no `HOME`, `XDG_CONFIG_HOME` or
+    /// `APPDATA` as the platform needs).
+    #[error("the environment names no configuration directory")]
+    NoConfigDir,
+    /// The file system refused an operation.
+    #[error("could not {operation} {}: {source}", path.display())]
+    Io {
+        /// What the store was doing (`"read"`, `"write"`, `"lock"`, …).
+        operation: &'static str,
+        /// The path it was doing it to.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn io(operation: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io { operation, path, source }
+    }
+}
+
+/// Why a transcript could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TranscriptError {
+    /// The transcript file could not be opened or created.
+    #[error("could not open transcript {}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing or reading the transcript failed.
+    #[error("transcript i/o error: {0}")]
+    Io(#[source] io::Error),
+    /// A line is not a transcript entry.
+    #[error("transcript line {}: {reason}", line.map_or_else(|| String::from("?"), |n| n.to_string()))]
+    Malformed {
+        /// The 1-based line number, when reading a file.
+        line: Option<usize>,
+        /// What is wrong with it.
+        reason: String,
+    },
+}

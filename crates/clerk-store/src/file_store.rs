@@ -1,0 +1,502 @@
+//! The token store that keeps one file per Frontend API host, safe against crashes and
+//! against a second process.
+//!
+//! ## The file
+//!
+//! `<dir>/client-<host>.json`, where `<host>` is the Frontend API host with every byte
+//! outside `a-z 0-9 . -` written as `_XX` (so `localhost:3000` is `localhost_3A3000`, and
+//! two hosts never share a file, even on a case-insensitive file system):
+//!
+//! ```json
+//! {"format_version":1,"frontend_api_host":"clerk.example.com","generation":7,"state":{…}}
+//! ```
+//!
+//! `state` is the engine's [`PersistedState::to_json`] (client token in clear, hence mode
+//! `0600`), or `null` once [`clear`](crate::TokenStore::clear)ed. `generation` grows by one
+//! with every write and never goes back, not even across a clear.
+//!
+//! ## Writes
+//!
+//! Every write goes to a temporary file in the same directory (`.client-<host>.json.<pid>.<n>.tmp`,
+//! created `0600`), is flushed to disk, renamed over the real file, and the directory is
+//! flushed too. A reader sees the old file or the new one, never part of one; a crash
+//! leaves at most a temporary file, which readers ignore and the next write removes.
+//!
+//! ## Two processes
+//!
+//! Every read-modify-write holds an exclusive advisory lock on the sibling file
+//! `client-<host>.lock` (loads hold it shared). The lock file is never deleted: deleting a
+//! lock file lets two processes lock two different files. Each [`FileStore`] remembers the
+//! generation it last loaded or wrote; a save that finds a newer generation on disk is
+//! refused with [`StoreError::Conflict`], carrying the newer state, instead of overwriting
+//! a token another process has rotated since.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use clerk_core::{PersistedState, RestoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::error::StoreError;
+use crate::store::TokenStore;
+
+/// The version of the store file format this build writes and reads.
+pub const STORE_FORMAT_VERSION: u32 = 1;
+
+/// Files larger than this are not a client state (the biggest real ones are tens of KiB).
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The longest encoded host accepted, leaving room for prefix and suffixes within the
+/// usual 255-byte limit on a file name.
+const MAX_STEM_BYTES: usize = 200;
+
+/// Numbers temporary files within this process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Serialize)]
+struct StoreFileOut<'a> {
+    format_version: u32,
+    frontend_api_host: &'a str,
+    generation: u64,
+    state: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct StoreFileIn {
+    frontend_api_host: String,
+    generation: u64,
+    state: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct FormatProbe {
+    #[serde(default)]
+    format_version: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct GenerationProbe {
+    #[serde(default)]
+    generation: Option<u64>,
+}
+
+/// What a read of the store file found.
+enum OnDisk {
+    /// No file.
+    Missing,
+    /// A readable file for this host.
+    Present { generation: u64, state: Option<Box<PersistedState>> },
+}
+
+/// A [`TokenStore`] keeping one file per Frontend API host in a directory: atomic
+/// writes, mode `0600`, an advisory lock, and refusal to overwrite a newer token written
+/// by another process (see the [module docs](self) for the file and the protocol).
+///
+/// A file that cannot be read (corrupt, another format version, another host) is a typed
+/// error and is never overwritten by [`save`](TokenStore::save); only
+/// [`clear`](TokenStore::clear) and [`replace`](Self::replace) overwrite it.
+#[derive(Debug)]
+pub struct FileStore {
+    dir: PathBuf,
+    host: String,
+    path: PathBuf,
+    lock_path: PathBuf,
+    file_name: String,
+    /// The generation this store last loaded or wrote; `None` before it saw a file.
+    /// Held across every operation, so threads sharing one store take turns.
+    known_generation: Mutex<Option<u64>>,
+}
+
+/// Holds an advisory lock until dropped.
+struct FileLock(File);
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock too; unlocking first is just explicit.
+        let _ = self.0.unlock();
+    }
+}
+
+impl FileStore {
+    /// A store for `frontend_api_host` in `dir`, creating `dir` (mode `0700` on Unix for
+    /// the directories it creates; an existing directory is left as it is). No state is
+    /// read yet.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidName`] for a host that cannot name a file inside `dir`
+    /// (empty, `.`/`..`, a path separator, a control character, too long), and
+    /// [`StoreError::Io`] when `dir` cannot be created.
+    pub fn new(dir: impl Into<PathBuf>, frontend_api_host: &str) -> Result<Self, StoreError> {
+        let dir = dir.into();
+        let stem = encode_host(frontend_api_host)?;
+        create_private_dir(&dir)?;
+        let file_name = format!("client-{stem}.json");
+        Ok(FileStore {
+            path: dir.join(&file_name),
+            lock_path: dir.join(format!("client-{stem}.lock")),
+            file_name,
+            dir,
+            host: frontend_api_host.to_owned(),
+            known_generation: Mutex::new(None),
+        })
+    }
+
+    /// The file holding the state.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sibling file whose advisory lock guards every read-modify-write.
+    #[must_use]
+    pub fn lock_path(&self) -> &Path {
+        &self.lock_path
+    }
+
+    /// The directory of the store.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The Frontend API host this store is for.
+    #[must_use]
+    pub fn frontend_api_host(&self) -> &str {
+        &self.host
+    }
+
+    /// The generation this store last loaded or wrote, `None` before it saw a file.
+    #[must_use]
+    pub fn generation(&self) -> Option<u64> {
+        *self.known()
+    }
+
+    /// Writes `state` whatever is on disk: a newer state, a corrupt file, a file for
+    /// another host. For a deliberate reset ("use this token"); drivers call
+    /// [`save`](TokenStore::save).
+    ///
+    /// # Errors
+    /// [`StoreError::ForeignHost`] when `state` is for another host (nothing written), and
+    /// [`StoreError::Io`].
+    pub fn replace(&self, state: &PersistedState) -> Result<(), StoreError> {
+        self.check_host(state)?;
+        let mut known = self.known();
+        let _lock = self.lock(true)?;
+        let next = self.probe_generation()?.max(known.unwrap_or(0)).saturating_add(1);
+        self.write(next, Some(state))?;
+        *known = Some(next);
+        Ok(())
+    }
+
+    fn known(&self) -> MutexGuard<'_, Option<u64>> {
+        // A panic while holding the guard leaves a valid number behind.
+        self.known_generation.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn check_host(&self, state: &PersistedState) -> Result<(), StoreError> {
+        if state.frontend_api_host == self.host {
+            Ok(())
+        } else {
+            Err(StoreError::ForeignHost { expected: self.host.clone(), found: state.frontend_api_host.clone() })
+        }
+    }
+
+    fn lock(&self, exclusive: bool) -> Result<FileLock, StoreError> {
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&self.lock_path).map_err(StoreError::io("open", &self.lock_path))?;
+        let locked = if exclusive { file.lock() } else { file.lock_shared() };
+        locked.map_err(StoreError::io("lock", &self.lock_path))?;
+        Ok(FileLock(file))
+    }
+
+    /// The raw bytes of the store file, `None` when there is none.
+    fn read_bytes(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(StoreError::io("open", &self.path)(error)),
+        };
+        let metadata = file.metadata().map_err(StoreError::io("read", &self.path))?;
+        if !metadata.is_file() {
+            return Err(self.corrupt("not a regular file"));
+        }
+        if metadata.len() > MAX_FILE_BYTES {
+            return Err(self.corrupt(format!("{} bytes, larger than any client state", metadata.len())));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).map_err(StoreError::io("read", &self.path))?;
+        Ok(Some(bytes))
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> StoreError {
+        StoreError::Corrupt { path: self.path.clone(), reason: reason.into() }
+    }
+
+    /// Reads and checks the store file. Error reasons name positions and categories,
+    /// never content: the file holds a token.
+    fn read(&self) -> Result<OnDisk, StoreError> {
+        let Some(bytes) = self.read_bytes()? else {
+            return Ok(OnDisk::Missing);
+        };
+        let probe: FormatProbe = serde_json::from_slice(&bytes).map_err(|e| self.corrupt(json_problem(&e)))?;
+        match probe.format_version {
+            Some(STORE_FORMAT_VERSION) => {}
+            Some(other) => {
+                return Err(
+                    self.corrupt(format!("store format version {other}, this build reads {STORE_FORMAT_VERSION}"))
+                );
+            }
+            None => return Err(self.corrupt("no format_version: not a client state file")),
+        }
+        let file: StoreFileIn = serde_json::from_slice(&bytes).map_err(|e| self.corrupt(json_problem(&e)))?;
+        if file.frontend_api_host != self.host {
+            return Err(StoreError::ForeignHost { expected: self.host.clone(), found: file.frontend_api_host });
+        }
+        let state = match file.state {
+            None => None,
+            Some(raw) => {
+                let state = PersistedState::from_json(raw.get().as_bytes()).map_err(|error| match error {
+                    RestoreError::UnsupportedVersion { found, supported } => {
+                        self.corrupt(format!("client state version {found}, this build reads {supported}"))
+                    }
+                    _ => match serde_json::from_str::<PersistedState>(raw.get()) {
+                        Err(e) => self.corrupt(format!("malformed client state: {}", json_problem(&e))),
+                        Ok(_) => self.corrupt("malformed client state"),
+                    },
+                })?;
+                if state.frontend_api_host != self.host {
+                    return Err(StoreError::ForeignHost {
+                        expected: self.host.clone(),
+                        found: state.frontend_api_host,
+                    });
+                }
+                Some(Box::new(state))
+            }
+        };
+        Ok(OnDisk::Present { generation: file.generation, state })
+    }
+
+    /// The generation written in the file, read leniently (the file may be corrupt or
+    /// foreign): 0 when there is none.
+    fn probe_generation(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .read_bytes()?
+            .and_then(|bytes| serde_json::from_slice::<GenerationProbe>(&bytes).ok())
+            .and_then(|probe| probe.generation)
+            .unwrap_or(0))
+    }
+
+    /// Writes the file atomically. Call with the exclusive lock held.
+    fn write(&self, generation: u64, state: Option<&PersistedState>) -> Result<(), StoreError> {
+        let encode_failed = || StoreError::Io {
+            operation: "encode",
+            path: self.path.clone(),
+            source: io::Error::other("JSON encoding"),
+        };
+        let raw = match state {
+            None => None,
+            Some(state) => {
+                let text = String::from_utf8(state.to_json()).map_err(|_| encode_failed())?;
+                Some(RawValue::from_string(text).map_err(|_| encode_failed())?)
+            }
+        };
+        let contents = serde_json::to_vec(&StoreFileOut {
+            format_version: STORE_FORMAT_VERSION,
+            frontend_api_host: &self.host,
+            generation,
+            state: raw.as_deref(),
+        })
+        .map_err(|_| encode_failed())?;
+        self.remove_leftover_temp_files();
+        let temp_path = self.dir.join(format!(
+            ".{}.{}.{}.tmp",
+            self.file_name,
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = write_synced(&temp_path, &contents)
+            .and_then(|()| fs::rename(&temp_path, &self.path).map_err(StoreError::io("rename", &temp_path)));
+        if written.is_err() {
+            let _ = fs::remove_file(&temp_path);
+        }
+        written?;
+        sync_dir(&self.dir)
+    }
+
+    /// Removes temporary files a crashed writer left behind. Writers hold the exclusive
+    /// lock while their temporary file exists, so under the lock every one is a leftover.
+    fn remove_leftover_temp_files(&self) {
+        let prefix = format!(".{}.", self.file_name);
+        let Ok(entries) = fs::read_dir(&self.dir) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+impl TokenStore for FileStore {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        let mut known = self.known();
+        let _lock = self.lock(false)?;
+        match self.read()? {
+            OnDisk::Missing => Ok(None),
+            OnDisk::Present { generation, state } => {
+                *known = Some(generation);
+                Ok(state.map(|state| *state))
+            }
+        }
+    }
+
+    /// Writes `state` unless the file holds a newer generation than this store last
+    /// loaded or wrote ([`StoreError::Conflict`]), cannot be read
+    /// ([`StoreError::Corrupt`]) or belongs to another host
+    /// ([`StoreError::ForeignHost`]); in every error case the file is untouched.
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        self.check_host(state)?;
+        let mut known = self.known();
+        let _lock = self.lock(true)?;
+        let on_disk_generation = match self.read()? {
+            OnDisk::Missing => 0,
+            OnDisk::Present { generation, state: on_disk } => {
+                if generation > known.unwrap_or(0) {
+                    *known = Some(generation);
+                    return Err(StoreError::Conflict { on_disk, generation });
+                }
+                generation
+            }
+        };
+        let next = on_disk_generation.max(known.unwrap_or(0)).saturating_add(1);
+        self.write(next, Some(state))?;
+        *known = Some(next);
+        Ok(())
+    }
+
+    /// Replaces the state with `null` under a new generation, so that another process
+    /// still holding the old token gets [`StoreError::Conflict`] instead of bringing it
+    /// back. Overwrites a corrupt or foreign file; does nothing when there is no file or
+    /// it is already cleared.
+    fn clear(&self) -> Result<(), StoreError> {
+        let mut known = self.known();
+        let _lock = self.lock(true)?;
+        let on_disk_generation = match self.read() {
+            Ok(OnDisk::Missing) => return Ok(()),
+            Ok(OnDisk::Present { generation, state: None }) => {
+                *known = Some(generation);
+                return Ok(());
+            }
+            Ok(OnDisk::Present { generation, state: Some(_) }) => generation,
+            Err(StoreError::Corrupt { .. } | StoreError::ForeignHost { .. }) => self.probe_generation()?,
+            Err(error) => return Err(error),
+        };
+        let next = on_disk_generation.max(known.unwrap_or(0)).saturating_add(1);
+        self.write(next, None)?;
+        *known = Some(next);
+        Ok(())
+    }
+}
+
+/// A short description of a JSON error: category and position, never content.
+fn json_problem(error: &serde_json::Error) -> String {
+    let category = match error.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "unexpected JSON",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    format!("{category} at line {} column {}", error.line(), error.column())
+}
+
+/// Refuses names that are not a single, ordinary path component.
+pub(crate) fn check_component(name: &str) -> Result<(), StoreError> {
+    let refuse = |reason| Err(StoreError::InvalidName { name: name.to_owned(), reason });
+    if name.is_empty() {
+        return refuse("empty");
+    }
+    if name == "." || name == ".." {
+        return refuse("a relative path component");
+    }
+    if name.contains(['/', '\\']) {
+        return refuse("contains a path separator");
+    }
+    if name.chars().any(char::is_control) {
+        return refuse("contains a control character");
+    }
+    Ok(())
+}
+
+/// The host as a file-name stem: `a-z 0-9 . -` kept, every other byte `_XX`.
+fn encode_host(host: &str) -> Result<String, StoreError> {
+    check_component(host)?;
+    let mut stem = String::with_capacity(host.len());
+    for byte in host.bytes() {
+        if byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'.' || byte == b'-' {
+            stem.push(char::from(byte));
+        } else {
+            stem.push_str(&format!("_{byte:02X}"));
+        }
+    }
+    if stem.len() > MAX_STEM_BYTES {
+        return Err(StoreError::InvalidName { name: host.to_owned(), reason: "too long for a file name" });
+    }
+    Ok(stem)
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(StoreError::io("create directory", dir))
+}
+
+/// Creates `path` (which must not exist) with mode `0600`, writes `contents` and flushes
+/// them to disk.
+fn write_synced(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(StoreError::io("create", path))?;
+    file.write_all(contents).map_err(StoreError::io("write", path))?;
+    file.sync_all().map_err(StoreError::io("sync", path))
+}
+
+/// Flushes a directory entry change (the rename) to disk. Only Unix can open a directory
+/// as a file; elsewhere the rename is as durable as the platform makes it.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        File::open(dir).and_then(|d| d.sync_all()).map_err(StoreError::io("sync", dir))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_map_to_distinct_safe_names() {
+        assert_eq!(encode_host("clerk.example.com").ok().as_deref(), Some("clerk.example.com"));
+        assert_eq!(encode_host("localhost:3000").ok().as_deref(), Some("localhost_3A3000"));
+        assert_eq!(encode_host("Clerk.example.com").ok().as_deref(), Some("_43lerk.example.com"));
+        assert_eq!(encode_host("a_b").ok().as_deref(), Some("a_5Fb"));
+        assert_ne!(encode_host("a:b").ok(), encode_host("a_3Ab").ok());
+        for bad in ["", ".", "..", "../x", "a/b", "a\\b", "a\nb", &"x".repeat(201)] {
+            assert!(matches!(encode_host(bad), Err(StoreError::InvalidName { .. })), "{bad:?}");
+        }
+    }
+}

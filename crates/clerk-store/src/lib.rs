@@ -1,0 +1,94 @@
+//! # clerk-store: what the Clerk drivers keep on disk
+//!
+//! The engine, `clerk-core`, never touches a file. Both drivers (`clerk-reqwest`, async,
+//! and `clerk-ureq`, blocking) need the same two things that do, and they live here once:
+//!
+//! * **The token store.** A [`TokenStore`] keeps the engine's
+//!   [`PersistedState`](clerk_core::PersistedState) (client token, last client,
+//!   environment) between runs. [`MemoryStore`] keeps it for the life of the process;
+//!   [`FileStore`] keeps one file per Frontend API host, so a token for one instance
+//!   (a real one) never goes to another (a local mock) or back.
+//! * **Transcripts.** A [`TranscriptWriter`] records every exchange as one JSON line,
+//!   secrets replaced by numbered placeholders (`[redacted#1]`, the same secret the same
+//!   number), JWTs keeping header and claims; a [`TranscriptReader`] reads them back so
+//!   `clerk replay FILE` can feed them through the engine.
+//!
+//! ## How a driver uses the store
+//!
+//! 1. At start: [`load`](TokenStore::load); with a state, `Client::restore(config, state,
+//!    now)`, otherwise `Client::new(config, now)`.
+//! 2. On `Event::ClientTokenChanged`, and at shutdown: [`save`](TokenStore::save) the
+//!    engine's `export()`.
+//! 3. If the save says [`StoreError::Conflict`], another process rotated the token since:
+//!    restore from the state it carries (or start afresh when it is `None`, the store was
+//!    cleared) rather than fight over it; the next save succeeds.
+//! 4. After `destroy()`: [`clear`](TokenStore::clear).
+//!
+//! ## The file store's guarantees
+//!
+//! * **Atomic**: written to a temporary file in the same directory, flushed, renamed over
+//!   the old file, directory flushed. A crash leaves the old file or the new one.
+//! * **Private**: the file is created `0600` and the directories the store creates `0700`
+//!   (on Unix; on Windows the file inherits the profile directory's ACL).
+//! * **Two processes**: every read-modify-write holds an advisory lock on a sibling
+//!   `.lock` file, and each write carries a growing `generation`; a save from a store that
+//!   has not seen the latest generation is refused ([`StoreError::Conflict`]).
+//! * **Nothing lost**: a file that is corrupt, from another format version or for another
+//!   host is a typed error ([`StoreError::Corrupt`], [`StoreError::ForeignHost`]) and is
+//!   left as it is; only [`clear`](TokenStore::clear) or [`FileStore::replace`]
+//!   overwrite it.
+//!
+//! ## Example
+//!
+//! ```
+//! use clerk_core::{Client, ClientConfig, HttpResponse, Output};
+//! use clerk_store::{FileStore, TokenStore, TranscriptReader, TranscriptWriter};
+//! use time::macros::datetime;
+//!
+//! let dir = std::env::temp_dir().join(format!("clerk-store-doc-{}", std::process::id()));
+//! let config = ClientConfig::from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk")?;
+//! let now = datetime!(2026-01-01 00:00 UTC);
+//!
+//! // Start from what is stored, if anything.
+//! let store = FileStore::new(dir.join("state"), config.frontend_api_host())?;
+//! let mut client = match store.load()? {
+//!     Some(state) => Client::restore(config.clone(), state, now)?,
+//!     None => Client::new(config.clone(), now),
+//! };
+//!
+//! // Record an exchange.
+//! let transcript = TranscriptWriter::create(dir.join("transcript.jsonl"))?;
+//! client.load(now);
+//! if let Output::Request(outgoing) = client.poll_output() {
+//!     let answer = Ok(HttpResponse::ok_json(r#"{"auth_config":{}}"#));
+//!     transcript.record(&outgoing.request, &config.base_url(), &answer)?;
+//!     client.handle_response(outgoing.id, answer, now)?;
+//! }
+//!
+//! // Keep the state for the next run.
+//! store.save(&client.export())?;
+//! assert_eq!(store.load()?, Some(client.export()));
+//!
+//! // Read the transcript back.
+//! let entries = TranscriptReader::open(dir.join("transcript.jsonl"))?.collect::<Result<Vec<_>, _>>()?;
+//! assert_eq!(entries.len(), 1);
+//! assert!(entries[0].request.url.starts_with("https://foo-bar-13.clerk.accounts.dev/v1/environment?"));
+//! assert_eq!(entries[0].outcome.as_ref().map(|r| r.status), Ok(200));
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+mod config_dir;
+mod error;
+mod file_store;
+mod placeholder;
+mod store;
+mod transcript;
+
+pub use config_dir::default_dir;
+pub use error::{StoreError, TranscriptError};
+pub use file_store::{FileStore, STORE_FORMAT_VERSION};
+pub use store::{MemoryStore, TokenStore};
+pub use transcript::{TranscriptEntry, TranscriptReader, TranscriptRequest, TranscriptResponse, TranscriptWriter};

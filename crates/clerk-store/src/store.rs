@@ -1,0 +1,107 @@
+//! The token store contract, and the store that keeps the state in memory.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use clerk_core::PersistedState;
+
+use crate::error::StoreError;
+
+/// Where a driver keeps the engine's [`PersistedState`] (the client token, the last
+/// client, the environment) between runs.
+///
+/// A driver [`load`](Self::load)s once before `Client::restore`, and
+/// [`save`](Self::save)s the engine's `export()` whenever the client token changes
+/// (`Event::ClientTokenChanged`) and when it shuts down. [`clear`](Self::clear) forgets
+/// the identity (after `destroy`, or to sign out for good).
+///
+/// Object-safe and `Send + Sync`: drivers hold an `Arc<dyn TokenStore>`.
+pub trait TokenStore: Send + Sync {
+    /// The stored state, `None` when nothing is stored (or it was cleared).
+    ///
+    /// # Errors
+    /// [`StoreError`]; an unreadable store is an error, never silently `None`.
+    fn load(&self) -> Result<Option<PersistedState>, StoreError>;
+
+    /// Stores `state`, replacing what is stored.
+    ///
+    /// # Errors
+    /// [`StoreError`]; a store shared between processes refuses to overwrite a newer
+    /// state with [`StoreError::Conflict`].
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError>;
+
+    /// Forgets the stored state. Succeeds when nothing was stored.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot be written.
+    fn clear(&self) -> Result<(), StoreError>;
+}
+
+impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        (**self).load()
+    }
+
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        (**self).save(state)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        (**self).clear()
+    }
+}
+
+impl<T: TokenStore + ?Sized> TokenStore for Box<T> {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        (**self).load()
+    }
+
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        (**self).save(state)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        (**self).clear()
+    }
+}
+
+/// A [`TokenStore`] in memory: for tests, and for apps that must not write the token to
+/// disk (the identity then lasts as long as the process). Never fails.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<Option<PersistedState>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store holding `state`.
+    #[must_use]
+    pub fn with_state(state: PersistedState) -> Self {
+        MemoryStore { state: Mutex::new(Some(state)) }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<PersistedState>> {
+        // A panic elsewhere while holding the lock cannot leave a half-written Option.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        Ok(self.slot().clone())
+    }
+
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        *self.slot() = Some(state.clone());
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        *self.slot() = None;
+        Ok(())
+    }
+}

@@ -1,0 +1,291 @@
+//! The token stores: round trips, file safety (mode, atomic writes, lock), typed errors
+//! that lose nothing, and two processes that must not overwrite a rotated token.
+
+mod common;
+
+use std::fs;
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use clerk_core::PersistedState;
+use clerk_store::{FileStore, MemoryStore, StoreError, TokenStore};
+use common::{HOST, TempDir, state_with_token};
+
+fn token(state: &PersistedState) -> Option<&str> {
+    state.client_token.as_ref().map(|t| t.expose())
+}
+
+#[test]
+fn memory_store_keeps_the_last_state_until_cleared() {
+    let store: Box<dyn TokenStore> = Box::new(MemoryStore::new());
+    assert_eq!(store.load().unwrap(), None);
+    store.save(&state_with_token("tok_1")).unwrap();
+    store.save(&state_with_token("tok_2")).unwrap();
+    assert_eq!(store.load().unwrap(), Some(state_with_token("tok_2")));
+    store.clear().unwrap();
+    assert_eq!(store.load().unwrap(), None);
+    let seeded = MemoryStore::with_state(state_with_token("tok_3"));
+    assert_eq!(seeded.load().unwrap().as_ref().and_then(token), Some("tok_3"));
+}
+
+#[test]
+fn file_store_round_trips_the_state_and_token_across_instances() {
+    let dir = TempDir::new("round-trip");
+    let store = FileStore::new(dir.path().join("nested/state"), HOST).unwrap();
+    assert_eq!(store.load().unwrap(), None, "an empty directory holds no state");
+    let state = state_with_token("client_token_value");
+    store.save(&state).unwrap();
+    assert_eq!(store.generation(), Some(1));
+
+    let reopened = FileStore::new(dir.path().join("nested/state"), HOST).unwrap();
+    let loaded = reopened.load().unwrap().unwrap();
+    assert_eq!(loaded, state);
+    assert_eq!(token(&loaded), Some("client_token_value"), "the token itself is stored, not a placeholder");
+    assert_eq!(reopened.generation(), Some(1));
+    assert_eq!(store.path().file_name().and_then(|n| n.to_str()), Some("client-foo-bar-13.clerk.accounts.dev.json"));
+
+    reopened.save(&state_with_token("rotated")).unwrap();
+    assert_eq!(reopened.generation(), Some(2));
+    reopened.clear().unwrap();
+    assert_eq!(reopened.load().unwrap(), None);
+    assert_eq!(FileStore::new(dir.path().join("nested/state"), HOST).unwrap().load().unwrap(), None);
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("mode");
+    let store = FileStore::new(dir.path().join("state"), HOST).unwrap();
+    store.save(&state_with_token("tok")).unwrap();
+    let mode = |path: &std::path::Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(store.path()), 0o600);
+    assert_eq!(mode(store.lock_path()), 0o600);
+    assert_eq!(mode(store.dir()), 0o700);
+    // A file a user loosened by hand is replaced by a private one on the next write.
+    fs::set_permissions(store.path(), fs::Permissions::from_mode(0o644)).unwrap();
+    store.save(&state_with_token("tok2")).unwrap();
+    assert_eq!(mode(store.path()), 0o600);
+}
+
+#[test]
+fn a_crashed_write_leaves_only_an_ignored_temp_file() {
+    let dir = TempDir::new("crash");
+    let store = FileStore::new(dir.path(), HOST).unwrap();
+    // A writer that died after writing half its temp file, before the rename.
+    let leftover = dir.path().join(format!(".{}.4242.0.tmp", store.path().file_name().unwrap().to_str().unwrap()));
+    fs::write(&leftover, br#"{"format_version":1,"frontend_api_host":"foo-bar-13.clerk"#).unwrap();
+    assert_eq!(store.load().unwrap(), None, "the partial file is not the store file");
+
+    store.save(&state_with_token("good")).unwrap();
+    fs::write(&leftover, b"{\"partial").unwrap();
+    assert_eq!(store.load().unwrap().as_ref().and_then(token), Some("good"));
+
+    store.save(&state_with_token("better")).unwrap();
+    assert!(!leftover.exists(), "the next write removes leftovers");
+    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "only the state file and its lock: {names:?}");
+}
+
+#[test]
+fn a_corrupt_file_is_a_typed_error_and_is_never_overwritten_by_save() {
+    let dir = TempDir::new("corrupt");
+    let store = FileStore::new(dir.path(), HOST).unwrap();
+    let cases: [&[u8]; 5] = [
+        b"not json at all",
+        br#"{"format_version":1,"frontend_api_host":"foo-bar-13.clerk.accounts.dev","generation":"#,
+        br#"{"format_version":99,"frontend_api_host":"foo-bar-13.clerk.accounts.dev","generation":1,"state":null}"#,
+        br#"{"some":"other program's file"}"#,
+        br#"{"format_version":1,"frontend_api_host":"foo-bar-13.clerk.accounts.dev","generation":1,"state":{"version":7,"frontend_api_host":"foo-bar-13.clerk.accounts.dev"}}"#,
+    ];
+    for bytes in cases {
+        fs::write(store.path(), bytes).unwrap();
+        let error = store.load().unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Corrupt { path, .. } if path == store.path()),
+            "{error:?} for {}",
+            String::from_utf8_lossy(bytes)
+        );
+        let error = store.save(&state_with_token("new")).unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+        assert_eq!(fs::read(store.path()).unwrap(), bytes, "nothing lost");
+    }
+    let reason = match store.load() {
+        Err(StoreError::Corrupt { reason, .. }) => reason,
+        other => panic!("{other:?}"),
+    };
+    assert!(reason.contains("version 7"), "{reason}");
+
+    // Only a deliberate replace (or clear) overwrites it.
+    store.replace(&state_with_token("chosen")).unwrap();
+    assert_eq!(store.load().unwrap().as_ref().and_then(token), Some("chosen"));
+    fs::write(store.path(), b"garbage").unwrap();
+    store.clear().unwrap();
+    assert_eq!(store.load().unwrap(), None);
+    store.save(&state_with_token("fresh")).unwrap();
+}
+
+#[test]
+fn a_corrupt_reason_never_quotes_the_file() {
+    let dir = TempDir::new("corrupt-reason");
+    let store = FileStore::new(dir.path(), HOST).unwrap();
+    let secret = "tok_SECRET_canary_in_a_bad_file";
+    fs::write(
+        store.path(),
+        format!(r#"{{"format_version":1,"frontend_api_host":"{HOST}","generation":1,"state":{{"version":1,"frontend_api_host":"{HOST}","client_token":"{secret}","next_request_id":"x"}}}}"#),
+    )
+    .unwrap();
+    let error = store.load().unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert!(!error.to_string().contains(secret) && !format!("{error:?}").contains(secret), "{error}");
+}
+
+#[test]
+fn a_file_for_another_host_is_refused_and_kept() {
+    let dir = TempDir::new("foreign");
+    let real = FileStore::new(dir.path(), "clerk.example.com").unwrap();
+    let mut real_state = state_with_token("real-token");
+    real_state.frontend_api_host = "clerk.example.com".into();
+    real.save(&real_state).unwrap();
+
+    // The mock's store finds the real host's file where its own should be.
+    let mock = FileStore::new(dir.path(), "localhost:3000").unwrap();
+    assert_eq!(mock.path().file_name().and_then(|n| n.to_str()), Some("client-localhost_3A3000.json"));
+    let original = fs::read(real.path()).unwrap();
+    fs::write(mock.path(), &original).unwrap();
+    let expected_error = |error: StoreError| {
+        assert!(
+            matches!(&error, StoreError::ForeignHost { expected, found } if expected == "localhost:3000" && found == "clerk.example.com"),
+            "{error:?}"
+        );
+    };
+    expected_error(mock.load().unwrap_err());
+    let mut mock_state = state_with_token("mock-token");
+    mock_state.frontend_api_host = "localhost:3000".into();
+    expected_error(mock.save(&mock_state).unwrap_err());
+    assert_eq!(fs::read(mock.path()).unwrap(), original);
+
+    // A state for another host is never written into this host's file.
+    let error = real.save(&mock_state).unwrap_err();
+    assert!(matches!(error, StoreError::ForeignHost { .. }), "{error:?}");
+    assert!(matches!(real.replace(&mock_state), Err(StoreError::ForeignHost { .. })));
+    assert_eq!(real.load().unwrap().as_ref().and_then(token), Some("real-token"));
+}
+
+#[test]
+fn hosts_that_would_escape_the_directory_are_refused() {
+    let dir = TempDir::new("escape");
+    for host in ["", ".", "..", "../evil", "a/b", "a\\b", "evil\0"] {
+        let result = FileStore::new(dir.path().join("inside"), host);
+        assert!(matches!(result, Err(StoreError::InvalidName { .. })), "{host:?}");
+    }
+    assert!(!dir.path().exists(), "nothing created for a refused host");
+}
+
+#[test]
+fn a_stale_process_cannot_overwrite_a_rotated_token() {
+    let dir = TempDir::new("conflict");
+    let process_a = FileStore::new(dir.path(), HOST).unwrap();
+    let process_b = FileStore::new(dir.path(), HOST).unwrap();
+    process_a.save(&state_with_token("token-1")).unwrap();
+    assert_eq!(process_b.load().unwrap().as_ref().and_then(token), Some("token-1"));
+
+    // A's request rotated the token; B still works from token-1.
+    process_a.save(&state_with_token("token-2-rotated")).unwrap();
+    let on_disk_before = fs::read(process_a.path()).unwrap();
+    match process_b.save(&state_with_token("token-1")) {
+        Err(StoreError::Conflict { on_disk: Some(state), generation }) => {
+            assert_eq!(*state, state_with_token("token-2-rotated"), "B is handed A's newer state");
+            assert_eq!(generation, 2);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(fs::read(process_a.path()).unwrap(), on_disk_before, "the file is still A's");
+
+    // Having been handed A's state, B's next save (from a client restored from it) goes through.
+    process_b.save(&state_with_token("token-3-from-b")).unwrap();
+    assert_eq!(process_b.generation(), Some(3));
+    // Now A is the stale one.
+    assert!(matches!(process_a.save(&state_with_token("token-2-rotated")), Err(StoreError::Conflict { .. })));
+
+    // A store that never loaded does not clobber an existing token either.
+    let newcomer = FileStore::new(dir.path(), HOST).unwrap();
+    assert!(matches!(newcomer.save(&state_with_token("other")), Err(StoreError::Conflict { .. })));
+
+    // A clear by one process is not undone by another's stale save.
+    process_b.clear().unwrap();
+    match process_a.save(&state_with_token("token-3-from-b")) {
+        Err(StoreError::Conflict { on_disk: None, generation }) => assert_eq!(generation, 4),
+        other => panic!("expected a conflict with a cleared store, got {other:?}"),
+    }
+    assert_eq!(process_b.load().unwrap(), None);
+}
+
+#[test]
+fn concurrent_read_modify_writes_lose_no_update() {
+    let dir = TempDir::new("contention");
+    FileStore::new(dir.path(), HOST).unwrap().save(&state_with_token("t")).unwrap();
+    const THREADS: usize = 4;
+    const ROUNDS: u64 = 25;
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let path = dir.path().to_owned();
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                // Each thread is its own "process": its own store instance, its own lock handle.
+                let store = FileStore::new(path, HOST).unwrap();
+                barrier.wait();
+                let mut conflicts = 0;
+                for _ in 0..ROUNDS {
+                    let mut state = store.load().unwrap().unwrap();
+                    loop {
+                        state.next_request_id += 1;
+                        match store.save(&state) {
+                            Ok(()) => break,
+                            Err(StoreError::Conflict { on_disk: Some(newer), .. }) => {
+                                conflicts += 1;
+                                state = *newer;
+                            }
+                            Err(other) => panic!("{other}"),
+                        }
+                    }
+                }
+                conflicts
+            })
+        })
+        .collect();
+    let conflicts: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let last = FileStore::new(dir.path(), HOST).unwrap().load().unwrap().unwrap();
+    let start = state_with_token("t").next_request_id;
+    assert_eq!(
+        last.next_request_id - start,
+        THREADS as u64 * ROUNDS,
+        "every increment survived ({conflicts} conflicts)"
+    );
+}
+
+#[test]
+fn a_save_waits_for_the_lock_held_by_another_process() {
+    let dir = TempDir::new("lock");
+    let store = FileStore::new(dir.path(), HOST).unwrap();
+    store.save(&state_with_token("before")).unwrap();
+    // Another process holds the lock (a separate open file handle).
+    let other = fs::OpenOptions::new().read(true).write(true).open(store.lock_path()).unwrap();
+    other.lock().unwrap();
+
+    let (done_tx, done_rx) = mpsc::channel();
+    let path = dir.path().to_owned();
+    let writer = std::thread::spawn(move || {
+        let store = FileStore::new(path, HOST).unwrap();
+        let _ = store.load();
+        let result = store.save(&state_with_token("after"));
+        done_tx.send(result.is_ok()).unwrap();
+    });
+    assert!(done_rx.recv_timeout(Duration::from_millis(300)).is_err(), "the save waited for the lock");
+    other.unlock().unwrap();
+    assert_eq!(done_rx.recv_timeout(Duration::from_secs(10)), Ok(true));
+    writer.join().unwrap();
+    assert_eq!(store.load().unwrap().as_ref().and_then(token), Some("after"));
+}
