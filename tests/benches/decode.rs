@@ -10,8 +10,8 @@
 
 use std::hint::black_box;
 
-use clerk_core::wire::{ClientResource, Environment, SignInResource};
 use clerk_core::secret::Password;
+use clerk_core::wire::{ClientResource, Environment, SignInResource};
 use clerk_core::{Client, ClientCommand, Command, HttpResponse, Outgoing, Output, SignInCommand, SignInCreate};
 use clerk_tests::harness::{START, config};
 use criterion::{Criterion, criterion_group, criterion_main};
