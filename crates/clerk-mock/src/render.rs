@@ -220,6 +220,7 @@ impl MockState {
             "created_at": user.created_at,
             "updated_at": user.updated_at,
             "delete_self_enabled": true,
+            "bypass_client_trust": false,
             "create_organization_enabled": true,
             "create_organizations_limit": 0,
             "last_active_at": user.last_sign_in_at,

@@ -124,6 +124,7 @@ fn environment(state: &MockState) -> Value {
             "force_organization_selection": false,
         },
         "commerce_settings": { "billing": { "enabled": false } },
+        "api_keys_settings": { "enabled": false },
         "maintenance_mode": false,
         "client_debug_mode": false,
         "partitioned_cookies": false,
