@@ -1,0 +1,62 @@
+//! clerk-mock: a local, stateful stand-in for Clerk's Frontend API (FAPI), for tests.
+//!
+//! It is the other side of the protocol, written from Clerk's OpenAPI spec, `fapi.md` and
+//! recorded traffic, not from the engine (it does not depend on `clerk-core`): an oracle that
+//! shared the engine's types would agree with its mistakes.
+//!
+//! What it does:
+//!
+//! - **Clients and native identity.** A mutation without a live client creates one and answers
+//!   its token in the `Authorization` response header (and a `__client` cookie outside native
+//!   mode). The token rotates when a sign-in or sign-up completes and on
+//!   `rotating_token_nonce`; an old token is stale, and a stale or unknown token gets a
+//!   brand-new session-less client (mutations) or `{"response": null, "client": null}`
+//!   (`GET /v1/client`).
+//! - **Flows.** Sign-in by password, email code, phone code, email link (opened with
+//!   [`MockServer::click_email_link`] or `POST /__mock/email_links/click`), TOTP, backup
+//!   codes, phone second factor, device trust, password reset, tickets, ID tokens
+//!   (`google_one_tap`/`oauth_token_*`, whose token is the asserted email address); sign-up
+//!   with create, update, email/phone codes, email links, missing requirements and legal
+//!   acceptance; transfers both ways; sessions (touch with organizations, end, remove, tokens
+//!   and template tokens); `DELETE /v1/client` and `DELETE /v1/client/sessions`.
+//! - **Clerk's test mode.** Emails with `+clerk_test` and phones `+1 555 555 01xx` accept
+//!   `424242`; other identifiers get random codes, readable with [`MockServer::latest_code`].
+//! - **Shapes.** Envelopes as fapi.md §2.1–2.3, objects shaped like the recordings, timestamps
+//!   in milliseconds, session tokens as RS256 JWTs (committed test-only key; JWKS at
+//!   `/.well-known/jwks.json`).
+//! - **Spec validation.** Every request is checked with `clerk_spec::SpecTable::validate`; a
+//!   violation answers Clerk's error envelope naming the parameter and is kept in
+//!   [`MockServer::violations`].
+//! - **Faults** per route ([`MockServer::set_fault`]): 429 with `Retry-After`, 5xx, slow
+//!   answers, truncated bodies, HTML bodies, dropped connections.
+//!
+//! ```
+//! use clerk_mock::{MockServer, UserSpec};
+//!
+//! let mock = MockServer::start();
+//! mock.add_user(UserSpec::with_email("ada+clerk_test@example.com").password("correct horse"));
+//! assert!(mock.publishable_key().starts_with("pk_test_"));
+//! assert!(mock.base_url().starts_with("http://127.0.0.1:"));
+//! ```
+#![forbid(unsafe_code)]
+#![recursion_limit = "256"]
+
+mod clock;
+mod error;
+mod faults;
+mod handle;
+mod random;
+mod render;
+mod request;
+mod routes;
+mod server;
+mod state;
+mod tokens;
+mod totp;
+mod validation;
+
+pub use faults::{Fault, Route};
+pub use handle::MockServer;
+pub use request::RecordedRequest;
+pub use state::users::{Totp, UserSpec};
+pub use validation::SpecViolation;

@@ -1,0 +1,204 @@
+//! The HTTP side: axum on a current-thread tokio runtime of its own thread, one pipeline for
+//! every Frontend API request (record → fault → validate → identify → dispatch → envelope),
+//! and the mock-only control endpoints under `/__mock/`.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Response, StatusCode, header};
+use axum::routing::post;
+use clerk_spec::SpecTable;
+use http_body::{Frame, SizeHint};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::faults::Fault;
+use crate::request::{RecordedRequest, decode_pairs};
+use crate::routes;
+use crate::state::{Exchange, MockState};
+use crate::validation::{self, SpecViolation};
+
+/// What the server thread and the handle share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) state: Mutex<MockState>,
+    pub(crate) spec: SpecTable,
+}
+
+impl Shared {
+    /// The state, even if a handler panicked while holding it.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, MockState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The router: mock-only endpoints, then everything else through the FAPI pipeline.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().route("/__mock/email_links/click", post(click_email_link)).fallback(frontend_api).with_state(shared)
+}
+
+/// `POST /__mock/email_links/click` with form `email=…`: opens the latest email link sent to
+/// that address. 200 `{"clicked": true}`, or 404 `{"clicked": false}` when none is pending.
+async fn click_email_link(State(shared): State<Arc<Shared>>, body: Bytes) -> Response<Body> {
+    let form = decode_pairs(&String::from_utf8_lossy(&body));
+    let email = crate::request::first(&form, "email").unwrap_or_default().to_owned();
+    let clicked = crate::handle::open_email_link(&mut shared.lock(), &email);
+    json_response(if clicked { 200 } else { 404 }, &json!({ "clicked": clicked }))
+}
+
+/// Every Frontend API request.
+async fn frontend_api(State(shared): State<Arc<Shared>>, request: Request) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let query = parts.uri.query().map(decode_pairs).unwrap_or_default();
+    let method = parts.method.as_str().to_ascii_uppercase();
+    let effective_method = match crate::request::first(&query, "_method") {
+        Some(tunnelled) if method == "POST" => tunnelled.to_ascii_uppercase(),
+        _ => method.clone(),
+    };
+    let recorded = RecordedRequest {
+        method,
+        effective_method,
+        path: parts.uri.path().to_owned(),
+        query,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+        form: decode_pairs(&String::from_utf8_lossy(&bytes)),
+    };
+
+    let fault = {
+        let mut state = shared.lock();
+        state.requests.push(recorded.clone());
+        state.faults.take(&recorded.effective_method, &recorded.path)
+    };
+    match &fault {
+        Some(Fault::Slow(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::TooManyRequests { retry_after_secs }) => {
+            let error = ApiError::new(429, "too_many_requests", "Too many requests", "Too many requests, retry later.");
+            let mut response = json_response(429, &error_body(&[error], Value::Null));
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+        Some(Fault::ServerError(status)) => {
+            let error = ApiError::new(
+                *status,
+                "internal_clerk_error",
+                "Oops, an unexpected error occurred",
+                "There was an internal error on our servers.",
+            );
+            return json_response(*status, &error_body(&[error], Value::Null));
+        }
+        Some(Fault::HtmlBody) => {
+            let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
+            let mut response = Response::new(Body::from(page));
+            *response.status_mut() = StatusCode::BAD_GATEWAY;
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            return response;
+        }
+        Some(Fault::DropConnection) => {
+            let mut response = Response::new(Body::new(BrokenBody { data: None, length: 1 }));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            return response;
+        }
+        Some(Fault::TruncatedBody) | None => {}
+    }
+
+    let (status, body, issued_token) = process(&shared, &recorded);
+    let mut response = json_response(status, &body);
+    if let Some(token) = issued_token {
+        if let Ok(value) = HeaderValue::from_str(&token) {
+            response.headers_mut().insert(header::AUTHORIZATION, value);
+        }
+        if !recorded.is_native()
+            && let Ok(cookie) = HeaderValue::from_str(&format!("__client={token}; Path=/; HttpOnly; SameSite=Lax"))
+        {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+    }
+    if fault == Some(Fault::TruncatedBody) {
+        let full = body.to_string().into_bytes();
+        let half = Bytes::copy_from_slice(full.get(..full.len() / 2).unwrap_or_default());
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, Body::new(BrokenBody { data: Some(half), length: full.len() as u64 }));
+    }
+    response
+}
+
+/// Validates, identifies the client and dispatches; returns status, body and the token the
+/// response must carry.
+fn process(shared: &Shared, request: &RecordedRequest) -> (u16, Value, Option<String>) {
+    let mut state = shared.lock();
+    if let Err(violations) = validation::validate(&shared.spec, request) {
+        let (status, errors) = validation::violation_errors(&violations);
+        state.violations.push(SpecViolation { request: request.clone(), violations });
+        return (status, error_body(&errors, Value::Null), None);
+    }
+    state.expire_sessions();
+    let mut exchange = Exchange::default();
+    state.identify(request.client_token(), &mut exchange);
+    let path = request.path.as_str();
+    let ends_identity = request.effective_method == "DELETE" && matches!(path, "/v1/client" | "/v1/client/sessions");
+    if request.effective_method != "GET" && path.starts_with("/v1/client") && !ends_identity {
+        // A mutation without a live client gets a brand-new, session-less one.
+        state.ensure_client(&mut exchange);
+    }
+    match routes::dispatch(&mut state, &mut exchange, request) {
+        Ok(reply) => (reply.status, reply.body, exchange.issued_token),
+        Err(error) => {
+            let client = exchange.client_id.as_deref().map_or(Value::Null, |id| state.render_client(id));
+            (error.status, error_body(&[error], client), exchange.issued_token)
+        }
+    }
+}
+
+/// Clerk's error envelope, with the piggybacked client in `meta.client` when there is one.
+fn error_body(errors: &[ApiError], client: Value) -> Value {
+    let trace: String = crate::random::Random::new().id("trace").chars().skip(6).take(32).collect();
+    let meta = if client.is_null() { json!({}) } else { json!({ "client": client }) };
+    json!({
+        "errors": errors.iter().map(ApiError::to_json).collect::<Vec<_>>(),
+        "meta": meta,
+        "clerk_trace_id": trace.to_ascii_lowercase(),
+    })
+}
+
+fn json_response(status: u16, body: &Value) -> Response<Body> {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A body that announces `length` bytes, yields `data` (if any), then fails: hyper then closes
+/// the connection mid-response (or, with no data, before any byte of the answer).
+#[derive(Debug)]
+struct BrokenBody {
+    data: Option<Bytes>,
+    length: u64,
+}
+
+impl http_body::Body for BrokenBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        Poll::Ready(Some(match self.data.take() {
+            Some(data) => Ok(Frame::data(data)),
+            None => Err(io::Error::new(io::ErrorKind::ConnectionAborted, "clerk-mock fault: connection dropped")),
+        }))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.length)
+    }
+}

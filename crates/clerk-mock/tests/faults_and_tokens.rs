@@ -1,0 +1,185 @@
+//! Fault injection per route, and session JWTs verified against the JWKS with an independent
+//! JWT library.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use clerk_mock::{Fault, MockServer, Route, UserSpec};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use serde_json::Value;
+use support::Native;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn environment_url(mock: &MockServer) -> String {
+    format!("{}/v1/environment?_is_native=true", mock.base_url())
+}
+
+#[test]
+fn too_many_requests_carries_retry_after_then_the_route_recovers() {
+    let mock = MockServer::start();
+    mock.set_fault(Route::new("GET", "/v1/environment"), Fault::TooManyRequests { retry_after_secs: 7 }, Some(1));
+    let mut native = Native::new(&mock.base_url());
+    let limited = native.get("/v1/environment");
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.retry_after.as_deref(), Some("7"));
+    assert_eq!(limited.body["errors"][0]["code"], "too_many_requests");
+    assert_eq!(native.get("/v1/environment").status, 200, "the fault was armed once");
+}
+
+#[test]
+fn server_errors_leave_state_untouched() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("s@example.com").password("password-1234"));
+    mock.set_fault(Route::any_method("/v1/client/**"), Fault::ServerError(503), None);
+    let mut native = Native::new(&mock.base_url());
+    let failed = native.post("/v1/client/sign_ins", &[("identifier", "s@example.com"), ("password", "password-1234")]);
+    assert_eq!(failed.status, 503);
+    assert_eq!(failed.body["errors"][0]["code"], "internal_clerk_error");
+    assert!(failed.token.is_none(), "nothing was created");
+    mock.clear_faults();
+    assert_eq!(native.get("/v1/client").body["response"], Value::Null);
+}
+
+#[test]
+fn slow_answers_arrive_late_but_whole() {
+    let mock = MockServer::start();
+    mock.set_fault(Route::new("GET", "/v1/environment"), Fault::Slow(Duration::from_millis(300)), Some(1));
+    let started = Instant::now();
+    let mut native = Native::new(&mock.base_url());
+    let answer = native.get("/v1/environment");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(answer.status, 200);
+    assert!(answer.body["auth_config"].is_object());
+}
+
+#[test]
+fn truncated_bodies_do_not_decode() {
+    let mock = MockServer::start();
+    mock.set_fault(Route::new("GET", "/v1/environment"), Fault::TruncatedBody, Some(1));
+    let result = agent().get(&environment_url(&mock)).call();
+    let undecodable = match result {
+        Err(_) => true,
+        Ok(mut response) => match response.body_mut().read_to_string() {
+            Err(_) => true,
+            Ok(text) => serde_json::from_str::<Value>(&text).is_err(),
+        },
+    };
+    assert!(undecodable, "a truncated body must not decode");
+}
+
+#[test]
+fn html_bodies_are_not_json() {
+    let mock = MockServer::start();
+    mock.set_fault(Route::new("GET", "/v1/environment"), Fault::HtmlBody, Some(1));
+    let mut response = agent().get(&environment_url(&mock)).call().expect("an answer");
+    assert_eq!(response.status().as_u16(), 502);
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(content_type.starts_with("text/html"));
+    let text = response.body_mut().read_to_string().expect("body");
+    assert!(serde_json::from_str::<Value>(&text).is_err());
+}
+
+#[test]
+fn dropped_connections_are_transport_errors() {
+    let mock = MockServer::start();
+    mock.set_fault(Route::new("GET", "/v1/environment"), Fault::DropConnection, Some(1));
+    let result = agent().get(&environment_url(&mock)).call();
+    let failed = match result {
+        Err(_) => true,
+        Ok(mut response) => response.body_mut().read_to_string().is_err(),
+    };
+    assert!(failed, "a dropped connection must fail the exchange");
+
+    // On the wire: the connection closes before a single byte of an answer.
+    mock.set_fault(Route::new("GET", "/v1/environment"), Fault::DropConnection, Some(1));
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", mock.port())).expect("connect");
+    std::io::Write::write_all(&mut stream, b"GET /v1/environment?_is_native=true HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .expect("write");
+    let mut received = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut received);
+    assert!(received.is_empty(), "got {:?}", String::from_utf8_lossy(&received));
+    assert_eq!(agent().get(&environment_url(&mock)).call().expect("recovered").status().as_u16(), 200);
+}
+
+#[test]
+fn session_jwts_verify_against_the_jwks_and_carry_the_organization() {
+    let mock = MockServer::start();
+    let user = mock.add_user(UserSpec::with_email("jwt@example.com").password("password-1234"));
+    mock.add_organization(&user, "org_mock_1", "acme");
+    let mut native = Native::new(&mock.base_url());
+    let done = native.post("/v1/client/sign_ins", &[("identifier", "jwt@example.com"), ("password", "password-1234")]);
+    let session_id = done.body["response"]["created_session_id"].as_str().expect("session").to_owned();
+
+    let jwks_text = agent()
+        .get(&format!("{}/.well-known/jwks.json?_is_native=true", mock.base_url()))
+        .call()
+        .expect("jwks")
+        .body_mut()
+        .read_to_string()
+        .expect("body");
+    let jwks: Value = serde_json::from_str(&jwks_text).expect("json");
+    assert_eq!(jwks, mock.jwks());
+    let key = &jwks["keys"][0];
+    let decoding_key = DecodingKey::from_rsa_components(key["n"].as_str().expect("n"), key["e"].as_str().expect("e"))
+        .expect("rsa key");
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_issuer(&[mock.base_url()]);
+    validation.validate_aud = false;
+
+    let verify = |jwt: &str| -> Value {
+        let header = decode_header(jwt).expect("header");
+        assert_eq!(header.kid.as_deref(), key["kid"].as_str());
+        decode::<Value>(jwt, &decoding_key, &validation).expect("signature and claims verify").claims
+    };
+
+    let piggybacked = done.body["client"]["sessions"][0]["last_active_token"]["jwt"].as_str().expect("jwt");
+    let claims = verify(piggybacked);
+    assert_eq!(claims["sid"], session_id.as_str());
+    assert_eq!(claims["sub"], user.as_str());
+    assert_eq!(claims["v"], 2);
+    assert_eq!(claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat"), 60);
+    assert!(claims.get("o").is_none(), "personal account");
+
+    let touched = native.post(
+        &format!("/v1/client/sessions/{session_id}/touch"),
+        &[("active_organization_id", "acme"), ("intent", "select_org")],
+    );
+    assert_eq!(touched.body["response"]["last_active_organization_id"], "org_mock_1");
+
+    mock.set_token_lifetime(Duration::from_secs(120));
+    let token = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[]);
+    let claims = verify(token.body["jwt"].as_str().expect("jwt"));
+    assert_eq!(claims["o"]["id"], "org_mock_1");
+    assert_eq!(claims["o"]["slg"], "acme");
+    assert_eq!(claims["o"]["rol"], "admin");
+    assert_eq!(claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat"), 120);
+
+    let personal = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[("organization_id", "")]);
+    assert!(verify(personal.body["jwt"].as_str().expect("jwt")).get("o").is_none());
+
+    let template = native.post(&format!("/v1/client/sessions/{session_id}/tokens/my-template"), &[]);
+    assert_eq!(verify(template.body["jwt"].as_str().expect("jwt"))["tmpl"], "my-template");
+
+    mock.revoke_session(&session_id);
+    let revoked = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[]);
+    assert_eq!(revoked.status, 401);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn the_publishable_key_points_at_the_mock() {
+    use base64::Engine as _;
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let payload = key.strip_prefix("pk_test_").expect("test key");
+    assert!(!payload.contains('='), "unpadded");
+    let decoded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(payload).expect("base64");
+    let host = String::from_utf8(decoded).expect("utf-8");
+    assert_eq!(format!("http://{}", host.trim_end_matches('$')), mock.base_url());
+    assert!(host.ends_with('$') && host.contains('.'));
+}

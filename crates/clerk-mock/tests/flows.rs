@@ -1,0 +1,504 @@
+//! The mock's flows end to end over loopback, as a native client sees them.
+
+mod support;
+
+use clerk_mock::{MockServer, Totp, UserSpec};
+use serde_json::Value;
+use support::{Native, assert_ms, assert_recorded_shape};
+
+const EMAIL_CODE_FLOW: &str = "clerk_auth/sign_in_test/sign_in_with_email_code";
+const SIGN_UP_FLOW: &str = "clerk_auth/sign_up_test/sign_up_with_email_and_phone_code";
+
+fn check_client_shape(client: &Value) {
+    assert_recorded_shape(client, &format!("{EMAIL_CODE_FLOW}/005.json"), "/client");
+    assert_eq!(client["object"], "client");
+    assert_ms(&client["created_at"]);
+    assert_ms(&client["updated_at"]);
+    for session in client["sessions"].as_array().expect("sessions") {
+        assert_recorded_shape(session, &format!("{EMAIL_CODE_FLOW}/005.json"), "/client/sessions/0");
+        assert_recorded_shape(&session["user"], &format!("{EMAIL_CODE_FLOW}/005.json"), "/client/sessions/0/user");
+        assert_recorded_shape(
+            &session["public_user_data"],
+            &format!("{EMAIL_CODE_FLOW}/005.json"),
+            "/client/sessions/0/public_user_data",
+        );
+        for field in ["expire_at", "abandon_at", "last_active_at", "created_at", "updated_at"] {
+            assert_ms(&session[field]);
+        }
+    }
+    if !client["sign_in"].is_null() {
+        check_sign_in_shape(&client["sign_in"]);
+    }
+}
+
+fn check_sign_in_shape(sign_in: &Value) {
+    assert_recorded_shape(sign_in, &format!("{EMAIL_CODE_FLOW}/003.json"), "/response");
+    assert_ms(&sign_in["abandon_at"]);
+    for slot in ["first_factor_verification", "second_factor_verification"] {
+        if !sign_in[slot].is_null() {
+            assert_recorded_shape(
+                &sign_in[slot],
+                &format!("{EMAIL_CODE_FLOW}/004.json"),
+                "/response/first_factor_verification",
+            );
+        }
+    }
+}
+
+fn check_sign_up_shape(sign_up: &Value) {
+    assert_recorded_shape(sign_up, &format!("{SIGN_UP_FLOW}/003.json"), "/response");
+    assert_ms(&sign_up["abandon_at"]);
+    for field in ["email_address", "phone_number"] {
+        let verification = &sign_up["verifications"][field];
+        if !verification.is_null() {
+            assert_recorded_shape(
+                verification,
+                &format!("{SIGN_UP_FLOW}/003.json"),
+                "/response/verifications/email_address",
+            );
+        }
+    }
+}
+
+/// Every happy-path envelope: `{response, client}` with recorded shapes.
+fn check_envelope(body: &Value) {
+    assert!(body.get("response").is_some() && body.get("client").is_some(), "not an envelope: {body}");
+    if body["client"].is_object() {
+        check_client_shape(&body["client"]);
+    }
+}
+
+#[test]
+fn password_sign_in_end_to_end_rotates_the_client_token() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery").name("Ada", "Lovelace"));
+    let mut native = Native::new(&mock.base_url());
+
+    let environment = native.get("/v1/environment");
+    assert_eq!(environment.status, 200);
+    assert_recorded_shape(&environment.body, &format!("{EMAIL_CODE_FLOW}/002.json"), "");
+    assert!(environment.body.get("response").is_none(), "environment is unwrapped");
+
+    let boot = native.get("/v1/client");
+    assert_eq!(boot.body, serde_json::json!({ "response": null, "client": null }));
+    assert_eq!(boot.token, None);
+
+    let created = native.post("/v1/client", &[]);
+    let first_token = created.token.clone().expect("a new client sends its token");
+    assert_recorded_shape(&created.body["response"], &format!("{EMAIL_CODE_FLOW}/001.json"), "/response");
+
+    let wrong = native.post("/v1/client/sign_ins", &[("identifier", "ada@example.com"), ("password", "nope")]);
+    assert_eq!(wrong.status, 422);
+    assert_eq!(wrong.body["errors"][0]["code"], "form_password_incorrect");
+    assert_eq!(wrong.body["errors"][0]["meta"]["param_name"], "password");
+    assert!(wrong.body["meta"]["client"].is_object(), "4xx piggybacks the client");
+    assert!(wrong.body["clerk_trace_id"].is_string());
+
+    let done = native.post(
+        "/v1/client/sign_ins",
+        &[("strategy", "password"), ("identifier", "ada@example.com"), ("password", "correct horse battery")],
+    );
+    assert_eq!(done.status, 200);
+    check_envelope(&done.body);
+    let second_token = done.token.clone().expect("completion rotates the token");
+    assert_ne!(second_token, first_token);
+    let session_id = done.body["response"]["created_session_id"].as_str().expect("session").to_owned();
+    assert_eq!(done.body["response"]["status"], "complete");
+    assert_eq!(done.body["client"]["sign_in"], Value::Null, "completion consumes the attempt");
+    assert_eq!(done.body["client"]["last_active_session_id"], session_id.as_str());
+    assert_eq!(done.body["client"]["sessions"][0]["status"], "active");
+    assert_eq!(done.body["client"]["sessions"][0]["user"]["first_name"], "Ada");
+
+    // The old token is stale now.
+    let mut stale = Native::new(&mock.base_url());
+    stale.token = Some(first_token);
+    assert_eq!(stale.get("/v1/client").body, serde_json::json!({ "response": null, "client": null }));
+
+    let reloaded = native.get("/v1/client");
+    assert_eq!(reloaded.body["response"]["sessions"][0]["id"], session_id.as_str());
+    check_client_shape(&reloaded.body["response"]);
+
+    let touched = native.post(
+        &format!("/v1/client/sessions/{session_id}/touch"),
+        &[("active_organization_id", ""), ("intent", "select_session")],
+    );
+    assert_eq!(touched.status, 200);
+    assert_eq!(touched.body["response"]["object"], "session");
+
+    let token = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[("organization_id", "")]);
+    assert_eq!(token.body["object"], "token");
+    assert!(token.body["jwt"].as_str().is_some_and(|jwt| jwt.split('.').count() == 3));
+
+    let signed_out = native.send("DELETE", "/v1/client/sessions", &[]);
+    assert_eq!(signed_out.status, 200);
+    assert_eq!(signed_out.body["client"], Value::Null);
+    assert_eq!(signed_out.body["response"]["sessions"][0]["status"], "removed");
+    assert_eq!(mock.session_status(&session_id).as_deref(), Some("removed"));
+    let refused = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[("organization_id", "")]);
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.body["errors"][0]["code"], "authentication_invalid");
+
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn email_code_sign_in_accepts_424242_and_counts_wrong_codes() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("grace+clerk_test@example.com"));
+    let mut native = Native::new(&mock.base_url());
+
+    let identified = native.post("/v1/client/sign_ins", &[("identifier", "grace+clerk_test@example.com")]);
+    check_envelope(&identified.body);
+    let sign_in = &identified.body["response"];
+    assert_eq!(sign_in["status"], "needs_first_factor");
+    let factor = sign_in["supported_first_factors"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["strategy"] == "email_code"))
+        .expect("email_code factor")
+        .clone();
+    let id = sign_in["id"].as_str().expect("id").to_owned();
+    let email_id = factor["email_address_id"].as_str().expect("email_address_id");
+
+    let prepared = native.post(
+        &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
+        &[("strategy", "email_code"), ("email_address_id", email_id)],
+    );
+    check_envelope(&prepared.body);
+    let verification = &prepared.body["response"]["first_factor_verification"];
+    assert_eq!(verification["status"], "unverified");
+    assert_eq!(verification["attempts"], 0);
+    assert_ms(&verification["expire_at"]);
+    assert_eq!(mock.latest_code("grace+clerk_test@example.com").as_deref(), Some("424242"));
+
+    let wrong = native.post(
+        &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+        &[("strategy", "email_code"), ("code", "000000")],
+    );
+    assert_eq!(wrong.status, 422);
+    assert_eq!(wrong.body["errors"][0]["code"], "form_code_incorrect");
+    assert_eq!(wrong.body["meta"]["client"]["sign_in"]["first_factor_verification"]["attempts"], 1);
+
+    let right = native.post(
+        &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    assert_eq!(right.status, 200);
+    check_envelope(&right.body);
+    assert_eq!(right.body["response"]["status"], "complete");
+    assert_eq!(right.body["client"]["last_authentication_strategy"], "email_code");
+    assert!(right.token.is_some());
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn three_wrong_codes_fail_the_verification_and_expiry_is_reported() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("real@example.com"));
+    let mut native = Native::new(&mock.base_url());
+    let id = native.post("/v1/client/sign_ins", &[("identifier", "real@example.com"), ("strategy", "email_code")]).body
+        ["response"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let code = mock.latest_code("real@example.com").expect("a generated code");
+    assert_ne!(code, "424242", "non-test identifiers get random codes");
+    let attempt = |native: &mut Native, code: &str| {
+        native.post(
+            &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+            &[("strategy", "email_code"), ("code", code)],
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt(&mut native, "999999").body["errors"][0]["code"], "form_code_incorrect");
+    }
+    let failed = attempt(&mut native, &code);
+    assert_eq!(failed.body["meta"]["client"]["sign_in"]["first_factor_verification"]["status"], "failed");
+
+    let prepared =
+        native.post(&format!("/v1/client/sign_ins/{id}/prepare_first_factor"), &[("strategy", "email_code")]);
+    assert_eq!(prepared.status, 200);
+    mock.advance_clock(std::time::Duration::from_secs(11 * 60));
+    let code = mock.latest_code("real@example.com").expect("code");
+    let expired = attempt(&mut native, &code);
+    assert_eq!(expired.body["errors"][0]["code"], "verification_expired");
+}
+
+#[test]
+fn sign_up_with_email_code_then_phone_code() {
+    let mock = MockServer::start();
+    let mut native = Native::new(&mock.base_url());
+    let created = native.post(
+        "/v1/client/sign_ups",
+        &[
+            ("email_address", "new+clerk_test@example.com"),
+            ("phone_number", "+15555550151"),
+            ("password", "a long password"),
+            ("first_name", "New"),
+            ("strategy", "email_code"),
+        ],
+    );
+    assert_eq!(created.status, 200);
+    check_envelope(&created.body);
+    let sign_up = &created.body["response"];
+    check_sign_up_shape(sign_up);
+    assert_eq!(sign_up["status"], "missing_requirements");
+    assert_eq!(sign_up["missing_fields"], serde_json::json!(["legal_accepted"]));
+    assert_eq!(sign_up["unverified_fields"], serde_json::json!(["email_address", "phone_number"]));
+    assert_eq!(sign_up["verifications"]["email_address"]["next_action"], "needs_attempt");
+    let id = sign_up["id"].as_str().expect("id").to_owned();
+
+    let updated = native.send("PATCH", &format!("/v1/client/sign_ups/{id}"), &[("legal_accepted", "true")]);
+    assert_eq!(updated.body["response"]["missing_fields"], serde_json::json!([]));
+    assert_ms(&updated.body["response"]["legal_accepted_at"]);
+
+    let email = native.post(
+        &format!("/v1/client/sign_ups/{id}/attempt_verification"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    check_envelope(&email.body);
+    assert_eq!(email.body["response"]["verifications"]["email_address"]["status"], "verified");
+    assert_eq!(email.body["response"]["unverified_fields"], serde_json::json!(["phone_number"]));
+
+    let prepared =
+        native.post(&format!("/v1/client/sign_ups/{id}/prepare_verification"), &[("strategy", "phone_code")]);
+    check_sign_up_shape(&prepared.body["response"]);
+    assert_eq!(prepared.body["response"]["verifications"]["phone_number"]["channel"], "sms");
+
+    let before = native.token.clone();
+    let done = native.post(
+        &format!("/v1/client/sign_ups/{id}/attempt_verification"),
+        &[("strategy", "phone_code"), ("code", "424242")],
+    );
+    check_envelope(&done.body);
+    let sign_up = &done.body["response"];
+    assert_eq!(sign_up["status"], "complete");
+    assert!(sign_up["created_user_id"].is_string());
+    let session_id = sign_up["created_session_id"].as_str().expect("session");
+    assert_eq!(done.body["client"]["sign_up"], Value::Null);
+    assert_eq!(done.body["client"]["last_active_session_id"], session_id);
+    assert_ne!(done.token, before, "completion rotates the token");
+
+    let again = native.send("PATCH", &format!("/v1/client/sign_ups/{id}"), &[("first_name", "Late")]);
+    assert_eq!(again.body["errors"][0]["code"], "sign_up_cannot_be_updated");
+
+    let mut other = Native::new(&mock.base_url());
+    let taken = other.post("/v1/client/sign_ups", &[("email_address", "new+clerk_test@example.com")]);
+    assert_eq!(taken.body["errors"][0]["code"], "form_identifier_exists");
+    assert_eq!(taken.body["errors"][0]["meta"]["param_name"], "email_address");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn email_link_is_clicked_out_of_band_and_seen_by_polling() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("link@example.com"));
+    let mut native = Native::new(&mock.base_url());
+    let created = native.post("/v1/client/sign_ins", &[("identifier", "link@example.com")]);
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    let prepared = native.post(
+        &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
+        &[("strategy", "email_link"), ("redirect_url", "https://example.com/verify")],
+    );
+    assert_eq!(prepared.body["response"]["first_factor_verification"]["object"], "verification_email_link");
+    assert_eq!(prepared.body["response"]["first_factor_verification"]["attempts"], Value::Null);
+
+    let poll = native.get(&format!("/v1/client/sign_ins/{id}"));
+    assert_eq!(poll.body["response"]["first_factor_verification"]["status"], "unverified");
+    let token_before = native.token.clone();
+
+    let click =
+        ureq::post(format!("{}/__mock/email_links/click", mock.base_url())).send_form([("email", "link@example.com")]);
+    assert_eq!(click.expect("click").status().as_u16(), 200);
+
+    let poll = native.get(&format!("/v1/client/sign_ins/{id}"));
+    check_envelope(&poll.body);
+    let sign_in = &poll.body["response"];
+    assert_eq!(sign_in["first_factor_verification"]["status"], "verified");
+    assert!(sign_in["first_factor_verification"]["verified_at_client"].is_string());
+    assert_eq!(sign_in["status"], "complete");
+    assert!(sign_in["created_session_id"].is_string());
+    assert!(poll.token.is_some() && poll.token != token_before, "the token rotates after an out-of-band completion");
+    assert!(!mock.click_email_link("link@example.com"), "a link opens once");
+}
+
+#[test]
+fn totp_and_backup_code_second_factors() {
+    let mock = MockServer::start();
+    mock.add_user(
+        UserSpec::with_email("mfa@example.com")
+            .password("password-1234")
+            .mfa_totp(Totp::FixedCode("123456".into()))
+            .mfa_backup_codes(&["bk-1"]),
+    );
+    for (strategy, wrong, right) in [("totp", "654321", "123456"), ("backup_code", "bk-0", "bk-1")] {
+        let mut native = Native::new(&mock.base_url());
+        let created =
+            native.post("/v1/client/sign_ins", &[("identifier", "mfa@example.com"), ("password", "password-1234")]);
+        let sign_in = &created.body["response"];
+        assert_eq!(sign_in["status"], "needs_second_factor");
+        let strategies: Vec<&str> = sign_in["supported_second_factors"]
+            .as_array()
+            .expect("factors")
+            .iter()
+            .filter_map(|f| f["strategy"].as_str())
+            .collect();
+        assert!(strategies.contains(&strategy), "{strategies:?}");
+        let id = sign_in["id"].as_str().expect("id").to_owned();
+        let path = format!("/v1/client/sign_ins/{id}/attempt_second_factor");
+        assert_eq!(
+            native.post(&path, &[("strategy", strategy), ("code", wrong)]).body["errors"][0]["code"],
+            "form_code_incorrect"
+        );
+        let done = native.post(&path, &[("strategy", strategy), ("code", right)]);
+        assert_eq!(done.body["response"]["status"], "complete", "{strategy}");
+        check_envelope(&done.body);
+        assert_eq!(done.body["client"]["sessions"][0]["factor_verification_age"][1], 0);
+    }
+}
+
+#[test]
+fn client_trust_asks_for_an_email_code_on_a_new_device() {
+    let mock = MockServer::start();
+    mock.set_client_trust(true);
+    mock.add_user(UserSpec::with_email("trust+clerk_test@example.com").password("password-1234"));
+    let mut native = Native::new(&mock.base_url());
+    let created = native
+        .post("/v1/client/sign_ins", &[("identifier", "trust+clerk_test@example.com"), ("password", "password-1234")]);
+    assert_eq!(created.body["response"]["status"], "needs_client_trust");
+    assert_eq!(created.body["response"]["supported_second_factors"][0]["strategy"], "email_code");
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    native.post(&format!("/v1/client/sign_ins/{id}/prepare_second_factor"), &[("strategy", "email_code")]);
+    let done = native.post(
+        &format!("/v1/client/sign_ins/{id}/attempt_second_factor"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    assert_eq!(done.body["response"]["status"], "complete");
+}
+
+#[test]
+fn a_stale_token_gets_a_brand_new_session_less_client() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("stale@example.com").password("password-1234"));
+    let mut native = Native::new(&mock.base_url());
+    let first = native.post("/v1/client", &[]).token.expect("token");
+    let done =
+        native.post("/v1/client/sign_ins", &[("identifier", "stale@example.com"), ("password", "password-1234")]);
+    let client_id = done.body["client"]["id"].clone();
+
+    let mut racer = Native::new(&mock.base_url());
+    racer.token = Some(first);
+    let answer = racer.post("/v1/client/sign_ins", &[("identifier", "stale@example.com")]);
+    assert_eq!(answer.status, 200);
+    assert_ne!(answer.body["client"]["id"], client_id);
+    assert_eq!(answer.body["client"]["sessions"], serde_json::json!([]));
+    assert!(answer.token.is_some(), "the new client's token");
+}
+
+#[test]
+fn single_session_mode_refuses_a_second_sign_in() {
+    let mock = MockServer::start();
+    mock.set_single_session_mode(true);
+    mock.add_user(UserSpec::with_email("one@example.com").password("password-1234"));
+    let mut native = Native::new(&mock.base_url());
+    native.post("/v1/client/sign_ins", &[("identifier", "one@example.com"), ("password", "password-1234")]);
+    let again = native.post("/v1/client/sign_ins", &[("identifier", "one@example.com")]);
+    assert_eq!(again.body["errors"][0]["code"], "session_exists");
+}
+
+#[test]
+fn tunnelled_delete_ends_the_client() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("end@example.com").password("password-1234"));
+    let mut native = Native::new(&mock.base_url());
+    let done = native.post("/v1/client/sign_ins", &[("identifier", "end@example.com"), ("password", "password-1234")]);
+    let session_id = done.body["response"]["created_session_id"].as_str().expect("sid").to_owned();
+    let ended = native.post("/v1/client?_method=DELETE", &[]);
+    assert_eq!(ended.status, 200);
+    assert_eq!(ended.body["client"], Value::Null);
+    assert_eq!(ended.body["response"]["sessions"][0]["status"], "ended");
+    assert_eq!(mock.session_status(&session_id).as_deref(), Some("ended"));
+    assert_eq!(native.get("/v1/client").body["response"], Value::Null);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn transfers_go_both_ways() {
+    let mock = MockServer::start();
+    // Sign-in → sign-up: an unknown identifier proven by a code.
+    let mut native = Native::new(&mock.base_url());
+    let created = native.post(
+        "/v1/client/sign_ins",
+        &[("identifier", "fresh+clerk_test@example.com"), ("sign_up_if_missing", "true"), ("strategy", "email_code")],
+    );
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    let attempt = native.post(
+        &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    assert_eq!(attempt.body["client"]["sign_in"]["first_factor_verification"]["status"], "transferable");
+    let transferred = native.post(
+        "/v1/client/sign_ups",
+        &[("transfer", "true"), ("password", "password-1234"), ("legal_accepted", "true")],
+    );
+    assert_eq!(transferred.body["response"]["status"], "complete", "{}", transferred.body);
+    assert_eq!(transferred.body["response"]["email_address"], "fresh+clerk_test@example.com");
+    assert_eq!(transferred.body["client"]["sign_in"], Value::Null);
+
+    // Sign-up → sign-in: an ID token for an existing account.
+    mock.add_user(UserSpec::with_email("known@example.com"));
+    let mut native = Native::new(&mock.base_url());
+    let sign_up = native.post("/v1/client/sign_ups", &[("strategy", "google_one_tap"), ("token", "known@example.com")]);
+    let external = &sign_up.body["response"]["verifications"]["external_account"];
+    assert_eq!(external["status"], "transferable");
+    assert_eq!(external["error"]["code"], "external_account_exists");
+    let sign_in = native.post("/v1/client/sign_ins", &[("transfer", "true")]);
+    assert_eq!(sign_in.body["response"]["status"], "complete", "{}", sign_in.body);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn reset_password_and_ticket_sign_ins() {
+    let mock = MockServer::start();
+    let user = mock.add_user(UserSpec::with_email("reset+clerk_test@example.com").password("old-password"));
+    let mut native = Native::new(&mock.base_url());
+    let created = native.post("/v1/client/sign_ins", &[("identifier", "reset+clerk_test@example.com")]);
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    native
+        .post(&format!("/v1/client/sign_ins/{id}/prepare_first_factor"), &[("strategy", "reset_password_email_code")]);
+    let verified = native.post(
+        &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+        &[("strategy", "reset_password_email_code"), ("code", "424242")],
+    );
+    assert_eq!(verified.body["response"]["status"], "needs_new_password");
+    let done = native.post(
+        &format!("/v1/client/sign_ins/{id}/reset_password"),
+        &[("password", "new-password"), ("sign_out_of_other_sessions", "true")],
+    );
+    assert_eq!(done.body["response"]["status"], "complete");
+
+    let mut other = Native::new(&mock.base_url());
+    let ok = other
+        .post("/v1/client/sign_ins", &[("identifier", "reset+clerk_test@example.com"), ("password", "new-password")]);
+    assert_eq!(ok.body["response"]["status"], "complete");
+
+    let ticket = mock.create_sign_in_ticket(&user);
+    let mut third = Native::new(&mock.base_url());
+    let by_ticket = third.post("/v1/client/sign_ins", &[("strategy", "ticket"), ("ticket", &ticket)]);
+    assert_eq!(by_ticket.body["response"]["status"], "complete");
+    let reused =
+        Native::new(&mock.base_url()).post("/v1/client/sign_ins", &[("strategy", "ticket"), ("ticket", &ticket)]);
+    assert_eq!(reused.status, 422);
+}
+
+#[test]
+fn a_spec_violation_is_answered_with_the_envelope_naming_the_parameter() {
+    let mock = MockServer::start();
+    let mut native = Native::new(&mock.base_url());
+    let answer = native.post("/v1/client/sign_ins", &[("identifier", "x@example.com"), ("favourite_colour", "blue")]);
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.body["errors"][0]["code"], "form_param_unknown");
+    assert_eq!(answer.body["errors"][0]["meta"]["param_name"], "favourite_colour");
+    let violations = mock.violations();
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].request.path, "/v1/client/sign_ins");
+}

@@ -1,0 +1,124 @@
+//! A tiny native-mode FAPI client over ureq for the mock's tests, and shape checks against the
+//! recordings in `../shared/fixtures/recorded/`.
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// One answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub token: Option<String>,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: Value,
+}
+
+/// A native client: remembers the client token the mock hands out.
+pub struct Native {
+    base: String,
+    agent: ureq::Agent,
+    pub token: Option<String>,
+}
+
+impl Native {
+    pub fn new(base: &str) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Self { base: base.to_owned(), agent, token: None }
+    }
+
+    fn url(&self, path: &str) -> String {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{}{path}{separator}__clerk_api_version=2026-05-12&_is_native=true", self.base)
+    }
+
+    pub fn get(&mut self, path: &str) -> Answer {
+        let mut request = self.agent.get(&self.url(path)).header("x-mobile", "1");
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", token);
+        }
+        self.finish(request.call())
+    }
+
+    pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        self.send("POST", path, form)
+    }
+
+    pub fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> Answer {
+        let url = self.url(path);
+        let mut request = match method {
+            "POST" => self.agent.post(&url),
+            "PATCH" => self.agent.patch(&url),
+            "PUT" => self.agent.put(&url),
+            "DELETE" => {
+                let mut request = self.agent.delete(&url).header("x-mobile", "1");
+                if let Some(token) = &self.token {
+                    request = request.header("Authorization", token);
+                }
+                return self.finish(request.call());
+            }
+            other => panic!("unsupported method {other}"),
+        }
+        .header("x-mobile", "1");
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", token);
+        }
+        let result = request.send_form(form.iter().copied());
+        self.finish(result)
+    }
+
+    fn finish(&mut self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+        let mut response = result.expect("transport error");
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let token = header("authorization");
+        let content_type = header("content-type");
+        let retry_after = header("retry-after");
+        let text = response.body_mut().read_to_string().expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if let Some(token) = &token {
+            self.token = Some(token.clone());
+        }
+        Answer { status: response.status().as_u16(), token, content_type, retry_after, body }
+    }
+}
+
+/// `../shared/fixtures/recorded/`, or `None` (loud skip) outside CI when it is missing.
+pub fn recordings() -> Option<PathBuf> {
+    let shared = std::env::var_os("CLERK_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let dir = shared.join("fixtures/recorded");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "shared test data missing at {}", dir.display());
+    eprintln!("SKIPPING shape checks: no recordings at {} (set CLERK_SHARED_DIR)", dir.display());
+    None
+}
+
+/// The keys of the object at `pointer` in a recorded exchange's body.
+pub fn recorded_keys(file: &str, pointer: &str) -> Option<BTreeSet<String>> {
+    let path = recordings()?.join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let exchange: Value = serde_json::from_str(&text).expect("recording is JSON");
+    let object = exchange["body"].pointer(pointer).unwrap_or_else(|| panic!("{file}{pointer} missing"));
+    Some(object.as_object().expect("an object").keys().cloned().collect())
+}
+
+/// Asserts that `actual` carries every field the recording carries at that place.
+pub fn assert_recorded_shape(actual: &Value, file: &str, pointer: &str) {
+    let Some(expected) = recorded_keys(file, pointer) else { return };
+    let actual_keys: BTreeSet<String> =
+        actual.as_object().unwrap_or_else(|| panic!("not an object: {actual}")).keys().cloned().collect();
+    let missing: Vec<&String> = expected.difference(&actual_keys).collect();
+    assert!(missing.is_empty(), "fields of {file}{pointer} missing from the mock's object: {missing:?}\n{actual}");
+}
+
+/// Asserts the field is a millisecond timestamp (an integer after 2001).
+pub fn assert_ms(value: &Value) {
+    let ms = value.as_i64().unwrap_or_else(|| panic!("not an integer timestamp: {value}"));
+    assert!(ms > 1_000_000_000_000, "not milliseconds: {ms}");
+}
