@@ -81,6 +81,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod config_dir;
+pub mod drive;
 mod error;
 mod file_store;
 mod placeholder;

@@ -1,0 +1,134 @@
+//! `clerk demo`: a scripted tour against a local Frontend API started in-process.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use clerk_core::secret::{Password, VerificationCode};
+use clerk_core::{
+    OrganizationChoice, SecondFactorAttempt, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand, SignUpFields,
+    SignUpPreparation, TokenRequest,
+};
+use clerk_mock::{MockServer, Totp, UserSpec};
+use clerk_store::{MemoryStore, TranscriptWriter};
+use clerk_ureq::Clerk;
+use serde_json::json;
+
+use crate::describe;
+use crate::output::Output;
+
+/// The code Clerk's test mode accepts for `+clerk_test` addresses.
+const TEST_CODE: &str = "424242";
+const NEWCOMER: &str = "newcomer+clerk_test@example.com";
+const DEMO_USER: &str = "demo+clerk_test@example.com";
+const DEMO_PASSWORD: &str = "demo-password-42";
+const SECOND_USER: &str = "second+clerk_test@example.com";
+
+fn step(out: Output, number: u32, title: &str) {
+    out.note(&format!("\n{number}. {title}"));
+}
+
+pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec {
+        first_name: Some("Demo".into()),
+        totp: Some(Totp::FixedCode(TEST_CODE.into())),
+        ..UserSpec::with_email(DEMO_USER).password(DEMO_PASSWORD)
+    });
+    mock.add_user(UserSpec {
+        first_name: Some("Second".into()),
+        ..UserSpec::with_email(SECOND_USER).password(DEMO_PASSWORD)
+    });
+    out.note(&format!(
+        "A local Frontend API is running at {} (publishable key {}).",
+        mock.base_url(),
+        mock.publishable_key()
+    ));
+    out.note("Every request below is real HTTP over loopback; secrets are never printed.");
+
+    let mut builder = Clerk::builder_for_base_url(&mock.base_url())
+        .map_err(describe)?
+        .store(Arc::new(MemoryStore::new()))
+        .on_event(Box::new(move |event| out.event(event)))
+        .on_exchange(Box::new(move |request, result| out.exchange(request, result)));
+    if let Some(path) = transcript {
+        builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
+    }
+    let mut clerk = builder.build().map_err(describe)?;
+
+    step(out, 1, "Load the environment");
+    clerk.load().map_err(describe)?;
+
+    step(out, 2, &format!("Sign up as {NEWCOMER} and verify the email with a code"));
+    let fields = SignUpFields {
+        email_address: Some(NEWCOMER.into()),
+        password: Some(Password::new("a-fresh-password-77")),
+        first_name: Some("Newcomer".into()),
+        legal_accepted: Some(true),
+        ..SignUpFields::default()
+    };
+    clerk.sign_up(fields).map_err(describe)?;
+    clerk.sign_up_step(SignUpCommand::PrepareVerification(SignUpPreparation::EmailCode)).map_err(describe)?;
+    clerk
+        .sign_up_step(SignUpCommand::AttemptVerification(SignUpAttempt::EmailCode(VerificationCode::new(TEST_CODE))))
+        .map_err(describe)?;
+    out.whoami(clerk.engine());
+
+    step(out, 3, "Sign out");
+    let confirmation = clerk.sign_out(None).map_err(describe)?;
+    out.signed_out(&confirmation);
+
+    step(out, 4, &format!("Sign in as {DEMO_USER} with a password, then an authenticator code"));
+    clerk.sign_in(SignInCreate::password(DEMO_USER, Password::new(DEMO_PASSWORD))).map_err(describe)?;
+    clerk
+        .sign_in_step(SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(VerificationCode::new(TEST_CODE))))
+        .map_err(describe)?;
+    out.whoami(clerk.engine());
+    let first_session = clerk.engine().active_session_id().map(str::to_owned).ok_or("no active session")?;
+
+    step(out, 5, "Get a session token and check it against the server's published keys (JWKS)");
+    let token = clerk.get_token(TokenRequest::default()).map_err(describe)?;
+    let claims = verify(&token, &mock.jwks())?;
+    if out.is_json() {
+        println!("{}", json!({ "verified_claims": claims }));
+    } else {
+        println!("    signature verified (RS256, key {})", claims.get("kid").and_then(|k| k.as_str()).unwrap_or("?"));
+        for name in ["sid", "sub", "iat", "exp", "iss"] {
+            if let Some(value) = claims.get("claims").and_then(|c| c.get(name)) {
+                println!("    {name:<4} {value}");
+            }
+        }
+    }
+
+    step(out, 6, &format!("Open a second session as {SECOND_USER}"));
+    clerk.sign_in(SignInCreate::password(SECOND_USER, Password::new(DEMO_PASSWORD))).map_err(describe)?;
+    out.sessions(clerk.engine());
+
+    step(out, 7, "Switch back to the first session");
+    clerk.set_active(&first_session, OrganizationChoice::SessionDefault).map_err(describe)?;
+    out.sessions(clerk.engine());
+
+    step(out, 8, "Sign out of every session");
+    let confirmation = clerk.sign_out(None).map_err(describe)?;
+    out.signed_out(&confirmation);
+    out.sessions(clerk.engine());
+    out.note("\nThat's the tour. Try it against your own instance: CLERK_PUBLISHABLE_KEY=pk_… clerk sign-in");
+    Ok(())
+}
+
+/// Verifies `token` against `jwks` with an independent JWT library; returns its claims.
+fn verify(token: &clerk_core::secret::SessionJwt, jwks: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let header = jsonwebtoken::decode_header(token.expose()).map_err(|e| format!("token header: {e}"))?;
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks.clone()).map_err(|e| format!("JWKS: {e}"))?;
+    let jwk = match &header.kid {
+        Some(kid) => set.find(kid),
+        None => set.keys.first(),
+    }
+    .ok_or("no matching key in the JWKS")?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|e| format!("JWKS key: {e}"))?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_aud = false;
+    validation.leeway = 5;
+    let data = jsonwebtoken::decode::<serde_json::Value>(token.expose(), &key, &validation)
+        .map_err(|e| format!("the session token did not verify: {e}"))?;
+    Ok(json!({ "kid": header.kid, "claims": data.claims }))
+}

@@ -1,0 +1,208 @@
+//! `clerk`: sign in and up with Clerk from a terminal.
+//!
+//! ```text
+//! clerk demo                      # a guided tour against a built-in local Frontend API
+//! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE] [--strategy S]
+//! clerk sign-up --email E [--phone P] [--password-stdin] [--code CODE] [--legal-accepted]
+//! clerk whoami | sessions | switch SESSION [--org ORG]
+//! clerk token [--template T] [--org O | --personal]
+//! clerk sign-out [--all | SESSION]
+//! clerk replay FILE               # replay a transcript through the engine
+//! ```
+//!
+//! The publishable key comes from `--publishable-key` or `CLERK_PUBLISHABLE_KEY`. The
+//! client token is kept in the platform's config directory (one file per Frontend API
+//! host, so a real token never goes to the mock or back).
+#![forbid(unsafe_code)]
+
+mod demo;
+mod interactive;
+mod output;
+mod replay;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use clerk_core::ClientConfig;
+use clerk_store::{FileStore, TranscriptWriter};
+use clerk_ureq::{Clerk, DriverError};
+
+/// Sign in and up with Clerk from a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "clerk", version, about)]
+struct Cli {
+    /// The publishable key (`pk_test_…` / `pk_live_…`); defaults to $CLERK_PUBLISHABLE_KEY.
+    #[arg(long, global = true, env = "CLERK_PUBLISHABLE_KEY", hide_env_values = true)]
+    publishable_key: Option<String>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Record every exchange, secrets redacted, as JSON lines in FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    transcript: Option<PathBuf>,
+    /// Where the client token is kept (default: the platform's config directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    store_dir: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    command: Action,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Sign in (asks for what it needs; scriptable with --identifier, --password-stdin, --code).
+    SignIn(interactive::SignInArgs),
+    /// Sign up (asks for what it needs; scriptable with flags).
+    SignUp(interactive::SignUpArgs),
+    /// Show the signed-in user and session.
+    Whoami,
+    /// List the client's sessions.
+    Sessions,
+    /// Make another session active (optionally with an organization).
+    Switch {
+        /// The session id.
+        session: String,
+        /// An organization id to activate.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Print a session token (JWT) for the active session.
+    Token {
+        /// A JWT template name.
+        #[arg(long)]
+        template: Option<String>,
+        /// An organization id.
+        #[arg(long, conflicts_with = "personal")]
+        org: Option<String>,
+        /// The personal account (no organization).
+        #[arg(long)]
+        personal: bool,
+        /// Fetch even when a cached token is usable.
+        #[arg(long)]
+        skip_cache: bool,
+    },
+    /// Sign out of the active session, one session, or all (--all).
+    SignOut {
+        /// Sign out of every session.
+        #[arg(long, conflicts_with = "session")]
+        all: bool,
+        /// The session to sign out of (default: the active one).
+        session: Option<String>,
+    },
+    /// Replay a transcript (from --transcript) through the engine and report differences.
+    Replay {
+        /// The transcript file.
+        file: PathBuf,
+    },
+    /// A guided tour against a local Frontend API started in-process.
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("clerk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let out = output::Output::new(cli.json);
+    match cli.command {
+        Action::Demo => return demo::run(out, cli.transcript.as_deref()),
+        Action::Replay { file } => return replay::run(out, &file),
+        _ => {}
+    }
+    let Some(key) = cli.publishable_key.as_deref() else {
+        return Err(String::from(
+            "no publishable key. Set CLERK_PUBLISHABLE_KEY or pass --publishable-key.\n\
+             To try things out without a Clerk account: `clerk demo`, or start the local\n\
+             Frontend API with `cargo run -p clerk-mock` and use the key it prints.",
+        ));
+    };
+    let config = config_for_key(key)?;
+    let host = config.frontend_api_host().to_owned();
+    let dir = match cli.store_dir {
+        Some(dir) => dir,
+        None => clerk_store::default_dir("clerk-rs").map_err(|e| e.to_string())?,
+    };
+    let store = FileStore::new(&dir, &host).map_err(|e| e.to_string())?;
+    let mut builder = Clerk::builder(config).store(Arc::new(store));
+    if let Some(path) = &cli.transcript {
+        builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
+    }
+    let mut clerk = builder.build().map_err(describe)?;
+    clerk.load().map_err(describe)?;
+    match cli.command {
+        Action::SignIn(args) => interactive::sign_in(&mut clerk, out, args),
+        Action::SignUp(args) => interactive::sign_up(&mut clerk, out, args),
+        Action::Whoami => {
+            out.whoami(clerk.engine());
+            Ok(())
+        }
+        Action::Sessions => {
+            out.sessions(clerk.engine());
+            Ok(())
+        }
+        Action::Switch { session, org } => {
+            let organization =
+                org.map_or(clerk_core::OrganizationChoice::SessionDefault, clerk_core::OrganizationChoice::Id);
+            clerk.set_active(&session, organization).map_err(describe)?;
+            out.whoami(clerk.engine());
+            Ok(())
+        }
+        Action::Token { template, org, personal, skip_cache } => {
+            let organization = match (org, personal) {
+                (Some(org), _) => clerk_core::OrganizationChoice::Id(org),
+                (None, true) => clerk_core::OrganizationChoice::Personal,
+                (None, false) => clerk_core::OrganizationChoice::SessionDefault,
+            };
+            let request = clerk_core::TokenRequest { session_id: None, template, organization, skip_cache };
+            let token = clerk.get_token(request).map_err(describe)?;
+            out.token(&token);
+            Ok(())
+        }
+        Action::SignOut { all, session } => {
+            let target =
+                if all { None } else { session.or_else(|| clerk.engine().active_session_id().map(str::to_owned)) };
+            if !all && target.is_none() {
+                return Err(String::from("not signed in (use --all to clear every session)"));
+            }
+            let confirmation = clerk.sign_out(target.as_deref()).map_err(describe)?;
+            out.signed_out(&confirmation);
+            Ok(())
+        }
+        Action::Replay { .. } | Action::Demo => Ok(()),
+    }
+}
+
+/// The engine configuration for a key. A key whose Frontend API host is on the loopback
+/// interface (the local mock) is reached over plain HTTP.
+fn config_for_key(key: &str) -> Result<ClientConfig, String> {
+    let parsed = clerk_core::PublishableKey::parse(key).map_err(|e| format!("invalid publishable key: {e}"))?;
+    let host = parsed.frontend_api_host();
+    let loopback = host.starts_with("127.") || host.starts_with("localhost");
+    if loopback {
+        ClientConfig::for_base_url(&format!("http://{host}"), parsed.instance_type()).map_err(|e| e.to_string())
+    } else {
+        ClientConfig::from_publishable_key(key).map_err(|e| e.to_string())
+    }
+}
+
+/// A driver error as a user reads it.
+pub(crate) fn describe(error: DriverError) -> String {
+    match error.api() {
+        Some(api) => format!(
+            "{} ({})",
+            api.long_message.as_deref().or(api.message.as_deref()).unwrap_or("request refused"),
+            api.code.as_str()
+        ),
+        None => error.to_string(),
+    }
+}

@@ -1,0 +1,166 @@
+//! What the program prints: readable text, or JSON with `--json`.
+
+use clerk_core::secret::SessionJwt;
+use clerk_core::{Client, Event, HttpRequest, HttpResponse, SignOutConfirmation, TransportError};
+use serde_json::json;
+
+/// Where and how to print.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Output {
+    json: bool,
+}
+
+impl Output {
+    pub(crate) fn new(json: bool) -> Self {
+        Output { json }
+    }
+
+    pub(crate) fn is_json(self) -> bool {
+        self.json
+    }
+
+    /// A line of progress for people (nothing in JSON mode).
+    pub(crate) fn note(self, text: &str) {
+        if !self.json {
+            println!("{text}");
+        }
+    }
+
+    pub(crate) fn whoami(self, engine: &Client) {
+        let session = engine.active_session();
+        let user = session.and_then(|s| s.user.as_ref());
+        let email = user.and_then(|u| u.primary_email_address()).and_then(|e| e.email_address.clone());
+        let name = user
+            .map(|u| [u.first_name.clone(), u.last_name.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "))
+            .filter(|name| !name.is_empty());
+        if self.json {
+            let value = json!({
+                "signed_in": session.is_some(),
+                "session_id": session.map(|s| s.id.clone()),
+                "user_id": user.and_then(|u| u.id.clone()),
+                "email": email,
+                "name": name,
+                "organization_id": session.and_then(|s| s.last_active_organization_id.clone()),
+            });
+            println!("{value}");
+            return;
+        }
+        match session {
+            None => println!("Not signed in."),
+            Some(session) => {
+                let who = match (&name, &email) {
+                    (Some(name), Some(email)) => format!("{name} <{email}>"),
+                    (None, Some(email)) => email.clone(),
+                    (Some(name), None) => name.clone(),
+                    (None, None) => user.and_then(|u| u.id.clone()).unwrap_or_else(|| String::from("(unknown user)")),
+                };
+                println!("Signed in as {who}");
+                println!("  session {} ({})", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
+                if let Some(org) = &session.last_active_organization_id {
+                    println!("  organization {org}");
+                }
+            }
+        }
+    }
+
+    pub(crate) fn sessions(self, engine: &Client) {
+        let active = engine.active_session_id();
+        if self.json {
+            let list: Vec<_> = engine
+                .sessions()
+                .iter()
+                .map(|s| {
+                    json!({
+                        "id": s.id,
+                        "status": s.status.as_ref().map(|s| s.as_str()),
+                        "active": Some(s.id.as_str()) == active,
+                        "user_id": s.user.as_ref().and_then(|u| u.id.clone()),
+                        "identifier": s.public_user_data.as_ref().and_then(|p| p.identifier.clone()),
+                    })
+                })
+                .collect();
+            println!("{}", json!(list));
+            return;
+        }
+        if engine.sessions().is_empty() {
+            println!("No sessions.");
+        }
+        for session in engine.sessions() {
+            let marker = if Some(session.id.as_str()) == active { "*" } else { " " };
+            let who = session.public_user_data.as_ref().and_then(|p| p.identifier.clone()).unwrap_or_default();
+            println!("{marker} {}  {:<8} {who}", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
+        }
+    }
+
+    /// Prints a session token: the one thing this program prints a secret for, because the
+    /// user asked for it.
+    pub(crate) fn token(self, token: &SessionJwt) {
+        if self.json {
+            println!("{}", json!({ "jwt": token.expose() }));
+        } else {
+            println!("{}", token.expose());
+        }
+    }
+
+    pub(crate) fn signed_out(self, confirmation: &SignOutConfirmation) {
+        let (confirmed, detail) = match confirmation {
+            SignOutConfirmation::Revoked => (true, String::from("the server ended the session(s)")),
+            SignOutConfirmation::LocalOnly { error } => (false, format!("signed out locally only: {error}")),
+            _ => (false, String::from("signed out")),
+        };
+        if self.json {
+            println!("{}", json!({ "signed_out": true, "confirmed_by_server": confirmed }));
+        } else {
+            println!("Signed out ({detail}).");
+        }
+    }
+
+    /// One exchange, for the demo: method, path and status (secrets are never shown).
+    pub(crate) fn exchange(self, request: &HttpRequest, result: &Result<HttpResponse, TransportError>) {
+        if self.json {
+            return;
+        }
+        let status = match result {
+            Ok(response) => response.status.to_string(),
+            Err(error) => format!("error: {error}"),
+        };
+        let body = request.redacted_body();
+        let body = if body.is_empty() { String::new() } else { format!("  [{body}]") };
+        println!("    → {} {}{body}  ← {status}", request.method, request.path);
+    }
+
+    /// A state change worth showing.
+    pub(crate) fn event(self, event: &Event) {
+        if self.json {
+            return;
+        }
+        let text = match event {
+            Event::SignInStatusChanged { from, to } => format!(
+                "sign-in: {} → {}",
+                name(from.as_ref().map(|s| s.as_str())),
+                name(to.as_ref().map(|s| s.as_str()))
+            ),
+            Event::SignUpStatusChanged { from, to } => format!(
+                "sign-up: {} → {}",
+                name(from.as_ref().map(|s| s.as_str())),
+                name(to.as_ref().map(|s| s.as_str()))
+            ),
+            Event::ActiveSessionChanged { session_id } => {
+                format!("active session → {}", session_id.as_deref().unwrap_or("none"))
+            }
+            Event::ClientTokenChanged { token } => {
+                format!("client token {} (stored)", if token.is_some() { "rotated" } else { "dropped" })
+            }
+            Event::SignedOut { reason } => format!("signed out ({reason:?})"),
+            Event::EmailLinkSent { .. } => String::from("email link sent"),
+            Event::ExternalVerificationRequired { url, .. } => format!("open in a browser: {url}"),
+            Event::SessionTokenRefreshed { session_id, .. } => format!("session token refreshed for {session_id}"),
+            _ => return,
+        };
+        println!("      • {text}");
+    }
+}
+
+fn name(status: Option<&str>) -> &str {
+    status.unwrap_or("none")
+}

@@ -1,0 +1,367 @@
+//! `clerk replay FILE`: run a transcript back through the engine.
+//!
+//! Each recorded request is turned back into the command that produced it (or recognised
+//! as one the engine makes by itself: polls, refreshes, retries), the engine's request is
+//! compared with the recording (method, path, parameter names, and every value the
+//! transcript kept — secrets are placeholders on both sides), and the recorded answer is
+//! fed back. The state changes are printed; the first difference stops the replay with an
+//! error, so a bug report's transcript shows exactly where behaviour diverged.
+
+use std::path::Path;
+
+use clerk_core::encoding::form_decode;
+use clerk_core::secret::{Credential, Password, Ticket, VerificationCode};
+use clerk_core::wire::{ReverificationLevel, Strategy};
+use clerk_core::{
+    Client, ClientCommand, ClientConfig, Command, FirstFactorAttempt, FirstFactorPreparation, HttpRequest,
+    InstanceType, OrganizationChoice, Outgoing, Output as EngineOutput, ReverificationCommand, SecondFactorAttempt,
+    SecondFactorPreparation, SessionCommand, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand, SignUpFields,
+    SignUpPreparation, TokenRequest, TouchIntent,
+};
+use clerk_store::{TranscriptEntry, TranscriptReader};
+use time::{Duration, OffsetDateTime};
+
+use crate::output::Output;
+
+/// Parameters every request carries (added by the engine's builder); not compared.
+const COMMON: [&str; 6] =
+    ["__clerk_api_version", "_is_native", "_clerk_retry_attempt", "_clerk_session_id", "_method", "__domain"];
+
+/// A recorded request, taken apart.
+struct Recorded {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    form: Vec<(String, String)>,
+}
+
+impl Recorded {
+    fn parse(entry: &TranscriptEntry) -> Result<Self, String> {
+        let url = &entry.request.url;
+        let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        let path_and_query = after_scheme.find('/').map_or("/", |index| &after_scheme[index..]);
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let query = form_decode(query).map_err(|e| format!("query of {url}: {e}"))?;
+        let form = form_decode(&entry.request.body).map_err(|e| format!("body of {url}: {e}"))?;
+        let mut method = entry.request.method.clone();
+        if let Some((_, tunnelled)) = query.iter().find(|(name, _)| name == "_method") {
+            method = tunnelled.clone();
+        }
+        Ok(Recorded { method, path: path.to_owned(), query, form })
+    }
+
+    fn form(&self, name: &str) -> Option<String> {
+        self.form.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+
+    fn query(&self, name: &str) -> Option<String> {
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+
+    fn segments(&self) -> Vec<&str> {
+        self.path.trim_start_matches('/').split('/').collect()
+    }
+
+    /// Whether the engine may have made this request by itself.
+    fn engine_initiated(&self) -> bool {
+        (self.method == "GET" && self.path == "/v1/client") || self.path.contains("/tokens")
+    }
+}
+
+/// The origin of the first request (`scheme://host[:port]`), for the engine's base URL.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let host = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
+pub(crate) fn run(out: Output, file: &Path) -> Result<(), String> {
+    let entries: Vec<TranscriptEntry> = TranscriptReader::open(file)
+        .map_err(|e| e.to_string())?
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let Some(first) = entries.first() else {
+        return Err(String::from("the transcript is empty"));
+    };
+    let config = ClientConfig::for_base_url(&origin(&first.request.url), InstanceType::Development)
+        .map_err(|e| e.to_string())?;
+    let mut now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    let mut engine = Client::new(config, now);
+    for (index, entry) in entries.iter().enumerate() {
+        let recorded = Recorded::parse(entry)?;
+        let line = index + 1;
+        let outgoing = match engine_request(&mut engine, &mut now, recorded.engine_initiated(), out) {
+            Some(outgoing) => outgoing,
+            None => {
+                let command = command_for(&recorded).map_err(|e| format!("line {line}: {e}"))?;
+                engine.submit(command, now).map_err(|e| format!("line {line}: the engine refused the command: {e}"))?;
+                engine_request(&mut engine, &mut now, false, out).ok_or_else(|| {
+                    format!("line {line}: the engine sent nothing for {} {}", recorded.method, recorded.path)
+                })?
+            }
+        };
+        compare(&recorded, &outgoing.request).map_err(|e| format!("line {line}: {e}"))?;
+        out.note(&format!("✓ {line}: {} {}", recorded.method, recorded.path));
+        engine.handle_response(outgoing.id, entry.engine_outcome(), now).map_err(|e| e.to_string())?;
+    }
+    drain(&mut engine, out);
+    out.note(&format!("Replayed {} exchanges: every request matched.", entries.len()));
+    out.whoami(&engine);
+    Ok(())
+}
+
+fn drain(engine: &mut Client, out: Output) {
+    while let EngineOutput::Event(event) = engine.poll_output() {
+        out.event(&event);
+    }
+}
+
+/// The engine's next request: at once, or (when the recording may be engine-initiated)
+/// after advancing virtual time to its next deadline.
+fn engine_request(engine: &mut Client, now: &mut OffsetDateTime, wait: bool, out: Output) -> Option<Outgoing> {
+    loop {
+        match engine.poll_output() {
+            EngineOutput::Event(event) => out.event(&event),
+            EngineOutput::Request(outgoing) => return Some(outgoing),
+            EngineOutput::Timeout(deadline) if wait => {
+                *now = deadline;
+                engine.handle_timeout(deadline);
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn compare(recorded: &Recorded, sent: &HttpRequest) -> Result<(), String> {
+    let method = sent.query_value("_method").map_or(sent.method.as_str(), |m| m.expose());
+    if method != recorded.method || sent.path != recorded.path {
+        return Err(format!(
+            "the engine sent {method} {} where the transcript has {} {}",
+            sent.path, recorded.method, recorded.path
+        ));
+    }
+    let sent_query: Vec<(String, String)> =
+        sent.query.iter().map(|f| (f.name.clone(), f.value.expose().to_owned())).collect();
+    let sent_form: Vec<(String, String)> =
+        sent.form.iter().flatten().map(|f| (f.name.clone(), f.value.expose().to_owned())).collect();
+    for (what, recorded, sent) in [("query", &recorded.query, &sent_query), ("body", &recorded.form, &sent_form)] {
+        let significant = |pairs: &Vec<(String, String)>| -> Vec<(String, String)> {
+            let mut kept: Vec<(String, String)> = pairs
+                .iter()
+                .filter(|(name, _)| !COMMON.contains(&name.as_str()))
+                .map(|(name, value)| {
+                    // Secrets are placeholders in the transcript: compare presence only.
+                    let value = if value.starts_with("[redacted#") { String::from("[secret]") } else { value.clone() };
+                    (name.clone(), value)
+                })
+                .collect();
+            kept.sort();
+            kept
+        };
+        let (mut want, mut got) = (significant(recorded), significant(sent));
+        for pair in &mut got {
+            if want.iter().any(|(name, value)| name == &pair.0 && value == "[secret]") {
+                pair.1 = String::from("[secret]");
+            }
+        }
+        want.sort();
+        got.sort();
+        if want != got {
+            return Err(format!("{what} differs: transcript {want:?}, engine {got:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn id_at(recorded: &Recorded, index: usize) -> Result<String, String> {
+    recorded.segments().get(index).map(|s| (*s).to_owned()).ok_or_else(|| format!("no id in {}", recorded.path))
+}
+
+fn code(recorded: &Recorded) -> VerificationCode {
+    VerificationCode::new(recorded.form("code").unwrap_or_default())
+}
+
+/// The command that made a recorded request.
+fn command_for(recorded: &Recorded) -> Result<Command, String> {
+    let segments = recorded.segments();
+    let method = recorded.method.as_str();
+    let strategy = recorded.form("strategy");
+    let unsupported = || format!("no command sends {} {}", recorded.method, recorded.path);
+    Ok(match (method, segments.as_slice()) {
+        ("GET", ["v1", "environment"]) => ClientCommand::LoadEnvironment.into(),
+        ("GET", ["v1", "client"]) => ClientCommand::Reload.into(),
+        ("POST" | "PUT", ["v1", "client"]) => ClientCommand::Create.into(),
+        ("DELETE", ["v1", "client"]) => ClientCommand::Destroy.into(),
+        ("DELETE", ["v1", "client", "sessions"]) => SessionCommand::SignOut { session_id: None }.into(),
+        ("POST", ["v1", "client", "sign_ins"]) => SignInCommand::Create(SignInCreate {
+            strategy: strategy.map(Strategy::from),
+            identifier: recorded.form("identifier"),
+            password: recorded.form("password").map(Password::new),
+            ticket: recorded.form("ticket").map(Ticket::new),
+            token: recorded.form("token").map(Credential::new),
+            code: recorded.form("code").map(Credential::new),
+            redirect_url: recorded.form("redirect_url"),
+            action_complete_redirect_url: recorded.form("action_complete_redirect_url"),
+            oidc_prompt: recorded.form("oidc_prompt"),
+            oidc_login_hint: recorded.form("oidc_login_hint"),
+            transfer: recorded.form("transfer").as_deref() == Some("true"),
+            sign_up_if_missing: recorded.form("sign_up_if_missing").as_deref() == Some("true"),
+        })
+        .into(),
+        ("GET", ["v1", "client", "sign_ins", _]) => {
+            SignInCommand::Reload { rotating_token_nonce: recorded.query("rotating_token_nonce").map(Credential::new) }
+                .into()
+        }
+        ("POST", ["v1", "client", "sign_ins", _, action]) => {
+            sign_in_action(recorded, action, strategy.as_deref())?.into()
+        }
+        ("POST", ["v1", "client", "sign_ups"]) => SignUpCommand::Create(sign_up_fields(recorded)).into(),
+        ("PATCH", ["v1", "client", "sign_ups", _]) => SignUpCommand::Update(sign_up_fields(recorded)).into(),
+        ("GET", ["v1", "client", "sign_ups", _]) => {
+            SignUpCommand::Reload { rotating_token_nonce: recorded.query("rotating_token_nonce").map(Credential::new) }
+                .into()
+        }
+        ("POST", ["v1", "client", "sign_ups", _, "prepare_verification"]) => {
+            SignUpCommand::PrepareVerification(match strategy.as_deref() {
+                Some("phone_code") => SignUpPreparation::PhoneCode,
+                Some("email_link") => {
+                    SignUpPreparation::EmailLink { redirect_url: recorded.form("redirect_url").unwrap_or_default() }
+                }
+                _ => SignUpPreparation::EmailCode,
+            })
+            .into()
+        }
+        ("POST", ["v1", "client", "sign_ups", _, "attempt_verification"]) => {
+            SignUpCommand::AttemptVerification(if strategy.as_deref() == Some("phone_code") {
+                SignUpAttempt::PhoneCode(code(recorded))
+            } else {
+                SignUpAttempt::EmailCode(code(recorded))
+            })
+            .into()
+        }
+        ("GET", ["v1", "client", "sessions", _]) => SessionCommand::Reload { session_id: id_at(recorded, 3)? }.into(),
+        ("POST", ["v1", "client", "sessions", _, "touch"]) => {
+            let session_id = id_at(recorded, 3)?;
+            match recorded.form("intent").as_deref() {
+                Some("select_session") => {
+                    SessionCommand::SetActive { session_id, organization: OrganizationChoice::SessionDefault }.into()
+                }
+                Some("select_org") => {
+                    let organization = match recorded.form("active_organization_id").filter(|id| !id.is_empty()) {
+                        Some(id) => OrganizationChoice::Id(id),
+                        None => OrganizationChoice::Personal,
+                    };
+                    SessionCommand::SetActive { session_id, organization }.into()
+                }
+                Some("focus") => SessionCommand::Touch { session_id, intent: Some(TouchIntent::Focus) }.into(),
+                _ => SessionCommand::Touch { session_id, intent: None }.into(),
+            }
+        }
+        ("POST", ["v1", "client", "sessions", _, "end"]) => {
+            SessionCommand::End { session_id: id_at(recorded, 3)? }.into()
+        }
+        ("POST", ["v1", "client", "sessions", _, "remove"]) => {
+            SessionCommand::SignOut { session_id: Some(id_at(recorded, 3)?) }.into()
+        }
+        ("POST", ["v1", "client", "sessions", _, "tokens", rest @ ..]) => {
+            let organization = match recorded.form("organization_id") {
+                Some(id) if !id.is_empty() => OrganizationChoice::Id(id),
+                Some(_) => OrganizationChoice::Personal,
+                None => OrganizationChoice::SessionDefault,
+            };
+            SessionCommand::GetToken(TokenRequest {
+                session_id: Some(id_at(recorded, 3)?),
+                template: rest.first().map(|t| (*t).to_owned()),
+                organization,
+                skip_cache: recorded.query("debug").as_deref() == Some("skip_cache"),
+            })
+            .into()
+        }
+        ("POST", ["v1", "client", "sessions", _, "verify"]) => ReverificationCommand::Start {
+            session_id: Some(id_at(recorded, 3)?),
+            level: ReverificationLevel::from(recorded.form("level").unwrap_or_default()),
+        }
+        .into(),
+        _ => return Err(unsupported()),
+    })
+}
+
+fn sign_in_action(recorded: &Recorded, action: &str, strategy: Option<&str>) -> Result<SignInCommand, String> {
+    let email = recorded.form("email_address_id");
+    let phone = recorded.form("phone_number_id");
+    Ok(match (action, strategy) {
+        ("prepare_first_factor", Some("email_code")) => {
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailCode { email_address_id: email })
+        }
+        ("prepare_first_factor", Some("phone_code")) => {
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::PhoneCode { phone_number_id: phone })
+        }
+        ("prepare_first_factor", Some("email_link")) => {
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailLink {
+                email_address_id: email,
+                redirect_url: recorded.form("redirect_url").unwrap_or_default(),
+            })
+        }
+        ("prepare_first_factor", Some("reset_password_email_code")) => {
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::ResetPasswordEmailCode {
+                email_address_id: email,
+            })
+        }
+        ("prepare_first_factor", Some("reset_password_phone_code")) => {
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::ResetPasswordPhoneCode { phone_number_id: phone })
+        }
+        ("prepare_first_factor", Some("passkey")) => SignInCommand::PrepareFirstFactor(FirstFactorPreparation::Passkey),
+        ("attempt_first_factor", Some("password")) => SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Password(
+            Password::new(recorded.form("password").unwrap_or_default()),
+        )),
+        ("attempt_first_factor", Some("email_code")) => {
+            SignInCommand::AttemptFirstFactor(FirstFactorAttempt::EmailCode(code(recorded)))
+        }
+        ("attempt_first_factor", Some("phone_code")) => {
+            SignInCommand::AttemptFirstFactor(FirstFactorAttempt::PhoneCode(code(recorded)))
+        }
+        ("attempt_first_factor", Some("reset_password_email_code")) => {
+            SignInCommand::AttemptFirstFactor(FirstFactorAttempt::ResetPasswordEmailCode {
+                code: code(recorded),
+                password: recorded.form("password").map(Password::new),
+            })
+        }
+        ("prepare_second_factor", Some("phone_code")) => {
+            SignInCommand::PrepareSecondFactor(SecondFactorPreparation::PhoneCode { phone_number_id: phone })
+        }
+        ("prepare_second_factor", Some("email_code")) => {
+            SignInCommand::PrepareSecondFactor(SecondFactorPreparation::EmailCode { email_address_id: email })
+        }
+        ("attempt_second_factor", Some(strategy)) => SignInCommand::AttemptSecondFactor(match strategy {
+            "totp" => SecondFactorAttempt::Totp(code(recorded)),
+            "backup_code" => SecondFactorAttempt::BackupCode(code(recorded)),
+            "email_code" => SecondFactorAttempt::EmailCode(code(recorded)),
+            _ => SecondFactorAttempt::PhoneCode(code(recorded)),
+        }),
+        ("reset_password", _) => SignInCommand::ResetPassword {
+            password: Password::new(recorded.form("password").unwrap_or_default()),
+            sign_out_of_other_sessions: recorded.form("sign_out_of_other_sessions").as_deref() == Some("true"),
+        },
+        _ => return Err(format!("no sign-in command sends {action} with strategy {strategy:?}")),
+    })
+}
+
+fn sign_up_fields(recorded: &Recorded) -> SignUpFields {
+    SignUpFields {
+        email_address: recorded.form("email_address"),
+        phone_number: recorded.form("phone_number"),
+        username: recorded.form("username"),
+        password: recorded.form("password").map(Password::new),
+        first_name: recorded.form("first_name"),
+        last_name: recorded.form("last_name"),
+        unsafe_metadata: recorded.form("unsafe_metadata").and_then(|text| serde_json::from_str(&text).ok()),
+        legal_accepted: recorded.form("legal_accepted").map(|value| value == "true"),
+        strategy: recorded.form("strategy").map(Strategy::from),
+        ticket: recorded.form("ticket").map(Ticket::new),
+        token: recorded.form("token").map(Credential::new),
+        code: recorded.form("code").map(Credential::new),
+        redirect_url: recorded.form("redirect_url"),
+        action_complete_redirect_url: recorded.form("action_complete_redirect_url"),
+        transfer: recorded.form("transfer").as_deref() == Some("true"),
+    }
+}

@@ -1,0 +1,498 @@
+//! # clerk-reqwest: an async driver for clerk-core
+//!
+//! [`Clerk`] is a cheap, cloneable handle to **one background task that owns the
+//! [`clerk_core::Client`] engine**. Calls send a command to the task and await its
+//! completion. Because the task, not the caller's future, drives the engine:
+//!
+//! * a dropped future (a cancelled `select!`, a timeout) never leaves the engine
+//!   half-driven: the operation runs to completion in the background and its result is
+//!   simply not delivered;
+//! * the engine's deadlines — retry backoff, email-link polling, the proactive refresh of
+//!   session tokens ahead of expiry — are served all the time, between calls too.
+//!
+//! The task sends each request with one reused [`reqwest::Client`] (redirects off, every
+//! response header kept, non-2xx returned as data, connect and request timeouts, the
+//! engine's `max_response_bytes` enforced while reading, rustls with the ring provider),
+//! persists the client token through a [`TokenStore`](clerk_store::TokenStore), records an
+//! optional transcript and broadcasts every event. It makes no protocol decision.
+//!
+//! A `reqwest::Client` you build yourself **must** use `redirect::Policy::none()`: a
+//! redirect followed by the HTTP client would hide the Frontend API's answer from the
+//! engine. [`ClerkBuilder::http_client`] cannot inspect a client's policy, so it is on you.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), clerk_reqwest::DriverError> {
+//! use clerk_core::{SignInCreate, secret::Password};
+//!
+//! let clerk = clerk_reqwest::Clerk::builder_from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk")?
+//!     .build()?;
+//! clerk.load().await?;
+//! clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…"))).await?;
+//! let token = clerk.get_token(Default::default()).await?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use clerk_core::secret::SessionJwt;
+use clerk_core::{
+    ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, OpId, Output, RequestId,
+    SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest,
+    TransportError,
+};
+use clerk_store::drive::{DriveSupport, completion, sleep_for};
+pub use clerk_store::drive::{DriverError, EventListener};
+use clerk_store::{TokenStore, TranscriptWriter};
+use time::{Duration, OffsetDateTime};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// How long an operation may take before it is cancelled, by default.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::seconds(60);
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The default timeout of one request.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+type Reply = oneshot::Sender<Result<Completion, DriverError>>;
+type View = Box<dyn FnOnce(&clerk_core::Client) + Send>;
+
+enum Message {
+    Run(Box<Command>, Reply),
+    View(View),
+}
+
+/// Builds a [`Clerk`].
+pub struct ClerkBuilder {
+    config: ClientConfig,
+    support: DriveSupport,
+    http: Option<reqwest::Client>,
+    operation_timeout: Duration,
+    connect_timeout: std::time::Duration,
+    request_timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for ClerkBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClerkBuilder").field("config", &self.config).field("support", &self.support).finish()
+    }
+}
+
+impl ClerkBuilder {
+    /// A builder for this engine configuration.
+    #[must_use]
+    pub fn new(config: ClientConfig) -> Self {
+        let support = DriveSupport::new(config.base_url());
+        ClerkBuilder {
+            config,
+            support,
+            http: None,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+
+    /// Persists (and restores) the engine state through `store`.
+    #[must_use]
+    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.support.set_store(store);
+        self
+    }
+
+    /// Records every exchange to `transcript`.
+    #[must_use]
+    pub fn transcript(mut self, transcript: TranscriptWriter) -> Self {
+        self.support.set_transcript(transcript);
+        self
+    }
+
+    /// Calls `listener` with every exchange (request and answer), e.g. to show progress.
+    #[must_use]
+    pub fn on_exchange(mut self, listener: clerk_store::drive::ExchangeListener) -> Self {
+        self.support.add_exchange_listener(listener);
+        self
+    }
+
+    /// Calls `listener` with every engine event (on the driver's task: keep it quick).
+    #[must_use]
+    pub fn on_event(mut self, listener: EventListener) -> Self {
+        self.support.add_listener(listener);
+        self
+    }
+
+    /// Uses this HTTP client. It must have been built with
+    /// `redirect(reqwest::redirect::Policy::none())`.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// How long one operation may take before it is cancelled (default 60 s).
+    #[must_use]
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+
+    /// Connect and per-request timeouts (ignored with [`http_client`](Self::http_client)).
+    #[must_use]
+    pub fn timeouts(mut self, connect: std::time::Duration, request: std::time::Duration) -> Self {
+        self.connect_timeout = connect;
+        self.request_timeout = request;
+        self
+    }
+
+    /// Starts the driver's task on the current tokio runtime and returns its handle. The
+    /// engine is restored from the store when it holds a state.
+    ///
+    /// # Errors
+    /// A store error, a stored state for another host, or an HTTP client that cannot be
+    /// built. Must be called inside a tokio runtime.
+    pub fn build(self) -> Result<Clerk, DriverError> {
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                // One process, one crypto provider: ring (design §7.15). Installing fails
+                // harmlessly when a provider is already installed.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.request_timeout)
+                    .build()
+                    .map_err(|e| DriverError::Config(e.to_string()))?
+            }
+        };
+        let engine = self.support.start_engine(self.config, OffsetDateTime::now_utc())?;
+        let (tx, rx) = mpsc::channel(64);
+        let (events, _) = broadcast::channel(256);
+        let task = DriverTask {
+            engine,
+            http,
+            support: self.support,
+            operation_timeout: self.operation_timeout,
+            waiting: BTreeMap::new(),
+            events: events.clone(),
+        };
+        tokio::spawn(task.run(rx));
+        Ok(Clerk { tx, events })
+    }
+}
+
+/// A handle to the driver's task. Cloning it shares the same engine.
+#[derive(Clone, Debug)]
+pub struct Clerk {
+    tx: mpsc::Sender<Message>,
+    events: broadcast::Sender<Event>,
+}
+
+impl Clerk {
+    /// A builder from an engine configuration.
+    #[must_use]
+    pub fn builder(config: ClientConfig) -> ClerkBuilder {
+        ClerkBuilder::new(config)
+    }
+
+    /// A builder from a publishable key.
+    ///
+    /// # Errors
+    /// An invalid key.
+    pub fn builder_from_publishable_key(key: &str) -> Result<ClerkBuilder, DriverError> {
+        let config = ClientConfig::from_publishable_key(key).map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(ClerkBuilder::new(config))
+    }
+
+    /// A builder for a Frontend API at `base_url` (a local mock).
+    ///
+    /// # Errors
+    /// An invalid URL.
+    pub fn builder_for_base_url(base_url: &str) -> Result<ClerkBuilder, DriverError> {
+        let config = ClientConfig::for_base_url(base_url, clerk_core::InstanceType::Development)
+            .map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(ClerkBuilder::new(config))
+    }
+
+    /// Every engine event from now on.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Runs `command` until its operation completes (in the background task).
+    ///
+    /// # Errors
+    /// The engine's refusal, the operation's failure, a timeout, a store error, or a
+    /// stopped task.
+    pub async fn run(&self, command: impl Into<Command>) -> Result<Completion, DriverError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Message::Run(Box::new(command.into()), reply)).await.map_err(|_| DriverError::Stopped)?;
+        answer.await.map_err(|_| DriverError::Stopped)?
+    }
+
+    /// Reads the engine's state (sessions, sign-in status, …) through `view`.
+    ///
+    /// # Errors
+    /// A stopped task.
+    pub async fn view<T: Send + 'static>(
+        &self,
+        view: impl FnOnce(&clerk_core::Client) -> T + Send + 'static,
+    ) -> Result<T, DriverError> {
+        let (reply, answer) = oneshot::channel();
+        let boxed: View = Box::new(move |engine| {
+            let _ = reply.send(view(engine));
+        });
+        self.tx.send(Message::View(boxed)).await.map_err(|_| DriverError::Stopped)?;
+        answer.await.map_err(|_| DriverError::Stopped)
+    }
+
+    /// Loads the environment and, when a client token is stored, the client.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn load(&self) -> Result<Completion, DriverError> {
+        self.run(ClientCommand::Load).await
+    }
+
+    /// Reloads the client.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn reload(&self) -> Result<Completion, DriverError> {
+        self.run(ClientCommand::Reload).await
+    }
+
+    /// Creates a sign-in attempt.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn sign_in(&self, create: SignInCreate) -> Result<Completion, DriverError> {
+        self.run(SignInCommand::Create(create)).await
+    }
+
+    /// Runs a sign-in step.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn sign_in_step(&self, command: SignInCommand) -> Result<Completion, DriverError> {
+        self.run(command).await
+    }
+
+    /// Creates a sign-up attempt.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn sign_up(&self, fields: SignUpFields) -> Result<Completion, DriverError> {
+        self.run(SignUpCommand::Create(fields)).await
+    }
+
+    /// Runs a sign-up step.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn sign_up_step(&self, command: SignUpCommand) -> Result<Completion, DriverError> {
+        self.run(command).await
+    }
+
+    /// Makes a session the active one.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn set_active(
+        &self,
+        session_id: &str,
+        organization: clerk_core::OrganizationChoice,
+    ) -> Result<Completion, DriverError> {
+        self.run(SessionCommand::SetActive { session_id: session_id.to_owned(), organization }).await
+    }
+
+    /// A session token (from the cache when usable).
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn get_token(&self, request: TokenRequest) -> Result<SessionJwt, DriverError> {
+        match self.run(SessionCommand::GetToken(request)).await? {
+            Completion::SessionToken(token) => Ok(token),
+            other => Err(DriverError::Config(format!("unexpected completion {other:?}"))),
+        }
+    }
+
+    /// Signs out of one session, or of all when `session_id` is `None`.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub async fn sign_out(&self, session_id: Option<&str>) -> Result<SignOutConfirmation, DriverError> {
+        match self.run(SessionCommand::SignOut { session_id: session_id.map(str::to_owned) }).await? {
+            Completion::SignedOut { confirmation } => Ok(confirmation),
+            other => Err(DriverError::Config(format!("unexpected completion {other:?}"))),
+        }
+    }
+}
+
+type InFlight =
+    std::pin::Pin<Box<dyn std::future::Future<Output = (RequestId, Result<HttpResponse, TransportError>)> + Send>>;
+
+struct DriverTask {
+    engine: clerk_core::Client,
+    http: reqwest::Client,
+    support: DriveSupport,
+    operation_timeout: Duration,
+    /// Operations callers wait for: their reply and the instant they give up.
+    waiting: BTreeMap<OpId, (Reply, OffsetDateTime)>,
+    events: broadcast::Sender<Event>,
+}
+
+impl DriverTask {
+    async fn run(mut self, mut rx: mpsc::Receiver<Message>) {
+        let mut in_flight: Option<InFlight> = None;
+        let mut receiving = true;
+        loop {
+            let mut deadline = None;
+            loop {
+                match self.engine.poll_output() {
+                    Output::Event(event) => self.dispatch(&event),
+                    Output::Request(outgoing) => {
+                        let future = send(
+                            self.http.clone(),
+                            self.support.base_url().to_owned(),
+                            outgoing.clone(),
+                            self.engine.config().max_response_bytes(),
+                        );
+                        in_flight = Some(Box::pin(future));
+                        break;
+                    }
+                    Output::Timeout(at) => {
+                        deadline = Some(at);
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            let give_up = self.waiting.values().map(|(_, at)| *at).min();
+            let wake = match (deadline, give_up) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if !receiving && in_flight.is_none() && self.waiting.is_empty() {
+                return;
+            }
+            let sleep = async {
+                match wake {
+                    Some(at) => tokio::time::sleep(sleep_for(at, OffsetDateTime::now_utc())).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                message = rx.recv(), if receiving => match message {
+                    Some(Message::Run(command, reply)) => {
+                        let now = OffsetDateTime::now_utc();
+                        match self.engine.submit(*command, now) {
+                            Ok(op) => {
+                                self.waiting.insert(op, (reply, now + self.operation_timeout));
+                            }
+                            Err(error) => {
+                                let _ = reply.send(Err(error.into()));
+                            }
+                        }
+                    }
+                    Some(Message::View(view)) => view(&self.engine),
+                    None => receiving = false,
+                },
+                (id, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
+                    in_flight = None;
+                    let _ = self.engine.handle_response(id, result, OffsetDateTime::now_utc());
+                }
+                () = sleep => {
+                    let now = OffsetDateTime::now_utc();
+                    self.engine.handle_timeout(now);
+                    let expired: Vec<OpId> = self.waiting.iter().filter(|(_, (_, at))| *at <= now).map(|(op, _)| *op).collect();
+                    for op in expired {
+                        let _ = self.engine.cancel(op);
+                        if let Some((reply, _)) = self.waiting.remove(&op) {
+                            let _ = reply.send(Err(DriverError::Timeout(self.operation_timeout)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, event: &Event) {
+        let op = match event {
+            Event::OperationCompleted { op, .. } => Some(*op),
+            _ => None,
+        };
+        let outcome = self.support.on_event(&mut self.engine, event, op);
+        let _ = self.events.send(event.clone());
+        if let Some(op) = op
+            && let Some((reply, _)) = self.waiting.remove(&op)
+        {
+            let result = match outcome {
+                Ok(Some(outcome)) => completion(outcome),
+                Ok(None) => Err(DriverError::Stopped),
+                Err(error) => Err(error),
+            };
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Sends one request and reads its answer, within the size limit.
+async fn send(
+    http: reqwest::Client,
+    base_url: String,
+    outgoing: clerk_core::Outgoing,
+    limit: usize,
+) -> (RequestId, Result<HttpResponse, TransportError>) {
+    let span = tracing::info_span!(
+        "clerk.request",
+        kind = outgoing.kind.name(),
+        id = outgoing.id.0,
+        attempt = outgoing.attempt,
+        status = tracing::field::Empty
+    );
+    let result = send_inner(&http, &base_url, &outgoing.request, limit).await;
+    if let Ok(response) = &result {
+        span.record("status", response.status);
+    }
+    (outgoing.id, result)
+}
+
+async fn send_inner(
+    http: &reqwest::Client,
+    base_url: &str,
+    request: &HttpRequest,
+    limit: usize,
+) -> Result<HttpResponse, TransportError> {
+    let http_request = request.to_http(base_url).map_err(|e| TransportError::Other(e.to_string()))?;
+    let request = reqwest::Request::try_from(http_request).map_err(|e| TransportError::Other(e.to_string()))?;
+    let mut response = http.execute(request).await.map_err(transport_error)?;
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > limit {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+    }
+    Ok(HttpResponse::new(status, headers, body))
+}
+
+fn transport_error(error: reqwest::Error) -> TransportError {
+    if error.is_timeout() {
+        TransportError::Timeout(error.to_string())
+    } else if error.is_connect() {
+        TransportError::Connect(error.to_string())
+    } else if error.is_body() || error.is_request() || error.is_decode() {
+        TransportError::Io(error.to_string())
+    } else {
+        TransportError::Other(error.to_string())
+    }
+}

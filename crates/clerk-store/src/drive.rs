@@ -1,0 +1,220 @@
+//! What both drivers do around the engine, with no IO of its own: persisting on
+//! `ClientTokenChanged`, recording transcripts, turning deadlines into sleeps, and the
+//! error type callers see. The drivers only move bytes and sleep.
+
+use std::sync::{Arc, Mutex};
+
+use clerk_core::{
+    Client, Command, CommandError, Completion, Event, HttpRequest, HttpResponse, OpId, OperationError, Outcome,
+    PersistedState, ResponseError, TransportError,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::{StoreError, TokenStore, TranscriptWriter};
+
+/// Why a driver call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The engine refused the command (nothing was sent).
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// The operation failed (an API error, a transport error after retries, …).
+    #[error(transparent)]
+    Operation(#[from] OperationError),
+    /// The operation did not complete before the driver's operation timeout; it was
+    /// cancelled.
+    #[error("the operation did not complete within {0}")]
+    Timeout(Duration),
+    /// The token store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The engine refused an answer (a driver bug: an unknown request id).
+    #[error(transparent)]
+    Engine(#[from] ResponseError),
+    /// The persisted state could not be restored.
+    #[error(transparent)]
+    Restore(#[from] clerk_core::RestoreError),
+    /// The driver's configuration is not usable.
+    #[error("invalid driver configuration: {0}")]
+    Config(String),
+    /// The driver's background task is gone (async driver only).
+    #[error("the driver has stopped")]
+    Stopped,
+}
+
+impl DriverError {
+    /// The Frontend API error, if this is one.
+    #[must_use]
+    pub fn api(&self) -> Option<&clerk_core::ApiError> {
+        match self {
+            DriverError::Operation(error) => error.api(),
+            _ => None,
+        }
+    }
+}
+
+/// A listener for engine events.
+pub type EventListener = Box<dyn FnMut(&Event) + Send>;
+
+/// A listener for exchanges (a request and its answer), e.g. to show progress. Secrets are
+/// marked in both; print them only through their redacting `Debug`/`shown` forms.
+pub type ExchangeListener = Box<dyn FnMut(&HttpRequest, &Result<HttpResponse, TransportError>) + Send>;
+
+/// The glue both drivers share: the store, the transcript and the event listeners.
+pub struct DriveSupport {
+    store: Option<Arc<dyn TokenStore>>,
+    transcript: Option<Mutex<TranscriptWriter>>,
+    listeners: Vec<EventListener>,
+    exchange_listeners: Vec<ExchangeListener>,
+    base_url: String,
+}
+
+impl std::fmt::Debug for DriveSupport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriveSupport")
+            .field("store", &self.store.is_some())
+            .field("transcript", &self.transcript.is_some())
+            .field("listeners", &self.listeners.len())
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+impl DriveSupport {
+    /// Glue for an engine talking to `base_url`.
+    #[must_use]
+    pub fn new(base_url: String) -> Self {
+        DriveSupport { store: None, transcript: None, listeners: Vec::new(), exchange_listeners: Vec::new(), base_url }
+    }
+
+    /// The base URL requests are sent to.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Persists the engine's state to `store` on every client-token change.
+    pub fn set_store(&mut self, store: Arc<dyn TokenStore>) {
+        self.store = Some(store);
+    }
+
+    /// Records every exchange to `transcript`.
+    pub fn set_transcript(&mut self, transcript: TranscriptWriter) {
+        self.transcript = Some(Mutex::new(transcript));
+    }
+
+    /// Adds an event listener.
+    pub fn add_listener(&mut self, listener: EventListener) {
+        self.listeners.push(listener);
+    }
+
+    /// Adds an exchange listener.
+    pub fn add_exchange_listener(&mut self, listener: ExchangeListener) {
+        self.exchange_listeners.push(listener);
+    }
+
+    /// Builds the engine: restored from the store when it holds a state for this host,
+    /// else new.
+    ///
+    /// # Errors
+    /// A store error, or a stored state the engine refuses.
+    pub fn start_engine(&self, config: clerk_core::ClientConfig, now: OffsetDateTime) -> Result<Client, DriverError> {
+        match self.store.as_ref().map(|store| store.load()).transpose()?.flatten() {
+            Some(state) => Ok(Client::restore(config, state, now)?),
+            None => Ok(Client::new(config, now)),
+        }
+    }
+
+    /// Records one exchange in the transcript, if one is kept, and tells the exchange
+    /// listeners.
+    pub fn record(&mut self, request: &HttpRequest, result: &Result<HttpResponse, TransportError>) {
+        for listener in &mut self.exchange_listeners {
+            listener(request, result);
+        }
+        if let Some(transcript) = &self.transcript
+            && let Ok(writer) = transcript.lock()
+        {
+            // A transcript is a diagnostic: failing to write one never fails the call.
+            let _ = writer.record(request, &self.base_url, result);
+        }
+    }
+
+    /// Handles one event: persists on a token change, tells the listeners, and returns the
+    /// outcome when it completes `op`.
+    ///
+    /// # Errors
+    /// A store error while persisting.
+    pub fn on_event(
+        &mut self,
+        engine: &mut Client,
+        event: &Event,
+        op: Option<OpId>,
+    ) -> Result<Option<Outcome>, DriverError> {
+        if matches!(event, Event::ClientTokenChanged { .. }) {
+            self.persist(engine)?;
+        }
+        for listener in &mut self.listeners {
+            listener(event);
+        }
+        Ok(match event {
+            Event::OperationCompleted { op: done, outcome } if Some(*done) == op => Some(outcome.clone()),
+            _ => None,
+        })
+    }
+
+    /// Saves the engine's state. On a conflict (another process rotated the token since
+    /// this one loaded), the newer state on disk wins: the engine is restored from it.
+    ///
+    /// # Errors
+    /// Any other store error.
+    pub fn persist(&self, engine: &mut Client) -> Result<(), DriverError> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let state: PersistedState = engine.export();
+        if state.client_token.is_none() && state.client.is_none() {
+            return Ok(store.clear()?);
+        }
+        match store.save(&state) {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) => {
+                // Another process rotated the token since this one loaded: its newer state
+                // wins, and this engine continues from it.
+                let config = engine.config().clone();
+                *engine = Client::restore(config, *on_disk, engine.now())?;
+                Ok(())
+            }
+            Err(StoreError::Conflict { on_disk: None, .. }) => {
+                // Another process signed out and cleared the store: so do we.
+                let config = engine.config().clone();
+                *engine = Client::new(config, engine.now());
+                Ok(())
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+/// The completion of an outcome, or the failure as a driver error.
+///
+/// # Errors
+/// The operation's error.
+pub fn completion(outcome: Outcome) -> Result<Completion, DriverError> {
+    outcome.map_err(DriverError::Operation)
+}
+
+/// How long to sleep from `now` until `deadline` (zero when it has passed).
+#[must_use]
+pub fn sleep_for(deadline: OffsetDateTime, now: OffsetDateTime) -> std::time::Duration {
+    let wait = deadline - now;
+    if wait.is_positive() { wait.unsigned_abs() } else { std::time::Duration::ZERO }
+}
+
+/// Submits `command` and returns its operation, for drivers.
+///
+/// # Errors
+/// The engine's refusal.
+pub fn submit(engine: &mut Client, command: Command, now: OffsetDateTime) -> Result<OpId, DriverError> {
+    Ok(engine.submit(command, now)?)
+}

@@ -1,0 +1,402 @@
+//! # clerk-ureq: a blocking driver for clerk-core
+//!
+//! [`Clerk`] owns a [`clerk_core::Client`] engine and carries out its IO with one reused
+//! [`ureq::Agent`]: it sends each request, feeds the answer back, sleeps until the
+//! engine's deadlines, persists the client token through a
+//! [`TokenStore`](clerk_store::TokenStore) and, optionally, records a transcript. Every
+//! protocol decision (retries, backoff, polling, token caching) is the engine's; this
+//! crate only moves bytes and sleeps.
+//!
+//! ## Blocking, and what that means for deadlines
+//!
+//! Each method runs the drive loop on the calling thread until its operation completes or
+//! the operation timeout passes (then the operation is cancelled and
+//! [`DriverError::Timeout`] returned). Deadlines the engine announces — retry backoff,
+//! email-link polling, the proactive refresh of session tokens — are served **only during
+//! calls**: nothing runs between them. Call [`Clerk::run_due_deadlines`] from your own loop
+//! if you want background refreshes in a long-lived blocking program, or use
+//! `clerk-reqwest`, whose background task serves them all the time.
+//!
+//! ## HTTP settings
+//!
+//! Redirects off, non-2xx statuses returned as data (`http_status_as_error(false)`), every
+//! response header kept, connect and request timeouts, the engine's `max_response_bytes`
+//! enforced while reading, rustls with the ring provider (design §7.15).
+//!
+//! ```no_run
+//! use clerk_core::{SignInCreate, secret::Password};
+//! use clerk_ureq::Clerk;
+//!
+//! let mut clerk = Clerk::builder_from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk")?
+//!     .build()?;
+//! clerk.load()?;
+//! clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…")))?;
+//! let token = clerk.get_token(Default::default())?;
+//! # Ok::<(), clerk_ureq::DriverError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+use std::io::Read as _;
+use std::sync::Arc;
+
+use clerk_core::secret::SessionJwt;
+use clerk_core::{
+    ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, Output, SessionCommand,
+    SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest, TransportError,
+};
+use clerk_store::drive::{DriveSupport, completion, sleep_for};
+pub use clerk_store::drive::{DriverError, EventListener};
+use clerk_store::{TokenStore, TranscriptWriter};
+use time::{Duration, OffsetDateTime};
+
+/// How long an operation may take before it is cancelled, by default.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::seconds(60);
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The default timeout of one request (connect, send, receive).
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Builds a [`Clerk`].
+pub struct ClerkBuilder {
+    config: ClientConfig,
+    support: DriveSupport,
+    operation_timeout: Duration,
+    connect_timeout: std::time::Duration,
+    request_timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for ClerkBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClerkBuilder").field("config", &self.config).field("support", &self.support).finish()
+    }
+}
+
+impl ClerkBuilder {
+    /// A builder for this engine configuration.
+    #[must_use]
+    pub fn new(config: ClientConfig) -> Self {
+        let support = DriveSupport::new(config.base_url());
+        ClerkBuilder {
+            config,
+            support,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+
+    /// Persists (and restores) the engine state through `store`.
+    #[must_use]
+    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.support.set_store(store);
+        self
+    }
+
+    /// Records every exchange to `transcript`.
+    #[must_use]
+    pub fn transcript(mut self, transcript: TranscriptWriter) -> Self {
+        self.support.set_transcript(transcript);
+        self
+    }
+
+    /// Calls `listener` with every exchange (request and answer), e.g. to show progress.
+    #[must_use]
+    pub fn on_exchange(mut self, listener: clerk_store::drive::ExchangeListener) -> Self {
+        self.support.add_exchange_listener(listener);
+        self
+    }
+
+    /// Calls `listener` with every engine event.
+    #[must_use]
+    pub fn on_event(mut self, listener: EventListener) -> Self {
+        self.support.add_listener(listener);
+        self
+    }
+
+    /// How long one operation may take before it is cancelled (default 60 s).
+    #[must_use]
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+
+    /// Connect and per-request timeouts.
+    #[must_use]
+    pub fn timeouts(mut self, connect: std::time::Duration, request: std::time::Duration) -> Self {
+        self.connect_timeout = connect;
+        self.request_timeout = request;
+        self
+    }
+
+    /// Builds the driver, restoring the engine from the store when it holds a state.
+    ///
+    /// # Errors
+    /// A store error, or a stored state for another Frontend API host.
+    pub fn build(self) -> Result<Clerk, DriverError> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_global(Some(self.request_timeout))
+            .build()
+            .into();
+        let engine = self.support.start_engine(self.config, OffsetDateTime::now_utc())?;
+        Ok(Clerk { engine, agent, support: self.support, operation_timeout: self.operation_timeout })
+    }
+}
+
+/// A blocking Clerk client: the engine plus its IO. See the crate documentation.
+pub struct Clerk {
+    engine: clerk_core::Client,
+    agent: ureq::Agent,
+    support: DriveSupport,
+    operation_timeout: Duration,
+}
+
+impl std::fmt::Debug for Clerk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clerk").field("engine", &self.engine).field("support", &self.support).finish()
+    }
+}
+
+impl Clerk {
+    /// A builder from an engine configuration.
+    #[must_use]
+    pub fn builder(config: ClientConfig) -> ClerkBuilder {
+        ClerkBuilder::new(config)
+    }
+
+    /// A builder from a publishable key.
+    ///
+    /// # Errors
+    /// An invalid key.
+    pub fn builder_from_publishable_key(key: &str) -> Result<ClerkBuilder, DriverError> {
+        let config = ClientConfig::from_publishable_key(key).map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(ClerkBuilder::new(config))
+    }
+
+    /// A builder for a Frontend API at `base_url` (a local mock: `http://127.0.0.1:PORT`).
+    ///
+    /// # Errors
+    /// An invalid URL.
+    pub fn builder_for_base_url(base_url: &str) -> Result<ClerkBuilder, DriverError> {
+        let config = ClientConfig::for_base_url(base_url, clerk_core::InstanceType::Development)
+            .map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(ClerkBuilder::new(config))
+    }
+
+    /// The engine, for its read views (sessions, sign-in status, …).
+    #[must_use]
+    pub fn engine(&self) -> &clerk_core::Client {
+        &self.engine
+    }
+
+    /// Runs `command` until its operation completes.
+    ///
+    /// # Errors
+    /// The engine's refusal, the operation's failure, a timeout or a store error.
+    pub fn run(&mut self, command: impl Into<Command>) -> Result<Completion, DriverError> {
+        let started = OffsetDateTime::now_utc();
+        let op = self.engine.submit(command.into(), started)?;
+        let give_up = started + self.operation_timeout;
+        loop {
+            match self.engine.poll_output() {
+                Output::Event(event) => {
+                    if let Some(outcome) = self.support.on_event(&mut self.engine, &event, Some(op))? {
+                        return completion(outcome);
+                    }
+                }
+                Output::Request(outgoing) => {
+                    let span = tracing::info_span!(
+                        "clerk.request",
+                        kind = outgoing.kind.name(),
+                        id = outgoing.id.0,
+                        attempt = outgoing.attempt,
+                        status = tracing::field::Empty
+                    );
+                    let _entered = span.enter();
+                    let result = self.send(&outgoing.request);
+                    if let Ok(response) = &result {
+                        span.record("status", response.status);
+                    }
+                    self.support.record(&outgoing.request, &result);
+                    self.engine.handle_response(outgoing.id, result, OffsetDateTime::now_utc())?;
+                }
+                Output::Timeout(deadline) => {
+                    let now = OffsetDateTime::now_utc();
+                    if deadline > give_up {
+                        std::thread::sleep(sleep_for(give_up, now));
+                        let _ = self.engine.cancel(op);
+                        self.drain_events()?;
+                        return Err(DriverError::Timeout(self.operation_timeout));
+                    }
+                    std::thread::sleep(sleep_for(deadline, now));
+                    self.engine.handle_timeout(OffsetDateTime::now_utc());
+                }
+                _ => {
+                    // Nothing left to do, yet no completion: the operation was dropped.
+                    return Err(DriverError::Stopped);
+                }
+            }
+        }
+    }
+
+    /// Serves the engine's deadlines that are due now (retries, polling, the proactive
+    /// token refresh) without waiting. Useful between calls in a long-lived program.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn run_due_deadlines(&mut self) -> Result<(), DriverError> {
+        self.engine.handle_timeout(OffsetDateTime::now_utc());
+        loop {
+            match self.engine.poll_output() {
+                Output::Event(event) => {
+                    self.support.on_event(&mut self.engine, &event, None)?;
+                }
+                Output::Request(outgoing) => {
+                    let result = self.send(&outgoing.request);
+                    self.support.record(&outgoing.request, &result);
+                    self.engine.handle_response(outgoing.id, result, OffsetDateTime::now_utc())?;
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn drain_events(&mut self) -> Result<(), DriverError> {
+        while let Output::Event(event) = self.engine.poll_output() {
+            self.support.on_event(&mut self.engine, &event, None)?;
+        }
+        Ok(())
+    }
+
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let http_request =
+            request.to_http(self.support.base_url()).map_err(|e| TransportError::Other(e.to_string()))?;
+        let response = self.agent.run(http_request).map_err(transport_error)?;
+        let (parts, mut body) = response.into_parts();
+        let limit = self.engine.config().max_response_bytes();
+        let mut bytes = Vec::new();
+        let mut reader = body.with_config().limit(limit as u64 + 1).reader();
+        reader.read_to_end(&mut bytes).map_err(|e| TransportError::Io(e.to_string()))?;
+        if bytes.len() > limit {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+        Ok(HttpResponse::from_http(http::Response::from_parts(parts, bytes)))
+    }
+
+    /// Loads the environment and, when a client token is stored, the client.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn load(&mut self) -> Result<Completion, DriverError> {
+        self.run(ClientCommand::Load)
+    }
+
+    /// Reloads the client.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn reload(&mut self) -> Result<Completion, DriverError> {
+        self.run(ClientCommand::Reload)
+    }
+
+    /// Creates a sign-in attempt.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn sign_in(&mut self, create: SignInCreate) -> Result<Completion, DriverError> {
+        self.run(SignInCommand::Create(create))
+    }
+
+    /// Runs a sign-in step (prepare, attempt, reset password, reload).
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn sign_in_step(&mut self, command: SignInCommand) -> Result<Completion, DriverError> {
+        self.run(command)
+    }
+
+    /// Creates a sign-up attempt.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn sign_up(&mut self, fields: SignUpFields) -> Result<Completion, DriverError> {
+        self.run(SignUpCommand::Create(fields))
+    }
+
+    /// Runs a sign-up step (update, prepare, attempt, reload).
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn sign_up_step(&mut self, command: SignUpCommand) -> Result<Completion, DriverError> {
+        self.run(command)
+    }
+
+    /// Makes a session the active one.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn set_active(
+        &mut self,
+        session_id: &str,
+        organization: clerk_core::OrganizationChoice,
+    ) -> Result<Completion, DriverError> {
+        self.run(SessionCommand::SetActive { session_id: session_id.to_owned(), organization })
+    }
+
+    /// A session token (from the cache when usable).
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn get_token(&mut self, request: TokenRequest) -> Result<SessionJwt, DriverError> {
+        match self.run(SessionCommand::GetToken(request))? {
+            Completion::SessionToken(token) => Ok(token),
+            other => Err(DriverError::Config(format!("unexpected completion {other:?}"))),
+        }
+    }
+
+    /// Signs out of one session, or of all when `session_id` is `None`. Local state is
+    /// cleared whatever the server answers; the result says whether it confirmed.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run).
+    pub fn sign_out(&mut self, session_id: Option<&str>) -> Result<SignOutConfirmation, DriverError> {
+        match self.run(SessionCommand::SignOut { session_id: session_id.map(str::to_owned) })? {
+            Completion::SignedOut { confirmation } => Ok(confirmation),
+            other => Err(DriverError::Config(format!("unexpected completion {other:?}"))),
+        }
+    }
+
+    /// The events the engine has not handed out yet are passed to the listeners.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn flush_events(&mut self) -> Result<(), DriverError> {
+        self.drain_events()
+    }
+}
+
+fn transport_error(error: ureq::Error) -> TransportError {
+    match error {
+        ureq::Error::Timeout(timeout) => TransportError::Timeout(timeout.to_string()),
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportError::Connect(error.to_string()),
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound => {
+                TransportError::Connect(io.to_string())
+            }
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => TransportError::Timeout(io.to_string()),
+            _ => TransportError::Io(io.to_string()),
+        },
+        ureq::Error::BodyExceedsLimit(limit) => {
+            TransportError::BodyTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) }
+        }
+        other => TransportError::Other(other.to_string()),
+    }
+}
+
+/// Whether an event is one a CLI or app usually shows (status changes, sign-out).
+#[must_use]
+pub fn is_notable(event: &Event) -> bool {
+    !matches!(event, Event::ClientUpdated | Event::OperationCompleted { .. })
+}
