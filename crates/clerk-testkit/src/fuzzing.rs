@@ -24,54 +24,6 @@ pub fn decode_transitions(data: &[u8]) -> Vec<Transition> {
     steps
 }
 
-/// Encodes a transition sequence so that [`decode_transitions`] gives it back: seeds are
-/// written with this.
-#[must_use]
-pub fn encode_transitions(steps: &[Transition]) -> Vec<u8> {
-    // `arbitrary` has no encoder; search per step for the shortest byte string that decodes
-    // to it. Enough for hand-written seeds, whose steps are few.
-    let mut out = Vec::new();
-    for step in steps {
-        if let Some(bytes) = encoding_of(step) {
-            out.extend_from_slice(&bytes);
-        }
-    }
-    out
-}
-
-fn encoding_of(step: &Transition) -> Option<Vec<u8>> {
-    // Steps decode from at most 6 bytes; try prefixes that matter, byte by byte, padding
-    // with zeroes so that a following step starts cleanly.
-    for len in 1..=6usize {
-        let mut candidate = vec![0u8; len];
-        if search(step, &mut candidate, 0) {
-            return Some(candidate);
-        }
-    }
-    None
-}
-
-fn search(step: &Transition, candidate: &mut Vec<u8>, at: usize) -> bool {
-    if at == candidate.len() {
-        let mut input = Unstructured::new(candidate);
-        return Transition::arbitrary(&mut input).is_ok_and(|decoded| &decoded == step && input.is_empty());
-    }
-    for byte in 0..=u8::MAX {
-        if let Some(slot) = candidate.get_mut(at) {
-            *slot = byte;
-        }
-        if search(step, candidate, at + 1) {
-            return true;
-        }
-        // Only the first byte picks the variant; later bytes rarely need the full range
-        // once the first is wrong.
-        if at + 1 < candidate.len() && byte > 40 {
-            break;
-        }
-    }
-    false
-}
-
 /// The `client_actions` target: any transition sequence through the shared runner and
 /// invariants. Panics on a violated invariant.
 pub fn client_actions(data: &[u8]) {
