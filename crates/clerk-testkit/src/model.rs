@@ -1,0 +1,445 @@
+//! The reference model: what the documented rules (docs/engine-contract.md,
+//! docs/state-machines.md, design §7) say the engine's state must be. It is fed the same
+//! transitions and canned answers as the engine and never asks the engine what to expect;
+//! it only learns identifiers the engine hands out (operation and request ids) after
+//! checking them.
+
+use std::collections::BTreeMap;
+
+use clerk_core::{ClientCommand, Command, Flow, RequestKind, SignInCommand, SignUpCommand};
+
+use crate::server::{ServerClient, is_signed_in_status};
+
+/// What the model expects `submit` to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expectation {
+    /// Accepted.
+    Accept,
+    /// Refused with `CommandError::Busy`.
+    Busy,
+    /// Refused with `CommandError::InvalidState`.
+    InvalidState,
+    /// Refused with `CommandError::FactorNotOffered`.
+    FactorNotOffered,
+    /// The model does not know (session commands: their legality table is not documented
+    /// yet). Either outcome is checked for its consequences only.
+    Unknown,
+}
+
+/// A pending operation, as the model sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelOp {
+    /// Its flow.
+    pub flow: Flow,
+    /// Whether it makes its flow busy.
+    pub mutating: bool,
+    /// The request kinds it may send (retries included).
+    pub kinds: Vec<RequestKind>,
+    /// How many different requests it still has to get a final answer for.
+    pub remaining: usize,
+    /// The epoch its requests were queued in.
+    pub epoch: u64,
+    /// The token its requests are pinned to (sign-out, destroy), if any.
+    pub pinned: Option<Option<String>>,
+    /// It completes at once, without a request.
+    pub local: bool,
+    /// `set_active` of this session: a successful answer makes it active.
+    pub set_active: Option<String>,
+}
+
+/// A request on the wire, as the model sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelRequest {
+    /// Its id (learnt from the engine, checked to increase).
+    pub id: u64,
+    /// The operation it serves; `None` for the engine's internal requests.
+    pub op: Option<u64>,
+    /// Its kind.
+    pub kind: RequestKind,
+    /// The epoch it was queued in.
+    pub epoch: u64,
+    /// The client token it carries.
+    pub token: Option<String>,
+}
+
+/// A client as applied locally.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LocalClient {
+    /// `(id, status)` of every session.
+    pub sessions: Vec<(String, String)>,
+    /// The sign-in attempt shown, `(id, status)`.
+    pub sign_in: Option<(String, String)>,
+    /// The sign-up attempt shown, `(id, status)`.
+    pub sign_up: Option<(String, String)>,
+    /// The client's `last_active_session_id`.
+    pub last_active: Option<String>,
+}
+
+/// The reference model.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Virtual time, in milliseconds from the start.
+    pub now_ms: i64,
+    /// The client token the engine must hold.
+    pub token: Option<String>,
+    /// The local epoch.
+    pub epoch: u64,
+    /// The applied client (`None`: none, or cleared).
+    pub client: Option<LocalClient>,
+    /// The active session.
+    pub active: Option<String>,
+    /// Pending operations by id.
+    pub ops: BTreeMap<u64, ModelOp>,
+    /// Operations that completed, in order.
+    pub completed: Vec<u64>,
+    /// The id of the request whose client was applied last (stale gate, request order).
+    pub last_applied_request: Option<u64>,
+    /// The `updated_at` of the client applied last (stale gate, age).
+    pub last_updated: Option<i64>,
+    /// A sign-in attempt id hidden by `reset_sign_in`.
+    pub suppressed_sign_in: Option<String>,
+    /// A sign-up attempt id hidden by `reset_sign_up`.
+    pub suppressed_sign_up: Option<String>,
+    /// An answer may have made the engine schedule an internal `GET /v1/client`.
+    pub internal_refresh_allowed: bool,
+    /// A session token was fetched: internal refreshes of it may follow.
+    pub token_refresh_allowed: bool,
+    /// The epochs in which an answer may have queued an internal client refresh since the
+    /// last one was answered. One epoch: the model knows the refresh's epoch stamp; more:
+    /// it does not, and the runner answers that refresh with a transport error.
+    pub trigger_epochs: std::collections::BTreeSet<u64>,
+}
+
+/// Sign-in legality, from the table in docs/state-machines.md.
+#[must_use]
+pub fn sign_in_legal(command: &str, status: Option<&str>) -> bool {
+    match (command, status) {
+        ("create", _) => true,
+        (_, None) => false,
+        ("reload", Some(status)) => status != "abandoned",
+        ("prepare_first_factor" | "attempt_first_factor", Some(status)) => status == "needs_first_factor",
+        ("prepare_second_factor" | "attempt_second_factor", Some(status)) => {
+            status == "needs_second_factor" || status == "needs_client_trust"
+        }
+        ("reset_password", Some(status)) => status == "needs_new_password",
+        _ => false,
+    }
+}
+
+/// Sign-up legality, from the table in docs/state-machines.md.
+#[must_use]
+pub fn sign_up_legal(command: &str, status: Option<&str>) -> bool {
+    match (command, status) {
+        ("create", _) => true,
+        (_, None) => false,
+        ("reload", Some(status)) => status == "missing_requirements" || status == "complete",
+        ("update" | "prepare_verification" | "attempt_verification", Some(status)) => status == "missing_requirements",
+        _ => false,
+    }
+}
+
+/// GET requests and session-token requests are retried by the engine (design §7.5).
+#[must_use]
+pub fn retryable_kind(kind: RequestKind) -> bool {
+    matches!(
+        kind,
+        RequestKind::Environment
+            | RequestKind::ClientGet
+            | RequestKind::SignInGet
+            | RequestKind::SignUpGet
+            | RequestKind::SessionGet
+            | RequestKind::SessionToken
+    )
+}
+
+/// The request kinds a command may send.
+#[must_use]
+pub fn kinds_of(command: &Command) -> Vec<RequestKind> {
+    use RequestKind as K;
+    match command {
+        Command::Client(c) => match c {
+            ClientCommand::Load => vec![K::Environment, K::ClientGet],
+            ClientCommand::LoadEnvironment => vec![K::Environment],
+            ClientCommand::Reload => vec![K::ClientGet],
+            ClientCommand::Create => vec![K::ClientCreate],
+            ClientCommand::Destroy => vec![K::ClientDestroy],
+            ClientCommand::RemoveSessions => vec![K::ClientRemoveSessions],
+            _ => vec![],
+        },
+        Command::SignIn(c) => vec![match c {
+            SignInCommand::Create(_) => K::SignInCreate,
+            SignInCommand::Reload { .. } => K::SignInGet,
+            SignInCommand::PrepareFirstFactor(_) => K::SignInPrepareFirstFactor,
+            SignInCommand::AttemptFirstFactor(_) => K::SignInAttemptFirstFactor,
+            SignInCommand::PrepareSecondFactor(_) => K::SignInPrepareSecondFactor,
+            SignInCommand::AttemptSecondFactor(_) => K::SignInAttemptSecondFactor,
+            _ => K::SignInResetPassword,
+        }],
+        Command::SignUp(c) => vec![match c {
+            SignUpCommand::Create(_) => K::SignUpCreate,
+            SignUpCommand::Update(_) => K::SignUpUpdate,
+            SignUpCommand::Reload { .. } => K::SignUpGet,
+            SignUpCommand::PrepareVerification(_) => K::SignUpPrepareVerification,
+            _ => K::SignUpAttemptVerification,
+        }],
+        Command::Session(_) => {
+            vec![K::SessionGet, K::SessionTouch, K::SessionEnd, K::SessionRemove, K::SessionToken, K::ClientGet]
+        }
+        _ => vec![],
+    }
+}
+
+impl Model {
+    fn busy(&self, flow: Flow) -> bool {
+        self.ops.values().any(|op| op.flow == flow && op.mutating)
+    }
+
+    /// The status of the local sign-in attempt.
+    #[must_use]
+    pub fn sign_in_status(&self) -> Option<&str> {
+        self.client.as_ref().and_then(|c| c.sign_in.as_ref()).map(|(_, s)| s.as_str())
+    }
+
+    /// The status of the local sign-up attempt.
+    #[must_use]
+    pub fn sign_up_status(&self) -> Option<&str> {
+        self.client.as_ref().and_then(|c| c.sign_up.as_ref()).map(|(_, s)| s.as_str())
+    }
+
+    /// What `submit(command)` must do, by the documented checking order: busy, legality,
+    /// the command's own arguments.
+    #[must_use]
+    pub fn expect_submit(&self, command: &Command) -> Expectation {
+        let flow = command.flow();
+        match command {
+            Command::Client(_) | Command::SignIn(_) | Command::SignUp(_) => {}
+            _ => return Expectation::Unknown,
+        }
+        if command.is_mutating() && self.busy(flow) {
+            return Expectation::Busy;
+        }
+        match command {
+            Command::SignIn(c) => {
+                if !sign_in_legal(c.name(), self.sign_in_status()) {
+                    return Expectation::InvalidState;
+                }
+                if let SignInCommand::PrepareFirstFactor(p) = c
+                    && p.strategy().as_str() != "email_code"
+                {
+                    return Expectation::FactorNotOffered;
+                }
+            }
+            Command::SignUp(c) if !sign_up_legal(c.name(), self.sign_up_status()) => {
+                return Expectation::InvalidState;
+            }
+            _ => {}
+        }
+        Expectation::Accept
+    }
+
+    /// Records an accepted command as operation `op`, with its local effects. Returns the
+    /// operations the command supersedes (they must complete at once).
+    pub fn accept(&mut self, op: u64, command: &Command) -> Vec<u64> {
+        let mut kinds = kinds_of(command);
+        let mut remaining = kinds.len().min(1);
+        let mut pinned = None;
+        let mut superseded = Vec::new();
+        let local = kinds.is_empty() && matches!(command, Command::Client(_));
+        match command {
+            Command::Client(ClientCommand::Load) => {
+                if self.token.is_some() {
+                    remaining = 2;
+                } else {
+                    kinds.retain(|k| *k == RequestKind::Environment);
+                }
+            }
+            Command::Client(ClientCommand::Destroy) => {
+                pinned = Some(self.token.clone());
+                superseded = self.ops.keys().copied().collect();
+                self.clear_identity();
+            }
+            Command::Client(ClientCommand::RemoveSessions) => {
+                pinned = Some(self.token.clone());
+                superseded = self.ops.iter().filter(|(_, o)| o.flow == Flow::Session).map(|(id, _)| *id).collect();
+                self.epoch += 1;
+                self.active = None;
+                if let Some(client) = &mut self.client {
+                    client.sessions.retain(|(_, status)| !is_signed_in_status(status));
+                }
+            }
+            Command::Client(ClientCommand::ResetSignIn) => {
+                superseded = self.ops.iter().filter(|(_, o)| o.flow == Flow::SignIn).map(|(id, _)| *id).collect();
+                self.epoch += 1;
+                if let Some(client) = &mut self.client
+                    && let Some((id, _)) = client.sign_in.take()
+                {
+                    self.suppressed_sign_in = Some(id);
+                }
+            }
+            Command::Client(ClientCommand::ResetSignUp) => {
+                superseded = self.ops.iter().filter(|(_, o)| o.flow == Flow::SignUp).map(|(id, _)| *id).collect();
+                self.epoch += 1;
+                if let Some(client) = &mut self.client
+                    && let Some((id, _)) = client.sign_up.take()
+                {
+                    self.suppressed_sign_up = Some(id);
+                }
+            }
+            _ => {}
+        }
+        {
+            self.ops.insert(
+                op,
+                ModelOp {
+                    flow: command.flow(),
+                    mutating: command.is_mutating(),
+                    kinds,
+                    remaining,
+                    epoch: self.epoch,
+                    pinned,
+                    local,
+                    set_active: match command {
+                        Command::Session(clerk_core::SessionCommand::SetActive { session_id, .. }) => {
+                            Some(session_id.clone())
+                        }
+                        _ => None,
+                    },
+                },
+            );
+        }
+        superseded
+    }
+
+    fn clear_identity(&mut self) {
+        self.epoch += 1;
+        self.token = None;
+        self.client = None;
+        self.active = None;
+        self.last_applied_request = None;
+        self.last_updated = None;
+        self.suppressed_sign_in = None;
+        self.suppressed_sign_up = None;
+    }
+
+    /// The token a request of `op` (or an internal one) carries when it is sent now.
+    #[must_use]
+    pub fn token_for(&self, op: Option<u64>) -> Option<String> {
+        match op.and_then(|op| self.ops.get(&op)).and_then(|o| o.pinned.clone()) {
+            Some(pinned) => pinned,
+            None => self.token.clone(),
+        }
+    }
+
+    /// Adopts a rotated token when the request carried the current one (decided before
+    /// adoption). Returns whether it did carry the current one.
+    pub fn adopt_token(&mut self, request: &ModelRequest, rotated: Option<&str>) -> bool {
+        let current = request.token == self.token;
+        if current && let Some(token) = rotated.filter(|t| !t.is_empty()) {
+            self.token = Some(token.to_owned());
+        }
+        current
+    }
+
+    /// Offers a client from an answer to the stale gate (`None`: the answer says the
+    /// server knows no client). Returns whether it was applied.
+    pub fn offer_client(
+        &mut self,
+        request: &ModelRequest,
+        sent_with_current: bool,
+        client: Option<&ServerClient>,
+    ) -> bool {
+        if request.epoch != self.epoch || !sent_with_current {
+            return false;
+        }
+        if self.last_applied_request.is_some_and(|last| request.id <= last) {
+            return false;
+        }
+        match client {
+            None => {
+                self.client = None;
+                self.active = None;
+                self.last_updated = None;
+            }
+            Some(server) => {
+                if self.last_updated.is_some_and(|last| server.updated < last) {
+                    return false;
+                }
+                self.apply_client(server);
+                self.last_updated = Some(server.updated);
+            }
+        }
+        self.last_applied_request = Some(request.id);
+        true
+    }
+
+    /// A successful answer to `set_active`, whose client was applied, makes the chosen
+    /// session active when it is signed in.
+    pub fn set_active_succeeded(&mut self, request: &ModelRequest, server: &ServerClient) {
+        let chosen = request.op.and_then(|op| self.ops.get(&op)).and_then(|op| op.set_active.clone());
+        if let Some(chosen) = chosen
+            && server.sessions.iter().any(|(id, status)| *id == chosen && is_signed_in_status(status))
+        {
+            self.active = Some(chosen);
+        }
+    }
+
+    fn apply_client(&mut self, server: &ServerClient) {
+        let previous_last_active = self.client.as_ref().and_then(|c| c.last_active.clone());
+        let sign_in = match &server.sign_in {
+            Some((id, _)) if self.suppressed_sign_in.as_deref() == Some(id) => None,
+            Some(attempt) => {
+                self.suppressed_sign_in = None;
+                Some(attempt.clone())
+            }
+            None => None,
+        };
+        let sign_up = match &server.sign_up {
+            Some((id, _)) if self.suppressed_sign_up.as_deref() == Some(id) => None,
+            Some(attempt) => {
+                self.suppressed_sign_up = None;
+                Some(attempt.clone())
+            }
+            None => None,
+        };
+        let signed_in = |id: &str| server.sessions.iter().any(|(sid, status)| sid == id && is_signed_in_status(status));
+        let newly_set = server.last_active.clone().filter(|id| previous_last_active.as_deref() != Some(id.as_str()));
+        self.active = match newly_set {
+            Some(id) if signed_in(&id) => Some(id),
+            _ => self.active.clone().filter(|id| signed_in(id)),
+        };
+        self.client = Some(LocalClient {
+            sessions: server.sessions.clone(),
+            sign_in,
+            sign_up,
+            last_active: server.last_active.clone(),
+        });
+    }
+
+    /// A `client_not_found` answer sent with the current token in the current epoch
+    /// clears the client as a `response: null` would.
+    pub fn client_gone(&mut self, request: &ModelRequest, sent_with_current: bool) {
+        if request.epoch == self.epoch && sent_with_current {
+            self.client = None;
+            self.active = None;
+            self.last_updated = None;
+            self.last_applied_request = Some(request.id);
+        }
+    }
+
+    /// Export → restore: pending operations and the request on the wire are gone; the
+    /// stale gate's request order restarts.
+    pub fn restart(&mut self) {
+        self.ops.clear();
+        self.trigger_epochs.clear();
+        self.last_applied_request = None;
+        if let Some(active) = &self.active {
+            let still = self
+                .client
+                .as_ref()
+                .is_some_and(|c| c.sessions.iter().any(|(id, s)| id == active && is_signed_in_status(s)));
+            if !still {
+                self.active = None;
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Hand-written transition sequences through the shared runner: the paths the random
+//! search must be able to reach, as fixed regression tests.
+
+use clerk_testkit::transition::{Answer, CommandChoice as C, ErrorChoice, ResetTarget, ServerChange, SignInTarget};
+use clerk_testkit::{Runner, Transition as T};
+
+fn ok(change: ServerChange) -> T {
+    T::Respond { nth: 0, answer: Answer::Success(change) }
+}
+
+#[test]
+fn a_password_sign_in_completes_and_survives_a_restart() {
+    let runner = Runner::run(&[
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Restart,
+        T::Submit(C::Reload),
+        ok(ServerChange::Nothing),
+    ]);
+    assert_eq!(runner.client().active_session_id(), Some("sess_1"));
+    assert!(runner.client().client_token().is_some());
+}
+
+#[test]
+fn a_code_sign_in_walks_the_first_factor() {
+    let runner = Runner::run(&[
+        T::Submit(C::SignInIdentifier),
+        ok(ServerChange::Nothing),
+        T::Submit(C::SignInPrepareEmailCode),
+        ok(ServerChange::Nothing),
+        T::Submit(C::SignInAttemptEmailCode),
+        T::Respond { nth: 0, answer: Answer::Error(ErrorChoice::FormCodeIncorrect) },
+        T::Submit(C::SignInAttemptEmailCode),
+        ok(ServerChange::SignIn(SignInTarget::NeedsSecondFactor)),
+        T::Submit(C::SignInAttemptTotp),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+    ]);
+    assert_eq!(runner.client().active_session_id(), Some("sess_1"));
+    assert!(runner.client().sign_in().is_none());
+}
+
+#[test]
+fn sign_out_ignores_an_answer_from_before_it() {
+    let runner = Runner::run(&[
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Submit(C::Reload),
+        T::SignOut,
+        ok(ServerChange::Nothing),
+        T::Respond { nth: 0, answer: Answer::Transport },
+    ]);
+    assert_eq!(runner.client().active_session_id(), None);
+}
+
+#[test]
+fn a_stale_client_never_signs_out() {
+    let runner = Runner::run(&[
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Submit(C::Reload),
+        T::Respond { nth: 0, answer: Answer::StaleClient },
+    ]);
+    assert_eq!(runner.client().active_session_id(), Some("sess_1"));
+}
+
+#[test]
+fn retries_and_resets_keep_the_model() {
+    let runner = Runner::run(&[
+        T::Submit(C::Load),
+        T::Respond { nth: 0, answer: Answer::TooManyRequests { retry_after: 2 } },
+        T::AdvanceTime(3_000),
+        ok(ServerChange::Nothing),
+        T::Submit(C::SignUpCreate),
+        ok(ServerChange::Nothing),
+        T::Reset(ResetTarget::SignUp),
+        T::Submit(C::Reload),
+        ok(ServerChange::Nothing),
+        T::Cancel(0),
+        T::Respond { nth: 3, answer: Answer::Transport },
+    ]);
+    assert!(runner.client().sign_up().is_none(), "a reset attempt stays hidden");
+}
