@@ -191,26 +191,41 @@ impl Runner {
             violation("request ids must strictly increase", (self.last_request_id, outgoing.id));
         }
         self.last_request_id = outgoing.id.0;
-        let op = match self.model.ops.get(&outgoing.op.0) {
-            Some(model_op) => {
-                if !model_op.kinds.contains(&outgoing.kind) {
-                    violation("a request the operation cannot send", (&outgoing.kind, model_op));
+        // A get_token's request is sent by the engine's shared fetch (its own internal
+        // operation): attribute it to the pending get_token the model knows about.
+        let token_waiter = if outgoing.kind == RequestKind::SessionToken && !self.model.ops.contains_key(&outgoing.op.0)
+        {
+            self.model
+                .ops
+                .iter()
+                .find(|(_, model_op)| model_op.kinds.contains(&RequestKind::SessionToken) && model_op.remaining > 0)
+                .map(|(id, _)| *id)
+        } else {
+            None
+        };
+        let op = match token_waiter.and_then(|id| self.model.ops.get(&id).map(|op| (id, op))) {
+            Some((id, _)) => Some(id),
+            None => match self.model.ops.get(&outgoing.op.0) {
+                Some(model_op) => {
+                    if !model_op.kinds.contains(&outgoing.kind) {
+                        violation("a request the operation cannot send", (&outgoing.kind, model_op));
+                    }
+                    Some(outgoing.op.0)
                 }
-                Some(outgoing.op.0)
-            }
-            None => {
-                // The engine's own requests: a client refresh after an error answer or a
-                // changed session, the proactive session-token refresh.
-                let allowed = match outgoing.kind {
-                    RequestKind::ClientGet => self.model.internal_refresh_allowed,
-                    RequestKind::SessionToken => self.model.token_refresh_allowed,
-                    _ => false,
-                };
-                if !allowed || self.completed.contains(&outgoing.op.0) {
-                    violation("a request no outstanding model entry explains", (&outgoing.kind, outgoing.op));
+                None => {
+                    // The engine's own requests: a client refresh after an error answer or a
+                    // changed session, the proactive session-token refresh.
+                    let allowed = match outgoing.kind {
+                        RequestKind::ClientGet => self.model.internal_refresh_allowed,
+                        RequestKind::SessionToken => self.model.token_refresh_allowed,
+                        _ => false,
+                    };
+                    if !allowed || self.completed.contains(&outgoing.op.0) {
+                        violation("a request no outstanding model entry explains", (&outgoing.kind, outgoing.op));
+                    }
+                    None
                 }
-                None
-            }
+            },
         };
         let expected_token = self.model.token_for(op);
         let sent_token = expose(outgoing.request.header("authorization"));
