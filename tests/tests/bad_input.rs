@@ -449,3 +449,136 @@ fn undecodable_bodies_keep_a_redacted_preview() {
     assert!(!text.contains("c2VjcmV0LXNpZ25hdHVyZQ"), "{text}");
     assert!(text.contains("eyJhbGciOiJSUzI1NiJ9.eyJzaWQiOiJzZXNzXzEifQ"), "claims stay for diagnosis");
 }
+
+/// Hostile commands: each is refused with a typed error, sends nothing and changes nothing.
+#[test]
+fn hostile_commands_are_refused_and_change_nothing() {
+    use clerk_core::encoding::InvalidIdError;
+    use clerk_core::{
+        CommandError, FirstFactorPreparation, OrganizationChoice, SessionCommand, SignInCommand, SignUpCommand,
+        SignUpFields, TokenRequest,
+    };
+    let mut hostile_client = client_json(&[("a/b", "active"), ("sess_1", "active")], Some("sess_1"), 10);
+    let mut attempt = sign_in_json("../../v1/client", "needs_first_factor");
+    attempt["supported_first_factors"] = json!([{ "strategy": "email_code", "email_address_id": "idn_1" }]);
+    hostile_client["sign_in"] = attempt;
+    hostile_client["sign_up"] = json!({ "object": "sign_up_attempt", "id": "sua_1", "status": "missing_requirements" });
+    type Expect = fn(&CommandError) -> bool;
+    let cases: Vec<(&str, Command, Expect)> = vec![
+        ("an attempt id with ../ in a path", SignInCommand::Reload { rotating_token_nonce: None }.into(), |e| {
+            matches!(e, CommandError::InvalidId(InvalidIdError::ForbiddenCharacter { .. }))
+        }),
+        ("a session id with / in a path", SessionCommand::Reload { session_id: "a/b".into() }.into(), |e| {
+            matches!(e, CommandError::InvalidId(_))
+        }),
+        (
+            "a template name ..",
+            SessionCommand::GetToken(TokenRequest { template: Some("..".into()), ..TokenRequest::default() }).into(),
+            |e| matches!(e, CommandError::InvalidId(InvalidIdError::DotSegment)),
+        ),
+        (
+            "an empty template name",
+            SessionCommand::GetToken(TokenRequest { template: Some(String::new()), ..TokenRequest::default() }).into(),
+            |e| matches!(e, CommandError::InvalidId(InvalidIdError::Empty)),
+        ),
+        (
+            "unsafe_metadata that is not an object",
+            SignUpCommand::Create(SignUpFields { unsafe_metadata: Some(json!([1, 2])), ..SignUpFields::default() })
+                .into(),
+            |e| matches!(e, CommandError::InvalidArgument { name: "unsafe_metadata", .. }),
+        ),
+        ("a transfer in an update", SignUpCommand::Update(SignUpFields::transfer()).into(), |e| {
+            matches!(e, CommandError::InvalidArgument { name: "transfer", .. })
+        }),
+        (
+            "a factor id the server did not offer",
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailCode {
+                email_address_id: Some("idn_evil".into()),
+            })
+            .into(),
+            |e| matches!(e, CommandError::FactorNotOffered { .. }),
+        ),
+        (
+            "a web3 preparation with a non-web3 strategy",
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::Web3 {
+                strategy: clerk_core::wire::Strategy::Password,
+                web3_wallet_id: None,
+            })
+            .into(),
+            |e| matches!(e, CommandError::InvalidArgument { .. } | CommandError::FactorNotOffered { .. }),
+        ),
+        (
+            "set_active on a session the client does not have",
+            SessionCommand::SetActive { session_id: "sess_unknown".into(), organization: OrganizationChoice::Personal }
+                .into(),
+            |e| matches!(e, CommandError::InvalidState { .. }),
+        ),
+    ];
+    let mut clean_client = hostile_client.clone();
+    clean_client["sign_in"]["id"] = json!("sia_1");
+    for (name, command, expect) in cases {
+        // The factor cases need a usable attempt id, so the id check does not answer first.
+        let factor_case = name.contains("factor") || name.contains("web3");
+        let mut h = Harness::signed_in(if factor_case { &clean_client } else { &hostile_client });
+        let before = h.client.export();
+        match h.client.submit(command, h.now) {
+            Err(error) => assert!(expect(&error), "{name}: unexpected {error:?}"),
+            Ok(op) => panic!("{name}: accepted as {op}"),
+        }
+        assert!(h.poll_request().is_none(), "{name}: something was sent");
+        assert_eq!(h.client.export(), before, "{name}: state changed");
+    }
+    let mut h = Harness::signed_in(&hostile_client);
+    assert_eq!(h.client.cancel(clerk_core::OpId(9_999)), Err(CommandError::UnknownOperation(clerk_core::OpId(9_999))));
+}
+
+/// Broken answers to sign-in, session and token requests: typed errors, nothing changed.
+#[test]
+fn broken_answers_to_flow_requests_change_nothing() {
+    use clerk_core::{SessionCommand, SignInCommand, SignInCreate, TokenRequest};
+    let signed_in = || Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 10));
+    let cases: Vec<(&str, Command, &str)> = vec![
+        (
+            "sign-in answer without a response",
+            SignInCommand::Create(SignInCreate::identifier("a@b.co")).into(),
+            r#"{"response":null,"client":null}"#,
+        ),
+        (
+            "sign-in answer whose attempt has no id",
+            SignInCommand::Create(SignInCreate::identifier("a@b.co")).into(),
+            r#"{"response":{"status":"needs_first_factor"},"client":null}"#,
+        ),
+        ("sign-in answer that is an array", SignInCommand::Create(SignInCreate::identifier("a@b.co")).into(), r#"[]"#),
+        (
+            "a token that is not a JWT",
+            SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into(),
+            r#"{"object":"token","jwt":"not-a-jwt"}"#,
+        ),
+        (
+            "a token answer without jwt",
+            SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into(),
+            r#"{"object":"token"}"#,
+        ),
+        (
+            "a token whose exp is before iat",
+            SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into(),
+            r#"{"jwt":"eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjEsImlhdCI6Mn0.c2ln"}"#,
+        ),
+        (
+            "a touch answer with a numeric session id",
+            SessionCommand::Touch { session_id: "sess_1".into(), intent: None }.into(),
+            r#"{"response":{"id":5},"client":null}"#,
+        ),
+    ];
+    for (name, command, body) in cases {
+        let mut h = signed_in();
+        let op = h.submit(command);
+        let request = h.expect_request();
+        let before = h.client.export();
+        h.respond(&request, HttpResponse::new(200, [("content-type", "application/json")], body.as_bytes().to_vec()));
+        let outcome = h.expect_outcome(op);
+        assert!(undecodable(&outcome, 200), "{name}: {outcome:?}");
+        assert_eq!(h.client.export(), before, "{name}: state changed");
+        assert!(h.client.cached_session_token("sess_1").is_none(), "{name}: a token was cached");
+    }
+}
