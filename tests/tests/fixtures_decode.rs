@@ -357,3 +357,43 @@ fn a_placeholder_timestamp_left_unsubstituted_is_rejected() {
         "\"%%DATETIME n%%\" strings must not pass as timestamps"
     );
 }
+
+/// Every recorded client applies to the engine without error: offered as the answer to a
+/// reload, each is decoded, passes the stale gate and becomes the engine's client.
+#[test]
+fn every_recorded_client_applies_to_the_engine() {
+    use clerk_core::{Completion, HttpResponse};
+    use clerk_tests::harness::Harness;
+    let mut applied = 0;
+    for (flow, exchanges) in clerk_tests::recorded_flows() {
+        for exchange in exchanges {
+            let Ok(body) = serde_json::from_slice::<serde_json::Value>(&exchange.body) else {
+                panic!("{flow}/{:03}: not JSON", exchange.index);
+            };
+            let client = match (body.get("client"), body.get("response")) {
+                (Some(client), _) if client.is_object() => client.clone(),
+                (_, Some(response)) if response.get("object").and_then(|o| o.as_str()) == Some("client") => {
+                    response.clone()
+                }
+                _ => continue,
+            };
+            let mut h = Harness::new();
+            let op = h.client.reload(h.now);
+            let request = h.expect_request();
+            let answer =
+                serde_json::to_vec(&serde_json::json!({ "response": client, "client": null })).unwrap_or_default();
+            h.respond(&request, HttpResponse::ok_json(answer));
+            assert_eq!(
+                h.expect_success(op),
+                Completion::ClientReloaded { client_present: true, applied: true },
+                "{flow}/{:03}",
+                exchange.index
+            );
+            assert!(h.client.client().is_some());
+            applied += 1;
+        }
+    }
+    if clerk_tests::shared_dir().is_some() {
+        assert!(applied >= 100, "only {applied} recorded clients");
+    }
+}

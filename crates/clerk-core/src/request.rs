@@ -362,3 +362,49 @@ mod http_conversions {
 
 #[cfg(feature = "http")]
 pub use http_conversions::HttpConversionError;
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_to_and_from_http_with_real_values() {
+        let request = HttpRequest {
+            method: Method::Post,
+            path: "/v1/client/sign_ins".into(),
+            query: vec![Field::plain("_is_native", "true")],
+            headers: vec![Field::secret("authorization", "tok-1"), Field::plain("x-mobile", "1")],
+            form: Some(vec![Field::plain("identifier", "a@b.co"), Field::secret("password", "p w")]),
+        };
+        let http = request.to_http("https://foo.example/").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(http.method(), http::Method::POST);
+        assert_eq!(http.uri().to_string(), "https://foo.example/v1/client/sign_ins?_is_native=true");
+        assert_eq!(http.headers().get("authorization").map(|v| v.as_bytes()), Some(&b"tok-1"[..]));
+        assert_eq!(http.body().as_slice(), b"identifier=a%40b.co&password=p+w");
+
+        let response = http::Response::builder()
+            .status(401)
+            .header("Authorization", "tok-2")
+            .header("Retry-After", "3")
+            .body(b"{}".to_vec())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ours = HttpResponse::from_http(response);
+        assert_eq!(ours.status, 401);
+        assert!(ours.header("authorization").is_some_and(FieldValue::is_secret));
+        assert_eq!(ours.header("retry-after").map(FieldValue::expose), Some("3"));
+        assert!(!format!("{ours:?}").contains("tok-2"));
+    }
+
+    #[test]
+    fn an_unusable_url_is_an_error_not_a_panic() {
+        let request = HttpRequest {
+            method: Method::Get,
+            path: "/v1/client".into(),
+            query: vec![],
+            headers: vec![Field::plain("x-bad", "line\nbreak")],
+            form: None,
+        };
+        assert!(request.to_http("https://foo.example").is_err());
+        assert!(request.to_http("not a url at all").is_err());
+    }
+}
