@@ -1,0 +1,270 @@
+//! The `clerk` program, run as a user runs it: the demo and its transcript (valid requests,
+//! no secrets, reproduced by `clerk replay`), the hint without a key, and scripted sign-in,
+//! whoami, token and sign-out against a `MockServer`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use clerk_core::encoding::form_decode;
+use clerk_mock::{MockServer, Totp, UserSpec};
+use clerk_spec::{RequestShape, SpecTable};
+use clerk_store::{TranscriptEntry, TranscriptReader};
+use serde_json::Value;
+
+/// A fresh directory under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Self {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!("clerk-cli-{label}-{}-{n}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `clerk` with `args`, no publishable key from the environment, `stdin` piped in.
+fn clerk(args: &[&str], key: Option<&str>, stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clerk"));
+    command
+        .args(args)
+        .env_remove("CLERK_PUBLISHABLE_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(key) = key {
+        command.env("CLERK_PUBLISHABLE_KEY", key);
+    }
+    let mut child = command.spawn().expect("clerk runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("clerk finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn succeeded(output: &Output, what: &str) -> String {
+    assert!(
+        output.status.success(),
+        "{what} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+/// The base64url header every mock client token starts with (`{"alg":"none","typ":"client"}`).
+const CLIENT_TOKEN_HEADER: &str = "eyJhbGciOiJub25lIiwidHlwIjoiY2xpZW50In0";
+
+fn is_placeholder(value: &str) -> bool {
+    let value = value.trim();
+    value.starts_with("[redacted#") && value.ends_with(']')
+}
+
+/// Splits a transcript request's URL into path and decoded query.
+fn path_and_query(url: &str) -> (String, Vec<(String, String)>) {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path_and_query = after_scheme.find('/').map_or("/", |index| &after_scheme[index..]);
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    (path.to_owned(), form_decode(query).expect("query decodes"))
+}
+
+#[test]
+fn the_demo_runs_its_transcript_is_clean_and_replays() {
+    let dir = TempDir::new("demo");
+    let transcript = dir.path().join("demo.jsonl");
+    let transcript_arg = transcript.to_str().expect("utf-8 path");
+    let output = clerk(&["demo", "--transcript", transcript_arg], None, "");
+    let stdout = succeeded(&output, "clerk demo");
+    for step in [
+        "1. Load the environment",
+        "2. Sign up as",
+        "3. Sign out",
+        "4. Sign in as",
+        "5. Get a session token",
+        "6. Open a second session",
+        "7. Switch back to the first session",
+        "8. Sign out of every session",
+    ] {
+        assert!(stdout.contains(step), "the demo did not show {step:?}:\n{stdout}");
+    }
+    assert!(stdout.contains("signature verified"), "the demo did not verify the JWT:\n{stdout}");
+
+    // The transcript: no passwords, no codes, no client tokens.
+    let raw = std::fs::read_to_string(&transcript).expect("the transcript was written");
+    for secret in ["demo-password-42", "a-fresh-password-77", "424242"] {
+        assert!(!raw.contains(secret), "the transcript contains {secret:?}");
+    }
+    let entries: Vec<TranscriptEntry> =
+        TranscriptReader::open(&transcript).expect("readable").collect::<Result<_, _>>().expect("every line parses");
+    // Every step's request is there (the session token comes from the cache the sign-in
+    // filled, so it may not need one).
+    let sent: Vec<String> =
+        entries.iter().map(|e| format!("{} {}", e.request.method, path_and_query(&e.request.url).0)).collect();
+    for (method, suffix) in [
+        ("GET", "/v1/environment"),
+        ("POST", "/v1/client/sign_ups"),
+        ("POST", "/prepare_verification"),
+        ("POST", "/attempt_verification"),
+        ("POST", "/v1/client/sign_ins"),
+        ("POST", "/attempt_second_factor"),
+        ("POST", "/touch"),
+        ("DELETE", "/v1/client/sessions"),
+    ] {
+        assert!(
+            sent.iter().any(|line| line.starts_with(method) && line.ends_with(suffix)),
+            "no {method} …{suffix} in the transcript: {sent:#?}"
+        );
+    }
+    let mut authorizations = 0;
+    for entry in &entries {
+        let response_headers = entry.outcome.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
+        for (name, value) in entry.request.headers.iter().chain(response_headers.iter()) {
+            if name.eq_ignore_ascii_case("authorization") {
+                authorizations += 1;
+                assert!(is_placeholder(value), "an authorization value is not a placeholder: {value}");
+            }
+        }
+    }
+    assert!(authorizations > 0, "no authorization header was recorded at all");
+    // A client token anywhere else (a body, a URL) keeps at most its header and claims.
+    for (index, _) in raw.match_indices(CLIENT_TOKEN_HEADER) {
+        let rest = &raw[index..];
+        let token: String = rest.chars().take_while(|c| !matches!(c, '"' | '&' | '\\' | ' ')).collect();
+        let signature = token.splitn(3, '.').nth(2).unwrap_or_default();
+        assert!(
+            signature.starts_with("[redacted#") || signature.starts_with("%5Bredacted"),
+            "a client token appears in the transcript: {token}"
+        );
+    }
+
+    // Every request passes the spec validation the mock applies.
+    let spec = SpecTable::load().expect("spec table");
+    for entry in &entries {
+        let (path, query) = path_and_query(&entry.request.url);
+        let form = form_decode(&entry.request.body).expect("body decodes");
+        let shape = RequestShape {
+            method: &entry.request.method,
+            path: &path,
+            query: &query,
+            headers: &entry.request.headers,
+            form: &form,
+        };
+        if let Err(violations) = spec.validate(&shape) {
+            panic!("{} {} is not in the spec: {violations:?}", entry.request.method, entry.request.url);
+        }
+        let status = entry.outcome.as_ref().map(|r| r.status).expect("no transport error in the demo");
+        assert!(status < 400, "{} {} was answered {status}", entry.request.method, path);
+    }
+
+    // `clerk replay` reproduces every request.
+    let replay = clerk(&["replay", transcript_arg], None, "");
+    let replayed = succeeded(&replay, "clerk replay");
+    assert!(replayed.contains("every request matched"), "{replayed}");
+    assert!(replayed.contains(&format!("Replayed {} exchanges", entries.len())), "{replayed}");
+}
+
+#[test]
+fn without_a_key_it_points_to_the_demo_and_the_mock() {
+    let output = clerk(&["whoami"], None, "");
+    assert!(!output.status.success(), "whoami without a key succeeded");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("CLERK_PUBLISHABLE_KEY"), "{stderr}");
+    assert!(stderr.contains("clerk demo"), "{stderr}");
+    assert!(stderr.contains("clerk-mock"), "{stderr}");
+}
+
+fn json_line(stdout: &str) -> Value {
+    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with(['{', '['])).expect("a JSON line");
+    serde_json::from_str(line).expect("JSON")
+}
+
+/// Verifies a JWT against the mock's JWKS with an independent library; its claims.
+fn verify(mock: &MockServer, jwt: &str) -> Value {
+    let header = jsonwebtoken::decode_header(jwt).expect("JWT header");
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(mock.jwks()).expect("JWKS");
+    let jwk = set.find(header.kid.as_deref().expect("kid")).expect("key");
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).expect("decoding key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_aud = false;
+    validation.leeway = 30;
+    jsonwebtoken::decode::<Value>(jwt, &key, &validation).expect("the JWT verifies").claims
+}
+
+#[test]
+fn scripted_sign_in_whoami_token_and_sign_out() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let user = mock.add_user(UserSpec::with_email("cli@example.com").password("cli-password-1234"));
+    mock.add_user(
+        UserSpec::with_email("mfa@example.com")
+            .password("cli-password-1234")
+            .mfa_totp(Totp::FixedCode(String::from("135790"))),
+    );
+    let dir = TempDir::new("scripted");
+    let store = dir.path().to_str().expect("utf-8 path");
+
+    // A wrong password: a readable error, non-zero exit.
+    let wrong = clerk(
+        &["sign-in", "--identifier", "cli@example.com", "--password-stdin", "--store-dir", store],
+        Some(&key),
+        "not-the-password\n",
+    );
+    assert!(!wrong.status.success());
+    assert!(text(&wrong.stderr).contains("form_password_incorrect"), "{}", text(&wrong.stderr));
+
+    let signed_in = clerk(
+        &["sign-in", "--identifier", "cli@example.com", "--password-stdin", "--store-dir", store],
+        Some(&key),
+        "cli-password-1234\n",
+    );
+    let stdout = succeeded(&signed_in, "clerk sign-in");
+    assert!(stdout.contains("Signed in as cli@example.com"), "{stdout}");
+
+    // A new process, the same store: still signed in.
+    let whoami = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    assert_eq!(whoami["signed_in"], true, "{whoami}");
+    assert_eq!(whoami["user_id"], user.as_str());
+    assert_eq!(whoami["email"], "cli@example.com");
+    let session = whoami["session_id"].as_str().expect("session id").to_owned();
+
+    let token = succeeded(&clerk(&["token", "--store-dir", store], Some(&key), ""), "clerk token");
+    let jwt = token.trim();
+    assert_eq!(jwt.split('.').count(), 3, "not a JWT: {jwt}");
+    let claims = verify(&mock, jwt);
+    assert_eq!(claims["sid"], session.as_str());
+    assert_eq!(claims["sub"], user.as_str());
+
+    // A second session with a TOTP second factor given by --code.
+    let mfa = clerk(
+        &["sign-in", "--identifier", "mfa@example.com", "--password-stdin", "--code", "135790", "--store-dir", store],
+        Some(&key),
+        "cli-password-1234\n",
+    );
+    assert!(succeeded(&mfa, "clerk sign-in with TOTP").contains("Signed in as mfa@example.com"));
+    let sessions = succeeded(&clerk(&["sessions", "--json", "--store-dir", store], Some(&key), ""), "sessions");
+    let listed = json_line(&sessions);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+
+    let out = succeeded(&clerk(&["sign-out", "--all", "--store-dir", store], Some(&key), ""), "clerk sign-out --all");
+    assert!(out.contains("Signed out"), "{out}");
+    assert_ne!(mock.session_status(&session).as_deref(), Some("active"), "the server still has the session");
+    let whoami = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    assert_eq!(whoami["signed_in"], false, "{whoami}");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}

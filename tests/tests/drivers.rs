@@ -1,0 +1,1471 @@
+//! Both drivers — `clerk-ureq` (blocking) and `clerk-reqwest` (async, driven here through a
+//! tokio runtime's `block_on`) — against `clerk-mock` over loopback.
+//!
+//! - Every flow the mock supports is written once as a scenario over the [`Driver`] trait and
+//!   run through each driver against a fresh mock; the outcomes (completion kinds, statuses,
+//!   session counts, error codes) must be identical, and every request must pass the mock's
+//!   spec validation.
+//! - Faults: retries on GETs (429 with `Retry-After`, 503, broken bodies), no re-send of a
+//!   POST, connection refused and timeouts as typed errors that leave the state unchanged.
+//! - The file store: a restart comes back signed in, a corrupt file is reported and left
+//!   alone, two processes share one store through token rotations.
+//! - The mock's session tokens verify against its JWKS with an independent JWT library.
+//! - No secret reaches the drivers' tracing output.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration as StdDuration, Instant};
+
+use clerk_core::secret::{Password, SessionJwt, Ticket, VerificationCode};
+use clerk_core::wire::{SignInResource, SignUpResource, Strategy};
+use clerk_core::{
+    ClientCommand, ClientConfig, Command, Completion, EmailLinkOutcome, Event, FirstFactorAttempt,
+    FirstFactorPreparation, InstanceType, OperationError, OrganizationChoice, PersistedState, ResponseError,
+    SecondFactorAttempt, SecondFactorPreparation, SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation,
+    SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation, TokenRequest, TransportError,
+};
+use clerk_mock::{Fault, MockServer, RecordedRequest, Route, Totp, UserSpec};
+use clerk_store::drive::DriverError;
+use clerk_store::{FileStore, StoreError, TokenStore};
+
+// ---------------------------------------------------------------------------------------
+// The two drivers behind one blocking interface
+// ---------------------------------------------------------------------------------------
+
+/// Which driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// `clerk_ureq::Clerk`.
+    Blocking,
+    /// `clerk_reqwest::Clerk`, through `Runtime::block_on`.
+    Async,
+}
+
+const KINDS: [Kind; 2] = [Kind::Blocking, Kind::Async];
+
+/// What the tests read of a driver's engine.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    state: PersistedState,
+    sign_in: Option<SignInResource>,
+    sign_up: Option<SignUpResource>,
+    /// `(id, status, last active organization)` of every session the client holds.
+    sessions: Vec<(String, String, Option<String>)>,
+    active: Option<String>,
+    client_token: Option<String>,
+}
+
+impl Snapshot {
+    fn of(engine: &clerk_core::Client) -> Self {
+        Snapshot {
+            state: engine.export(),
+            sign_in: engine.sign_in().cloned(),
+            sign_up: engine.sign_up().cloned(),
+            sessions: engine
+                .sessions()
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.status.as_ref().map_or("?", |s| s.as_str()).to_owned(),
+                        s.last_active_organization_id.clone(),
+                    )
+                })
+                .collect(),
+            active: engine.active_session_id().map(str::to_owned),
+            client_token: engine.client_token().map(|t| t.expose().to_owned()),
+        }
+    }
+
+    /// The state without the request and operation counters (which every call advances):
+    /// what "the state is unchanged" compares.
+    fn identity(&self) -> PersistedState {
+        PersistedState { next_request_id: 0, next_op_id: 0, ..self.state.clone() }
+    }
+
+    fn session_status(&self, id: &str) -> Option<&str> {
+        self.sessions.iter().find(|(sid, _, _)| sid == id).map(|(_, status, _)| status.as_str())
+    }
+
+    fn signed_in_count(&self) -> usize {
+        self.sessions.iter().filter(|(_, status, _)| status == "active").count()
+    }
+
+    /// The outcome-relevant part, without ids or tokens (which differ between runs).
+    fn summary(&self) -> String {
+        let mut statuses: Vec<&str> = self.sessions.iter().map(|(_, status, _)| status.as_str()).collect();
+        statuses.sort_unstable();
+        format!(
+            "sign_in={} sign_up={} sessions={statuses:?} active={} token={}",
+            self.sign_in.as_ref().and_then(|s| s.status.as_ref()).map_or("none", |s| s.as_str()),
+            self.sign_up.as_ref().and_then(|s| s.status.as_ref()).map_or("none", |s| s.as_str()),
+            self.active.is_some(),
+            self.client_token.is_some(),
+        )
+    }
+}
+
+/// One interface over both drivers, so a scenario is written once.
+trait Driver {
+    fn kind(&self) -> Kind;
+    /// Runs a command to completion.
+    fn run(&mut self, command: Command) -> Result<Completion, DriverError>;
+    /// The engine's state now (after every event of the last call was handled).
+    fn snapshot(&mut self) -> Snapshot;
+    /// Every event the driver's listeners saw so far.
+    fn events(&mut self) -> Vec<Event>;
+}
+
+struct Blocking {
+    clerk: clerk_ureq::Clerk,
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+impl Driver for Blocking {
+    fn kind(&self) -> Kind {
+        Kind::Blocking
+    }
+
+    fn run(&mut self, command: Command) -> Result<Completion, DriverError> {
+        self.clerk.run(command)
+    }
+
+    fn snapshot(&mut self) -> Snapshot {
+        Snapshot::of(self.clerk.engine())
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        self.events.lock().expect("events").clone()
+    }
+}
+
+struct Async {
+    clerk: clerk_reqwest::Clerk,
+    events: Arc<Mutex<Vec<Event>>>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Driver for Async {
+    fn kind(&self) -> Kind {
+        Kind::Async
+    }
+
+    fn run(&mut self, command: Command) -> Result<Completion, DriverError> {
+        self.runtime.block_on(self.clerk.run(command))
+    }
+
+    fn snapshot(&mut self) -> Snapshot {
+        // The driver's task answers a view only after it has handled every output the
+        // engine had queued, so this is the state after the last call's events.
+        self.runtime.block_on(self.clerk.view(Snapshot::of)).expect("the driver's task is running")
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        let _ = self.snapshot();
+        self.events.lock().expect("events").clone()
+    }
+}
+
+/// How to build a driver.
+#[derive(Clone)]
+struct Setup {
+    base_url: String,
+    store: Option<Arc<dyn TokenStore>>,
+    timeouts: Option<(StdDuration, StdDuration)>,
+    operation_timeout: Option<time::Duration>,
+}
+
+impl Setup {
+    fn new(base_url: impl Into<String>) -> Self {
+        Setup { base_url: base_url.into(), store: None, timeouts: None, operation_timeout: None }
+    }
+
+    fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// A shorter operation timeout, for tests whose call may hang on a driver bug.
+    fn operation_timeout(mut self, timeout: time::Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    fn timeouts(mut self, connect: StdDuration, request: StdDuration) -> Self {
+        self.timeouts = Some((connect, request));
+        self
+    }
+}
+
+/// Applies a [`Setup`] to either driver's builder (they have the same methods).
+macro_rules! configure {
+    ($builder:expr, $setup:expr, $events:expr) => {{
+        let mut builder = $builder;
+        if let Some(store) = $setup.store.clone() {
+            builder = builder.store(store);
+        }
+        if let Some((connect, request)) = $setup.timeouts {
+            builder = builder.timeouts(connect, request);
+        }
+        if let Some(timeout) = $setup.operation_timeout {
+            builder = builder.operation_timeout(timeout);
+        }
+        let events = Arc::clone(&$events);
+        builder.on_event(Box::new(move |event: &Event| events.lock().expect("events").push(event.clone())))
+    }};
+}
+
+fn build(kind: Kind, setup: &Setup) -> Result<Box<dyn Driver>, DriverError> {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    match kind {
+        Kind::Blocking => {
+            let builder = configure!(clerk_ureq::Clerk::builder_for_base_url(&setup.base_url)?, setup, events);
+            Ok(Box::new(Blocking { clerk: builder.build()?, events }))
+        }
+        Kind::Async => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            let builder = configure!(clerk_reqwest::Clerk::builder_for_base_url(&setup.base_url)?, setup, events);
+            let clerk = {
+                let _entered = runtime.enter();
+                builder.build()?
+            };
+            Ok(Box::new(Async { clerk, events, runtime }))
+        }
+    }
+}
+
+fn driver(kind: Kind, mock: &MockServer) -> Box<dyn Driver> {
+    build(kind, &Setup::new(mock.base_url())).expect("driver")
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario helpers
+// ---------------------------------------------------------------------------------------
+
+/// The outcomes of a scenario, free of ids and tokens: compared between the drivers.
+#[derive(Debug, Default)]
+struct Trace(Vec<String>);
+
+impl Trace {
+    fn push(&mut self, line: String) {
+        self.0.push(line);
+    }
+
+    fn state(&mut self, label: &str, driver: &mut dyn Driver) -> Snapshot {
+        let snapshot = driver.snapshot();
+        self.push(format!("{label}: {}", snapshot.summary()));
+        snapshot
+    }
+}
+
+/// A completion as the trace records it.
+fn describe(completion: &Completion) -> String {
+    match completion {
+        Completion::SignIn(sign_in) => {
+            let first = sign_in.first_factor_verification.as_ref().and_then(|v| v.status.as_ref());
+            format!(
+                "sign_in {} (first factor {})",
+                sign_in.status.as_ref().map_or("none", |s| s.as_str()),
+                first.map_or("none", |s| s.as_str())
+            )
+        }
+        Completion::SignUp(sign_up) => format!(
+            "sign_up {} missing={:?} unverified={:?}",
+            sign_up.status.as_ref().map_or("none", |s| s.as_str()),
+            sign_up.missing_fields,
+            sign_up.unverified_fields
+        ),
+        Completion::EmailLink(EmailLinkOutcome::Completed { created_session_id }) => {
+            format!("email_link completed (session named: {})", created_session_id.is_some())
+        }
+        Completion::EmailLink(other) => format!("email_link {other:?}"),
+        Completion::Session(session) => {
+            format!("session {}", session.status.as_ref().map_or("none", |s| s.as_str()))
+        }
+        Completion::SessionToken(_) => String::from("session_token"),
+        Completion::SignedOut { confirmation: SignOutConfirmation::Revoked } => String::from("signed_out revoked"),
+        Completion::SignedOut { confirmation } => format!("signed_out {confirmation:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Runs `command`, which must succeed; records its completion.
+fn step(driver: &mut dyn Driver, trace: &mut Trace, command: impl Into<Command>) -> Completion {
+    let command = command.into();
+    let name = command.name();
+    let completion =
+        driver.run(command).unwrap_or_else(|error| panic!("{:?} driver: {name} failed: {error:?}", driver.kind()));
+    trace.push(format!("{name} -> {}", describe(&completion)));
+    completion
+}
+
+/// Runs `command`, which must fail with a Frontend API error; records and returns its code.
+fn refused(driver: &mut dyn Driver, trace: &mut Trace, command: impl Into<Command>) -> String {
+    let command = command.into();
+    let name = command.name();
+    match driver.run(command) {
+        Err(error) => {
+            let api = error.api().unwrap_or_else(|| panic!("{:?}: {name}: not an API error: {error:?}", driver.kind()));
+            let code = api.code.as_str().to_owned();
+            trace.push(format!("{name} -> refused {} {code}", api.status));
+            code
+        }
+        Ok(completion) => panic!("{:?}: {name} should have been refused, got {completion:?}", driver.kind()),
+    }
+}
+
+fn sign_in_status(completion: &Completion) -> &str {
+    match completion {
+        Completion::SignIn(sign_in) => sign_in.status.as_ref().map_or("none", |s| s.as_str()),
+        other => panic!("not a sign-in completion: {other:?}"),
+    }
+}
+
+fn sign_up_status(completion: &Completion) -> &str {
+    match completion {
+        Completion::SignUp(sign_up) => sign_up.status.as_ref().map_or("none", |s| s.as_str()),
+        other => panic!("not a sign-up completion: {other:?}"),
+    }
+}
+
+fn code(value: &str) -> VerificationCode {
+    VerificationCode::new(value)
+}
+
+/// The code Clerk's test mode accepts for `+clerk_test` emails and `+1555555 01xx` phones.
+const TEST_CODE: &str = "424242";
+
+/// Runs `scenario` through each driver against a fresh mock; the traces must be equal and
+/// every request must have passed the mock's spec validation.
+fn on_both(scenario: fn(&mut dyn Driver, &MockServer, &mut Trace)) {
+    let mut traces = Vec::new();
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut driver = driver(kind, &mock);
+        let mut trace = Trace::default();
+        scenario(driver.as_mut(), &mock, &mut trace);
+        let violations = mock.violations();
+        assert!(violations.is_empty(), "{kind:?}: requests the spec does not document: {violations:#?}");
+        traces.push(trace.0);
+    }
+    assert!(traces[0].len() > 1, "the scenario recorded nothing");
+    assert_eq!(traces[0], traces[1], "the blocking (left) and async (right) drivers' outcomes differ");
+}
+
+// ---------------------------------------------------------------------------------------
+// Flows, each run through both drivers
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn password_sign_in() {
+    on_both(|d, mock, t| {
+        mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery"));
+        step(d, t, ClientCommand::Load);
+        let code =
+            refused(d, t, SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("nope"))));
+        assert_eq!(code, "form_password_incorrect");
+        let done = step(
+            d,
+            t,
+            SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("correct horse battery"))),
+        );
+        assert_eq!(sign_in_status(&done), "complete");
+        let s = t.state("signed in", d);
+        assert_eq!(s.signed_in_count(), 1);
+        assert!(s.active.is_some() && s.client_token.is_some());
+    });
+}
+
+#[test]
+fn email_code_sign_in() {
+    on_both(|d, mock, t| {
+        mock.add_user(UserSpec::with_email("grace+clerk_test@example.com"));
+        step(d, t, ClientCommand::Load);
+        let created = step(d, t, SignInCommand::Create(SignInCreate::identifier("grace+clerk_test@example.com")));
+        assert_eq!(sign_in_status(&created), "needs_first_factor");
+        step(d, t, SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailCode { email_address_id: None }));
+        assert_eq!(mock.latest_code("grace+clerk_test@example.com").as_deref(), Some(TEST_CODE));
+        refused(d, t, SignInCommand::AttemptFirstFactor(FirstFactorAttempt::EmailCode(code("000000"))));
+        let done = step(d, t, SignInCommand::AttemptFirstFactor(FirstFactorAttempt::EmailCode(code(TEST_CODE))));
+        assert_eq!(sign_in_status(&done), "complete");
+        assert_eq!(t.state("signed in", d).signed_in_count(), 1);
+    });
+}
+
+#[test]
+fn phone_code_sign_in() {
+    on_both(|d, mock, t| {
+        mock.add_user(UserSpec::default().phone("+15555550100"));
+        step(d, t, ClientCommand::Load);
+        let created = step(d, t, SignInCommand::Create(SignInCreate::identifier("+15555550100")));
+        assert_eq!(sign_in_status(&created), "needs_first_factor");
+        step(d, t, SignInCommand::PrepareFirstFactor(FirstFactorPreparation::PhoneCode { phone_number_id: None }));
+        let done = step(d, t, SignInCommand::AttemptFirstFactor(FirstFactorAttempt::PhoneCode(code(TEST_CODE))));
+        assert_eq!(sign_in_status(&done), "complete");
+        assert_eq!(t.state("signed in", d).signed_in_count(), 1);
+    });
+}
+
+/// Opens the email link as soon as the mock has sent it (from another thread, while the
+/// driver polls). Gives up after a generous deadline.
+fn click_when_sent(mock: &MockServer, email: &str) -> bool {
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    while Instant::now() < deadline {
+        if mock.click_email_link(email) {
+            return true;
+        }
+        std::thread::sleep(StdDuration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn email_link_sign_in_completes_while_the_driver_polls() {
+    on_both(|d, mock, t| {
+        mock.add_user(UserSpec::with_email("link@example.com"));
+        step(d, t, ClientCommand::Load);
+        step(d, t, SignInCommand::Create(SignInCreate::identifier("link@example.com")));
+        let preparation = FirstFactorPreparation::EmailLink {
+            email_address_id: None,
+            redirect_url: String::from("http://localhost/verified"),
+        };
+        let done = std::thread::scope(|scope| {
+            let clicker = scope.spawn(|| click_when_sent(mock, "link@example.com"));
+            let done = step(d, t, SignInCommand::PrepareFirstFactor(preparation));
+            assert!(clicker.join().expect("clicker"), "the link was never sent");
+            done
+        });
+        assert!(matches!(done, Completion::EmailLink(EmailLinkOutcome::Completed { .. })), "{done:?}");
+        let s = t.state("signed in", d);
+        assert_eq!(s.signed_in_count(), 1);
+        // The driver polled: more than one GET /v1/client after the prepare.
+        let polls = mock.requests().iter().filter(|r| r.effective_method == "GET" && r.path == "/v1/client").count();
+        assert!(polls >= 1, "no poll was sent");
+    });
+}
+
+#[test]
+fn totp_second_factor() {
+    on_both(|d, mock, t| {
+        mock.add_user(
+            UserSpec::with_email("mfa@example.com")
+                .password("password-1234")
+                .mfa_totp(Totp::FixedCode(String::from("135790"))),
+        );
+        step(d, t, ClientCommand::Load);
+        let first = step(
+            d,
+            t,
+            SignInCommand::Create(SignInCreate::password("mfa@example.com", Password::new("password-1234"))),
+        );
+        assert_eq!(sign_in_status(&first), "needs_second_factor");
+        refused(d, t, SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(code("000000"))));
+        let done = step(d, t, SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(code("135790"))));
+        assert_eq!(sign_in_status(&done), "complete");
+        assert_eq!(t.state("signed in", d).signed_in_count(), 1);
+    });
+}
+
+#[test]
+fn backup_code_second_factor_is_single_use() {
+    on_both(|d, mock, t| {
+        mock.add_user(
+            UserSpec::with_email("backup@example.com")
+                .password("password-1234")
+                .mfa_backup_codes(&["backup-1111", "backup-2222"]),
+        );
+        step(d, t, ClientCommand::Load);
+        let create = SignInCreate::password("backup@example.com", Password::new("password-1234"));
+        assert_eq!(sign_in_status(&step(d, t, SignInCommand::Create(create.clone()))), "needs_second_factor");
+        let done = step(d, t, SignInCommand::AttemptSecondFactor(SecondFactorAttempt::BackupCode(code("backup-1111"))));
+        assert_eq!(sign_in_status(&done), "complete");
+        step(d, t, SessionCommand::SignOut { session_id: None });
+        assert_eq!(sign_in_status(&step(d, t, SignInCommand::Create(create))), "needs_second_factor");
+        refused(d, t, SignInCommand::AttemptSecondFactor(SecondFactorAttempt::BackupCode(code("backup-1111"))));
+        let done = step(d, t, SignInCommand::AttemptSecondFactor(SecondFactorAttempt::BackupCode(code("backup-2222"))));
+        assert_eq!(sign_in_status(&done), "complete");
+        assert_eq!(t.state("signed in", d).signed_in_count(), 1);
+    });
+}
+
+#[test]
+fn client_trust_needs_an_email_code_on_a_new_client() {
+    on_both(|d, mock, t| {
+        mock.set_client_trust(true);
+        mock.add_user(UserSpec::with_email("trust+clerk_test@example.com").password("password-1234"));
+        step(d, t, ClientCommand::Load);
+        let first = step(
+            d,
+            t,
+            SignInCommand::Create(SignInCreate::password(
+                "trust+clerk_test@example.com",
+                Password::new("password-1234"),
+            )),
+        );
+        assert_eq!(sign_in_status(&first), "needs_client_trust");
+        step(d, t, SignInCommand::PrepareSecondFactor(SecondFactorPreparation::EmailCode { email_address_id: None }));
+        let done = step(d, t, SignInCommand::AttemptSecondFactor(SecondFactorAttempt::EmailCode(code(TEST_CODE))));
+        assert_eq!(sign_in_status(&done), "complete");
+        assert_eq!(t.state("signed in", d).signed_in_count(), 1);
+    });
+}
+
+#[test]
+fn reset_password_then_sign_in_with_the_new_one() {
+    on_both(|d, mock, t| {
+        let email = "reset+clerk_test@example.com";
+        mock.add_user(UserSpec::with_email(email).password("old-password-1"));
+        step(d, t, ClientCommand::Load);
+        step(d, t, SignInCommand::Create(SignInCreate::identifier(email)));
+        step(
+            d,
+            t,
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::ResetPasswordEmailCode {
+                email_address_id: None,
+            }),
+        );
+        let verified = step(
+            d,
+            t,
+            SignInCommand::AttemptFirstFactor(FirstFactorAttempt::ResetPasswordEmailCode {
+                code: code(TEST_CODE),
+                password: None,
+            }),
+        );
+        assert_eq!(sign_in_status(&verified), "needs_new_password");
+        let done = step(
+            d,
+            t,
+            SignInCommand::ResetPassword {
+                password: Password::new("new-password-2"),
+                sign_out_of_other_sessions: true,
+            },
+        );
+        assert_eq!(sign_in_status(&done), "complete");
+        step(d, t, SessionCommand::SignOut { session_id: None });
+        refused(d, t, SignInCommand::Create(SignInCreate::password(email, Password::new("old-password-1"))));
+        let again = step(d, t, SignInCommand::Create(SignInCreate::password(email, Password::new("new-password-2"))));
+        assert_eq!(sign_in_status(&again), "complete");
+        assert_eq!(t.state("signed in", d).signed_in_count(), 1);
+    });
+}
+
+#[test]
+fn ticket_sign_in_is_single_use() {
+    on_both(|d, mock, t| {
+        let user = mock.add_user(UserSpec::with_email("ticket@example.com"));
+        let ticket = mock.create_sign_in_ticket(&user);
+        step(d, t, ClientCommand::Load);
+        let done = step(d, t, SignInCommand::Create(SignInCreate::ticket(Ticket::new(ticket.clone()))));
+        assert_eq!(sign_in_status(&done), "complete");
+        step(d, t, SessionCommand::SignOut { session_id: None });
+        refused(d, t, SignInCommand::Create(SignInCreate::ticket(Ticket::new(ticket))));
+        assert_eq!(t.state("after reuse", d).signed_in_count(), 0);
+    });
+}
+
+#[test]
+fn sign_up_with_email_code_then_phone_code() {
+    on_both(|d, _mock, t| {
+        step(d, t, ClientCommand::Load);
+        let fields = SignUpFields {
+            email_address: Some(String::from("new+clerk_test@example.com")),
+            phone_number: Some(String::from("+15555550101")),
+            password: Some(Password::new("a-fresh-password-77")),
+            legal_accepted: Some(true),
+            ..SignUpFields::default()
+        };
+        let created = step(d, t, SignUpCommand::Create(fields));
+        assert_eq!(sign_up_status(&created), "missing_requirements");
+        step(d, t, SignUpCommand::PrepareVerification(SignUpPreparation::EmailCode));
+        let email_done = step(d, t, SignUpCommand::AttemptVerification(SignUpAttempt::EmailCode(code(TEST_CODE))));
+        assert_eq!(sign_up_status(&email_done), "missing_requirements");
+        step(d, t, SignUpCommand::PrepareVerification(SignUpPreparation::PhoneCode));
+        let done = step(d, t, SignUpCommand::AttemptVerification(SignUpAttempt::PhoneCode(code(TEST_CODE))));
+        assert_eq!(sign_up_status(&done), "complete");
+        let s = t.state("signed up", d);
+        assert_eq!(s.signed_in_count(), 1);
+        assert!(s.active.is_some());
+    });
+}
+
+#[test]
+fn sign_up_update_sends_only_changes() {
+    on_both(|d, mock, t| {
+        step(d, t, ClientCommand::Load);
+        let fields = SignUpFields {
+            email_address: Some(String::from("upd+clerk_test@example.com")),
+            legal_accepted: Some(true),
+            ..SignUpFields::default()
+        };
+        let created = step(d, t, SignUpCommand::Create(fields));
+        assert_eq!(sign_up_status(&created), "missing_requirements");
+        let update = SignUpFields {
+            first_name: Some(String::from("Ada")),
+            password: Some(Password::new("a-fresh-password-77")),
+            ..SignUpFields::default()
+        };
+        let updated = step(d, t, SignUpCommand::Update(update));
+        match &updated {
+            Completion::SignUp(sign_up) => {
+                assert_eq!(sign_up.first_name.as_deref(), Some("Ada"));
+                assert!(!sign_up.missing_fields.iter().any(|f| f == "password"), "{:?}", sign_up.missing_fields);
+            }
+            other => panic!("{other:?}"),
+        }
+        let sent = mock.requests().len();
+        let same = SignUpFields { first_name: Some(String::from("Ada")), ..SignUpFields::default() };
+        let unchanged = step(d, t, SignUpCommand::Update(same));
+        assert_eq!(unchanged, Completion::SignUpUnchanged);
+        assert_eq!(mock.requests().len(), sent, "an unchanged update was sent");
+        step(d, t, SignUpCommand::PrepareVerification(SignUpPreparation::EmailCode));
+        let done = step(d, t, SignUpCommand::AttemptVerification(SignUpAttempt::EmailCode(code(TEST_CODE))));
+        assert_eq!(sign_up_status(&done), "complete");
+        assert_eq!(t.state("signed up", d).signed_in_count(), 1);
+    });
+}
+
+#[test]
+fn transfer_from_sign_in_to_sign_up() {
+    on_both(|d, _mock, t| {
+        step(d, t, ClientCommand::Load);
+        let create =
+            SignInCreate::with_strategy(Strategy::EmailCode, "fresh+clerk_test@example.com").sign_up_if_missing(true);
+        step(d, t, SignInCommand::Create(create));
+        let attempt = step(d, t, SignInCommand::AttemptFirstFactor(FirstFactorAttempt::EmailCode(code(TEST_CODE))));
+        match &attempt {
+            Completion::SignIn(sign_in) => assert_eq!(
+                sign_in.first_factor_verification.as_ref().and_then(|v| v.status.as_ref()).map(|s| s.as_str()),
+                Some("transferable")
+            ),
+            other => panic!("{other:?}"),
+        }
+        let fields = SignUpFields {
+            password: Some(Password::new("a-fresh-password-77")),
+            legal_accepted: Some(true),
+            ..SignUpFields::transfer()
+        };
+        let done = step(d, t, SignUpCommand::Create(fields));
+        assert_eq!(sign_up_status(&done), "complete");
+        let s = t.state("transferred", d);
+        assert_eq!(s.signed_in_count(), 1);
+        assert!(s.sign_in.is_none(), "the sign-in attempt is gone after the transfer");
+    });
+}
+
+/// Decodes a session JWT's claims after verifying it against the mock's JWKS.
+fn verified_claims(mock: &MockServer, token: &SessionJwt) -> serde_json::Value {
+    let header = jsonwebtoken::decode_header(token.expose()).expect("JWT header");
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(mock.jwks()).expect("JWKS");
+    let jwk = set.find(header.kid.as_deref().expect("kid")).expect("the JWKS has the token's key");
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).expect("decoding key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_aud = false;
+    validation.set_issuer(&[mock.base_url()]);
+    validation.leeway = 30;
+    jsonwebtoken::decode::<serde_json::Value>(token.expose(), &key, &validation).expect("the token verifies").claims
+}
+
+fn token(d: &mut dyn Driver, t: &mut Trace, request: TokenRequest) -> SessionJwt {
+    match step(d, t, SessionCommand::GetToken(request)) {
+        Completion::SessionToken(jwt) => jwt,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn sessions_organizations_tokens_end_remove_sign_out_and_destroy() {
+    on_both(|d, mock, t| {
+        let ada = mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        mock.add_user(UserSpec::with_email("bob@example.com").password("password-1234"));
+        mock.add_organization(&ada, "org_rustaceans", "rustaceans");
+        let sign_in = |who: &str| SignInCommand::Create(SignInCreate::password(who, Password::new("password-1234")));
+        step(d, t, ClientCommand::Load);
+        step(d, t, sign_in("ada@example.com"));
+        let ada_session = d.snapshot().active.expect("ada's session");
+        step(d, t, sign_in("bob@example.com"));
+        let s = t.state("two sessions", d);
+        let bob_session = s.active.clone().expect("bob's session");
+        assert_eq!(s.signed_in_count(), 2);
+        assert_ne!(ada_session, bob_session);
+
+        // Switch back to Ada, then to her organization.
+        step(
+            d,
+            t,
+            SessionCommand::SetActive {
+                session_id: ada_session.clone(),
+                organization: OrganizationChoice::SessionDefault,
+            },
+        );
+        assert_eq!(d.snapshot().active.as_deref(), Some(ada_session.as_str()));
+        step(
+            d,
+            t,
+            SessionCommand::SetActive {
+                session_id: ada_session.clone(),
+                organization: OrganizationChoice::Id(String::from("org_rustaceans")),
+            },
+        );
+        let s = t.state("ada in her organization", d);
+        let org = s.sessions.iter().find(|(id, _, _)| *id == ada_session).and_then(|(_, _, org)| org.clone());
+        assert_eq!(org.as_deref(), Some("org_rustaceans"));
+
+        // Tokens: the default (the session's organization), a template, the personal account.
+        let default = verified_claims(mock, &token(d, t, TokenRequest::default()));
+        assert_eq!(default["sid"], ada_session.as_str());
+        assert_eq!(default["sub"], ada.as_str());
+        assert_eq!(default["o"]["id"], "org_rustaceans");
+        let templated =
+            token(d, t, TokenRequest { template: Some(String::from("integration")), ..TokenRequest::default() });
+        assert_eq!(verified_claims(mock, &templated)["tmpl"], "integration");
+        let personal = token(
+            d,
+            t,
+            TokenRequest { organization: OrganizationChoice::Personal, skip_cache: true, ..TokenRequest::default() },
+        );
+        assert!(verified_claims(mock, &personal).get("o").is_none(), "a personal token names no organization");
+        let explicit = token(
+            d,
+            t,
+            TokenRequest {
+                organization: OrganizationChoice::Id(String::from("org_rustaceans")),
+                ..TokenRequest::default()
+            },
+        );
+        assert_eq!(verified_claims(mock, &explicit)["o"]["slg"], "rustaceans");
+
+        // End Bob's session; sign him in again and remove that one.
+        step(d, t, SessionCommand::End { session_id: bob_session.clone() });
+        assert_eq!(mock.session_status(&bob_session).as_deref(), Some("ended"));
+        assert_ne!(d.snapshot().session_status(&bob_session), Some("active"));
+        step(d, t, sign_in("bob@example.com"));
+        let bob_again = d.snapshot().active.expect("bob's new session");
+        step(d, t, SessionCommand::Remove { session_id: bob_again.clone() });
+        assert_eq!(mock.session_status(&bob_again).as_deref(), Some("removed"));
+        t.state("after end and remove", d);
+
+        // Sign out of one session, then of all.
+        step(d, t, sign_in("bob@example.com"));
+        let bob_third = d.snapshot().active.expect("bob's third session");
+        let one = step(d, t, SessionCommand::SignOut { session_id: Some(bob_third.clone()) });
+        assert!(matches!(one, Completion::SignedOut { confirmation: SignOutConfirmation::Revoked }), "{one:?}");
+        assert_ne!(mock.session_status(&bob_third).as_deref(), Some("active"));
+        let s = t.state("signed out of one", d);
+        assert_eq!(s.signed_in_count(), 1, "Ada's session stays");
+        let all = step(d, t, SessionCommand::SignOut { session_id: None });
+        assert!(matches!(all, Completion::SignedOut { confirmation: SignOutConfirmation::Revoked }), "{all:?}");
+        assert_ne!(mock.session_status(&ada_session).as_deref(), Some("active"));
+        assert_eq!(t.state("signed out of all", d).signed_in_count(), 0);
+
+        // DELETE /v1/client: the client is gone, with its token.
+        step(d, t, sign_in("ada@example.com"));
+        let last = d.snapshot().active.expect("ada's last session");
+        step(d, t, ClientCommand::Destroy);
+        let destroy = mock.requests().pop().expect("a request");
+        assert_eq!((destroy.effective_method.as_str(), destroy.path.as_str()), ("DELETE", "/v1/client"));
+        assert_ne!(mock.session_status(&last).as_deref(), Some("active"));
+        let s = t.state("destroyed", d);
+        assert_eq!(s.signed_in_count(), 0);
+        assert!(s.client_token.is_none(), "the destroyed client's token is dropped");
+        step(d, t, ClientCommand::Load);
+        assert!(mock.requests().pop().and_then(|r| r.header("authorization").map(str::to_owned)).is_none());
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults
+// ---------------------------------------------------------------------------------------
+
+/// A driver signed in as a fresh user of `mock`.
+fn signed_in(kind: Kind, mock: &MockServer, setup: Setup) -> Box<dyn Driver> {
+    let email = format!("user{}@example.com", mock.requests().len());
+    mock.add_user(UserSpec::with_email(&email).password("password-1234"));
+    let mut d = build(kind, &setup).expect("driver");
+    d.run(ClientCommand::Load.into()).expect("load");
+    d.run(SignInCommand::Create(SignInCreate::password(email, Password::new("password-1234"))).into())
+        .expect("sign in");
+    assert_eq!(d.snapshot().signed_in_count(), 1);
+    d
+}
+
+fn count(requests: &[RecordedRequest], method: &str, path_prefix: &str) -> usize {
+    requests.iter().filter(|r| r.effective_method == method && r.path.starts_with(path_prefix)).count()
+}
+
+fn since(mock: &MockServer, mark: usize) -> Vec<RecordedRequest> {
+    mock.requests().split_off(mark)
+}
+
+#[test]
+fn too_many_requests_on_a_get_waits_for_retry_after() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        let before = d.snapshot().identity();
+        let mark = mock.requests().len();
+        mock.set_fault(Route::new("GET", "/v1/client"), Fault::TooManyRequests { retry_after_secs: 2 }, Some(1));
+        let started = Instant::now();
+        let reloaded = d.run(ClientCommand::Reload.into()).expect("the GET is retried");
+        assert!(matches!(reloaded, Completion::ClientReloaded { client_present: true, .. }), "{kind:?}: {reloaded:?}");
+        assert!(
+            started.elapsed() >= StdDuration::from_secs(2),
+            "{kind:?}: Retry-After not honoured: {:?}",
+            started.elapsed()
+        );
+        let sent = since(&mock, mark);
+        assert_eq!(count(&sent, "GET", "/v1/client"), 2, "{kind:?}: {sent:#?}");
+        assert_eq!(sent[1].query_value("_clerk_retry_attempt"), Some("1"), "{kind:?}");
+        assert_eq!(d.snapshot().signed_in_count(), 1);
+        assert_eq!(d.snapshot().state.client_token, before.client_token);
+    }
+}
+
+#[test]
+fn a_post_is_never_re_sent() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        for fault in [Fault::ServerError(503), Fault::TooManyRequests { retry_after_secs: 1 }, Fault::DropConnection] {
+            let before = d.snapshot().identity();
+            let mark = mock.requests().len();
+            mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), fault.clone(), Some(1));
+            let result = d.run(SignInCommand::Create(SignInCreate::identifier("someone@example.com")).into());
+            let error = result.expect_err("the faulted POST fails");
+            match (&fault, &error) {
+                (Fault::ServerError(_), DriverError::Operation(OperationError::Api(api))) => {
+                    assert_eq!(api.status, 503)
+                }
+                (Fault::TooManyRequests { .. }, DriverError::Operation(OperationError::Api(api))) => {
+                    assert_eq!(api.status, 429);
+                    assert_eq!(
+                        api.retry_after,
+                        Some(time::Duration::seconds(1)),
+                        "{kind:?}: Retry-After kept for the app"
+                    );
+                }
+                (Fault::DropConnection, DriverError::Operation(OperationError::Transport(_))) => {}
+                _ => panic!("{kind:?}: {fault:?} gave {error:?}"),
+            }
+            let sent = since(&mock, mark);
+            assert_eq!(count(&sent, "POST", "/v1/client/sign_ins"), 1, "{kind:?} {fault:?}: {sent:#?}");
+            assert_eq!(d.snapshot().identity(), before, "{kind:?} {fault:?}: state changed");
+        }
+    }
+}
+
+#[test]
+fn server_errors_on_a_get_are_retried_up_to_the_limit() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        let before = d.snapshot().identity();
+
+        let mark = mock.requests().len();
+        mock.set_fault(Route::new("GET", "/v1/client"), Fault::ServerError(503), Some(2));
+        d.run(ClientCommand::Reload.into()).expect("the third try succeeds");
+        assert_eq!(count(&since(&mock, mark), "GET", "/v1/client"), 3, "{kind:?}");
+
+        let mark = mock.requests().len();
+        mock.set_fault(Route::new("GET", "/v1/client"), Fault::ServerError(503), Some(3));
+        let error = d.run(ClientCommand::Reload.into()).expect_err("three 503s fail");
+        assert_eq!(error.api().map(|api| api.status), Some(503), "{kind:?}: {error:?}");
+        assert_eq!(count(&since(&mock, mark), "GET", "/v1/client"), 3, "{kind:?}: retried past the limit");
+        let after = d.snapshot();
+        assert_eq!(after.signed_in_count(), 1, "{kind:?}: a 503 signed the user out");
+        assert_eq!(after.state.client_token, before.client_token);
+    }
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    port
+}
+
+#[test]
+fn connection_refused_is_a_typed_error_and_changes_nothing() {
+    for kind in KINDS {
+        let mut d = build(kind, &Setup::new(format!("http://127.0.0.1:{}", closed_port()))).expect("driver");
+        let before = d.snapshot().identity();
+        let error = d.run(ClientCommand::Load.into()).expect_err("nothing listens");
+        assert!(
+            matches!(error, DriverError::Operation(OperationError::Transport(TransportError::Connect(_)))),
+            "{kind:?}: {error:?}"
+        );
+        assert_eq!(d.snapshot().identity(), before, "{kind:?}");
+        let error =
+            d.run(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into()).expect_err("refused");
+        assert!(
+            matches!(error, DriverError::Operation(OperationError::Transport(TransportError::Connect(_)))),
+            "{kind:?}: {error:?}"
+        );
+        assert_eq!(d.snapshot().identity(), before, "{kind:?}");
+    }
+}
+
+#[test]
+fn a_server_that_went_away_leaves_the_signed_in_state_alone() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        let before = d.snapshot();
+        drop(mock);
+        let error = d.run(ClientCommand::Reload.into()).expect_err("the server is gone");
+        assert!(matches!(error, DriverError::Operation(OperationError::Transport(_))), "{kind:?}: {error:?}");
+        let error = d
+            .run(SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into())
+            .expect_err("the server is gone");
+        assert!(matches!(error, DriverError::Operation(OperationError::Transport(_))), "{kind:?}: {error:?}");
+        assert_eq!(d.snapshot().identity(), before.identity(), "{kind:?}: a transport error changed the state");
+    }
+}
+
+#[test]
+fn timeouts_are_typed_errors_and_change_nothing() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let setup = Setup::new(mock.base_url()).timeouts(StdDuration::from_secs(10), StdDuration::from_secs(2));
+        let mut d = signed_in(kind, &mock, setup);
+        let before = d.snapshot().identity();
+
+        // A retryable request (session token): every try times out.
+        let mark = mock.requests().len();
+        mock.set_fault(
+            Route::new("POST", "/v1/client/sessions/*/tokens"),
+            Fault::Slow(StdDuration::from_secs(20)),
+            None,
+        );
+        let error = d
+            .run(SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into())
+            .expect_err("every try is too slow");
+        assert!(
+            matches!(error, DriverError::Operation(OperationError::Transport(TransportError::Timeout(_)))),
+            "{kind:?}: {error:?}"
+        );
+        assert_eq!(count(&since(&mock, mark), "POST", "/v1/client/sessions/"), 3, "{kind:?}");
+        assert_eq!(d.snapshot().identity(), before, "{kind:?}");
+
+        // A POST: one try.
+        let mark = mock.requests().len();
+        mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), Fault::Slow(StdDuration::from_secs(20)), None);
+        let error =
+            d.run(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into()).expect_err("too slow");
+        assert!(
+            matches!(error, DriverError::Operation(OperationError::Transport(TransportError::Timeout(_)))),
+            "{kind:?}: {error:?}"
+        );
+        assert_eq!(count(&since(&mock, mark), "POST", "/v1/client/sign_ins"), 1, "{kind:?}");
+        assert_eq!(d.snapshot().identity(), before, "{kind:?}");
+        mock.clear_faults();
+    }
+}
+
+#[test]
+fn truncated_and_html_bodies() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        let before = d.snapshot().identity();
+
+        // On a POST: a typed error, one try, nothing changed.
+        let post = Route::new("POST", "/v1/client/sign_ins");
+        mock.set_fault(post.clone(), Fault::TruncatedBody, Some(1));
+        let error =
+            d.run(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into()).expect_err("truncated");
+        assert!(
+            matches!(
+                error,
+                DriverError::Operation(
+                    OperationError::Transport(TransportError::Io(_))
+                        | OperationError::Response(ResponseError::Undecodable { .. })
+                )
+            ),
+            "{kind:?}: {error:?}"
+        );
+        assert_eq!(d.snapshot().identity(), before, "{kind:?}: a truncated body changed the state");
+        mock.set_fault(post, Fault::HtmlBody, Some(1));
+        let error = d.run(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into()).expect_err("html");
+        match &error {
+            DriverError::Operation(OperationError::Response(ResponseError::Undecodable { status, .. })) => {
+                assert_eq!(*status, 502);
+            }
+            other => panic!("{kind:?}: {other:?}"),
+        }
+        assert_eq!(d.snapshot().identity(), before, "{kind:?}: an HTML body changed the state");
+
+        // On a GET: retried, and the retry succeeds.
+        for fault in [Fault::TruncatedBody, Fault::HtmlBody] {
+            let mark = mock.requests().len();
+            mock.set_fault(Route::new("GET", "/v1/client"), fault.clone(), Some(1));
+            d.run(ClientCommand::Reload.into()).unwrap_or_else(|e| panic!("{kind:?} {fault:?}: {e:?}"));
+            assert_eq!(count(&since(&mock, mark), "GET", "/v1/client"), 2, "{kind:?} {fault:?}");
+            assert_eq!(d.snapshot().signed_in_count(), 1);
+        }
+    }
+}
+
+/// Normalized classification of a driver error, for comparing the drivers.
+fn error_class(error: &DriverError) -> String {
+    match error {
+        DriverError::Operation(OperationError::Transport(transport)) => {
+            let name = match transport {
+                TransportError::Timeout(_) => "timeout",
+                TransportError::Connect(_) => "connect",
+                TransportError::Io(_) => "io",
+                TransportError::BodyTooLarge { .. } => "too_large",
+                _ => "other",
+            };
+            format!("transport {name}")
+        }
+        DriverError::Operation(OperationError::Api(api)) => format!("api {} {}", api.status, api.code.as_str()),
+        DriverError::Operation(OperationError::Response(ResponseError::Undecodable { status, .. })) => {
+            format!("undecodable {status}")
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn both_drivers_classify_faults_alike() {
+    let mut classes = Vec::new();
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        let mut seen = Vec::new();
+        for fault in [
+            Fault::TruncatedBody,
+            Fault::HtmlBody,
+            Fault::DropConnection,
+            Fault::ServerError(500),
+            Fault::TooManyRequests { retry_after_secs: 1 },
+        ] {
+            mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), fault.clone(), Some(1));
+            let error =
+                d.run(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into()).expect_err("fault");
+            seen.push(format!("{fault:?}: {}", error_class(&error)));
+        }
+        classes.push(seen);
+    }
+    assert_eq!(classes[0], classes[1], "blocking (left) and async (right) report faults differently");
+}
+
+#[test]
+fn the_client_token_rotates_across_requests() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("rot@example.com").password("password-1234"));
+        let mut d = driver(kind, &mock);
+        d.run(ClientCommand::Load.into()).expect("load");
+        d.run(SignInCommand::Create(SignInCreate::identifier("rot@example.com")).into()).expect("create");
+        let first = d.snapshot().client_token.expect("a token from the first mutation");
+        d.run(SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Password(Password::new("password-1234"))).into())
+            .expect("complete");
+        let second = d.snapshot().client_token.expect("a token");
+        assert_ne!(first, second, "{kind:?}: completing the sign-in rotates the token");
+        let announced: Vec<String> = d
+            .events()
+            .iter()
+            .filter_map(|e| match e {
+                Event::ClientTokenChanged { token: Some(token) } => Some(token.expose().to_owned()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(announced, vec![first.clone(), second.clone()], "{kind:?}");
+        let mark = mock.requests().len();
+        d.run(SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into())
+            .expect("token");
+        d.run(ClientCommand::Reload.into()).expect("reload");
+        for request in since(&mock, mark) {
+            let sent = request.header("authorization").map(|v| v.trim_start_matches("Bearer ").to_owned());
+            assert_eq!(sent.as_deref(), Some(second.as_str()), "{kind:?}: {} sent an old token", request.path);
+        }
+        assert_eq!(d.snapshot().signed_in_count(), 1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The file store
+// ---------------------------------------------------------------------------------------
+
+/// A fresh directory under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Self {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!("clerk-drivers-{label}-{}-{n}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn host_of(mock: &MockServer) -> String {
+    ClientConfig::for_base_url(&mock.base_url(), InstanceType::Development)
+        .expect("config")
+        .frontend_api_host()
+        .to_owned()
+}
+
+fn file_store(dir: &TempDir, mock: &MockServer) -> Arc<FileStore> {
+    Arc::new(FileStore::new(dir.path(), &host_of(mock)).expect("file store"))
+}
+
+/// The number of signed-in sessions in the state a store holds.
+fn stored_sessions(store: &FileStore, mock: &MockServer) -> usize {
+    let state = store.load().expect("readable").expect("a state");
+    let config = ClientConfig::for_base_url(&mock.base_url(), InstanceType::Development).expect("config");
+    let engine = clerk_core::Client::restore(config, state, time::OffsetDateTime::now_utc()).expect("restorable");
+    engine.signed_in_sessions().count()
+}
+
+#[test]
+fn a_restart_from_the_file_store_is_still_signed_in() {
+    // Every pair: written by one driver, read back by either.
+    for (first, second) in [(Kind::Blocking, Kind::Async), (Kind::Async, Kind::Blocking), (Kind::Async, Kind::Async)] {
+        let mock = MockServer::start();
+        let dir = TempDir::new("restart");
+        let mut d = signed_in(first, &mock, Setup::new(mock.base_url()).store(file_store(&dir, &mock)));
+        let session = d.snapshot().active.expect("signed in");
+        let token = d.snapshot().client_token;
+        drop(d);
+
+        let mut again = build(second, &Setup::new(mock.base_url()).store(file_store(&dir, &mock))).expect("restart");
+        let restored = again.snapshot();
+        assert_eq!(restored.active.as_deref(), Some(session.as_str()), "{first:?}→{second:?}: restored signed in");
+        assert_eq!(restored.client_token, token);
+        again.run(ClientCommand::Load.into()).expect("load");
+        let loaded = again.snapshot();
+        assert_eq!(loaded.active.as_deref(), Some(session.as_str()), "{first:?}→{second:?}: the server agrees");
+        let jwt = match again.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("token") {
+            Completion::SessionToken(jwt) => jwt,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(verified_claims(&mock, &jwt)["sid"], session.as_str());
+        assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+    }
+}
+
+#[test]
+fn a_corrupt_store_file_is_reported_and_left_untouched() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let dir = TempDir::new("corrupt");
+        let store = file_store(&dir, &mock);
+        let garbage = b"{\"format_version\":1, this is not json".to_vec();
+        std::fs::write(store.path(), &garbage).expect("write");
+        let error = build(kind, &Setup::new(mock.base_url()).store(store.clone())).err().expect("refused");
+        assert!(matches!(error, DriverError::Store(StoreError::Corrupt { .. })), "{kind:?}: {error:?}");
+        assert_eq!(std::fs::read(store.path()).expect("still there"), garbage, "{kind:?}: the file was modified");
+        assert!(mock.requests().is_empty(), "{kind:?}: nothing is sent");
+    }
+}
+
+#[test]
+fn a_stale_token_answered_with_a_session_less_client_keeps_the_signed_in_state() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("other@example.com").password("password-1234"));
+        let dir = TempDir::new("stale");
+        let setup = Setup::new(mock.base_url()).store(file_store(&dir, &mock)).operation_timeout(BUG_BOUND);
+        let mut a = signed_in(kind, &mock, setup);
+        let mut b = build(kind, &Setup::new(mock.base_url()).store(file_store(&dir, &mock))).expect("second process");
+        // The second process signs in another user: the token rotates and is saved.
+        b.run(
+            SignInCommand::Create(SignInCreate::password("other@example.com", Password::new("password-1234"))).into(),
+        )
+        .expect("second sign-in");
+        let rotated = b.snapshot().client_token.expect("token");
+        assert_ne!(a.snapshot().client_token.as_deref(), Some(rotated.as_str()), "A's token is now stale");
+
+        // A mutation with the stale token: the server answers with a brand-new,
+        // session-less client. A must not end up signed out.
+        let _ = a.run(SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into());
+        let s = a.snapshot();
+        assert!(s.signed_in_count() >= 1, "{kind:?}: the stale-token answer signed A out: {}", s.summary());
+        assert_eq!(s.client_token.as_deref(), Some(rotated.as_str()), "{kind:?}: A continues with the newer token");
+        assert_eq!(stored_sessions(&FileStore::new(dir.path(), &host_of(&mock)).expect("store"), &mock), 2);
+        a.run(SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into())
+            .unwrap_or_else(|e| panic!("{kind:?}: A keeps working: {e:?}"));
+        assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+    }
+}
+
+/// The operation timeout of the tests whose call meets a store conflict: the async driver
+/// then waits it out (see the ignored test below).
+const BUG_BOUND: time::Duration = time::Duration::seconds(8);
+
+/// A mutation whose answer is a brand-new session-less client (the token was stale).
+fn touch_active(d: &mut dyn Driver) {
+    let session = d.snapshot().active.expect("an active session");
+    // The call's own outcome is the subject of the ignored test below; here only the state
+    // after it counts.
+    let _ = d.run(
+        SessionCommand::SetActive { session_id: session, organization: OrganizationChoice::SessionDefault }.into(),
+    );
+}
+
+#[test]
+fn two_processes_share_one_store() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("second@example.com").password("password-1234"));
+        mock.add_user(UserSpec::with_email("third@example.com").password("password-1234"));
+        let dir = TempDir::new("shared");
+        let setup =
+            |mock: &MockServer| Setup::new(mock.base_url()).store(file_store(&dir, mock)).operation_timeout(BUG_BOUND);
+        let mut a = signed_in(kind, &mock, setup(&mock));
+        let mut b = build(kind, &setup(&mock)).expect("second process");
+        b.run(ClientCommand::Load.into()).expect("B loads");
+        assert_eq!(b.snapshot().active, a.snapshot().active, "{kind:?}: B starts from A's saved state");
+
+        // B rotates the token (a second sign-in). A's next mutation, with the stale token,
+        // meets a conflict when saving the session-less answer: A continues from B's state.
+        b.run(
+            SignInCommand::Create(SignInCreate::password("second@example.com", Password::new("password-1234"))).into(),
+        )
+        .expect("B signs in a second user");
+        touch_active(a.as_mut());
+        let s = a.snapshot();
+        assert_eq!(s.signed_in_count(), 2, "{kind:?}: A continues from B's state: {}", s.summary());
+        assert_eq!(s.client_token, b.snapshot().client_token, "{kind:?}: A uses the newest token");
+
+        // Now A rotates (a third sign-in) and B catches up the same way.
+        a.run(
+            SignInCommand::Create(SignInCreate::password("third@example.com", Password::new("password-1234"))).into(),
+        )
+        .unwrap_or_else(|e| panic!("{kind:?}: A keeps working: {e:?}"));
+        assert_eq!(a.snapshot().signed_in_count(), 3, "{kind:?}: A's own rotation is kept");
+        touch_active(b.as_mut());
+        let s = b.snapshot();
+        assert_eq!(s.signed_in_count(), 3, "{kind:?}: B continues from A's state: {}", s.summary());
+        assert_eq!(s.client_token, a.snapshot().client_token, "{kind:?}");
+        b.run(SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into())
+            .unwrap_or_else(|e| panic!("{kind:?}: B keeps working: {e:?}"));
+        assert_eq!(stored_sessions(&FileStore::new(dir.path(), &host_of(&mock)).expect("store"), &mock), 3);
+    }
+}
+
+#[test]
+#[ignore = "driver bug: when saving an answer meets StoreError::Conflict, DriveSupport::persist replaces \
+            the engine with one restored from disk, which drops the operation being waited for: \
+            clerk-ureq's run() returns DriverError::Stopped at once and clerk-reqwest's waits the whole \
+            operation timeout (60 s) and returns DriverError::Timeout"]
+fn a_call_whose_answer_meets_a_store_conflict_ends_promptly_with_a_clear_error() {
+    let mut outcomes = Vec::new();
+    let mut problems = Vec::new();
+    for kind in KINDS {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("second@example.com").password("password-1234"));
+        let dir = TempDir::new("conflict");
+        // Two processes: two FileStore instances on one directory.
+        let setup = |mock: &MockServer| {
+            Setup::new(mock.base_url()).store(file_store(&dir, mock)).operation_timeout(time::Duration::seconds(30))
+        };
+        let mut a = signed_in(kind, &mock, setup(&mock));
+        let mut b = build(kind, &setup(&mock)).expect("second process");
+        b.run(ClientCommand::Load.into()).expect("B loads");
+        b.run(
+            SignInCommand::Create(SignInCreate::password("second@example.com", Password::new("password-1234"))).into(),
+        )
+        .expect("B signs in a second user");
+        let session = a.snapshot().active.expect("active");
+        let started = Instant::now();
+        let result = a.run(
+            SessionCommand::SetActive { session_id: session, organization: OrganizationChoice::SessionDefault }.into(),
+        );
+        let elapsed = started.elapsed();
+        if elapsed > StdDuration::from_secs(20) {
+            problems.push(format!("{kind:?}: the call hung for {elapsed:?}: {result:?}"));
+        }
+        if let Err(error @ (DriverError::Stopped | DriverError::Timeout(_))) = &result {
+            problems.push(format!("{kind:?}: the call ended with a misleading error: {error:?}"));
+        }
+        assert_eq!(a.snapshot().signed_in_count(), 2, "{kind:?}: A continues from B's state");
+        outcomes.push(result.map(|c| describe(&c)).map_err(|e| error_class(&e)));
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(outcomes[0], outcomes[1], "the drivers end the call differently");
+}
+
+#[test]
+#[ignore = "driver bug: a GET /v1/client answered `client: null` for a token another process rotated signs \
+            the driver out although the shared store holds the newer, signed-in state (DriveSupport only \
+            reads the store on ClientTokenChanged, and a GET brings no new token)"]
+fn a_reload_with_a_token_another_process_rotated_keeps_the_signed_in_state() {
+    let mut failures = Vec::new();
+    for kind in KINDS {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("second@example.com").password("password-1234"));
+        let dir = TempDir::new("reload");
+        let mut a = signed_in(kind, &mock, Setup::new(mock.base_url()).store(file_store(&dir, &mock)));
+        let mut b = build(kind, &Setup::new(mock.base_url()).store(file_store(&dir, &mock))).expect("second process");
+        b.run(
+            SignInCommand::Create(SignInCreate::password("second@example.com", Password::new("password-1234"))).into(),
+        )
+        .expect("B signs in a second user");
+        // A reloads with its now stale token: the server no longer knows it.
+        let _ = a.run(ClientCommand::Reload.into());
+        let s = a.snapshot();
+        if s.signed_in_count() == 0 {
+            failures.push(format!("{kind:?}: signed out after the reload: {}", s.summary()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Session tokens and the JWKS
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn session_tokens_verify_against_the_jwks_with_an_independent_library() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        let session = d.snapshot().active.expect("session");
+        let jwt = match d.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("token") {
+            Completion::SessionToken(jwt) => jwt,
+            other => panic!("{other:?}"),
+        };
+        let claims = verified_claims(&mock, &jwt);
+        assert_eq!(claims["sid"], session.as_str(), "{kind:?}");
+        assert_eq!(claims["iss"], mock.base_url().as_str());
+
+        // The verifier really checks the signature: a changed payload is refused.
+        let parts: Vec<&str> = jwt.expose().split('.').collect();
+        assert_eq!(parts.len(), 3);
+        use base64::Engine as _;
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).expect("base64"))
+                .expect("claims");
+        payload["sub"] = serde_json::json!("user_someone_else");
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string()),
+            parts[2]
+        );
+        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(mock.jwks()).expect("JWKS");
+        let key = jsonwebtoken::DecodingKey::from_jwk(&set.keys[0]).expect("key");
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.validate_aud = false;
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&forged, &key, &validation).is_err());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Secrets never reach the tracing output
+// ---------------------------------------------------------------------------------------
+
+/// Everything the process's tracing subscriber wrote.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Installs (once) a process-wide subscriber at TRACE level that writes everything —
+/// spans with their fields as they open and close, events of every crate (hyper, reqwest,
+/// ureq) — into a buffer.
+fn captured_tracing() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        captured
+    })
+}
+
+#[test]
+fn no_secret_reaches_the_tracing_output() {
+    let captured = captured_tracing();
+    const PASSWORD: &str = "canary-password-7c1e";
+    const TOTP: &str = "canary-totp-4e2b";
+    const BACKUP: &str = "canary-backup-55aa";
+    let mut secrets: Vec<String> = vec![PASSWORD.into(), TOTP.into(), BACKUP.into()];
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let email = format!("canary-{kind:?}+clerk_test@example.com").to_lowercase();
+        mock.add_user(
+            UserSpec::with_email(&email)
+                .password(PASSWORD)
+                .mfa_totp(Totp::FixedCode(TOTP.into()))
+                .mfa_backup_codes(&[BACKUP]),
+        );
+        let mut d = driver(kind, &mock);
+        d.run(ClientCommand::Load.into()).expect("load");
+        d.run(
+            SignInCommand::Create(SignInCreate::password(&email, Password::new("canary-wrong-password-3d9f"))).into(),
+        )
+        .expect_err("wrong password");
+        secrets.push(String::from("canary-wrong-password-3d9f"));
+        d.run(SignInCommand::Create(SignInCreate::password(&email, Password::new(PASSWORD))).into()).expect("password");
+        d.run(SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(code(TOTP))).into()).expect("totp");
+        let jwt = match d.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("token") {
+            Completion::SessionToken(jwt) => jwt,
+            other => panic!("{other:?}"),
+        };
+        secrets.push(jwt.expose().to_owned());
+        // The JWT's signature alone is secret enough to look for.
+        secrets.push(jwt.expose().rsplit('.').next().expect("signature").to_owned());
+        let s = d.snapshot();
+        secrets.push(s.client_token.clone().expect("client token"));
+        d.run(SessionCommand::SignOut { session_id: None }.into()).expect("sign out");
+        // Second factor by backup code, and an email code sign-in.
+        d.run(SignInCommand::Create(SignInCreate::password(&email, Password::new(PASSWORD))).into()).expect("password");
+        d.run(SignInCommand::AttemptSecondFactor(SecondFactorAttempt::BackupCode(code(BACKUP))).into())
+            .expect("backup");
+        secrets.push(d.snapshot().client_token.expect("client token"));
+        let debug = format!("{:?}", d.snapshot().state);
+        for secret in &secrets {
+            assert!(!debug.contains(secret.as_str()), "{kind:?}: the persisted state's Debug shows a secret");
+        }
+    }
+    let text = String::from_utf8_lossy(&captured.0.lock().expect("buffer")).into_owned();
+    assert!(text.contains("clerk.request"), "the drivers' spans were not captured: {} bytes", text.len());
+    for secret in &secrets {
+        assert!(!text.contains(secret.as_str()), "a secret ({} chars) appears in the tracing output", secret.len());
+    }
+}
