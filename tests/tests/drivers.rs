@@ -1266,10 +1266,6 @@ fn two_processes_share_one_store() {
 }
 
 #[test]
-#[ignore = "driver bug: when saving an answer meets StoreError::Conflict, DriveSupport::persist replaces \
-            the engine with one restored from disk, which drops the operation being waited for: \
-            clerk-ureq's run() returns DriverError::Stopped at once and clerk-reqwest's waits the whole \
-            operation timeout (60 s) and returns DriverError::Timeout"]
 fn a_call_whose_answer_meets_a_store_conflict_ends_promptly_with_a_clear_error() {
     let mut outcomes = Vec::new();
     let mut problems = Vec::new();
@@ -1308,9 +1304,6 @@ fn a_call_whose_answer_meets_a_store_conflict_ends_promptly_with_a_clear_error()
 }
 
 #[test]
-#[ignore = "driver bug: a GET /v1/client answered `client: null` for a token another process rotated signs \
-            the driver out although the shared store holds the newer, signed-in state (DriveSupport only \
-            reads the store on ClientTokenChanged, and a GET brings no new token)"]
 fn a_reload_with_a_token_another_process_rotated_keeps_the_signed_in_state() {
     let mut failures = Vec::new();
     for kind in KINDS {

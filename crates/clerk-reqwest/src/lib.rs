@@ -352,7 +352,11 @@ impl DriverTask {
             let mut deadline = None;
             loop {
                 match self.engine.poll_output() {
-                    Output::Event(event) => self.dispatch(&event),
+                    Output::Event(event) => {
+                        if self.dispatch(&event) {
+                            in_flight = None;
+                        }
+                    }
                     Output::Request(outgoing) => {
                         let future = send(
                             self.http.clone(),
@@ -387,6 +391,12 @@ impl DriverTask {
             tokio::select! {
                 message = rx.recv(), if receiving => match message {
                     Some(Message::Run(command, reply)) => {
+                        if in_flight.is_none() && self.waiting.is_empty()
+                            && let Err(error) = self.support.sync_from_store(&mut self.engine)
+                        {
+                            let _ = reply.send(Err(error));
+                            continue;
+                        }
                         let now = OffsetDateTime::now_utc();
                         match self.engine.submit(*command, now) {
                             Ok(op) => {
@@ -419,12 +429,22 @@ impl DriverTask {
         }
     }
 
-    fn dispatch(&mut self, event: &Event) {
+    /// Handles one event. Returns `true` when the engine was replaced by a newer shared
+    /// state: every waiting call then ends with [`DriverError::StateReplaced`] and the
+    /// request on the wire (the old engine's) must be forgotten.
+    fn dispatch(&mut self, event: &Event) -> bool {
         let op = match event {
             Event::OperationCompleted { op, .. } => Some(*op),
             _ => None,
         };
         let outcome = self.support.on_event(&mut self.engine, event, op);
+        if matches!(outcome, Err(DriverError::StateReplaced)) {
+            let _ = self.events.send(event.clone());
+            for (_, (reply, _)) in std::mem::take(&mut self.waiting) {
+                let _ = reply.send(Err(DriverError::StateReplaced));
+            }
+            return true;
+        }
         let _ = self.events.send(event.clone());
         if let Some(op) = op
             && let Some((reply, _)) = self.waiting.remove(&op)
@@ -436,6 +456,7 @@ impl DriverTask {
             };
             let _ = reply.send(result);
         }
+        false
     }
 }
 

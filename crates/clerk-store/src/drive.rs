@@ -41,6 +41,11 @@ pub enum DriverError {
     /// The driver's background task is gone (async driver only).
     #[error("the driver has stopped")]
     Stopped,
+    /// Another process sharing the token store changed the client (rotated its token or
+    /// signed out) while this call was answered: the engine now continues from the shared
+    /// state and this call's result was discarded. Retry the call if it still matters.
+    #[error("another process changed the shared client state; this call's result was discarded")]
+    StateReplaced,
 }
 
 impl DriverError {
@@ -144,15 +149,17 @@ impl DriveSupport {
     /// outcome when it completes `op`.
     ///
     /// # Errors
-    /// A store error while persisting.
+    /// A store error while persisting, or [`DriverError::StateReplaced`] when persisting
+    /// found a newer shared state and the engine was replaced by it (the pending
+    /// operations went with the old engine).
     pub fn on_event(
         &mut self,
         engine: &mut Client,
         event: &Event,
         op: Option<OpId>,
     ) -> Result<Option<Outcome>, DriverError> {
-        if matches!(event, Event::ClientTokenChanged { .. }) {
-            self.persist(engine)?;
+        if matches!(event, Event::ClientTokenChanged { .. }) && self.persist(engine)? {
+            return Err(DriverError::StateReplaced);
         }
         for listener in &mut self.listeners {
             listener(event);
@@ -163,33 +170,61 @@ impl DriveSupport {
         })
     }
 
-    /// Saves the engine's state. On a conflict (another process rotated the token since
-    /// this one loaded), the newer state on disk wins: the engine is restored from it.
+    /// Before a call: when another process sharing the store changed the client (a
+    /// rotated token, a sign-out) and this engine is idle, continue from the shared state,
+    /// so this process never presents a token the server has rotated away.
     ///
     /// # Errors
-    /// Any other store error.
-    pub fn persist(&self, engine: &mut Client) -> Result<(), DriverError> {
+    /// A store error, or a shared state the engine refuses.
+    pub fn sync_from_store(&self, engine: &mut Client) -> Result<(), DriverError> {
         let Some(store) = &self.store else {
             return Ok(());
         };
+        if !engine.is_quiescent() || engine.pending_operations().next().is_some() {
+            return Ok(());
+        }
+        let shared = store.load()?;
+        let shared_token = shared.as_ref().and_then(|state| state.client_token.clone());
+        if shared_token.as_ref() == engine.client_token() {
+            return Ok(());
+        }
+        let config = engine.config().clone();
+        *engine = match shared {
+            Some(state) => Client::restore(config, state, engine.now())?,
+            None => Client::new(config, engine.now()),
+        };
+        Ok(())
+    }
+
+    /// Saves the engine's state. On a conflict (another process rotated the token since
+    /// this one loaded), the newer state on disk wins: the engine is restored from it, and
+    /// `Ok(true)` says so (the old engine's pending operations are gone).
+    ///
+    /// # Errors
+    /// Any other store error.
+    pub fn persist(&self, engine: &mut Client) -> Result<bool, DriverError> {
+        let Some(store) = &self.store else {
+            return Ok(false);
+        };
         let state: PersistedState = engine.export();
         if state.client_token.is_none() && state.client.is_none() {
-            return Ok(store.clear()?);
+            store.clear()?;
+            return Ok(false);
         }
         match store.save(&state) {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(false),
             Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) => {
                 // Another process rotated the token since this one loaded: its newer state
                 // wins, and this engine continues from it.
                 let config = engine.config().clone();
                 *engine = Client::restore(config, *on_disk, engine.now())?;
-                Ok(())
+                Ok(true)
             }
             Err(StoreError::Conflict { on_disk: None, .. }) => {
                 // Another process signed out and cleared the store: so do we.
                 let config = engine.config().clone();
                 *engine = Client::new(config, engine.now());
-                Ok(())
+                Ok(true)
             }
             Err(other) => Err(other.into()),
         }

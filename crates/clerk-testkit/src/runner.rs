@@ -325,7 +325,7 @@ impl Runner {
         self.old_ids.push(outgoing.id);
         // What the model cannot see coming: an error or a session change may make the
         // engine refresh the client.
-        if matches!(answer, Answer::Error(_) | Answer::Success(_) | Answer::RotatedToken) {
+        if matches!(answer, Answer::Error(_) | Answer::Success(_) | Answer::RotatedToken | Answer::StaleClient) {
             self.model.internal_refresh_allowed = true;
         }
         if matches!(answer, Answer::StaleClient)
@@ -338,7 +338,7 @@ impl Runner {
         if internal && kind == RequestKind::ClientGet && !will_retry {
             self.model.trigger_epochs.clear();
         }
-        if matches!(answer, Answer::Error(_) | Answer::Success(_) | Answer::RotatedToken) {
+        if matches!(answer, Answer::Error(_) | Answer::Success(_) | Answer::RotatedToken | Answer::StaleClient) {
             self.model.trigger_epochs.insert(self.model.epoch);
         }
         let mut final_for_op = None;

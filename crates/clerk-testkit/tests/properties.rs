@@ -1,7 +1,7 @@
 //! State-machine property tests: random transition sequences through the shared runner,
 //! every invariant checked after every step (see docs/testing.md).
 //!
-//! `CLERK_PROPTEST_CASES` sets the number of sequences (default 50 000, about 25 s at opt-level 1 on 2 cores; sized for a 2-core
+//! `CLERK_PROPTEST_CASES` sets the number of sequences (default 20 000, about 10 s at opt-level 1 on 2 cores; sized for a 2-core
 //! CI runner); failures shrink (capped) and are kept in `proptest-regressions/`.
 
 use clerk_testkit::Runner;
@@ -11,7 +11,7 @@ use proptest::test_runner::Config;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
 /// The default number of sequences.
-const DEFAULT_CASES: u32 = 50_000;
+const DEFAULT_CASES: u32 = 20_000;
 
 fn cases() -> u32 {
     std::env::var("CLERK_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CASES)

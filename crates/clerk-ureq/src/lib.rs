@@ -196,6 +196,7 @@ impl Clerk {
     /// # Errors
     /// The engine's refusal, the operation's failure, a timeout or a store error.
     pub fn run(&mut self, command: impl Into<Command>) -> Result<Completion, DriverError> {
+        self.support.sync_from_store(&mut self.engine)?;
         let started = OffsetDateTime::now_utc();
         let op = self.engine.submit(command.into(), started)?;
         let give_up = started + self.operation_timeout;
