@@ -18,6 +18,7 @@ use crate::sign_up::SignUpCommand;
 /// The part of the client a command acts on. At most one mutating operation per flow may
 /// be pending at a time ([`CommandError::Busy`](crate::CommandError::Busy)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Flow {
@@ -47,6 +48,7 @@ impl fmt::Display for Flow {
 
 /// Everything an application can ask of the engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum Command {
     /// A command on the Client object.
@@ -132,6 +134,7 @@ impl From<SignUpCommand> for Command {
 
 /// Commands on Clerk's Client object (fapi.md §3.2, design §7.6 and §7.9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ClientCommand {

@@ -11,6 +11,7 @@ use crate::request::Method;
 /// Each kind fixes the logical method and the shape of a successful answer (see
 /// `docs/api-mapping.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RequestKind {

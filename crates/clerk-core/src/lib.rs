@@ -87,6 +87,8 @@ mod engine;
 mod envelope;
 pub mod error;
 pub mod event;
+#[cfg(feature = "arbitrary")]
+pub mod fuzz_vocabulary;
 pub mod ids;
 pub mod jwt;
 pub mod kind;

@@ -22,16 +22,19 @@ use crate::wire::{Factor, ReverificationLevel, ReverificationStatus, SessionReve
 
 /// `verify/prepare_first_factor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum ReverificationPreparation {
     /// A code by email (`email_address_id`, or the offered one when `None`).
     EmailCode {
         /// The address.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         email_address_id: Option<String>,
     },
     /// A code by SMS (`phone_number_id`, or the offered one when `None`).
     PhoneCode {
         /// The phone.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         phone_number_id: Option<String>,
     },
     /// WebAuthn options in `first_factor_verification.nonce`.
@@ -40,6 +43,7 @@ pub enum ReverificationPreparation {
 
 /// `verify/attempt_first_factor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum ReverificationFirstAttempt {
     /// `strategy=password`.
@@ -57,6 +61,7 @@ pub enum ReverificationFirstAttempt {
 
 /// `verify/attempt_second_factor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum ReverificationSecondAttempt {
     /// `strategy=phone_code`.
@@ -69,12 +74,14 @@ pub enum ReverificationSecondAttempt {
 
 /// Commands of the reverification flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum ReverificationCommand {
     /// `POST …/verify` with `level`: starts (or restarts) a reverification of the session
     /// (`None`: the active one).
     Start {
         /// The session.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         session_id: Option<String>,
         /// How much to re-check.
         level: ReverificationLevel,
@@ -86,6 +93,7 @@ pub enum ReverificationCommand {
     /// `POST …/verify/prepare_second_factor` (`strategy=phone_code`).
     PrepareSecondFactor {
         /// The phone, or the offered one when `None`.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         phone_number_id: Option<String>,
     },
     /// `POST …/verify/attempt_second_factor`.

@@ -57,6 +57,15 @@ macro_rules! secret_type {
             }
         }
 
+        /// Mostly a curated value (a canary, `424242`, empty, a JWT-shaped string), now
+        /// and then an arbitrary short string.
+        #[cfg(feature = "arbitrary")]
+        impl<'a> arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+                crate::fuzz_vocabulary::secret(u).map(Self)
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 String::deserialize(deserializer).map(Self)

@@ -26,6 +26,7 @@ use crate::wire::{SessionResource, SessionStatus};
 
 /// Which organization a session token or activation is for (design §7.10).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum OrganizationChoice {
     /// The session's active organization (`last_active_organization_id`), whatever it is.
@@ -34,7 +35,7 @@ pub enum OrganizationChoice {
     /// The personal account (no organization): sent as an empty value.
     Personal,
     /// This organization (an id `org_…`, or a slug for activation).
-    Id(String),
+    Id(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))] String),
 }
 
 impl OrganizationChoice {
@@ -51,6 +52,7 @@ impl OrganizationChoice {
 
 /// Why a touch happened (`intent`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TouchIntent {
@@ -76,10 +78,13 @@ impl TouchIntent {
 
 /// A request for a session token (`get_token`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct TokenRequest {
     /// The session; `None` for the active one.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
     pub session_id: Option<String>,
     /// A JWT template name; `None` for the default session token.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub template: Option<String>,
     /// The organization (default tokens only: templates take none).
     pub organization: OrganizationChoice,
@@ -89,6 +94,7 @@ pub struct TokenRequest {
 
 /// Commands on sessions and session tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum SessionCommand {
     /// Make this session the active one, optionally switching organization
@@ -96,6 +102,7 @@ pub enum SessionCommand {
     /// `select_org`). The session becomes active when the server answers.
     SetActive {
         /// The session.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))]
         session_id: String,
         /// The organization to activate (`SessionDefault` keeps the session's current one).
         organization: OrganizationChoice,
@@ -103,6 +110,7 @@ pub enum SessionCommand {
     /// Record activity (`POST …/touch` with the session's current organization).
     Touch {
         /// The session.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))]
         session_id: String,
         /// Why.
         intent: Option<TouchIntent>,
@@ -110,11 +118,13 @@ pub enum SessionCommand {
     /// `POST …/end`: the session ends (`ended`).
     End {
         /// The session.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))]
         session_id: String,
     },
     /// `POST …/remove`: the session is removed from the client (`removed`).
     Remove {
         /// The session.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))]
         session_id: String,
     },
     /// Sign out (design §7.9): of every session (`DELETE /v1/client/sessions`) when
@@ -122,11 +132,13 @@ pub enum SessionCommand {
     /// at once; the outcome says whether the server confirmed.
     SignOut {
         /// One session, or all.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         session_id: Option<String>,
     },
     /// `GET /v1/client/sessions/{id}`.
     Reload {
         /// The session.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))]
         session_id: String,
     },
     /// A session token, from the cache when one is usable.

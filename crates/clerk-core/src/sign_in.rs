@@ -34,10 +34,12 @@ use crate::wire::{SignInResource, SignInStatus, Strategy};
 /// Not `#[non_exhaustive]`, so it can be built with a struct literal; always end one
 /// with `..Default::default()` so new fields do not break it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SignInCreate {
     /// `strategy`; omit to just identify.
     pub strategy: Option<Strategy>,
     /// `identifier`: email address, phone number (E.164), username or wallet.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub identifier: Option<String>,
     /// `password` (with the `password` strategy or an identifier).
     pub password: Option<Password>,
@@ -48,12 +50,16 @@ pub struct SignInCreate {
     /// `code`: an authorization code (`oauth_token_<provider>`).
     pub code: Option<Credential>,
     /// `redirect_url` (OAuth, SAML, enterprise SSO, email link).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub redirect_url: Option<String>,
     /// `action_complete_redirect_url` (OAuth, SSO).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub action_complete_redirect_url: Option<String>,
     /// `oidc_prompt`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub oidc_prompt: Option<String>,
     /// `oidc_login_hint`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub oidc_login_hint: Option<String>,
     /// `transfer=true`: build the sign-in from the client's transferable sign-up.
     pub transfer: bool,
@@ -147,33 +153,40 @@ impl SignInCreate {
 /// `prepare_first_factor` (fapi.md §3.3.2). An id left `None` is picked from the
 /// sign-in's `supported_first_factors`; a strategy the server did not offer is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum FirstFactorPreparation {
     /// Send a code by email.
     EmailCode {
         /// The `email_address_id`, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         email_address_id: Option<String>,
     },
     /// Send a magic link by email; the engine then polls until it is used (design §7.8).
     EmailLink {
         /// The `email_address_id`, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         email_address_id: Option<String>,
         /// The URL the link opens.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::text))]
         redirect_url: String,
     },
     /// Send a code by SMS.
     PhoneCode {
         /// The `phone_number_id`, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         phone_number_id: Option<String>,
     },
     /// Send a reset-password code by email.
     ResetPasswordEmailCode {
         /// The `email_address_id`, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         email_address_id: Option<String>,
     },
     /// Send a reset-password code by SMS.
     ResetPasswordPhoneCode {
         /// The `phone_number_id`, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         phone_number_id: Option<String>,
     },
     /// Get WebAuthn options (`first_factor_verification.nonce`).
@@ -183,6 +196,7 @@ pub enum FirstFactorPreparation {
         /// `web3_<provider>_signature`.
         strategy: Strategy,
         /// The `web3_wallet_id`, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         web3_wallet_id: Option<String>,
     },
     /// Start OAuth or enterprise SSO; the provider URL is reported as
@@ -191,8 +205,10 @@ pub enum FirstFactorPreparation {
         /// `oauth_<provider>`, `enterprise_sso` or `saml`.
         strategy: Strategy,
         /// Where the provider returns (the app's callback).
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::text))]
         redirect_url: String,
         /// Where to land when the flow completes (defaults to `redirect_url`).
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
         action_complete_redirect_url: Option<String>,
     },
 }
@@ -217,6 +233,7 @@ impl FirstFactorPreparation {
 
 /// `attempt_first_factor` (fapi.md §3.3.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum FirstFactorAttempt {
     /// `strategy=password`, `password`.
@@ -257,29 +274,35 @@ pub enum FirstFactorAttempt {
 /// `prepare_second_factor` (fapi.md §3.3.4), in `needs_second_factor` or
 /// `needs_client_trust`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum SecondFactorPreparation {
     /// Send a code by SMS (`phone_number_id`, or the default phone when `None`).
     PhoneCode {
         /// The phone, or `None` for the default one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         phone_number_id: Option<String>,
     },
     /// Send a code by email (client trust).
     EmailCode {
         /// The address, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         email_address_id: Option<String>,
     },
     /// Send a magic link (client trust); the engine then polls until it is used.
     EmailLink {
         /// The address, or `None` to use the offered one.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_id))]
         email_address_id: Option<String>,
         /// The URL the link opens.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::text))]
         redirect_url: String,
     },
 }
 
 /// `attempt_second_factor` (fapi.md §3.3.5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum SecondFactorAttempt {
     /// `strategy=phone_code`.
@@ -294,6 +317,7 @@ pub enum SecondFactorAttempt {
 
 /// Commands on the client's sign-in attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum SignInCommand {
     /// `POST /v1/client/sign_ins`: a new attempt, replacing any previous one.

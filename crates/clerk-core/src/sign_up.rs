@@ -28,20 +28,27 @@ use crate::wire::{SignUpResource, SignUpStatus, Strategy};
 /// Not `#[non_exhaustive]`, so it can be built with a struct literal; always end one
 /// with `..Default::default()` so new fields do not break it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SignUpFields {
     /// `email_address`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub email_address: Option<String>,
     /// `phone_number` (E.164).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub phone_number: Option<String>,
     /// `username`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub username: Option<String>,
     /// `password`.
     pub password: Option<Password>,
     /// `first_name`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub first_name: Option<String>,
     /// `last_name`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub last_name: Option<String>,
     /// `unsafe_metadata`: a JSON object, sent as a JSON string (fapi.md §1.7).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_metadata))]
     pub unsafe_metadata: Option<serde_json::Value>,
     /// `legal_accepted`.
     pub legal_accepted: Option<bool>,
@@ -54,8 +61,10 @@ pub struct SignUpFields {
     /// `code`: an authorization code (`oauth_token_<provider>`).
     pub code: Option<Credential>,
     /// `redirect_url` (OAuth, SSO).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub redirect_url: Option<String>,
     /// `action_complete_redirect_url` (OAuth, SSO).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub action_complete_redirect_url: Option<String>,
     /// `transfer=true` (create only): build the sign-up from the transferable sign-in.
     pub transfer: bool,
@@ -173,6 +182,7 @@ impl SignUpFields {
 
 /// `prepare_verification` (fapi.md §3.4.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum SignUpPreparation {
     /// Send a code to the sign-up's email address.
@@ -180,6 +190,7 @@ pub enum SignUpPreparation {
     /// Send a magic link; the engine then polls until it is used (design §7.8).
     EmailLink {
         /// The URL the link opens.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::text))]
         redirect_url: String,
     },
     /// Send a code to the sign-up's phone number.
@@ -188,6 +199,7 @@ pub enum SignUpPreparation {
 
 /// `attempt_verification` (fapi.md §3.4.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum SignUpAttempt {
     /// `strategy=email_code`, `code`.
@@ -198,6 +210,7 @@ pub enum SignUpAttempt {
 
 /// Commands on the client's sign-up attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub enum SignUpCommand {
     /// `POST /v1/client/sign_ups`: a new attempt, replacing any previous one.

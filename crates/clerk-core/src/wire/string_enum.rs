@@ -63,6 +63,20 @@ macro_rules! wire_string_enum {
             }
         }
 
+        /// Mostly one of the known values; one time in eight a value outside them (an
+        /// open-family or unknown wire string, or an arbitrary short one), decoded as the
+        /// server's would be (so a known string never lands in the fallback).
+        #[cfg(feature = "arbitrary")]
+        impl<'a> ::arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+                if u.ratio(7u8, 8u8)? {
+                    u.choose(Self::KNOWN).map(|wire| Self::from(*wire))
+                } else {
+                    crate::fuzz_vocabulary::other_wire_word(u).map(Self::from)
+                }
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
