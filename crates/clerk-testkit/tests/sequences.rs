@@ -80,3 +80,34 @@ fn retries_and_resets_keep_the_model() {
     ]);
     assert!(runner.client().sign_up().is_none(), "a reset attempt stays hidden");
 }
+
+// Regressions: minimal sequences the property test found, kept as fixed tests.
+
+/// A get_token's request goes out through the engine's shared fetch operation; after a reset
+/// its answer (here `client_not_found`) belongs to the current epoch, not to an old one.
+#[test]
+fn regression_a_get_token_after_a_reset_answered_client_not_found() {
+    let runner = Runner::run(&[
+        T::Submit(C::Reload),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Reset(ResetTarget::SignIn),
+        T::Submit(C::GetToken),
+        T::Respond { nth: 0, answer: Answer::Error(ErrorChoice::ClientNotFound) },
+    ]);
+    assert!(runner.client().active_session_id().is_none(), "client_not_found clears the client");
+}
+
+/// A stale-client answer to a touch can be followed by an engine refresh stamped with the
+/// current epoch; its client applies.
+#[test]
+fn regression_a_refresh_after_a_stale_touch_answer_belongs_to_the_current_epoch() {
+    let runner = Runner::run(&[
+        T::SignOut,
+        ok(ServerChange::SignUp(clerk_testkit::transition::SignUpTarget::Complete)),
+        T::Reset(ResetTarget::SignIn),
+        T::Submit(C::SetActive),
+        T::Respond { nth: 0, answer: Answer::StaleClient },
+        ok(ServerChange::SignIn(SignInTarget::NeedsIdentifier)),
+    ]);
+    assert!(runner.client().client().is_some());
+}
