@@ -183,11 +183,11 @@ impl DriveSupport {
         if !engine.is_quiescent() || engine.pending_operations().next().is_some() {
             return Ok(());
         }
-        let shared = store.load()?;
-        let shared_token = shared.as_ref().and_then(|state| state.client_token.clone());
-        if shared_token.as_ref() == engine.client_token() {
+        // The cheap check first: most calls find the token they already hold.
+        if store.client_token()?.as_ref() == engine.client_token() {
             return Ok(());
         }
+        let shared = store.load()?;
         let config = engine.config().clone();
         *engine = match shared {
             Some(state) => Client::restore(config, state, engine.now())?,

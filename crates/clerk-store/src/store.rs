@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use clerk_core::PersistedState;
+use clerk_core::secret::ClientToken;
 
 use crate::error::StoreError;
 
@@ -34,11 +35,25 @@ pub trait TokenStore: Send + Sync {
     /// # Errors
     /// [`StoreError`] when the store cannot be written.
     fn clear(&self) -> Result<(), StoreError>;
+
+    /// The stored client token only: what a driver checks before each call to notice
+    /// another process's rotation. The default loads the whole state; a store that can
+    /// answer more cheaply overrides it.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
+        Ok(self.load()?.and_then(|state| state.client_token))
+    }
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
     fn load(&self) -> Result<Option<PersistedState>, StoreError> {
         (**self).load()
+    }
+
+    fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
+        (**self).client_token()
     }
 
     fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
@@ -53,6 +68,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
 impl<T: TokenStore + ?Sized> TokenStore for Box<T> {
     fn load(&self) -> Result<Option<PersistedState>, StoreError> {
         (**self).load()
+    }
+
+    fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
+        (**self).client_token()
     }
 
     fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
@@ -103,5 +122,9 @@ impl TokenStore for MemoryStore {
     fn clear(&self) -> Result<(), StoreError> {
         *self.slot() = None;
         Ok(())
+    }
+
+    fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
+        Ok(self.slot().as_ref().and_then(|state| state.client_token.clone()))
     }
 }
