@@ -2,7 +2,8 @@
 
 //! Each driver over loopback beside a plain HTTP client of the same library sending the
 //! same requests (method, URL, headers) to the same local Frontend API, in the same run:
-//! five `GET /v1/client` per iteration, at least 30 samples. The ratio driver / plain is
+//! five `GET /v1/client` per iteration, at least 30 samples. The baselines use the same
+//! client settings as the drivers (redirects off, statuses as data, the same timeouts). The ratio driver / plain is
 //! the driver's overhead (engine, bookkeeping, persistence hooks). Run with
 //! `cargo bench -p clerk-tests --bench drivers`.
 
@@ -27,7 +28,14 @@ fn bench(c: &mut Criterion) {
         .unwrap_or_else(|e| panic!("{e}"));
     clerk.run(ClientCommand::Create).unwrap_or_else(|e| panic!("{e}"));
     let token = clerk.engine().client_token().map(|t| t.expose().to_owned()).unwrap_or_default();
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+    // The same client settings the driver uses (redirects off, statuses as data, timeouts).
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(clerk_ureq::DEFAULT_CONNECT_TIMEOUT))
+        .timeout_global(Some(clerk_ureq::DEFAULT_REQUEST_TIMEOUT))
+        .build()
+        .into();
     let mut group = c.benchmark_group("blocking_5_client_gets");
     group.sample_size(30);
     group.bench_function("baseline: plain ureq", |b| {

@@ -36,7 +36,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use std::io::Read as _;
 use std::sync::Arc;
 
 use clerk_core::secret::SessionJwt;
@@ -274,12 +273,21 @@ impl Clerk {
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let http_request =
             request.to_http(self.support.base_url()).map_err(|e| TransportError::Other(e.to_string()))?;
-        let response = self.agent.run(http_request).map_err(transport_error)?;
+        // A request without a body goes out without one (no `content-length: 0` on a GET).
+        let (parts, body) = http_request.into_parts();
+        let response = if body.is_empty() && request.form.is_none() {
+            self.agent.run(http::Request::from_parts(parts, ()))
+        } else {
+            self.agent.run(http::Request::from_parts(parts, body))
+        }
+        .map_err(transport_error)?;
         let (parts, mut body) = response.into_parts();
         let limit = self.engine.config().max_response_bytes();
-        let mut bytes = Vec::new();
-        let mut reader = body.with_config().limit(limit as u64 + 1).reader();
-        reader.read_to_end(&mut bytes).map_err(|e| TransportError::Io(e.to_string()))?;
+        let bytes = match body.with_config().limit(limit as u64 + 1).read_to_vec() {
+            Ok(bytes) => bytes,
+            Err(ureq::Error::BodyExceedsLimit(_)) => return Err(TransportError::BodyTooLarge { limit }),
+            Err(error) => return Err(transport_error(error)),
+        };
         if bytes.len() > limit {
             return Err(TransportError::BodyTooLarge { limit });
         }
