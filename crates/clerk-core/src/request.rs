@@ -363,7 +363,8 @@ mod http_conversions {
 #[cfg(feature = "http")]
 pub use http_conversions::HttpConversionError;
 
-#[cfg(all(test, feature = "http"))]
+#[cfg(test)]
+#[cfg(feature = "http")]
 mod tests {
     use super::*;
 
