@@ -1,19 +1,69 @@
 //! The bodies of the fuzz targets, shared by `fuzz/` (libFuzzer, nightly) and the seed
 //! replay tests (stable, in CI), so both run exactly the same checks.
 
-use clerk_core::{Client, ClientCommand, ClientConfig, Command, HttpResponse, Output};
+use clerk_core::secret::{Password, VerificationCode};
+use clerk_core::wire::ReverificationLevel;
+use clerk_core::{
+    Client, ClientCommand, ClientConfig, Command, FirstFactorAttempt, FirstFactorPreparation, HttpResponse, Output,
+    ReverificationCommand, SessionCommand, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand, SignUpFields,
+    SignUpPreparation, TokenRequest,
+};
+use serde_json::json;
 use time::macros::datetime;
 
-use crate::harness::TEST_KEY;
+use crate::harness::{TEST_KEY, client_json, sign_in_json};
 
-/// The request kinds `decode_response` can aim an answer at, by selector byte.
-pub const DECODE_COMMANDS: [ClientCommand; 5] = [
-    ClientCommand::Reload,
-    ClientCommand::Create,
-    ClientCommand::LoadEnvironment,
-    ClientCommand::Destroy,
-    ClientCommand::RemoveSessions,
-];
+/// How many request kinds `decode_response` can aim an answer at (the selector byte
+/// modulo this picks one of [`decode_command`]).
+pub const DECODE_COMMAND_COUNT: u8 = 17;
+
+/// The command whose request the answer goes to, by selector: every request kind the engine
+/// emits (client, environment, sign-in, sign-up, session, token, reverification).
+#[must_use]
+pub fn decode_command(selector: u8) -> Command {
+    let code = || VerificationCode::new("424242");
+    match selector % DECODE_COMMAND_COUNT {
+        0 => ClientCommand::Reload.into(),
+        1 => ClientCommand::Create.into(),
+        2 => ClientCommand::LoadEnvironment.into(),
+        3 => ClientCommand::Destroy.into(),
+        4 => ClientCommand::RemoveSessions.into(),
+        5 => SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("pw"))).into(),
+        6 => SignInCommand::Reload { rotating_token_nonce: None }.into(),
+        7 => SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailCode { email_address_id: None }).into(),
+        8 => SignInCommand::AttemptFirstFactor(FirstFactorAttempt::EmailCode(code())).into(),
+        9 => SignUpCommand::Create(SignUpFields {
+            email_address: Some("ada@example.com".into()),
+            ..SignUpFields::default()
+        })
+        .into(),
+        10 => SignUpCommand::Update(SignUpFields { first_name: Some("Ada".into()), ..SignUpFields::default() }).into(),
+        11 => SignUpCommand::PrepareVerification(SignUpPreparation::EmailCode).into(),
+        12 => SignUpCommand::AttemptVerification(SignUpAttempt::EmailCode(code())).into(),
+        13 => SessionCommand::Touch { session_id: "sess_1".into(), intent: None }.into(),
+        14 => SessionCommand::GetToken(TokenRequest { skip_cache: true, ..TokenRequest::default() }).into(),
+        15 => SessionCommand::End { session_id: "sess_1".into() }.into(),
+        _ => ReverificationCommand::Start { session_id: None, level: ReverificationLevel::FirstFactor }.into(),
+    }
+}
+
+/// A signed-in engine with an attempt in progress on both flows, so every command of
+/// [`decode_command`] is legal.
+fn engine() -> Option<Client> {
+    let config = ClientConfig::from_publishable_key(TEST_KEY).ok()?;
+    let now = datetime!(2026-01-01 00:00 UTC);
+    let mut client = Client::new(config, now);
+    let mut state = client_json(&[("sess_1", "active")], Some("sess_1"), 1);
+    state["sign_in"] = sign_in_json("sia_1", "needs_first_factor");
+    state["sign_up"] = json!({ "object": "sign_up_attempt", "id": "sua_1", "status": "missing_requirements" });
+    let _ = client.reload(now);
+    let Output::Request(outgoing) = client.poll_output() else { return None };
+    let body = serde_json::to_vec(&json!({ "response": state, "client": null })).ok()?;
+    let response = HttpResponse::new(200, [("authorization", "tok-1")], body);
+    client.handle_response(outgoing.id, Ok(response), now).ok()?;
+    while let Output::Event(_) = client.poll_output() {}
+    Some(client)
+}
 
 /// Builds a `decode_response` input: selector, status (LE), header block, body.
 #[must_use]
@@ -47,12 +97,9 @@ pub fn decode_response(data: &[u8]) {
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
 
-    let Ok(config) = ClientConfig::from_publishable_key(TEST_KEY) else { return };
+    let Some(mut client) = engine() else { return };
     let now = datetime!(2026-01-01 00:00 UTC);
-    let mut client = Client::new(config, now);
-    let command =
-        DECODE_COMMANDS.get(usize::from(selector) % DECODE_COMMANDS.len()).cloned().unwrap_or(ClientCommand::Reload);
-    if client.submit(Command::Client(command), now).is_err() {
+    if client.submit(decode_command(selector), now).is_err() {
         return;
     }
     let outgoing = loop {

@@ -29,11 +29,11 @@ fn every_recorded_answer_replays_as_a_decode_response_seed() {
     let mut count = 0;
     for (_, exchanges) in flows {
         for exchange in exchanges {
-            for selector in 0..5 {
+            for selector in 0..clerk_tests::fuzzing::DECODE_COMMAND_COUNT {
                 decode_response(&encode_decode_input(selector, 200, &[("authorization", "tok")], &exchange.body));
                 count += 1;
             }
         }
     }
-    assert_eq!(count, clerk_tests::RECORDED_FILE_COUNT * 5);
+    assert_eq!(count, clerk_tests::RECORDED_FILE_COUNT * usize::from(clerk_tests::fuzzing::DECODE_COMMAND_COUNT));
 }

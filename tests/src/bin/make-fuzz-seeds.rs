@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use clerk_tests::fuzzing::encode_decode_input;
 
-/// Selectors of `clerk_tests::fuzzing::DECODE_COMMANDS`.
+/// Selectors of `clerk_tests::fuzzing::decode_command`.
 const RELOAD: u8 = 0;
 const CREATE: u8 = 1;
 const ENVIRONMENT: u8 = 2;
@@ -51,6 +51,13 @@ fn selector_for(key: &str) -> Option<u8> {
         ("GET", "/v1/client") => RELOAD,
         ("DELETE", "/v1/client") => DESTROY,
         ("DELETE", "/v1/client/sessions") => REMOVE_SESSIONS,
+        ("POST", "/v1/client/sign_ins") => 5,
+        ("POST", p) if p.ends_with("/prepare_first_factor") || p.ends_with("/prepare_second_factor") => 7,
+        ("POST", p) if p.ends_with("/attempt_first_factor") || p.ends_with("/attempt_second_factor") => 8,
+        ("POST", "/v1/client/sign_ups") => 9,
+        ("PATCH", p) if p.starts_with("/v1/client/sign_ups/") => 10,
+        ("POST", p) if p.ends_with("/prepare_verification") => 11,
+        ("POST", p) if p.ends_with("/attempt_verification") => 12,
         // Every other recorded answer carries a client: offer it as a reload answer.
         _ => RELOAD,
     })
