@@ -439,38 +439,8 @@ impl Client {
                 self.enqueue(op, RequestSpec::new(RequestKind::ClientRemoveSessions, "/v1/client/sessions"), pinned);
                 op
             }
-            ClientCommand::ResetSignIn => {
-                self.supersede_flow(Flow::SignIn);
-                let op = self.start_op(Flow::Client, OpKind::Local, false, false);
-                self.epoch = self.epoch.saturating_add(1);
-                let from = self.sign_in_status().cloned();
-                if let Some(client) = self.client.as_mut()
-                    && let Some(sign_in) = client.sign_in.take()
-                {
-                    self.suppressed_sign_in = Some(sign_in.id);
-                }
-                if from.is_some() {
-                    self.events.push_back(Event::SignInStatusChanged { from, to: None });
-                }
-                self.complete_now(op, Ok(Completion::LocalChange));
-                op
-            }
-            ClientCommand::ResetSignUp => {
-                self.supersede_flow(Flow::SignUp);
-                let op = self.start_op(Flow::Client, OpKind::Local, false, false);
-                self.epoch = self.epoch.saturating_add(1);
-                let from = self.sign_up_status().cloned();
-                if let Some(client) = self.client.as_mut()
-                    && let Some(sign_up) = client.sign_up.take()
-                {
-                    self.suppressed_sign_up = Some(sign_up.id);
-                }
-                if from.is_some() {
-                    self.events.push_back(Event::SignUpStatusChanged { from, to: None });
-                }
-                self.complete_now(op, Ok(Completion::LocalChange));
-                op
-            }
+            ClientCommand::ResetSignIn => self.reset_attempt(Flow::SignIn),
+            ClientCommand::ResetSignUp => self.reset_attempt(Flow::SignUp),
             ClientCommand::ClearCache => {
                 let op = self.start_op(Flow::Client, OpKind::Local, false, false);
                 self.clear_tokens();
@@ -1300,6 +1270,36 @@ impl Client {
             in_flight.orphaned = true;
         }
         self.complete_now(op, Err(error));
+    }
+
+    /// `reset_sign_in` / `reset_sign_up` (design §7.4): the flow's pending operations are
+    /// superseded, the epoch bumped, and the local attempt hidden until a new one appears.
+    fn reset_attempt(&mut self, flow: Flow) -> OpId {
+        self.supersede_flow(flow);
+        let op = self.start_op(Flow::Client, OpKind::Local, false, false);
+        self.epoch = self.epoch.saturating_add(1);
+        let event = match (flow, self.client.as_mut()) {
+            (Flow::SignIn, Some(client)) => client.sign_in.take().map(|sign_in| {
+                self.suppressed_sign_in = Some(sign_in.id);
+                Event::SignInStatusChanged { from: sign_in.status, to: None }
+            }),
+            (Flow::SignUp, Some(client)) => client.sign_up.take().map(|sign_up| {
+                self.suppressed_sign_up = Some(sign_up.id);
+                Event::SignUpStatusChanged { from: sign_up.status, to: None }
+            }),
+            _ => None,
+        };
+        // An attempt without a status says nothing changed that a listener could show.
+        if let Some(event) = event.filter(|event| {
+            !matches!(
+                event,
+                Event::SignInStatusChanged { from: None, .. } | Event::SignUpStatusChanged { from: None, .. }
+            )
+        }) {
+            self.events.push_back(event);
+        }
+        self.complete_now(op, Ok(Completion::LocalChange));
+        op
     }
 
     fn supersede_flow(&mut self, flow: Flow) {
