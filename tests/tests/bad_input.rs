@@ -109,6 +109,22 @@ fn cases() -> Vec<Case> {
             check: |o, _| assert!(undecodable(o, 200), "{o:?}"),
         },
         Case {
+            name: "a valid client with a non-UTF-8 byte in an unknown field",
+            ask: Ask::Reload,
+            answer: Answer::Raw(
+                200,
+                vec![],
+                [
+                    &br#"{"response":{"object":"client","id":"client_1","sessions":[],"x":""#[..],
+                    &[0xff],
+                    br#""},"client":null}"#,
+                ]
+                .concat(),
+            ),
+            unchanged: true,
+            check: |o, _| assert!(undecodable(o, 200), "{o:?}"),
+        },
+        Case {
             name: "envelope without response",
             ask: Ask::Reload,
             answer: raw(200, "{}"),
