@@ -170,7 +170,7 @@ pub struct Client {
     next_op: u64,
     epoch: u64,
     token: Option<ClientToken>,
-    client: Option<ClientResource>,
+    client: Option<Box<ClientResource>>,
     environment: Option<Environment>,
     active_session: Option<String>,
     last_applied: Option<AppliedMark>,
@@ -248,7 +248,7 @@ impl Client {
                 session.last_active_token = None;
             }
             client.last_applied = Some(AppliedMark { request: None, updated_at: resource.updated_at });
-            client.client = Some(resource);
+            client.client = Some(Box::new(resource));
         }
         client.active_session = persisted.active_session_id.filter(|id| client.signed_in_session(id).is_some());
         Ok(client)
@@ -263,7 +263,7 @@ impl Client {
             version: PERSISTED_STATE_VERSION,
             frontend_api_host: self.config.frontend_api_host().to_owned(),
             client_token: self.token.clone(),
-            client: self.client.clone(),
+            client: self.client.as_deref().cloned(),
             environment: self.environment.clone(),
             active_session_id: self.active_session.clone(),
             next_request_id: self.next_request,
@@ -940,7 +940,7 @@ impl Client {
             ClientUpdate::NoInformation => false,
             ClientUpdate::Present(client) => {
                 self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: client.updated_at });
-                self.install_client(Some(*client));
+                self.install_client(Some(client));
                 true
             }
             ClientUpdate::Cleared => {
@@ -954,7 +954,7 @@ impl Client {
     /// Replaces the local client (merge rules of fapi.md §5.6: the client is rebuilt from
     /// the answer), moves piggybacked session tokens into the token cache, hides
     /// suppressed attempts, emits the differences and re-resolves the active session.
-    fn install_client(&mut self, client: Option<ClientResource>) {
+    fn install_client(&mut self, client: Option<Box<ClientResource>>) {
         let mut client = client;
         if let Some(resource) = client.as_mut() {
             match (&resource.sign_in, &self.suppressed_sign_in) {
@@ -982,7 +982,7 @@ impl Client {
         }
         let previous = std::mem::replace(&mut self.client, client);
         self.events.push_back(Event::ClientUpdated);
-        self.emit_differences(previous.as_ref());
+        self.emit_differences(previous.as_deref());
         let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
         self.resolve_active_session(previous_last_active.as_deref(), previous.is_some() && self.client.is_none());
         // Sessions that are no longer signed in keep no tokens (classification: session gone).
@@ -1321,7 +1321,7 @@ impl Client {
             return;
         };
         let from = client.sign_in.as_ref().and_then(|sign_in| sign_in.status.clone());
-        client.sign_in = Some(resource.clone());
+        client.sign_in = Some(Box::new(resource.clone()));
         if from != resource.status {
             self.events.push_back(Event::SignInStatusChanged { from, to: resource.status.clone() });
         }
@@ -1338,7 +1338,7 @@ impl Client {
             return;
         };
         let from = client.sign_up.as_ref().and_then(|sign_up| sign_up.status.clone());
-        client.sign_up = Some(resource.clone());
+        client.sign_up = Some(Box::new(resource.clone()));
         if from != resource.status {
             self.events.push_back(Event::SignUpStatusChanged { from, to: resource.status.clone() });
         }
@@ -1745,7 +1745,7 @@ impl Client {
         self.suppressed_sign_up = None;
         if previous.is_some() {
             self.events.push_back(Event::ClientUpdated);
-            self.emit_differences(previous.as_ref());
+            self.emit_differences(previous.as_deref());
         }
         if had_active {
             self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
@@ -1816,7 +1816,7 @@ impl Client {
     /// The last applied Client object, if any.
     #[must_use]
     pub fn client(&self) -> Option<&ClientResource> {
-        self.client.as_ref()
+        self.client.as_deref()
     }
 
     /// The last loaded environment, if any.
@@ -1874,7 +1874,7 @@ impl Client {
     /// The client's current sign-in attempt, if any.
     #[must_use]
     pub fn sign_in(&self) -> Option<&SignInResource> {
-        self.client.as_ref().and_then(|client| client.sign_in.as_ref())
+        self.client.as_ref().and_then(|client| client.sign_in.as_deref())
     }
 
     /// The sign-in attempt's status, if there is an attempt.
@@ -1886,7 +1886,7 @@ impl Client {
     /// The client's current sign-up attempt, if any.
     #[must_use]
     pub fn sign_up(&self) -> Option<&SignUpResource> {
-        self.client.as_ref().and_then(|client| client.sign_up.as_ref())
+        self.client.as_ref().and_then(|client| client.sign_up.as_deref())
     }
 
     /// The sign-up attempt's status, if there is an attempt.

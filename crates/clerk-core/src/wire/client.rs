@@ -14,8 +14,8 @@ use super::sign_up::SignUpResource;
 #[serde(remote = "Self")]
 pub struct ClientResource {
     /// `"client"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The client id (`client_…`); `None` for a client the server has not created yet.
     #[serde(default)]
     pub id: Option<String>,
@@ -24,10 +24,10 @@ pub struct ClientResource {
     pub sessions: Vec<SessionResource>,
     /// The current sign-in attempt.
     #[serde(default)]
-    pub sign_in: Option<SignInResource>,
+    pub sign_in: Option<Box<SignInResource>>,
     /// The current sign-up attempt.
     #[serde(default)]
-    pub sign_up: Option<SignUpResource>,
+    pub sign_up: Option<Box<SignUpResource>>,
     /// The session most recently touched or activated.
     #[serde(default)]
     pub last_active_session_id: Option<String>,

@@ -15,8 +15,8 @@ use super::user::UserResource;
 #[serde(remote = "Self")]
 pub struct SessionResource {
     /// `"session"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The session id (`sess_…`).
     pub id: String,
     /// Where the session stands.
@@ -45,10 +45,10 @@ pub struct SessionResource {
     pub tasks: Vec<SessionTask>,
     /// The signed-in user.
     #[serde(default)]
-    pub user: Option<UserResource>,
+    pub user: Option<Box<UserResource>>,
     /// The user's public profile.
     #[serde(default)]
-    pub public_user_data: Option<PublicUserData>,
+    pub public_user_data: Option<Box<PublicUserData>>,
     /// Minutes since the last first-factor and second-factor verification; `-1` in a slot
     /// means that factor group is not enrolled.
     #[serde(default)]
