@@ -293,7 +293,7 @@ pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Resul
             break;
         }
         if let Some(field) = sign_up.unverified_fields.first() {
-            let (preparation, what, email) = match field.as_str() {
+            let (preparation, what, email) = match field.as_ref() {
                 "email_address" => (SignUpPreparation::EmailCode, "Code sent by email", true),
                 "phone_number" => (SignUpPreparation::PhoneCode, "Code sent by SMS", false),
                 other => return Err(format!("cannot verify {other} from the terminal")),
@@ -306,7 +306,7 @@ pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Resul
         }
         let mut update = SignUpFields::default();
         for field in &sign_up.missing_fields {
-            match field.as_str() {
+            match field.as_ref() {
                 "legal_accepted" => {
                     let answer = prompt("Accept the terms of service and privacy policy? [y/N] ")?;
                     update.legal_accepted = Some(answer.eq_ignore_ascii_case("y"));

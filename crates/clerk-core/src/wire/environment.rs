@@ -47,8 +47,8 @@ pub struct Environment {
 #[serde(remote = "Self")]
 pub struct AuthConfig {
     /// `"auth_config"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// Id of the configuration.
     #[serde(default)]
     pub id: Option<String>,
@@ -116,8 +116,8 @@ pub struct NativeSettings {
 #[serde(remote = "Self")]
 pub struct DisplayConfig {
     /// `"display_config"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// Id of the configuration.
     #[serde(default)]
     pub id: Option<String>,

@@ -19,6 +19,8 @@
 //!   serialized back unchanged; the enums are `#[non_exhaustive]`;
 //! - where sources disagree on a name both are accepted (`password_enabled` and clerk-js's
 //!   `has_password` on a sign-up, see [`SignUpResource::is_password_enabled`]);
+//! - open-vocabulary words (`object`, `supported_identifiers`, a sign-up's field lists) are
+//!   [`Word`]s: strings, borrowed for common words so decoding does not allocate them;
 //! - JSON the engine passes through (metadata, `actor`, unknown error meta) is kept verbatim
 //!   as [`RawJson`].
 //!
@@ -69,6 +71,7 @@ pub mod timestamp;
 mod token;
 mod user;
 mod verification;
+pub mod vocabulary;
 
 pub use client::ClientResource;
 pub use environment::{
@@ -97,3 +100,4 @@ pub use user::{
     Passkey, PhoneNumber, UserResource, Web3Wallet,
 };
 pub use verification::{SignUpVerification, SignUpVerifications, Verification};
+pub use vocabulary::Word;

@@ -13,8 +13,8 @@ use super::verification::Verification;
 #[serde(remote = "Self")]
 pub struct SessionReverification {
     /// `"session_reverification"` (clerk-js: `"session_verification"`); not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The reverification id.
     #[serde(default)]
     pub id: Option<String>,

@@ -14,16 +14,16 @@ use super::verification::Verification;
 #[serde(remote = "Self")]
 pub struct SignInResource {
     /// `"sign_in_attempt"` (clerk-js says `"sign_in"`); not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The attempt id (`sia_…`).
     pub id: String,
     /// Where the attempt stands.
     #[serde(default)]
     pub status: Option<SignInStatus>,
     /// Identifier kinds the instance accepts.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub supported_identifiers: Vec<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::words")]
+    pub supported_identifiers: Vec<super::vocabulary::Word>,
     /// The identifier supplied so far, as typed.
     #[serde(default)]
     pub identifier: Option<String>,

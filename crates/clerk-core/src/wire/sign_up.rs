@@ -14,25 +14,25 @@ use super::verification::SignUpVerifications;
 #[serde(remote = "Self")]
 pub struct SignUpResource {
     /// `"sign_up_attempt"` (clerk-js says `"sign_up"`); not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The attempt id (`sua_…`).
     pub id: String,
     /// Where the attempt stands.
     #[serde(default)]
     pub status: Option<SignUpStatus>,
     /// Fields the instance requires (sign-up fields, `fapi.md` §4.12).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub required_fields: Vec<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::words")]
+    pub required_fields: Vec<super::vocabulary::Word>,
     /// Fields the instance accepts but does not require.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub optional_fields: Vec<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::words")]
+    pub optional_fields: Vec<super::vocabulary::Word>,
     /// Required fields not yet supplied (and `protect_check` when gated).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub missing_fields: Vec<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::words")]
+    pub missing_fields: Vec<super::vocabulary::Word>,
     /// Supplied identifiers that still need verification.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub unverified_fields: Vec<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::words")]
+    pub unverified_fields: Vec<super::vocabulary::Word>,
     /// The verification of each verifiable field.
     #[serde(default)]
     pub verifications: Option<Box<SignUpVerifications>>,

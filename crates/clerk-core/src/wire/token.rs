@@ -13,8 +13,8 @@ use crate::secret::SessionJwt;
 #[serde(remote = "Self")]
 pub struct TokenResource {
     /// `"token"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The token id, when the server sends one.
     #[serde(default)]
     pub id: Option<String>,

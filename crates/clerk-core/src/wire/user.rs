@@ -13,8 +13,8 @@ use crate::secret::VerificationCode;
 #[serde(remote = "Self")]
 pub struct UserResource {
     /// `"user"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The user id (`user_…`).
     #[serde(default)]
     pub id: Option<String>,
@@ -182,8 +182,8 @@ pub struct IdentificationLink {
 #[serde(remote = "Self")]
 pub struct EmailAddress {
     /// `"email_address"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The identification id (`idn_…`).
     #[serde(default)]
     pub id: Option<String>,
@@ -215,8 +215,8 @@ pub struct EmailAddress {
 #[serde(remote = "Self")]
 pub struct PhoneNumber {
     /// `"phone_number"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The identification id (`idn_…`).
     #[serde(default)]
     pub id: Option<String>,
@@ -254,8 +254,8 @@ pub struct PhoneNumber {
 #[serde(remote = "Self")]
 pub struct Web3Wallet {
     /// `"web3_wallet"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The identification id.
     #[serde(default)]
     pub id: Option<String>,
@@ -278,8 +278,8 @@ pub struct Web3Wallet {
 #[serde(remote = "Self")]
 pub struct Passkey {
     /// `"passkey"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The passkey id.
     #[serde(default)]
     pub id: Option<String>,
@@ -305,8 +305,8 @@ pub struct Passkey {
 #[serde(remote = "Self")]
 pub struct ExternalAccount {
     /// `"external_account"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The account id.
     #[serde(default)]
     pub id: Option<String>,
@@ -362,8 +362,8 @@ pub struct ExternalAccount {
 #[serde(remote = "Self")]
 pub struct EnterpriseAccount {
     /// `"enterprise_account"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The account id.
     #[serde(default)]
     pub id: Option<String>,
@@ -404,8 +404,8 @@ pub struct EnterpriseAccount {
 #[serde(remote = "Self")]
 pub struct OrganizationMembership {
     /// `"organization_membership"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The membership id.
     #[serde(default)]
     pub id: Option<String>,
@@ -437,8 +437,8 @@ pub struct OrganizationMembership {
 #[serde(remote = "Self")]
 pub struct Organization {
     /// `"organization"`; not validated.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// The organization id (`org_…`).
     #[serde(default)]
     pub id: Option<String>,

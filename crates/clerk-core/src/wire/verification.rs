@@ -14,8 +14,8 @@ use super::status::{NextAction, VerificationStatus};
 #[serde(remote = "Self")]
 pub struct Verification {
     /// A per-kind value (`verification_otp`, `verification_oauth`, …); informational.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// Where the verification stands.
     #[serde(default)]
     pub status: Option<VerificationStatus>,
@@ -56,8 +56,8 @@ pub struct Verification {
 #[serde(remote = "Self")]
 pub struct SignUpVerification {
     /// A per-kind value; informational.
-    #[serde(default)]
-    pub object: Option<String>,
+    #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
+    pub object: Option<super::vocabulary::Word>,
     /// Where the verification stands.
     #[serde(default)]
     pub status: Option<VerificationStatus>,
