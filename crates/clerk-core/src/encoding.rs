@@ -63,15 +63,25 @@ pub fn form_urlencode_component(text: &str) -> String {
 }
 
 /// Appends the form escaping of `text` to `out`.
-fn push_form_component(out: &mut String, text: &str) {
-    for &byte in text.as_bytes() {
-        if is_form_unescaped(byte) {
-            out.push(char::from(byte));
-        } else if byte == b' ' {
+pub(crate) fn push_form_component(out: &mut String, text: &str) {
+    // Runs of bytes that need no escaping are copied whole: most values are such a run.
+    let mut rest = text;
+    while !rest.is_empty() {
+        let run = rest.bytes().position(|byte| !is_form_unescaped(byte)).unwrap_or(rest.len());
+        let (plain, escaped) = rest.split_at(run);
+        out.push_str(plain);
+        let Some(character) = escaped.chars().next() else {
+            break;
+        };
+        if character == ' ' {
             out.push('+');
         } else {
-            push_percent_escaped(out, byte);
+            let mut utf8 = [0; 4];
+            for &byte in character.encode_utf8(&mut utf8).as_bytes() {
+                push_percent_escaped(out, byte);
+            }
         }
+        rest = escaped.get(character.len_utf8()..).unwrap_or_default();
     }
 }
 

@@ -161,14 +161,28 @@ impl HttpRequest {
     /// The path and query string, for sending.
     #[must_use]
     pub fn path_and_query(&self) -> String {
-        if self.query.is_empty() { self.path.clone() } else { format!("{}?{}", self.path, self.query_string()) }
+        let mut out = String::with_capacity(self.path.len() + 96);
+        self.push_path_and_query(&mut out);
+        out
+    }
+
+    fn push_path_and_query(&self, out: &mut String) {
+        out.push_str(&self.path);
+        if !self.query.is_empty() {
+            out.push('?');
+            push_fields(out, &self.query, false);
+        }
     }
 
     /// The absolute URL of this request under `base_url` (see
     /// [`ClientConfig::base_url`](crate::config::ClientConfig::base_url)).
     #[must_use]
     pub fn url(&self, base_url: &str) -> String {
-        format!("{}{}", base_url.trim_end_matches('/'), self.path_and_query())
+        let base_url = base_url.trim_end_matches('/');
+        let mut out = String::with_capacity(base_url.len() + self.path.len() + 96);
+        out.push_str(base_url);
+        self.push_path_and_query(&mut out);
+        out
     }
 
     /// The encoded form body, secrets included: for sending. Empty when there is no body.
@@ -205,16 +219,20 @@ impl HttpRequest {
 
 fn encode_fields(fields: &[Field], redact: bool) -> String {
     let mut out = String::new();
+    push_fields(&mut out, fields, redact);
+    out
+}
+
+fn push_fields(out: &mut String, fields: &[Field], redact: bool) {
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
             out.push('&');
         }
-        out.push_str(&crate::encoding::form_urlencode_component(&field.name));
+        crate::encoding::push_form_component(out, &field.name);
         out.push('=');
         let value = if redact { field.value.shown() } else { field.value.expose() };
-        out.push_str(&crate::encoding::form_urlencode_component(value));
+        crate::encoding::push_form_component(out, value);
     }
-    out
 }
 
 /// Names of response headers whose values are secrets.
@@ -330,8 +348,8 @@ mod http_conversions {
         /// # Errors
         /// [`HttpConversionError`] when the URL or a header is not valid for `http`.
         pub fn to_http(&self, base_url: &str) -> Result<http::Request<Vec<u8>>, HttpConversionError> {
-            let url = self.url(base_url);
-            let uri: http::Uri = url.parse().map_err(|_| HttpConversionError::InvalidUri(self.path.clone()))?;
+            let uri = http::Uri::try_from(self.url(base_url))
+                .map_err(|_| HttpConversionError::InvalidUri(self.path.clone()))?;
             let mut builder = http::Request::builder().method(http::Method::from(self.method)).uri(uri);
             for field in &self.headers {
                 let value = http::HeaderValue::from_str(field.value.expose())
