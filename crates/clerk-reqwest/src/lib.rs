@@ -172,6 +172,7 @@ impl ClerkBuilder {
         let task = DriverTask {
             engine,
             http,
+            base_url: Arc::from(self.support.base_url()),
             support: self.support,
             operation_timeout: self.operation_timeout,
             waiting: BTreeMap::new(),
@@ -337,6 +338,8 @@ type InFlight =
 struct DriverTask {
     engine: clerk_core::Client,
     http: reqwest::Client,
+    /// The Frontend API's base URL, shared with every request in flight.
+    base_url: Arc<str>,
     support: DriveSupport,
     operation_timeout: Duration,
     /// Operations callers wait for: their reply and the instant they give up.
@@ -348,20 +351,25 @@ impl DriverTask {
     async fn run(mut self, mut rx: mpsc::Receiver<Message>) {
         let mut in_flight: Option<InFlight> = None;
         let mut receiving = true;
+        // One timer for the whole life of the task, moved only when the next wake-up
+        // changes (a fresh timer per loop would be registered and dropped per message).
+        let sleep = tokio::time::sleep(std::time::Duration::ZERO);
+        tokio::pin!(sleep);
+        let mut armed_for: Option<OffsetDateTime> = None;
         loop {
             let mut deadline = None;
             loop {
                 match self.engine.poll_output() {
                     Output::Event(event) => {
-                        if self.dispatch(&event) {
+                        if self.dispatch(event) {
                             in_flight = None;
                         }
                     }
                     Output::Request(outgoing) => {
                         let future = send(
                             self.http.clone(),
-                            self.support.base_url().to_owned(),
-                            outgoing.clone(),
+                            Arc::clone(&self.base_url),
+                            outgoing,
                             self.engine.config().max_response_bytes(),
                         );
                         in_flight = Some(Box::pin(future));
@@ -382,12 +390,13 @@ impl DriverTask {
             if !receiving && in_flight.is_none() && self.waiting.is_empty() {
                 return;
             }
-            let sleep = async {
-                match wake {
-                    Some(at) => tokio::time::sleep(sleep_for(at, OffsetDateTime::now_utc())).await,
-                    None => std::future::pending::<()>().await,
-                }
-            };
+            if let Some(at) = wake
+                && armed_for != Some(at)
+            {
+                sleep.as_mut().reset(tokio::time::Instant::now() + sleep_for(at, OffsetDateTime::now_utc()));
+                armed_for = Some(at);
+            }
+            let sleeping = wake.is_some();
             tokio::select! {
                 message = rx.recv(), if receiving => match message {
                     Some(Message::Run(command, reply)) => {
@@ -414,7 +423,8 @@ impl DriverTask {
                     in_flight = None;
                     let _ = self.engine.handle_response(id, result, OffsetDateTime::now_utc());
                 }
-                () = sleep => {
+                () = &mut sleep, if sleeping => {
+                    armed_for = None;
                     let now = OffsetDateTime::now_utc();
                     self.engine.handle_timeout(now);
                     let expired: Vec<OpId> = self.waiting.iter().filter(|(_, (_, at))| *at <= now).map(|(op, _)| *op).collect();
@@ -432,20 +442,22 @@ impl DriverTask {
     /// Handles one event. Returns `true` when the engine was replaced by a newer shared
     /// state: every waiting call then ends with [`DriverError::StateReplaced`] and the
     /// request on the wire (the old engine's) must be forgotten.
-    fn dispatch(&mut self, event: &Event) -> bool {
-        let op = match event {
+    fn dispatch(&mut self, event: Event) -> bool {
+        let op = match &event {
             Event::OperationCompleted { op, .. } => Some(*op),
             _ => None,
         };
-        let outcome = self.support.on_event(&mut self.engine, event, op);
+        let outcome = self.support.on_event(&mut self.engine, &event, op);
+        // Nobody subscribed: nothing to send (and `send` would only hand the event back).
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(event);
+        }
         if matches!(outcome, Err(DriverError::StateReplaced)) {
-            let _ = self.events.send(event.clone());
             for (_, (reply, _)) in std::mem::take(&mut self.waiting) {
                 let _ = reply.send(Err(DriverError::StateReplaced));
             }
             return true;
         }
-        let _ = self.events.send(event.clone());
         if let Some(op) = op
             && let Some((reply, _)) = self.waiting.remove(&op)
         {
@@ -463,7 +475,7 @@ impl DriverTask {
 /// Sends one request and reads its answer, within the size limit.
 async fn send(
     http: reqwest::Client,
-    base_url: String,
+    base_url: Arc<str>,
     outgoing: clerk_core::Outgoing,
     limit: usize,
 ) -> (RequestId, Result<HttpResponse, TransportError>) {
@@ -487,9 +499,24 @@ async fn send_inner(
     request: &HttpRequest,
     limit: usize,
 ) -> Result<HttpResponse, TransportError> {
-    let http_request = request.to_http(base_url).map_err(|e| TransportError::Other(e.to_string()))?;
-    let request = reqwest::Request::try_from(http_request).map_err(|e| TransportError::Other(e.to_string()))?;
-    let mut response = http.execute(request).await.map_err(transport_error)?;
+    // Built directly (not through `http::Request`, whose URI reqwest would print and parse
+    // again): the URL is parsed once, as a plain reqwest call does.
+    let method = reqwest::Method::from(request.method);
+    let url = reqwest::Url::parse(&request.url(base_url)).map_err(|e| TransportError::Other(e.to_string()))?;
+    let mut http_request = reqwest::Request::new(method, url);
+    let headers = http_request.headers_mut();
+    headers.reserve(request.headers.len());
+    for field in &request.headers {
+        let name = reqwest::header::HeaderName::from_bytes(field.name.as_bytes())
+            .map_err(|_| TransportError::Other(format!("invalid header name {:?}", field.name)))?;
+        let value = reqwest::header::HeaderValue::from_str(field.value.expose())
+            .map_err(|_| TransportError::Other(format!("invalid value for header {:?}", field.name)))?;
+        headers.append(name, value);
+    }
+    if request.form.is_some() {
+        *http_request.body_mut() = Some(request.body().into());
+    }
+    let mut response = http.execute(http_request).await.map_err(transport_error)?;
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response
         .headers()
