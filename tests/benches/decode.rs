@@ -4,11 +4,18 @@
 //! * `sign_in_complete`: `clerk_auth/sign_in_test/sign_in_with_password/003.json`, the
 //!   answer that completes a password sign-in (a sign-in plus the client with its session
 //!   and full user).
+//! * `client_reload`: the same client as `GET /v1/client` answers it.
 //! * `environment`: `clerk_auth/sign_in_test/sign_in_with_password/002.json`.
+//!
+//! Each twice: the recorded file's bytes (indented by the recorder) and `…_wire_bytes`, the
+//! same JSON without indentation, as the server sends it. After criterion's figures the bench
+//! prints the engine ÷ `Value` ratio measured in alternating blocks, which a machine whose
+//! speed drifts during the run (a shared VM) does not skew.
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use clerk_core::secret::Password;
 use clerk_core::wire::{ClientResource, Environment, SignInResource};
@@ -18,11 +25,17 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
+#[allow(dead_code)] // decoded for the cost of decoding
 struct SignInEnvelope {
-    #[allow(dead_code)]
-    response: SignInResource,
-    #[allow(dead_code)]
-    client: ClientResource,
+    response: Box<SignInResource>,
+    client: Box<ClientResource>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)] // decoded for the cost of decoding
+struct ClientEnvelope {
+    response: Box<ClientResource>,
+    client: Option<Box<ClientResource>>,
 }
 
 fn recorded(flow: &str, index: u32) -> Vec<u8> {
@@ -51,72 +64,113 @@ fn in_flight_command(command: Command) -> (Client, Outgoing) {
     }
 }
 
+/// The same JSON without the recorder's indentation: the bytes as the server sends them.
+fn compact(body: &[u8]) -> Vec<u8> {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    serde_json::to_vec(&value).unwrap_or_default()
+}
+
+/// Decodes `body` into `T` the way the engine does: one UTF-8 check, then from text.
+fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_json::from_str(std::str::from_utf8(body).ok()?).ok()
+}
+
+/// One decode-and-apply: a copy of `engine` (waiting for `outgoing`'s answer) handles `body`.
+fn apply(engine: &Client, outgoing: &Outgoing, body: &[u8]) -> Client {
+    let mut engine = engine.clone();
+    let _ = engine.handle_response(outgoing.id, Ok(HttpResponse::ok_json(body.to_vec())), START);
+    engine
+}
+
+/// The ratio engine ÷ `Value` measured by alternating blocks of each (so a change in the
+/// machine's speed during the run touches both alike), median of the blocks' ratios. The
+/// copying that `apply` does is timed on its own and subtracted.
+fn interleaved_ratio(engine: &Client, outgoing: &Outgoing, body: &[u8]) -> f64 {
+    const BLOCK: u32 = 200;
+    let timed = |work: &dyn Fn()| {
+        let start = Instant::now();
+        for _ in 0..BLOCK {
+            work();
+        }
+        start.elapsed().as_secs_f64()
+    };
+    let mut ratios: Vec<f64> = (0..31)
+        .map(|_| {
+            let value = timed(&|| {
+                black_box(serde_json::from_slice::<serde_json::Value>(black_box(body)).ok());
+            });
+            let copying = timed(&|| {
+                black_box((engine.clone(), HttpResponse::ok_json(body.to_vec())));
+            });
+            let applied = timed(&|| {
+                black_box(apply(engine, outgoing, black_box(body)));
+            });
+            (applied - copying).max(0.0) / value
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 fn bench(c: &mut Criterion) {
     let flow = "clerk_auth/sign_in_test/sign_in_with_password";
-    let sign_in = recorded(flow, 3);
-    let value: serde_json::Value = serde_json::from_slice(&sign_in).unwrap_or_default();
-    // The same client, as GET /v1/client answers it: what the engine applies today.
-    let reload_body =
-        serde_json::to_vec(&serde_json::json!({ "response": value["client"], "client": null })).unwrap_or_default();
+    let recorded_bytes = recorded(flow, 3);
+    let value: serde_json::Value = serde_json::from_slice(&recorded_bytes).unwrap_or_default();
     let environment = recorded(flow, 2);
-
-    let mut group = c.benchmark_group("sign_in_complete");
-    group.bench_function("baseline: serde_json::Value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&sign_in)))
-    });
-    group.bench_function("typed decode (sign-in + client)", |b| {
-        b.iter(|| serde_json::from_slice::<SignInEnvelope>(black_box(&sign_in)))
-    });
-    let (engine, outgoing) = in_flight_command(Command::SignIn(SignInCommand::Create(SignInCreate::password(
+    let sign_in_engine = in_flight_command(Command::SignIn(SignInCommand::Create(SignInCreate::password(
         clerk_tests::EMAIL,
         Password::new("benchmark-password"),
     ))));
-    group.bench_function("engine: decode + apply (sign-in create answer)", |b| {
-        b.iter_batched(
-            || (engine.clone(), HttpResponse::ok_json(sign_in.clone())),
-            |(mut engine, response)| {
-                let _ = engine.handle_response(outgoing.id, Ok(response), START);
-                engine
-            },
-            criterion::BatchSize::SmallInput,
-        )
-    });
-    group.finish();
+    let reload_engine = in_flight(ClientCommand::Reload);
+    let environment_engine = in_flight(ClientCommand::LoadEnvironment);
+    // The same client as GET /v1/client answers it.
+    let reload_body = serde_json::to_vec_pretty(&serde_json::json!({ "response": value["client"], "client": null }))
+        .unwrap_or_default();
 
-    let mut group = c.benchmark_group("client_apply");
-    group.bench_function("baseline: serde_json::Value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&reload_body)))
-    });
-    let (engine, outgoing) = in_flight(ClientCommand::Reload);
-    group.bench_function("engine: decode + apply", |b| {
-        b.iter_batched(
-            || (engine.clone(), HttpResponse::ok_json(reload_body.clone())),
-            |(mut engine, response)| {
-                let _ = engine.handle_response(outgoing.id, Ok(response), START);
-                engine
-            },
-            criterion::BatchSize::SmallInput,
-        )
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("environment");
-    group.bench_function("baseline: serde_json::Value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&environment)))
-    });
-    group.bench_function("typed decode", |b| b.iter(|| serde_json::from_slice::<Environment>(black_box(&environment))));
-    let (engine, outgoing) = in_flight(ClientCommand::LoadEnvironment);
-    group.bench_function("engine: decode + apply", |b| {
-        b.iter_batched(
-            || (engine.clone(), HttpResponse::ok_json(environment.clone())),
-            |(mut engine, response)| {
-                let _ = engine.handle_response(outgoing.id, Ok(response), START);
-                engine
-            },
-            criterion::BatchSize::SmallInput,
-        )
-    });
-    group.finish();
+    // Each answer twice: the file's bytes as recorded (indented by the recorder) and the same
+    // JSON as the server sends it (no indentation). Whitespace costs both sides the same.
+    let cases: [(&str, Vec<u8>, &(Client, Outgoing)); 6] = [
+        ("sign_in_complete", recorded_bytes.clone(), &sign_in_engine),
+        ("sign_in_complete_wire_bytes", compact(&recorded_bytes), &sign_in_engine),
+        ("client_reload", reload_body.clone(), &reload_engine),
+        ("client_reload_wire_bytes", compact(&reload_body), &reload_engine),
+        ("environment", environment.clone(), &environment_engine),
+        ("environment_wire_bytes", compact(&environment), &environment_engine),
+    ];
+    let mut ratios = Vec::new();
+    for (group_name, body, (engine, outgoing)) in cases {
+        let mut group = c.benchmark_group(group_name);
+        group.bench_function("baseline: serde_json::Value", |b| {
+            b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)))
+        });
+        group.bench_function("typed decode", |b| {
+            b.iter(|| match group_name {
+                "sign_in_complete" | "sign_in_complete_wire_bytes" => {
+                    black_box(typed::<SignInEnvelope>(black_box(&body)).is_some())
+                }
+                "client_reload" | "client_reload_wire_bytes" => {
+                    black_box(typed::<ClientEnvelope>(black_box(&body)).is_some())
+                }
+                _ => black_box(typed::<Environment>(black_box(&body)).is_some()),
+            })
+        });
+        group.bench_function("engine: decode + apply", |b| {
+            b.iter_batched(
+                || (engine.clone(), HttpResponse::ok_json(body.clone())),
+                |(mut engine, response)| {
+                    let _ = engine.handle_response(outgoing.id, Ok(response), START);
+                    engine
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+        group.finish();
+        ratios.push((group_name, interleaved_ratio(engine, outgoing, &body)));
+    }
+    println!("\nengine decode + apply ÷ serde_json::Value, interleaved blocks (median of 31):");
+    for (name, ratio) in ratios {
+        println!("  {name:<30} {ratio:.2}×");
+    }
 }
 
 criterion_group!(benches, bench);
