@@ -229,6 +229,22 @@ fn a_device_clock_hours_off_does_not_move_the_deadlines() {
 }
 
 #[test]
+fn the_same_token_piggybacked_again_keeps_its_first_arrival() {
+    // A reload 40 s later carries the very token that arrived at START: its life still
+    // counts from START. (Counting from the second arrival would serve it after it expired.)
+    let (mut h, jwt) = signed_in_with_token();
+    h.now = START + secs(40);
+    let op = h.submit(clerk_core::ClientCommand::Reload);
+    let reload = h.expect_request();
+    h.respond_json(&reload, 200, &json!({ "response": client_with_token(Some(&jwt), 2), "client": null }));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.poll_timeout(), Some(START + secs(LIFETIME - 17)), "refresh deadline from the first arrival");
+    h.now = START + secs(56);
+    let _ = h.submit(default_token());
+    assert_eq!(h.expect_request().kind, RequestKind::SessionToken, "not served from the cache past its life");
+}
+
+#[test]
 fn a_piggybacked_token_from_a_skewed_clock_gets_the_same_deadline() {
     for offset_hours in [-5, 3] {
         let (h, _) = signed_in_with_token_issued(unix(START) + offset_hours * 3600);

@@ -65,6 +65,11 @@ impl TokenCache {
     /// session, is dropped; a token never replaces a fresher one for the same key. Returns
     /// whether it was kept.
     pub(crate) fn offer(&mut self, key: &TokenKey, jwt: SessionJwt, now: OffsetDateTime) -> bool {
+        // The token already cached, piggybacked again on a later answer (the usual case):
+        // nothing to decode, and an equal token never supersedes itself.
+        if self.entries.get(key).is_some_and(|current| current.jwt.expose() == jwt.expose()) {
+            return false;
+        }
         let Ok(claims) = decode_claims(jwt.expose()) else {
             return false;
         };
