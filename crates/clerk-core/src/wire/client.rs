@@ -20,7 +20,7 @@ pub struct ClientResource {
     #[serde(default)]
     pub id: Option<String>,
     /// Every session the client knows, ended ones included (`null` → empty).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub sessions: Vec<SessionResource>,
     /// The current sign-in attempt.
     #[serde(default)]

@@ -170,7 +170,7 @@ pub struct DisplayConfig {
     #[serde(default)]
     pub captcha_provider: Option<String>,
     /// OAuth strategies that skip the captcha.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub captcha_oauth_bypass: Vec<String>,
     /// Captcha heartbeat is on.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -272,16 +272,16 @@ pub struct AttributeSettings {
     #[serde(default, deserialize_with = "null_as_default")]
     pub used_for_first_factor: bool,
     /// First-factor strategies.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub first_factors: Vec<String>,
     /// Usable as a second factor.
     #[serde(default, deserialize_with = "null_as_default")]
     pub used_for_second_factor: bool,
     /// Second-factor strategies.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub second_factors: Vec<String>,
     /// Verification strategies.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub verifications: Vec<String>,
     /// Verified during sign-up.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -290,7 +290,7 @@ pub struct AttributeSettings {
     #[serde(default)]
     pub immutable: Option<bool>,
     /// Phone channels (`sms`, `whatsapp`).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub channels: Vec<String>,
 }
 

@@ -18,7 +18,7 @@ use super::raw_json::RawJson;
 #[serde(remote = "Self")]
 pub struct ErrorBody {
     /// The errors, usually one; the first one decides what happened.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub errors: Vec<ErrorItem>,
     /// The current client riding along with the error (`meta.client`), and a session id.
     #[serde(default)]
@@ -157,7 +157,7 @@ impl<'de> Deserialize<'de> for ErrorItemMeta {
 #[serde(remote = "Self")]
 pub struct ZxcvbnFeedback {
     /// Suggestions to make the password stronger.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub suggestions: Vec<ZxcvbnSuggestion>,
 }
 

@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::factor::Factor;
-use super::lenient::null_as_default;
 use super::session::SessionResource;
 use super::status::{ReverificationLevel, ReverificationStatus};
 use super::verification::Verification;
@@ -28,10 +27,10 @@ pub struct SessionReverification {
     #[serde(default)]
     pub session: Option<SessionResource>,
     /// First factors available (`null` → empty).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub supported_first_factors: Vec<Factor>,
     /// Second factors available (`null` → empty).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub supported_second_factors: Vec<Factor>,
     /// The current first-factor verification.
     #[serde(default)]

@@ -41,7 +41,7 @@ pub struct SessionResource {
     #[serde(default)]
     pub actor: Option<Actor>,
     /// After-authentication tasks still pending (`null` → empty); the first is current.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub tasks: Vec<SessionTask>,
     /// The signed-in user.
     #[serde(default)]

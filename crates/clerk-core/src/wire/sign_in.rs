@@ -28,10 +28,10 @@ pub struct SignInResource {
     #[serde(default)]
     pub identifier: Option<String>,
     /// First factors available once the user is identified (`null` → empty).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub supported_first_factors: Vec<Factor>,
     /// Second factors available once a second factor is needed (`null` → empty).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub supported_second_factors: Vec<Factor>,
     /// The current first-factor verification.
     #[serde(default)]

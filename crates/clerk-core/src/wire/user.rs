@@ -52,25 +52,25 @@ pub struct UserResource {
     #[serde(default)]
     pub primary_web3_wallet_id: Option<String>,
     /// Email addresses.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub email_addresses: Vec<EmailAddress>,
     /// Phone numbers.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub phone_numbers: Vec<PhoneNumber>,
     /// Web3 wallets.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub web3_wallets: Vec<Web3Wallet>,
     /// Passkeys.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub passkeys: Vec<Passkey>,
     /// OAuth accounts.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub external_accounts: Vec<ExternalAccount>,
     /// Enterprise SSO accounts.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub enterprise_accounts: Vec<EnterpriseAccount>,
     /// Legacy SAML accounts, verbatim.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub saml_accounts: Vec<RawJson>,
     /// Whether the user has a password.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -109,7 +109,7 @@ pub struct UserResource {
     #[serde(default, with = "super::timestamp")]
     pub password_last_updated_at: Option<OffsetDateTime>,
     /// Organization memberships.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub organization_memberships: Vec<OrganizationMembership>,
     /// Metadata only the backend may write.
     #[serde(default)]
@@ -197,7 +197,7 @@ pub struct EmailAddress {
     #[serde(default)]
     pub verification: Option<Box<Verification>>,
     /// Identifications linked to it.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub linked_to: Vec<IdentificationLink>,
     /// Whether it matches an enterprise SSO connection.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -236,7 +236,7 @@ pub struct PhoneNumber {
     #[serde(default)]
     pub verification: Option<Box<Verification>>,
     /// Identifications linked to it.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub linked_to: Vec<IdentificationLink>,
     /// Backup codes returned once when MFA is enabled with this number (secrets).
     #[serde(default)]
@@ -419,7 +419,7 @@ pub struct OrganizationMembership {
     #[serde(default)]
     pub role_name: Option<String>,
     /// Permissions the role grants.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub permissions: Vec<String>,
     /// Metadata only the backend may write.
     #[serde(default)]

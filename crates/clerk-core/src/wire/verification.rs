@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::error::ErrorItem;
-use super::lenient::null_as_default;
 use super::raw_json::RawJson;
 use super::status::{NextAction, VerificationStatus};
 
@@ -92,7 +91,7 @@ pub struct SignUpVerification {
     #[serde(default)]
     pub next_action: Option<NextAction>,
     /// Strategies that can verify this field (`["email_code","email_link"]`).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub supported_strategies: Vec<String>,
 }
 
