@@ -6,7 +6,7 @@
 //! ```
 //!
 //! * `MODE`: `apply` (the engine decodes and applies the answer to a copy of an engine that
-//!   is waiting for it), `decode` (the wire types alone, decoded as the engine does),
+//!   is waiting for it, having applied the same answer once before), `decode` (the wire types alone, decoded as the engine does),
 //!   `value` (`serde_json::Value`, the baseline), `clone` (the per-round copying `apply`
 //!   does, to subtract) or `setup` (nothing: the fixed cost of loading the recordings).
 //! * `ROUNDS`: how many times (default 500).
@@ -30,6 +30,15 @@ struct SignInEnvelope {
 struct ClientEnvelope {
     response: clerk_core::wire::ClientResource,
     client: Option<clerk_core::wire::ClientResource>,
+}
+
+fn submit(engine: &mut Client, command: Command) -> clerk_core::Outgoing {
+    let _ = engine.submit(command, START);
+    loop {
+        if let Output::Request(outgoing) = engine.poll_output() {
+            return outgoing;
+        }
+    }
 }
 
 fn main() {
@@ -60,13 +69,12 @@ fn main() {
     } else {
         Command::SignIn(SignInCommand::Create(SignInCreate::password("a@b.co", Password::new("p"))))
     };
+    // Steady state: the engine applied this answer once already and has the same command's
+    // request on the wire again, so applying replaces (and drops) what the last answer built.
     let mut engine = Client::new(config(), START);
-    let _ = engine.submit(command, START);
-    let outgoing = loop {
-        if let Output::Request(o) = engine.poll_output() {
-            break o;
-        }
-    };
+    let first = submit(&mut engine, command.clone());
+    let _ = engine.handle_response(first.id, Ok(HttpResponse::ok_json(body.clone())), START);
+    let outgoing = submit(&mut engine, command);
     let mode = std::env::args().nth(1).unwrap_or_default();
     let rounds: u32 = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(500);
     for _ in 0..rounds {
