@@ -309,7 +309,7 @@ pub fn check_request(exchange: &RecordedExchange, outgoing: &Outgoing, first: bo
     let mut query: Vec<&str> = request
         .query
         .iter()
-        .map(|field| field.name.as_str())
+        .map(|field| field.name.as_ref())
         .filter(|name| !COMMON_QUERY_PARAMETERS.contains(name))
         .collect();
     query.sort_unstable();
@@ -322,7 +322,7 @@ pub fn check_request(exchange: &RecordedExchange, outgoing: &Outgoing, first: bo
     recorded_query.sort_unstable();
     assert_eq!(query, recorded_query, "{at}: query parameter names");
 
-    let mut form: Vec<&str> = request.form.iter().flatten().map(|field| field.name.as_str()).collect();
+    let mut form: Vec<&str> = request.form.iter().flatten().map(|field| field.name.as_ref()).collect();
     form.sort_unstable();
     let mut recorded_form: Vec<&str> = exchange.params.iter().map(|(name, _)| name.as_str()).collect();
     recorded_form.sort_unstable();

@@ -5,7 +5,7 @@ use clerk_core::HttpRequest;
 use clerk_spec::{RequestShape, SpecTable, Violation};
 
 fn pairs(fields: &[clerk_core::Field]) -> Vec<(String, String)> {
-    fields.iter().map(|field| (field.name.clone(), field.value.expose().to_owned())).collect()
+    fields.iter().map(|field| (field.name.to_string(), field.value.expose().to_owned())).collect()
 }
 
 /// The violations of `request`, empty when the spec (plus undocumented.json) allows it.

@@ -12,7 +12,7 @@ use clerk_tests::spec::{assert_conforms, violations};
 use serde_json::json;
 
 fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_str(), f.value.expose())).collect()
+    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
 }
 
 const NATIVE_QUERY: [(&str, &str); 2] = [("__clerk_api_version", "2026-05-12"), ("_is_native", "true")];

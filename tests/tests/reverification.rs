@@ -22,7 +22,7 @@ const POST_HEADERS: [(&str, &str); 3] =
     [("authorization", "token-1"), ("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
 
 fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_str(), f.value.expose())).collect()
+    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
 }
 
 /// Checks a reverification request against its hand-written path and exact form body;
@@ -34,7 +34,7 @@ fn check(request: &HttpRequest, path: &str, body: &str, secret: Option<&str>) {
     assert_eq!(plain(&request.headers), POST_HEADERS, "headers of {path}");
     assert_eq!(request.body(), body, "body of {path}");
     for field in request.form.as_deref().unwrap_or_default() {
-        assert_eq!(field.value.is_secret(), Some(field.name.as_str()) == secret, "secret mark of {}", field.name);
+        assert_eq!(field.value.is_secret(), Some(field.name.as_ref()) == secret, "secret mark of {}", field.name);
     }
     if let Some(secret) = secret {
         assert!(!request.redacted_body().contains(request.form_value(secret).map_or("?", |v| v.expose())));

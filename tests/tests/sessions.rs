@@ -36,7 +36,7 @@ struct Golden<'a> {
 }
 
 fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_str(), f.value.expose())).collect()
+    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
 }
 
 fn check(request: &HttpRequest, golden: &Golden<'_>) {
@@ -52,7 +52,7 @@ fn check(request: &HttpRequest, golden: &Golden<'_>) {
     );
     let form = request.form.as_deref().unwrap_or_default();
     for field in request.query.iter().chain(form) {
-        let must_be_secret = golden.secrets.contains(&field.name.as_str());
+        let must_be_secret = golden.secrets.contains(&field.name.as_ref());
         assert_eq!(field.value.is_secret(), must_be_secret, "secret mark of {} in {}", field.name, golden.path);
     }
     assert_eq!(request.header("authorization").map(|v| v.is_secret()), Some(true), "client token is secret");

@@ -51,7 +51,7 @@ struct Golden {
 }
 
 fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_str(), f.value.expose())).collect()
+    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
 }
 
 fn check(request: &HttpRequest, golden: &Golden) {
@@ -74,7 +74,7 @@ fn check(request: &HttpRequest, golden: &Golden) {
 fn check_secret_marks(request: &HttpRequest) {
     let fields = request.query.iter().chain(&request.headers).chain(request.form.iter().flatten());
     for field in fields {
-        let secret = SECRET_NAMES.contains(&field.name.as_str());
+        let secret = SECRET_NAMES.contains(&field.name.as_ref());
         assert_eq!(field.value.is_secret(), secret, "secret mark of {} in {}", field.name, request.path);
         if secret && !field.value.expose().is_empty() {
             assert!(

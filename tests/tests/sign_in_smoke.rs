@@ -151,6 +151,6 @@ fn sign_up_update_sends_only_what_changed() {
     let _ = h.submit(SignUpCommand::Update(changed));
     let request = h.expect_request();
     assert_eq!(request.request.method, clerk_core::Method::Patch);
-    let names: Vec<&str> = request.request.form.iter().flatten().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = request.request.form.iter().flatten().map(|f| f.name.as_ref()).collect();
     assert_eq!(names, ["email_address", "strategy"]);
 }

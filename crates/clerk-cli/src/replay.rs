@@ -141,9 +141,9 @@ fn compare(recorded: &Recorded, sent: &HttpRequest) -> Result<(), String> {
         ));
     }
     let sent_query: Vec<(String, String)> =
-        sent.query.iter().map(|f| (f.name.clone(), f.value.expose().to_owned())).collect();
+        sent.query.iter().map(|f| (f.name.to_string(), f.value.expose().to_owned())).collect();
     let sent_form: Vec<(String, String)> =
-        sent.form.iter().flatten().map(|f| (f.name.clone(), f.value.expose().to_owned())).collect();
+        sent.form.iter().flatten().map(|f| (f.name.to_string(), f.value.expose().to_owned())).collect();
     for (what, recorded, sent) in [("query", &recorded.query, &sent_query), ("body", &recorded.form, &sent_form)] {
         let significant = |pairs: &Vec<(String, String)>| -> Vec<(String, String)> {
             let mut kept: Vec<(String, String)> = pairs

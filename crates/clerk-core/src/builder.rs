@@ -60,8 +60,15 @@ pub(crate) fn build_request(config: &ClientConfig, spec: &RequestSpec, context: 
 
     // The operation's own parameters first, except `rotating_token_nonce`, which clerk-js
     // puts after the API version (fapi.md §1.4, Appendix B.3).
-    let (nonce, mut query): (Vec<Field>, Vec<Field>) =
-        spec.query.iter().cloned().partition(|field| field.name == "rotating_token_nonce");
+    let mut query = Vec::with_capacity(spec.query.len() + 4);
+    let mut nonce = None;
+    for field in &spec.query {
+        if field.name == "rotating_token_nonce" {
+            nonce = Some(field.clone());
+        } else {
+            query.push(field.clone());
+        }
+    }
     query.push(Field::plain("__clerk_api_version", config.api_version()));
     query.extend(nonce);
     if let Some(domain) = config.domain_query_value() {
@@ -81,7 +88,7 @@ pub(crate) fn build_request(config: &ClientConfig, spec: &RequestSpec, context: 
         query.push(Field::plain("_clerk_retry_attempt", (context.attempt - 1).to_string()));
     }
 
-    let mut headers = Vec::new();
+    let mut headers = Vec::with_capacity(4);
     if native {
         if let Some(token) = context.token {
             headers.push(Field::secret("authorization", token.expose()));

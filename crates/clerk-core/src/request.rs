@@ -12,6 +12,7 @@
 //! serialises a request can leak one. The real value is reached only through
 //! [`FieldValue::expose`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -118,20 +119,21 @@ impl Serialize for FieldValue {
 /// One `name=value` pair of a query string, a header list or a form body.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Field {
-    /// The name, exactly as sent (headers in lower case).
-    pub name: String,
+    /// The name, exactly as sent (headers in lower case). Names are nearly always fixed
+    /// strings, borrowed without allocating.
+    pub name: Cow<'static, str>,
     /// The value, marked plain or secret.
     pub value: FieldValue,
 }
 
 impl Field {
     /// A plain field.
-    pub fn plain(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn plain(name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
         Field { name: name.into(), value: FieldValue::Plain(value.into()) }
     }
 
     /// A secret field.
-    pub fn secret(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn secret(name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
         Field { name: name.into(), value: FieldValue::Secret(value.into()) }
     }
 }
@@ -353,9 +355,9 @@ mod http_conversions {
             let mut builder = http::Request::builder().method(http::Method::from(self.method)).uri(uri);
             for field in &self.headers {
                 let value = http::HeaderValue::from_str(field.value.expose())
-                    .map_err(|_| HttpConversionError::InvalidHeader(field.name.clone()))?;
+                    .map_err(|_| HttpConversionError::InvalidHeader(field.name.to_string()))?;
                 let name = http::HeaderName::from_bytes(field.name.as_bytes())
-                    .map_err(|_| HttpConversionError::InvalidHeader(field.name.clone()))?;
+                    .map_err(|_| HttpConversionError::InvalidHeader(field.name.to_string()))?;
                 builder = builder.header(name, value);
             }
             let body = if self.form.is_some() { self.body().into_bytes() } else { Vec::new() };

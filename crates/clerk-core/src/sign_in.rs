@@ -406,13 +406,13 @@ pub fn status_name(status: Option<&SignInStatus>) -> String {
     status.map_or_else(|| String::from("no attempt"), |status| status.as_str().to_owned())
 }
 
-fn push(form: &mut Vec<Field>, name: &str, value: Option<&str>) {
+fn push(form: &mut Vec<Field>, name: &'static str, value: Option<&str>) {
     if let Some(value) = value {
         form.push(Field::plain(name, value));
     }
 }
 
-fn push_secret(form: &mut Vec<Field>, name: &str, value: Option<&str>) {
+fn push_secret(form: &mut Vec<Field>, name: &'static str, value: Option<&str>) {
     if let Some(value) = value {
         form.push(Field::secret(name, value));
     }

@@ -101,7 +101,7 @@ impl SignUpFields {
     /// The form of a create: every given field.
     fn create_form(&self) -> Vec<Field> {
         let mut form = Vec::new();
-        let text = |name: &str, value: &Option<String>, form: &mut Vec<Field>| {
+        let text = |name: &'static str, value: &Option<String>, form: &mut Vec<Field>| {
             if let Some(value) = value {
                 form.push(Field::plain(name, value));
             }

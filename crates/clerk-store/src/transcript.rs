@@ -261,7 +261,7 @@ fn redact_exchange(
     let request_headers = request
         .headers
         .iter()
-        .map(|field| (field.name.clone(), shown(placeholders, field, is_secret_header(field))))
+        .map(|field| (field.name.to_string(), shown(placeholders, field, is_secret_header(field))))
         .collect();
     let body = request
         .form
@@ -275,7 +275,7 @@ fn redact_exchange(
             let headers = response
                 .headers
                 .iter()
-                .map(|field| (field.name.clone(), shown(placeholders, field, is_secret_header(field))))
+                .map(|field| (field.name.to_string(), shown(placeholders, field, is_secret_header(field))))
                 .collect();
             let body = placeholders.redact_text(&String::from_utf8_lossy(&response.body));
             Ok(TranscriptResponse { status: response.status, headers, body })
