@@ -3,7 +3,7 @@
 //! Response bodies can carry session JWTs (`last_active_token`, token endpoints). When the
 //! engine keeps a body (an undecodable answer inside an error, a response's `Debug`), it
 //! shows it through [`redact_body`], which replaces the signature of every JWT-shaped run
-//! with [`REDACTED`](crate::secret::REDACTED). The header and claims stay readable (so
+//! with [`REDACTED`]. The header and claims stay readable (so
 //! expiry can still be diagnosed); without its signature the token is useless to anyone
 //! reading a log.
 

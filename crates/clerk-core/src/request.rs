@@ -8,7 +8,7 @@
 //!
 //! Values that are secrets (the client token in `Authorization`, passwords, codes,
 //! tickets, nonces) are held as [`FieldValue::Secret`]: `Debug` and `Serialize` show
-//! [`REDACTED`](crate::secret::REDACTED) in their place, so nothing that formats or
+//! [`REDACTED`] in their place, so nothing that formats or
 //! serialises a request can leak one. The real value is reached only through
 //! [`FieldValue::expose`].
 

@@ -42,18 +42,12 @@ use clerk_core::{
     SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest,
     TransportError,
 };
-use clerk_store::drive::{DriveSupport, completion, sleep_for};
-pub use clerk_store::drive::{DriverError, EventListener};
-use clerk_store::{TokenStore, TranscriptWriter};
+pub use clerk_store::drive::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
+};
+use clerk_store::drive::{DriveSupport, DriverSettings, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{broadcast, mpsc, oneshot};
-
-/// How long an operation may take before it is cancelled, by default.
-pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::seconds(60);
-/// The default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// The default timeout of one request.
-pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 type Reply = oneshot::Sender<Result<Completion, DriverError>>;
 type View = Box<dyn FnOnce(&clerk_core::Client) + Send>;
@@ -65,17 +59,13 @@ enum Message {
 
 /// Builds a [`Clerk`].
 pub struct ClerkBuilder {
-    config: ClientConfig,
-    support: DriveSupport,
+    settings: DriverSettings,
     http: Option<reqwest::Client>,
-    operation_timeout: Duration,
-    connect_timeout: std::time::Duration,
-    request_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for ClerkBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClerkBuilder").field("config", &self.config).field("support", &self.support).finish()
+        f.debug_struct("ClerkBuilder").field("settings", &self.settings).finish()
     }
 }
 
@@ -83,65 +73,20 @@ impl ClerkBuilder {
     /// A builder for this engine configuration.
     #[must_use]
     pub fn new(config: ClientConfig) -> Self {
-        let support = DriveSupport::new(config.base_url());
-        ClerkBuilder {
-            config,
-            support,
-            http: None,
-            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-        }
+        ClerkBuilder::from_settings(DriverSettings::new(config))
     }
 
-    /// Persists (and restores) the engine state through `store`.
-    #[must_use]
-    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.support.set_store(store);
-        self
+    fn from_settings(settings: DriverSettings) -> Self {
+        ClerkBuilder { settings, http: None }
     }
 
-    /// Records every exchange to `transcript`.
-    #[must_use]
-    pub fn transcript(mut self, transcript: TranscriptWriter) -> Self {
-        self.support.set_transcript(transcript);
-        self
-    }
+    clerk_store::shared_builder_methods!();
 
-    /// Calls `listener` with every exchange (request and answer), e.g. to show progress.
-    #[must_use]
-    pub fn on_exchange(mut self, listener: clerk_store::drive::ExchangeListener) -> Self {
-        self.support.add_exchange_listener(listener);
-        self
-    }
-
-    /// Calls `listener` with every engine event (on the driver's task: keep it quick).
-    #[must_use]
-    pub fn on_event(mut self, listener: EventListener) -> Self {
-        self.support.add_listener(listener);
-        self
-    }
-
-    /// Uses this HTTP client. It must have been built with
-    /// `redirect(reqwest::redirect::Policy::none())`.
+    /// Uses this HTTP client (the [`timeouts`](Self::timeouts) then do not apply). It must
+    /// have been built with `redirect(reqwest::redirect::Policy::none())`.
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
-        self
-    }
-
-    /// How long one operation may take before it is cancelled (default 60 s).
-    #[must_use]
-    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
-        self.operation_timeout = timeout;
-        self
-    }
-
-    /// Connect and per-request timeouts (ignored with [`http_client`](Self::http_client)).
-    #[must_use]
-    pub fn timeouts(mut self, connect: std::time::Duration, request: std::time::Duration) -> Self {
-        self.connect_timeout = connect;
-        self.request_timeout = request;
         self
     }
 
@@ -160,21 +105,22 @@ impl ClerkBuilder {
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
-                    .connect_timeout(self.connect_timeout)
-                    .timeout(self.request_timeout)
+                    .connect_timeout(self.settings.connect_timeout)
+                    .timeout(self.settings.request_timeout)
                     .build()
                     .map_err(|e| DriverError::Config(e.to_string()))?
             }
         };
-        let engine = self.support.start_engine(self.config, OffsetDateTime::now_utc())?;
+        let DriverSettings { config, support, operation_timeout, .. } = self.settings;
+        let engine = support.start_engine(config, OffsetDateTime::now_utc())?;
         let (tx, rx) = mpsc::channel(64);
         let (events, _) = broadcast::channel(256);
         let task = DriverTask {
             engine,
             http,
-            base_url: Arc::from(self.support.base_url()),
-            support: self.support,
-            operation_timeout: self.operation_timeout,
+            base_url: Arc::from(support.base_url()),
+            support,
+            operation_timeout,
             waiting: BTreeMap::new(),
             events: events.clone(),
         };
@@ -202,8 +148,7 @@ impl Clerk {
     /// # Errors
     /// An invalid key.
     pub fn builder_from_publishable_key(key: &str) -> Result<ClerkBuilder, DriverError> {
-        let config = ClientConfig::from_publishable_key(key).map_err(|e| DriverError::Config(e.to_string()))?;
-        Ok(ClerkBuilder::new(config))
+        DriverSettings::from_publishable_key(key).map(ClerkBuilder::from_settings)
     }
 
     /// A builder for a Frontend API at `base_url` (a local mock).
@@ -211,9 +156,7 @@ impl Clerk {
     /// # Errors
     /// An invalid URL.
     pub fn builder_for_base_url(base_url: &str) -> Result<ClerkBuilder, DriverError> {
-        let config = ClientConfig::for_base_url(base_url, clerk_core::InstanceType::Development)
-            .map_err(|e| DriverError::Config(e.to_string()))?;
-        Ok(ClerkBuilder::new(config))
+        DriverSettings::for_base_url(base_url).map(ClerkBuilder::from_settings)
     }
 
     /// Every engine event from now on.

@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use clerk_core::{
-    Client, Command, CommandError, Completion, Event, HttpRequest, HttpResponse, OpId, OperationError, Outcome,
-    PersistedState, ResponseError, TransportError,
+    Client, ClientConfig, Command, CommandError, Completion, Event, HttpRequest, HttpResponse, OpId, OperationError,
+    Outcome, PersistedState, ResponseError, TransportError,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -57,6 +57,117 @@ impl DriverError {
             _ => None,
         }
     }
+}
+
+/// How long an operation may take before a driver cancels it, by default.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::seconds(60);
+/// The drivers' default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The drivers' default timeout of one request (connect, send, receive).
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What both drivers' builders collect: the engine configuration, the glue around the
+/// engine, and the timeouts. A builder holds it as its `settings` field and gets its common
+/// methods from [`shared_builder_methods!`](crate::shared_builder_methods).
+#[derive(Debug)]
+pub struct DriverSettings {
+    /// The engine configuration.
+    pub config: ClientConfig,
+    /// The store, transcript and listeners.
+    pub support: DriveSupport,
+    /// How long one operation may take before it is cancelled.
+    pub operation_timeout: Duration,
+    /// The HTTP client's connect timeout.
+    pub connect_timeout: std::time::Duration,
+    /// The HTTP client's timeout of one request.
+    pub request_timeout: std::time::Duration,
+}
+
+impl DriverSettings {
+    /// Settings for this engine configuration, with the default timeouts.
+    #[must_use]
+    pub fn new(config: ClientConfig) -> Self {
+        let support = DriveSupport::new(config.base_url());
+        DriverSettings {
+            config,
+            support,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+
+    /// Settings for the instance a publishable key names.
+    ///
+    /// # Errors
+    /// An invalid key.
+    pub fn from_publishable_key(key: &str) -> Result<Self, DriverError> {
+        let config = ClientConfig::from_publishable_key(key).map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(DriverSettings::new(config))
+    }
+
+    /// Settings for a Frontend API at `base_url` (a local mock).
+    ///
+    /// # Errors
+    /// An invalid URL.
+    pub fn for_base_url(base_url: &str) -> Result<Self, DriverError> {
+        let config = ClientConfig::for_base_url(base_url, clerk_core::InstanceType::Development)
+            .map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(DriverSettings::new(config))
+    }
+}
+
+/// The builder methods both drivers share, for an `impl` block of a builder struct with a
+/// `settings: DriverSettings` field: `store`, `transcript`, `on_exchange`, `on_event`,
+/// `operation_timeout` and `timeouts`.
+#[macro_export]
+macro_rules! shared_builder_methods {
+    () => {
+        /// Persists (and restores) the engine state through `store`.
+        #[must_use]
+        pub fn store(mut self, store: ::std::sync::Arc<dyn $crate::TokenStore>) -> Self {
+            self.settings.support.set_store(store);
+            self
+        }
+
+        /// Records every exchange to `transcript`.
+        #[must_use]
+        pub fn transcript(mut self, transcript: $crate::TranscriptWriter) -> Self {
+            self.settings.support.set_transcript(transcript);
+            self
+        }
+
+        /// Calls `listener` with every exchange (request and answer), e.g. to show progress.
+        #[must_use]
+        pub fn on_exchange(mut self, listener: $crate::drive::ExchangeListener) -> Self {
+            self.settings.support.add_exchange_listener(listener);
+            self
+        }
+
+        /// Calls `listener` with every engine event, on whatever drives the engine (the
+        /// calling thread, or the async driver's task): keep it quick.
+        #[must_use]
+        pub fn on_event(mut self, listener: $crate::drive::EventListener) -> Self {
+            self.settings.support.add_listener(listener);
+            self
+        }
+
+        /// How long one operation may take before it is cancelled (default 60 s).
+        #[must_use]
+        pub fn operation_timeout(mut self, timeout: ::time::Duration) -> Self {
+            self.settings.operation_timeout = timeout;
+            self
+        }
+
+        /// Connect and per-request timeouts of the HTTP client the driver builds (defaults
+        /// 10 s and 30 s).
+        #[must_use]
+        pub fn timeouts(mut self, connect: ::std::time::Duration, request: ::std::time::Duration) -> Self {
+            self.settings.connect_timeout = connect;
+            self.settings.request_timeout = request;
+            self
+        }
+    };
 }
 
 /// A listener for engine events.

@@ -83,10 +83,10 @@
 mod config_dir;
 pub mod drive;
 mod error;
-mod file_store;
+pub mod file_store;
 mod placeholder;
 mod store;
-mod transcript;
+pub mod transcript;
 
 pub use config_dir::default_dir;
 pub use error::{StoreError, TranscriptError};

@@ -36,37 +36,25 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use std::sync::Arc;
-
 use clerk_core::secret::SessionJwt;
 use clerk_core::{
     ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, Output, SessionCommand,
     SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest, TransportError,
 };
-use clerk_store::drive::{DriveSupport, completion, sleep_for};
-pub use clerk_store::drive::{DriverError, EventListener};
-use clerk_store::{TokenStore, TranscriptWriter};
+pub use clerk_store::drive::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
+};
+use clerk_store::drive::{DriveSupport, DriverSettings, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
-
-/// How long an operation may take before it is cancelled, by default.
-pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::seconds(60);
-/// The default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// The default timeout of one request (connect, send, receive).
-pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Builds a [`Clerk`].
 pub struct ClerkBuilder {
-    config: ClientConfig,
-    support: DriveSupport,
-    operation_timeout: Duration,
-    connect_timeout: std::time::Duration,
-    request_timeout: std::time::Duration,
+    settings: DriverSettings,
 }
 
 impl std::fmt::Debug for ClerkBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClerkBuilder").field("config", &self.config).field("support", &self.support).finish()
+        f.debug_struct("ClerkBuilder").field("settings", &self.settings).finish()
     }
 }
 
@@ -74,58 +62,14 @@ impl ClerkBuilder {
     /// A builder for this engine configuration.
     #[must_use]
     pub fn new(config: ClientConfig) -> Self {
-        let support = DriveSupport::new(config.base_url());
-        ClerkBuilder {
-            config,
-            support,
-            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-        }
+        ClerkBuilder::from_settings(DriverSettings::new(config))
     }
 
-    /// Persists (and restores) the engine state through `store`.
-    #[must_use]
-    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.support.set_store(store);
-        self
+    fn from_settings(settings: DriverSettings) -> Self {
+        ClerkBuilder { settings }
     }
 
-    /// Records every exchange to `transcript`.
-    #[must_use]
-    pub fn transcript(mut self, transcript: TranscriptWriter) -> Self {
-        self.support.set_transcript(transcript);
-        self
-    }
-
-    /// Calls `listener` with every exchange (request and answer), e.g. to show progress.
-    #[must_use]
-    pub fn on_exchange(mut self, listener: clerk_store::drive::ExchangeListener) -> Self {
-        self.support.add_exchange_listener(listener);
-        self
-    }
-
-    /// Calls `listener` with every engine event.
-    #[must_use]
-    pub fn on_event(mut self, listener: EventListener) -> Self {
-        self.support.add_listener(listener);
-        self
-    }
-
-    /// How long one operation may take before it is cancelled (default 60 s).
-    #[must_use]
-    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
-        self.operation_timeout = timeout;
-        self
-    }
-
-    /// Connect and per-request timeouts.
-    #[must_use]
-    pub fn timeouts(mut self, connect: std::time::Duration, request: std::time::Duration) -> Self {
-        self.connect_timeout = connect;
-        self.request_timeout = request;
-        self
-    }
+    clerk_store::shared_builder_methods!();
 
     /// Builds the driver, restoring the engine from the store when it holds a state.
     ///
@@ -135,12 +79,13 @@ impl ClerkBuilder {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_global(Some(self.request_timeout))
+            .timeout_connect(Some(self.settings.connect_timeout))
+            .timeout_global(Some(self.settings.request_timeout))
             .build()
             .into();
-        let engine = self.support.start_engine(self.config, OffsetDateTime::now_utc())?;
-        Ok(Clerk { engine, agent, support: self.support, operation_timeout: self.operation_timeout })
+        let DriverSettings { config, support, operation_timeout, .. } = self.settings;
+        let engine = support.start_engine(config, OffsetDateTime::now_utc())?;
+        Ok(Clerk { engine, agent, support, operation_timeout })
     }
 }
 
@@ -170,8 +115,7 @@ impl Clerk {
     /// # Errors
     /// An invalid key.
     pub fn builder_from_publishable_key(key: &str) -> Result<ClerkBuilder, DriverError> {
-        let config = ClientConfig::from_publishable_key(key).map_err(|e| DriverError::Config(e.to_string()))?;
-        Ok(ClerkBuilder::new(config))
+        DriverSettings::from_publishable_key(key).map(ClerkBuilder::from_settings)
     }
 
     /// A builder for a Frontend API at `base_url` (a local mock: `http://127.0.0.1:PORT`).
@@ -179,9 +123,7 @@ impl Clerk {
     /// # Errors
     /// An invalid URL.
     pub fn builder_for_base_url(base_url: &str) -> Result<ClerkBuilder, DriverError> {
-        let config = ClientConfig::for_base_url(base_url, clerk_core::InstanceType::Development)
-            .map_err(|e| DriverError::Config(e.to_string()))?;
-        Ok(ClerkBuilder::new(config))
+        DriverSettings::for_base_url(base_url).map(ClerkBuilder::from_settings)
     }
 
     /// The engine, for its read views (sessions, sign-in status, …).
