@@ -61,10 +61,10 @@ pub(crate) fn build_request(config: &ClientConfig, spec: &RequestSpec, context: 
     // The operation's own parameters first, except `rotating_token_nonce`, which clerk-js
     // puts after the API version (fapi.md §1.4, Appendix B.3).
     let mut query = Vec::with_capacity(spec.query.len() + 4);
-    let mut nonce = None;
+    let mut nonce = Vec::new();
     for field in &spec.query {
         if field.name == "rotating_token_nonce" {
-            nonce = Some(field.clone());
+            nonce.push(field.clone());
         } else {
             query.push(field.clone());
         }
