@@ -1,0 +1,489 @@
+//! Answers to requests (`handle_response`): decoding, adopting a rotated client token, the
+//! stale gate, installing the client and what it changed, retries and refreshes.
+
+use super::*;
+
+impl Client {
+    /// Feeds back the answer to a request (or the transport error that replaced it).
+    ///
+    /// Everything the answer means is reported through events, including failures of the
+    /// operation it belonged to. What an answer may change follows design §7.3: a
+    /// transport error, a 5xx, an oversized or undecodable body change nothing; a
+    /// well-formed 4xx applies its `meta.client` through the stale gate, then fails the
+    /// operation.
+    ///
+    /// # Errors
+    /// [`ResponseError::UnknownRequest`] when no request with this id is on the wire;
+    /// nothing is changed then.
+    pub fn handle_response(
+        &mut self,
+        id: RequestId,
+        result: Result<HttpResponse, TransportError>,
+        now: OffsetDateTime,
+    ) -> Result<(), ResponseError> {
+        let Some(in_flight) = self.in_flight.take_if(|in_flight| in_flight.id == id) else {
+            return Err(ResponseError::UnknownRequest(id));
+        };
+        self.advance(now);
+        match result {
+            Err(error) => {
+                if !self.retry_later(&in_flight, None) {
+                    self.finish_request(&in_flight, Err(OperationError::Transport(error)));
+                }
+            }
+            Ok(response) => self.handle_answer(in_flight, response),
+        }
+        Ok(())
+    }
+
+    pub(super) fn handle_answer(&mut self, in_flight: InFlight, response: HttpResponse) {
+        let kind = in_flight.request.spec.kind;
+        let limit = self.config.max_response_bytes();
+        if response.body.len() > limit {
+            let error = ResponseError::BodyTooLarge { kind, size: response.body.len(), limit };
+            self.finish_request(&in_flight, Err(OperationError::Response(error)));
+            return;
+        }
+        let status = response.status;
+        let undecodable = |reason: String| {
+            OperationError::Response(ResponseError::Undecodable {
+                kind,
+                status,
+                reason,
+                body: redact_body(&response.body),
+            })
+        };
+        match status {
+            200..=299 => {
+                let decoded = match kind {
+                    RequestKind::Environment => decode_environment(&response.body).map(Answer::Environment),
+                    RequestKind::SignInCreate
+                    | RequestKind::SignInGet
+                    | RequestKind::SignInPrepareFirstFactor
+                    | RequestKind::SignInAttemptFirstFactor
+                    | RequestKind::SignInPrepareSecondFactor
+                    | RequestKind::SignInAttemptSecondFactor
+                    | RequestKind::SignInResetPassword => {
+                        decode_resource_envelope::<SignInResource>(&response.body).map(|(r, c)| Answer::SignIn(r, c))
+                    }
+                    RequestKind::SignUpCreate
+                    | RequestKind::SignUpGet
+                    | RequestKind::SignUpUpdate
+                    | RequestKind::SignUpPrepareVerification
+                    | RequestKind::SignUpAttemptVerification => {
+                        decode_resource_envelope::<SignUpResource>(&response.body).map(|(r, c)| Answer::SignUp(r, c))
+                    }
+                    RequestKind::SessionGet
+                    | RequestKind::SessionTouch
+                    | RequestKind::SessionEnd
+                    | RequestKind::SessionRemove => {
+                        decode_resource_envelope::<SessionResource>(&response.body).map(|(r, c)| Answer::Session(r, c))
+                    }
+                    RequestKind::SessionVerify
+                    | RequestKind::SessionVerifyPrepareFirstFactor
+                    | RequestKind::SessionVerifyAttemptFirstFactor
+                    | RequestKind::SessionVerifyPrepareSecondFactor
+                    | RequestKind::SessionVerifyAttemptSecondFactor => {
+                        decode_resource_envelope::<SessionReverification>(&response.body)
+                            .map(|(r, c)| Answer::Reverification(r, c))
+                    }
+                    RequestKind::SessionToken => decode_token(&response.body).map(Answer::Token),
+                    _ => decode_client_envelope(&response.body).map(Answer::Client),
+                };
+                match decoded {
+                    Err(reason) => self.finish_request(&in_flight, Err(undecodable(reason))),
+                    Ok(answer) => {
+                        let sent_with_current = self.adopt_token(&in_flight, &response);
+                        let result = self.apply_answer(&in_flight, sent_with_current, answer);
+                        self.finish_request(&in_flight, Ok(result));
+                    }
+                }
+            }
+            400..=599 => {
+                let body = match decode_error_body(&response.body) {
+                    Ok(body) => body,
+                    Err(reason) => {
+                        if !(status >= 500 && self.retry_later(&in_flight, None)) {
+                            self.finish_request(&in_flight, Err(undecodable(reason)));
+                        }
+                        return;
+                    }
+                };
+                let retry_after = retry_after(&response);
+                if matches!(status, 429 | 502 | 503 | 504) && self.retry_later(&in_flight, retry_after) {
+                    return;
+                }
+                let mut errors = body.errors.into_iter();
+                let Some(first) = errors.next() else {
+                    self.finish_request(&in_flight, Err(undecodable(String::from("empty errors"))));
+                    return;
+                };
+                let error = ApiError {
+                    status,
+                    code: first.code,
+                    message: first.message,
+                    long_message: first.long_message,
+                    meta: first.meta,
+                    others: errors.collect(),
+                    trace_id: body.clerk_trace_id,
+                    retry_after,
+                };
+                if status < 500 {
+                    let sent_with_current = self.adopt_token(&in_flight, &response);
+                    if let Some(client) = body.meta.and_then(|meta| meta.client) {
+                        self.offer_client(&in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
+                    }
+                    let current = in_flight.request.epoch == self.epoch && sent_with_current;
+                    match classify_error(&error.code, status, kind) {
+                        ErrorEffect::RetryWithExpiredToken if self.retry_with_expired_token(&in_flight) => return,
+                        ErrorEffect::RetryWithExpiredToken | ErrorEffect::None => {}
+                        ErrorEffect::RefreshClient => self.schedule_refresh(kind),
+                        ErrorEffect::SessionGone(reason) if current => {
+                            let session_id = self.session_of(&in_flight).or_else(|| self.active_session.clone());
+                            if let Some(session_id) = session_id {
+                                self.session_gone(&session_id, reason);
+                            }
+                            // The session left the active slot above: refresh regardless.
+                            self.refresh_client(kind);
+                        }
+                        ErrorEffect::ClientGone if current => {
+                            self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
+                            self.install_client(None);
+                        }
+                        ErrorEffect::SessionGone(_) | ErrorEffect::ClientGone => {}
+                    }
+                }
+                self.finish_request(&in_flight, Err(OperationError::Api(Box::new(error))));
+            }
+            _ => {
+                let error = ResponseError::UnexpectedStatus { kind, status };
+                self.finish_request(&in_flight, Err(OperationError::Response(error)));
+            }
+        }
+    }
+
+    /// Adopts a rotated client token from the answer when the request carried the current
+    /// token. Returns whether the request carried the current token (decided before any
+    /// adoption).
+    pub(super) fn adopt_token(&mut self, in_flight: &InFlight, response: &HttpResponse) -> bool {
+        let sent_with_current = in_flight.sent_token == self.token;
+        if self.config.mode() != TransportMode::Native || !sent_with_current {
+            return sent_with_current;
+        }
+        let Some(value) = response.header("authorization") else {
+            return true;
+        };
+        let value = value.expose().trim();
+        // An empty value or a bare scheme carries no token: no information (never a
+        // sign-out; only destroy drops the token).
+        if value.is_empty() || value.eq_ignore_ascii_case("bearer") {
+            return true;
+        }
+        if self.token.as_ref().is_none_or(|current| current.expose() != value) {
+            let token = ClientToken::new(value);
+            self.token = Some(token.clone());
+            self.events.push_back(Event::ClientTokenChanged { token: Some(token) });
+        }
+        true
+    }
+
+    pub(super) fn apply_answer(&mut self, in_flight: &InFlight, sent_with_current: bool, answer: Answer) -> StepResult {
+        match answer {
+            Answer::Environment(environment) => {
+                // The environment is the instance's configuration, not identity: it is
+                // applied whatever the epoch or token.
+                self.environment = Some(*environment);
+                self.events.push_back(Event::EnvironmentUpdated);
+                StepResult::default()
+            }
+            Answer::SignIn(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let had_client = matches!(update, ClientUpdate::Present(_));
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates && !had_client {
+                    self.merge_sign_in(&resource);
+                }
+                if gates {
+                    self.announce_external_verification(Flow::SignIn, &resource);
+                }
+                StepResult { applied, sign_in: Some(resource), ..StepResult::default() }
+            }
+            Answer::SignUp(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let had_client = matches!(update, ClientUpdate::Present(_));
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates && !had_client {
+                    self.merge_sign_up(&resource);
+                }
+                if gates
+                    && let Some(url) = resource
+                        .verifications
+                        .as_ref()
+                        .and_then(|v| v.external_account.as_ref())
+                        .filter(|v| v.status == Some(VerificationStatus::Unverified))
+                        .and_then(|v| v.external_verification_redirect_url.clone())
+                {
+                    self.events.push_back(Event::ExternalVerificationRequired { flow: Flow::SignUp, url });
+                }
+                StepResult { applied, sign_up: Some(resource), ..StepResult::default() }
+            }
+            Answer::Session(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let had_client = matches!(update, ClientUpdate::Present(_));
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates {
+                    if !had_client {
+                        self.merge_session(&resource);
+                    }
+                    if let Some(token) = resource.last_active_token.clone() {
+                        let key = self.default_token_key(&resource.id, resource.last_active_organization_id.clone());
+                        if self.tokens.offer(&key, token.jwt, self.now) {
+                            self.schedule_token_refresh_for_active();
+                        }
+                    }
+                    let set_active = match self.ops.get(&in_flight.request.op) {
+                        Some(Operation { kind: OpKind::SetActive { session_id }, .. }) if !in_flight.orphaned => {
+                            Some(session_id.clone())
+                        }
+                        _ => None,
+                    };
+                    if let Some(session_id) = set_active
+                        && self.signed_in_session(&session_id).is_some()
+                        && self.active_session.as_deref() != Some(session_id.as_str())
+                    {
+                        self.active_session = Some(session_id.clone());
+                        self.events.push_back(Event::ActiveSessionChanged { session_id: Some(session_id) });
+                    }
+                }
+                let mut resource = resource;
+                resource.last_active_token = None;
+                StepResult { applied, session: Some(resource), ..StepResult::default() }
+            }
+            Answer::Reverification(resource, update) => {
+                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates
+                    && let Some(OpKind::Reverification { session_id }) =
+                        self.ops.get(&in_flight.request.op).map(|op| op.kind.clone())
+                {
+                    let mut stored = (*resource).clone();
+                    if let Some(session) = stored.session.as_mut() {
+                        session.last_active_token = None;
+                    }
+                    self.reverification = Some((session_id, stored));
+                }
+                let mut resource = resource;
+                if let Some(session) = resource.session.as_mut() {
+                    session.last_active_token = None;
+                }
+                StepResult { applied, reverification: Some(resource), ..StepResult::default() }
+            }
+            Answer::Token(jwt) => {
+                let key = match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
+                    Some(OpKind::TokenFetch { key, .. }) => Some(key.clone()),
+                    _ => None,
+                };
+                if in_flight.request.epoch == self.epoch
+                    && let Some(key) = key
+                {
+                    let was = self.tokens.get(&key).map(|cached| cached.jwt.clone());
+                    if self.tokens.offer(&key, jwt.clone(), self.now) {
+                        self.schedule_token_refresh_for_active();
+                        if was.as_ref() != Some(&jwt) {
+                            self.events.push_back(Event::SessionTokenRefreshed {
+                                session_id: key.session_id.clone(),
+                                template: key.template.clone(),
+                            });
+                        }
+                    }
+                }
+                StepResult { token: Some(jwt), ..StepResult::default() }
+            }
+            Answer::Client(update) => {
+                let kind = in_flight.request.spec.kind;
+                if kind == RequestKind::ClientDestroy {
+                    // Local state was cleared when the command was submitted.
+                    return StepResult::default();
+                }
+                let client_present = !matches!(update, ClientUpdate::Cleared);
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                StepResult { client_present: Some(client_present), applied, ..StepResult::default() }
+            }
+        }
+    }
+
+    /// The stale gate (design §4, §7.3–7.4): a client from an answer is applied only when
+    /// the request was sent in the current epoch with the current token, was issued after
+    /// the request whose client was last applied, and is not older by `updated_at` (equal
+    /// values are accepted). Returns whether it was applied.
+    pub(super) fn offer_client(&mut self, in_flight: &InFlight, sent_with_current: bool, update: ClientUpdate) -> bool {
+        if in_flight.request.epoch != self.epoch || !sent_with_current {
+            return false;
+        }
+        if let Some(mark) = self.last_applied {
+            if mark.request.is_some_and(|last| in_flight.id < last) {
+                return false;
+            }
+            if let (ClientUpdate::Present(client), Some(last_updated)) = (&update, mark.updated_at)
+                && client.updated_at.is_some_and(|updated| updated < last_updated)
+            {
+                return false;
+            }
+        }
+        match update {
+            ClientUpdate::NoInformation => false,
+            ClientUpdate::Present(client) => {
+                self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: client.updated_at });
+                self.install_client(Some(client));
+                true
+            }
+            ClientUpdate::Cleared => {
+                self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
+                self.install_client(None);
+                true
+            }
+        }
+    }
+
+    /// Replaces the local client (merge rules of fapi.md §5.6: the client is rebuilt from
+    /// the answer), moves piggybacked session tokens into the token cache, hides
+    /// suppressed attempts, emits the differences and re-resolves the active session.
+    pub(super) fn install_client(&mut self, client: Option<Box<ClientResource>>) {
+        let mut client = client;
+        if let Some(resource) = client.as_mut() {
+            match (&resource.sign_in, &self.suppressed_sign_in) {
+                (Some(sign_in), Some(hidden)) if &sign_in.id == hidden => resource.sign_in = None,
+                (Some(_), Some(_)) => self.suppressed_sign_in = None,
+                _ => {}
+            }
+            match (&resource.sign_up, &self.suppressed_sign_up) {
+                (Some(sign_up), Some(hidden)) if &sign_up.id == hidden => resource.sign_up = None,
+                (Some(_), Some(_)) => self.suppressed_sign_up = None,
+                _ => {}
+            }
+            for session in &mut resource.sessions {
+                if let Some(token) = session.last_active_token.take() {
+                    let key = TokenKey {
+                        session_id: session.id.clone(),
+                        template: None,
+                        organization_id: session.last_active_organization_id.clone(),
+                    };
+                    self.tokens.offer(&key, token.jwt, self.now);
+                }
+            }
+        } else {
+            self.clear_tokens();
+        }
+        let previous = std::mem::replace(&mut self.client, client);
+        self.events.push_back(Event::ClientUpdated);
+        self.emit_differences(previous.as_deref());
+        let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
+        self.resolve_active_session(previous_last_active.as_deref(), previous.is_some() && self.client.is_none());
+        // Sessions that are no longer signed in keep no tokens (classification: session gone).
+        let gone: Vec<String> =
+            self.sessions().iter().filter(|session| !is_signed_in(session)).map(|session| session.id.clone()).collect();
+        for session_id in gone {
+            self.tokens.forget_session(&session_id);
+        }
+        // Now that the active session is known, announce its refresh deadline.
+        self.schedule_token_refresh_for_active();
+    }
+
+    pub(super) fn emit_differences(&mut self, previous: Option<&ClientResource>) {
+        let sessions_before = previous.map(|client| session_summary(&client.sessions)).unwrap_or_default();
+        let sessions_after = self.client.as_ref().map(|client| session_summary(&client.sessions)).unwrap_or_default();
+        if sessions_before != sessions_after {
+            self.events.push_back(Event::SessionsChanged);
+        }
+        let sign_in_before = previous.and_then(|client| client.sign_in.as_ref()).and_then(|s| s.status.clone());
+        let sign_in_after = self.sign_in_status().cloned();
+        if sign_in_before != sign_in_after {
+            self.events.push_back(Event::SignInStatusChanged { from: sign_in_before, to: sign_in_after });
+        }
+        let sign_up_before = previous.and_then(|client| client.sign_up.as_ref()).and_then(|s| s.status.clone());
+        let sign_up_after = self.sign_up_status().cloned();
+        if sign_up_before != sign_up_after {
+            self.events.push_back(Event::SignUpStatusChanged { from: sign_up_before, to: sign_up_after });
+        }
+    }
+
+    /// Re-validates the active session against the client's signed-in sessions
+    /// (design §7.7): a newly set `last_active_session_id` that is signed in becomes
+    /// active; otherwise the current one stays while it is signed in; otherwise none.
+    pub(super) fn resolve_active_session(&mut self, previous_last_active: Option<&str>, client_lost: bool) {
+        let last_active = self.last_active_session_id().map(str::to_owned);
+        let candidate = match last_active.as_deref() {
+            Some(id) if Some(id) != previous_last_active && self.signed_in_session(id).is_some() => Some(id.to_owned()),
+            _ => match self.active_session.as_deref() {
+                Some(current) if self.signed_in_session(current).is_some() => Some(current.to_owned()),
+                Some(_) => None,
+                None => None,
+            },
+        };
+        if candidate == self.active_session {
+            return;
+        }
+        if let Some(old) = self.active_session.as_deref()
+            && candidate.is_none()
+        {
+            let reason = if client_lost || self.client.is_none() {
+                SignOutReason::ClientLost
+            } else {
+                match self.session(old).and_then(|session| session.status.as_ref()).and_then(classify_status) {
+                    Some(reason) => SignOutReason::SessionEnded { reason },
+                    None => SignOutReason::SessionMissing,
+                }
+            };
+            self.events.push_back(Event::SignedOut { reason });
+        }
+        self.active_session = candidate.clone();
+        self.events.push_back(Event::ActiveSessionChanged { session_id: candidate });
+    }
+
+    /// Queues a retry of a retryable request after a backoff (design §7.5). Returns false
+    /// when the request may not or can no longer be retried.
+    pub(super) fn retry_later(&mut self, in_flight: &InFlight, retry_after: Option<Duration>) -> bool {
+        let request = &in_flight.request;
+        if in_flight.orphaned || !request.spec.kind.is_retryable() {
+            return false;
+        }
+        let policy = self.config.retry();
+        if request.attempt >= policy.max_attempts {
+            return false;
+        }
+        if retry_after.is_some_and(|wait| wait > MAX_AUTOMATIC_RETRY_AFTER) {
+            return false;
+        }
+        let backoff = policy.backoff(request.attempt, self.jitter.next_unit());
+        let wait = retry_after.map_or(backoff, |server| server.max(backoff));
+        let mut retry = request.clone();
+        retry.attempt = retry.attempt.saturating_add(1);
+        retry.not_before = Some(self.now.saturating_add(wait));
+        self.queue.push_front(retry);
+        true
+    }
+
+    /// After a 401 on anything but `GET /v1/client`, while a session is active: one
+    /// coalesced client refresh (fapi.md §2.4), whose answer re-validates the session.
+    pub(super) fn schedule_refresh(&mut self, kind: RequestKind) {
+        if self.active_session.is_none() {
+            return;
+        }
+        self.refresh_client(kind);
+    }
+
+    /// Queues one coalesced `GET /v1/client` (not after a `GET /v1/client` itself, and not
+    /// without a client token: there would be nothing to refresh).
+    pub(super) fn refresh_client(&mut self, kind: RequestKind) {
+        if kind == RequestKind::ClientGet || (self.token.is_none() && self.config.mode() == TransportMode::Native) {
+            return;
+        }
+        let already = self.queue.iter().any(|queued| queued.spec.kind == RequestKind::ClientGet)
+            || self.in_flight.as_ref().is_some_and(|f| f.request.spec.kind == RequestKind::ClientGet);
+        if already {
+            return;
+        }
+        let op = self.start_op(Flow::Client, OpKind::Refresh, false, true);
+        self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! Commands: `submit` and `cancel`, and the client commands (`load`, `reload`, `create`,
+//! `destroy`, …) with what each queues.
+
+use super::*;
+
+impl Client {
+    /// Starts an operation.
+    ///
+    /// # Errors
+    /// [`CommandError`] when the command is refused; then nothing changed and nothing will
+    /// be sent.
+    pub fn submit(&mut self, command: Command, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        let flow = command.flow();
+        // A sign-out is never refused as busy: it supersedes pending session work.
+        let sign_out = matches!(command, Command::Session(SessionCommand::SignOut { .. }));
+        if command.is_mutating()
+            && !sign_out
+            && let Some((pending, _)) = self.ops.iter().find(|(_, op)| op.flow == flow && op.mutating && !op.internal)
+        {
+            return Err(CommandError::Busy { flow, pending: *pending });
+        }
+        match &command {
+            Command::SignIn(command) => {
+                let status = self.sign_in_status();
+                if !command.is_legal_in(status) {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::sign_in::status_name(status),
+                        command: command.name(),
+                    });
+                }
+            }
+            Command::SignUp(command) => {
+                let status = self.sign_up_status();
+                if !command.is_legal_in(status) {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::sign_up::status_name(status),
+                        command: command.name(),
+                    });
+                }
+            }
+            Command::Session(command) => self.check_session_legal(command)?,
+            Command::Reverification(command) => {
+                let status = self.reverification.as_ref().and_then(|(_, r)| r.status.as_ref());
+                if !crate::reverification::legal(command.name(), status) {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::reverification::status_name(status),
+                        command: command.name(),
+                    });
+                }
+            }
+            Command::Client(_) => {}
+        }
+        match command {
+            Command::Session(command) => self.submit_session(command, now),
+            Command::Reverification(command) => {
+                let session_id = match &command {
+                    ReverificationCommand::Start { session_id, .. } => {
+                        session_id.clone().or_else(|| self.active_session.clone())
+                    }
+                    _ => self.reverification.as_ref().map(|(id, _)| id.clone()),
+                }
+                .ok_or_else(|| CommandError::InvalidState {
+                    flow,
+                    status: String::from("no active session"),
+                    command: command.name(),
+                })?;
+                if self.signed_in_session(&session_id).is_none() {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: crate::session::status_name(self.session(&session_id).and_then(|s| s.status.as_ref())),
+                        command: command.name(),
+                    });
+                }
+                let current = self.reverification.as_ref().map(|(_, r)| r);
+                let spec = crate::reverification::request_for(&command, &session_id, current)?;
+                self.advance(now);
+                let op = self.start_op(Flow::Reverification, OpKind::Reverification { session_id }, true, false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
+            Command::Client(command) => {
+                self.advance(now);
+                Ok(self.submit_client(command))
+            }
+            Command::SignIn(command) => {
+                let spec = crate::sign_in::request_for(&command, self.sign_in())?;
+                self.advance(now);
+                let watch = match &command {
+                    SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailLink { .. }) => {
+                        Some(LinkWatch::FirstFactor)
+                    }
+                    SignInCommand::PrepareSecondFactor(SecondFactorPreparation::EmailLink { .. }) => {
+                        Some(LinkWatch::SecondFactor)
+                    }
+                    _ => None,
+                };
+                let op = self.start_op(Flow::SignIn, OpKind::SignIn { watch }, command.is_mutating(), false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
+            Command::SignUp(command) => {
+                let spec = crate::sign_up::request_for(&command, self.sign_up())?;
+                self.advance(now);
+                let watch = match &command {
+                    SignUpCommand::PrepareVerification(SignUpPreparation::EmailLink { .. }) => {
+                        Some(LinkWatch::SignUpEmail)
+                    }
+                    _ => None,
+                };
+                let op = self.start_op(Flow::SignUp, OpKind::SignUp { watch }, command.is_mutating(), false);
+                match spec {
+                    Some(spec) => self.enqueue(op, spec, None),
+                    None => self.complete_now(op, Ok(Completion::SignUpUnchanged)),
+                }
+                Ok(op)
+            }
+        }
+    }
+
+    pub(super) fn submit_client(&mut self, command: ClientCommand) -> OpId {
+        match command {
+            ClientCommand::Load => {
+                let op = self.start_op(Flow::Client, OpKind::Load, false, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::Environment, "/v1/environment"), None);
+                if self.token.is_some() || self.config.mode() == TransportMode::Browser {
+                    self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+                }
+                op
+            }
+            ClientCommand::LoadEnvironment => {
+                let op = self.start_op(Flow::Client, OpKind::LoadEnvironment, false, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::Environment, "/v1/environment"), None);
+                op
+            }
+            ClientCommand::Reload => {
+                let op = self.start_op(Flow::Client, OpKind::Reload, false, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+                op
+            }
+            ClientCommand::Create => {
+                let op = self.start_op(Flow::Client, OpKind::Create, true, false);
+                let mut spec = RequestSpec::new(RequestKind::ClientCreate, "/v1/client");
+                if self.config.mode() == TransportMode::Browser {
+                    spec.method = Method::Put;
+                }
+                self.enqueue(op, spec, None);
+                op
+            }
+            ClientCommand::Destroy => {
+                let op = self.start_op(Flow::Client, OpKind::Destroy, true, false);
+                // The request is fixed with the current token before anything is cleared.
+                let pinned = Some(self.token.clone());
+                self.supersede_all_except(op);
+                self.clear_identity_locally(true);
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientDestroy, "/v1/client"), pinned);
+                op
+            }
+            ClientCommand::RemoveSessions => {
+                let op = self.start_op(Flow::Client, OpKind::RemoveSessions, true, false);
+                let pinned = Some(self.token.clone());
+                self.sign_out_locally();
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientRemoveSessions, "/v1/client/sessions"), pinned);
+                op
+            }
+            ClientCommand::ResetSignIn => self.reset_attempt(Flow::SignIn),
+            ClientCommand::ResetSignUp => self.reset_attempt(Flow::SignUp),
+            ClientCommand::ClearCache => {
+                let op = self.start_op(Flow::Client, OpKind::Local, false, false);
+                self.clear_tokens();
+                self.complete_now(op, Ok(Completion::LocalChange));
+                op
+            }
+        }
+    }
+
+    /// Loads the environment and, when a client token is known, the client
+    /// (design §7.6). Without a token, the first mutating request creates the client.
+    pub fn load(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::Load, now)
+    }
+
+    /// `GET /v1/client`, applied through the stale gate.
+    pub fn reload(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::Reload, now)
+    }
+
+    /// Creates a client (`POST /v1/client`; `PUT` in browser mode).
+    ///
+    /// # Errors
+    /// [`CommandError::Busy`] while another mutating client operation is pending.
+    pub fn create(&mut self, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        self.submit(Command::Client(ClientCommand::Create), now)
+    }
+
+    /// Ends the client (`DELETE /v1/client`): the request is built with the current
+    /// token, then the client token, the client and every session are dropped locally
+    /// whatever the server answers. The outcome says whether the server confirmed.
+    ///
+    /// # Errors
+    /// [`CommandError::Busy`] while another mutating client operation is pending.
+    pub fn destroy(&mut self, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        self.submit(Command::Client(ClientCommand::Destroy), now)
+    }
+
+    /// Signs out of every session (`DELETE /v1/client/sessions`), keeping the client
+    /// token. Local sessions are cleared at once; the outcome says whether the server
+    /// confirmed.
+    ///
+    /// # Errors
+    /// [`CommandError::Busy`] while another mutating client operation is pending.
+    pub fn remove_sessions(&mut self, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        self.submit(Command::Client(ClientCommand::RemoveSessions), now)
+    }
+
+    /// Forgets the local sign-in attempt. No request; completes at once.
+    pub fn reset_sign_in(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::ResetSignIn, now)
+    }
+
+    /// Forgets the local sign-up attempt. No request; completes at once.
+    pub fn reset_sign_up(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::ResetSignUp, now)
+    }
+
+    /// Drops every cached session token. No request; completes at once.
+    pub fn clear_cache(&mut self, now: OffsetDateTime) -> OpId {
+        self.submit_client_now(ClientCommand::ClearCache, now)
+    }
+
+    pub(super) fn submit_client_now(&mut self, command: ClientCommand, now: OffsetDateTime) -> OpId {
+        debug_assert!(!command.is_mutating());
+        self.advance(now);
+        self.submit_client(command)
+    }
+
+    /// Forgets an operation: its queued requests are dropped and it completes at once with
+    /// [`OperationError::Cancelled`]. An answer to its request already on the wire is still
+    /// used for what it says about identity (a rotated token, a newer client, through the
+    /// stale gate) but reports to nobody.
+    ///
+    /// # Errors
+    /// [`CommandError::UnknownOperation`] when `op` is not pending.
+    pub fn cancel(&mut self, op: OpId) -> Result<(), CommandError> {
+        if self.ops.get(&op).is_none_or(|operation| operation.internal) {
+            return Err(CommandError::UnknownOperation(op));
+        }
+        self.drop_op(op, OperationError::Cancelled);
+        Ok(())
+    }
+}

@@ -1,0 +1,419 @@
+//! The engine: [`Client`], Clerk's Client object as a sans-IO state machine.
+//!
+//! This module holds the state, construction (`new`, `restore`, `export`) and the outputs
+//! (`poll_output`, `poll_timeout`, `handle_timeout`); the methods are grouped by concern in
+//! `commands`, `answers`, `operations` and `views`.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use time::{Duration, OffsetDateTime};
+
+use crate::builder::{RequestContext, RequestSpec, build_request};
+use crate::classification::{ErrorEffect, SessionEndReason, classify_error, classify_status};
+use crate::command::{ClientCommand, Command, Flow};
+use crate::config::{ClientConfig, Jitter, TransportMode};
+use crate::envelope::decode_token;
+use crate::envelope::{
+    ClientUpdate, decode_client_envelope, decode_environment, decode_error_body, decode_resource_envelope,
+};
+use crate::error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
+use crate::event::{
+    Completion, EmailLinkOutcome, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason,
+};
+use crate::ids::{OpId, RequestId};
+use crate::kind::RequestKind;
+use crate::persist::{PERSISTED_STATE_VERSION, PersistedState};
+use crate::redact::redact_body;
+use crate::request::{HttpRequest, HttpResponse, Method};
+use crate::reverification::ReverificationCommand;
+use crate::secret::{ClientToken, SessionJwt};
+use crate::session::{OrganizationChoice, SessionCommand, TouchIntent};
+use crate::sign_in::{FirstFactorPreparation, SecondFactorPreparation, SignInCommand};
+use crate::sign_up::{SignUpCommand, SignUpPreparation};
+use crate::token_cache::TokenCache;
+use crate::token_cache::TokenKey;
+use crate::wire::{
+    ClientResource, Environment, SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource,
+    SignUpStatus, VerificationStatus,
+};
+
+/// The longest `Retry-After` the engine waits out by itself before a retry. A longer wait
+/// fails the operation instead, with [`ApiError::retry_after`] set for the application.
+pub const MAX_AUTOMATIC_RETRY_AFTER: Duration = Duration::seconds(30);
+
+/// How long a client cookie may have left before the client is eligible for a touch
+/// (fapi.md §6.2).
+pub const TOUCH_ELIGIBILITY: Duration = Duration::days(8);
+
+mod answers;
+mod commands;
+mod operations;
+mod views;
+
+/// What an operation does, and what it reports when it ends.
+#[derive(Debug, Clone, PartialEq)]
+enum OpKind {
+    Load,
+    LoadEnvironment,
+    Reload,
+    Create,
+    Destroy,
+    RemoveSessions,
+    /// The coalesced client refresh after a 401 (internal: no completion event).
+    Refresh,
+    /// A local-only command (reset, clear cache): completes at once.
+    Local,
+    /// A sign-in command; `watch` when it waits for an email link.
+    SignIn {
+        watch: Option<LinkWatch>,
+    },
+    /// A sign-up command; `watch` when it waits for an email link.
+    SignUp {
+        watch: Option<LinkWatch>,
+    },
+    /// `set_active`: the session becomes active when the touch is answered.
+    SetActive {
+        session_id: String,
+    },
+    /// touch, end, remove, reload of one session.
+    Session,
+    /// Sign-out of one session (`POST …/remove`), local state already cleared.
+    SignOutSession,
+    /// A `get_token` waiting for the fetch of `key` (no request of its own).
+    TokenWaiter {
+        key: TokenKey,
+    },
+    /// The one fetch of `key` that every waiter shares (internal).
+    TokenFetch {
+        key: TokenKey,
+        expired_retry_done: bool,
+    },
+    /// A reverification step of `session_id`.
+    Reverification {
+        session_id: String,
+    },
+}
+
+/// Which verification an email-link wait watches (design §7.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkWatch {
+    FirstFactor,
+    SecondFactor,
+    SignUpEmail,
+}
+
+/// A deadline the engine announced: the next email-link poll of an operation, or the
+/// proactive refresh of a session token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PollTimer {
+    at: OffsetDateTime,
+    purpose: TimerPurpose,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TimerPurpose {
+    EmailLinkPoll(OpId),
+    TokenRefresh(TokenKey),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Operation {
+    flow: Flow,
+    kind: OpKind,
+    mutating: bool,
+    internal: bool,
+    /// Requests queued or on the wire for this operation.
+    outstanding: u32,
+    failure: Option<OperationError>,
+    client_present: Option<bool>,
+    applied: bool,
+    sign_in: Option<Box<SignInResource>>,
+    sign_up: Option<Box<SignUpResource>>,
+    session: Option<Box<SessionResource>>,
+    token: Option<SessionJwt>,
+    reverification: Option<Box<SessionReverification>>,
+    /// An email-link wait has started (the prepare was answered).
+    polling: bool,
+    /// The client's `last_active_session_id` when the email-link wait started: a session
+    /// counts as created by the attempt only if this changed.
+    link_baseline: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct QueuedRequest {
+    op: OpId,
+    spec: RequestSpec,
+    attempt: u32,
+    not_before: Option<OffsetDateTime>,
+    /// The token this request must present, fixed when it was built (sign-out, destroy).
+    pinned_token: Option<Option<ClientToken>>,
+    epoch: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct InFlight {
+    id: RequestId,
+    request: QueuedRequest,
+    sent_token: Option<ClientToken>,
+    /// The operation was cancelled or superseded: the answer is applied (identity and
+    /// client, through the gates) but reports to nobody.
+    orphaned: bool,
+}
+
+/// The request order and `updated_at` of the last client applied: the stale gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AppliedMark {
+    request: Option<RequestId>,
+    updated_at: Option<OffsetDateTime>,
+}
+
+/// Clerk's Client object and every flow on it, as a sans-IO engine.
+///
+/// See the crate documentation for the drive loop. `Client` holds no IO handle, clock or
+/// thread: it is `Send + Sync + Clone + 'static`, and cloning it forks the whole state.
+#[derive(Debug, Clone)]
+pub struct Client {
+    config: ClientConfig,
+    now: OffsetDateTime,
+    next_request: u64,
+    next_op: u64,
+    epoch: u64,
+    token: Option<ClientToken>,
+    client: Option<Box<ClientResource>>,
+    environment: Option<Environment>,
+    active_session: Option<String>,
+    last_applied: Option<AppliedMark>,
+    suppressed_sign_in: Option<String>,
+    suppressed_sign_up: Option<String>,
+    tokens: TokenCache,
+    reverification: Option<(String, SessionReverification)>,
+    ops: BTreeMap<OpId, Operation>,
+    queue: VecDeque<QueuedRequest>,
+    in_flight: Option<InFlight>,
+    events: VecDeque<Event>,
+    timers: Vec<PollTimer>,
+    jitter: Jitter,
+}
+
+impl Client {
+    /// A new client with no client token and no state. Nothing is sent until a command is
+    /// submitted; a driver normally starts with [`load`](Self::load).
+    #[must_use]
+    pub fn new(config: ClientConfig, now: OffsetDateTime) -> Self {
+        let jitter = Jitter::new(config.jitter_seed());
+        Client {
+            config,
+            now,
+            next_request: 1,
+            next_op: 1,
+            epoch: 0,
+            token: None,
+            client: None,
+            environment: None,
+            active_session: None,
+            last_applied: None,
+            suppressed_sign_in: None,
+            suppressed_sign_up: None,
+            tokens: TokenCache::default(),
+            reverification: None,
+            ops: BTreeMap::new(),
+            queue: VecDeque::new(),
+            in_flight: None,
+            events: VecDeque::new(),
+            timers: Vec::new(),
+            jitter,
+        }
+    }
+
+    /// A client from a state saved by [`export`](Self::export). Session tokens are not
+    /// part of it: the first [`load`](Self::load) or token request fetches fresh ones.
+    ///
+    /// # Errors
+    /// [`RestoreError::UnsupportedVersion`] for another format version and
+    /// [`RestoreError::WrongHost`] when the state belongs to another Frontend API host.
+    pub fn restore(config: ClientConfig, persisted: PersistedState, now: OffsetDateTime) -> Result<Self, RestoreError> {
+        if persisted.version != PERSISTED_STATE_VERSION {
+            return Err(RestoreError::UnsupportedVersion {
+                found: persisted.version,
+                supported: PERSISTED_STATE_VERSION,
+            });
+        }
+        if persisted.frontend_api_host != config.frontend_api_host() {
+            return Err(RestoreError::WrongHost {
+                expected: config.frontend_api_host().to_owned(),
+                found: persisted.frontend_api_host,
+            });
+        }
+        let mut client = Client::new(config, now);
+        client.next_request = persisted.next_request_id.max(1);
+        client.next_op = persisted.next_op_id.max(1);
+        client.epoch = persisted.epoch;
+        client.token = persisted.client_token.filter(|token| !token.is_empty());
+        client.environment = persisted.environment;
+        client.suppressed_sign_in = persisted.suppressed_sign_in_id;
+        client.suppressed_sign_up = persisted.suppressed_sign_up_id;
+        if let Some(mut resource) = persisted.client {
+            for session in &mut resource.sessions {
+                session.last_active_token = None;
+            }
+            client.last_applied = Some(AppliedMark { request: None, updated_at: resource.updated_at });
+            client.client = Some(Box::new(resource));
+        }
+        client.active_session = persisted.active_session_id.filter(|id| client.signed_in_session(id).is_some());
+        Ok(client)
+    }
+
+    /// The state to persist: format version, Frontend API host, client token, the client
+    /// without session JWTs, the environment, the active session, the id counters and the
+    /// epoch (design §7.11).
+    #[must_use]
+    pub fn export(&self) -> PersistedState {
+        PersistedState {
+            version: PERSISTED_STATE_VERSION,
+            frontend_api_host: self.config.frontend_api_host().to_owned(),
+            client_token: self.token.clone(),
+            client: self.client.as_deref().cloned(),
+            environment: self.environment.clone(),
+            active_session_id: self.active_session.clone(),
+            next_request_id: self.next_request,
+            next_op_id: self.next_op,
+            epoch: self.epoch,
+            suppressed_sign_in_id: self.suppressed_sign_in.clone(),
+            suppressed_sign_up_id: self.suppressed_sign_up.clone(),
+        }
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Outputs
+    // ----------------------------------------------------------------------------------
+
+    /// The next thing for the driver to do. Drain it until [`Output::Timeout`] or
+    /// [`Output::Idle`]: events first, in order; then the next request when none is on the
+    /// wire (design §7.1); then the next deadline.
+    pub fn poll_output(&mut self) -> Output {
+        if let Some(event) = self.events.pop_front() {
+            return Output::Event(event);
+        }
+        if self.in_flight.is_none() {
+            let ready = self.queue.front().is_some_and(|head| head.not_before.is_none_or(|at| at <= self.now));
+            if ready && let Some(queued) = self.queue.pop_front() {
+                return Output::Request(self.send(queued));
+            }
+        }
+        match self.poll_timeout() {
+            Some(deadline) => Output::Timeout(deadline),
+            None => Output::Idle,
+        }
+    }
+
+    /// The next instant at which [`handle_timeout`](Self::handle_timeout) has work, if any.
+    /// Never earlier than the latest `now` the engine has seen.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
+        let backoff = if self.in_flight.is_some() {
+            None
+        } else {
+            self.queue.front().and_then(|head| head.not_before).filter(|at| *at > self.now)
+        };
+        let poll = self.timers.iter().map(|timer| timer.at).min().map(|at| at.max(self.now));
+        match (backoff, poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Tells the engine the time; requests waiting for a backoff deadline become ready.
+    pub fn handle_timeout(&mut self, now: OffsetDateTime) {
+        self.advance(now);
+        let current = self.now;
+        let (due, later): (Vec<PollTimer>, Vec<PollTimer>) =
+            std::mem::take(&mut self.timers).into_iter().partition(|timer| timer.at <= current);
+        self.timers = later;
+        for timer in due {
+            match timer.purpose {
+                TimerPurpose::EmailLinkPoll(op) => {
+                    if self.ops.contains_key(&op) {
+                        self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
+                    }
+                }
+                TimerPurpose::TokenRefresh(key) => self.refresh_token_ahead(key),
+            }
+        }
+    }
+
+    fn send(&mut self, queued: QueuedRequest) -> Outgoing {
+        let id = RequestId(self.next_request);
+        self.next_request = self.next_request.saturating_add(1);
+        let sent_token = match &queued.pinned_token {
+            Some(pinned) => pinned.clone(),
+            None => self.token.clone(),
+        };
+        let client_id = self.client.as_ref().and_then(|client| client.id.clone());
+        let request = build_request(
+            &self.config,
+            &queued.spec,
+            RequestContext {
+                token: sent_token.as_ref(),
+                session_id: self.active_session.as_deref(),
+                client_id: client_id.as_deref(),
+                attempt: queued.attempt,
+            },
+        );
+        let outgoing = Outgoing { id, kind: queued.spec.kind, op: queued.op, attempt: queued.attempt, request };
+        self.in_flight = Some(InFlight { id, request: queued, sent_token, orphaned: false });
+        outgoing
+    }
+}
+
+/// A decoded successful answer.
+enum Answer {
+    Environment(Box<Environment>),
+    Client(ClientUpdate),
+    Session(Box<SessionResource>, ClientUpdate),
+    Reverification(Box<SessionReverification>, ClientUpdate),
+    Token(SessionJwt),
+    SignIn(Box<SignInResource>, ClientUpdate),
+    SignUp(Box<SignUpResource>, ClientUpdate),
+}
+
+#[derive(Debug, Clone)]
+struct StepResult {
+    client_present: Option<bool>,
+    applied: bool,
+    sign_in: Option<Box<SignInResource>>,
+    sign_up: Option<Box<SignUpResource>>,
+    session: Option<Box<SessionResource>>,
+    token: Option<SessionJwt>,
+    reverification: Option<Box<SessionReverification>>,
+}
+
+impl Default for StepResult {
+    fn default() -> Self {
+        StepResult {
+            client_present: None,
+            applied: true,
+            sign_in: None,
+            sign_up: None,
+            session: None,
+            token: None,
+            reverification: None,
+        }
+    }
+}
+
+/// Whether a session counts as signed in (`active` or `pending`); a session without a
+/// status does not.
+fn is_signed_in(session: &SessionResource) -> bool {
+    session.status.as_ref().is_some_and(crate::wire::SessionStatus::is_signed_in)
+}
+
+fn session_summary(sessions: &[SessionResource]) -> Vec<(&str, Option<&crate::wire::SessionStatus>)> {
+    sessions.iter().map(|session| (session.id.as_str(), session.status.as_ref())).collect()
+}
+
+/// `Retry-After` in whole seconds (HTTP dates are ignored, as clerk-js does).
+fn retry_after(response: &HttpResponse) -> Option<Duration> {
+    let value = response.header("retry-after")?.expose().trim();
+    let seconds: u32 = value.parse().ok()?;
+    Some(Duration::seconds(i64::from(seconds)))
+}

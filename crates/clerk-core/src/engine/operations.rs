@@ -1,0 +1,698 @@
+//! Operations bookkeeping: starting, queueing, completing and dropping operations; merging
+//! attempts and sessions into the client; session tokens and their refresh; signing out
+//! locally.
+
+use super::*;
+
+impl Client {
+    pub(super) fn start_op(&mut self, flow: Flow, kind: OpKind, mutating: bool, internal: bool) -> OpId {
+        let id = OpId(self.next_op);
+        self.next_op = self.next_op.saturating_add(1);
+        self.ops.insert(
+            id,
+            Operation {
+                flow,
+                kind,
+                mutating,
+                internal,
+                outstanding: 0,
+                failure: None,
+                client_present: None,
+                applied: true,
+                sign_in: None,
+                sign_up: None,
+                session: None,
+                token: None,
+                reverification: None,
+                polling: false,
+                link_baseline: None,
+            },
+        );
+        id
+    }
+
+    pub(super) fn enqueue(&mut self, op: OpId, spec: RequestSpec, pinned_token: Option<Option<ClientToken>>) {
+        if let Some(operation) = self.ops.get_mut(&op) {
+            operation.outstanding = operation.outstanding.saturating_add(1);
+        }
+        self.queue.push_back(QueuedRequest { op, spec, attempt: 1, not_before: None, pinned_token, epoch: self.epoch });
+    }
+
+    pub(super) fn complete_now(&mut self, op: OpId, outcome: Outcome) {
+        if let Some(operation) = self.ops.remove(&op)
+            && !operation.internal
+        {
+            self.events.push_back(Event::OperationCompleted { op, outcome });
+        }
+    }
+
+    /// Records the end of one request of an operation; completes the operation when it was
+    /// the last.
+    pub(super) fn finish_request(&mut self, in_flight: &InFlight, result: Result<StepResult, OperationError>) {
+        if in_flight.orphaned {
+            return;
+        }
+        let op = in_flight.request.op;
+        let Some(operation) = self.ops.get_mut(&op) else {
+            return;
+        };
+        operation.outstanding = operation.outstanding.saturating_sub(1);
+        match result {
+            Ok(step) => {
+                if step.client_present.is_some() {
+                    operation.client_present = step.client_present;
+                }
+                operation.applied &= step.applied;
+                if step.sign_in.is_some() {
+                    operation.sign_in = step.sign_in;
+                }
+                if step.sign_up.is_some() {
+                    operation.sign_up = step.sign_up;
+                }
+                if step.session.is_some() {
+                    operation.session = step.session;
+                }
+                if step.token.is_some() {
+                    operation.token = step.token;
+                }
+                if step.reverification.is_some() {
+                    operation.reverification = step.reverification;
+                }
+            }
+            Err(error) => {
+                if operation.failure.is_none() {
+                    operation.failure = Some(error);
+                }
+            }
+        }
+        if operation.outstanding > 0 {
+            return;
+        }
+        // An email-link wait goes on until the watched verification settles.
+        let watch = match operation.kind {
+            OpKind::SignIn { watch } | OpKind::SignUp { watch } if operation.failure.is_none() => watch,
+            _ => None,
+        };
+        if let Some(watch) = watch {
+            let first_answer = !operation.polling;
+            operation.polling = true;
+            let flow = operation.flow;
+            if first_answer {
+                operation.link_baseline = self.client.as_ref().and_then(|c| c.last_active_session_id.clone());
+                self.events.push_back(Event::EmailLinkSent { flow });
+            }
+            let baseline = operation.link_baseline.clone();
+            match self.email_link_outcome(watch, baseline.as_deref()) {
+                Some(outcome) => self.complete_now(op, Ok(Completion::EmailLink(outcome))),
+                None => {
+                    let at = self.now.saturating_add(self.config.email_link_poll_interval());
+                    self.timers.push(PollTimer { at, purpose: TimerPurpose::EmailLinkPoll(op) });
+                }
+            }
+            return;
+        }
+        let Some(operation) = self.ops.remove(&op) else {
+            return;
+        };
+        if let OpKind::TokenFetch { key, .. } = &operation.kind {
+            let outcome = match (&operation.failure, &operation.token) {
+                (Some(error), _) => Err(error.clone()),
+                (None, Some(token)) => Ok(Completion::SessionToken(token.clone())),
+                (None, None) => Err(OperationError::Superseded),
+            };
+            self.complete_token_waiters(key, &outcome);
+            return;
+        }
+        let outcome = match (operation.kind, operation.failure) {
+            (OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession, None) => {
+                Ok(Completion::SignedOut { confirmation: SignOutConfirmation::Revoked })
+            }
+            (OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession, Some(error)) => {
+                Ok(Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { error: Box::new(error) } })
+            }
+            (_, Some(error)) => Err(error),
+            (OpKind::Load, None) => {
+                Ok(Completion::Loaded { client_present: operation.client_present.unwrap_or(false) })
+            }
+            (OpKind::LoadEnvironment, None) => Ok(Completion::EnvironmentLoaded),
+            (OpKind::Reload | OpKind::Refresh, None) => Ok(Completion::ClientReloaded {
+                client_present: operation.client_present.unwrap_or(false),
+                applied: operation.applied,
+            }),
+            (OpKind::Create, None) => Ok(Completion::ClientCreated),
+            (OpKind::Local, None) => Ok(Completion::LocalChange),
+            (OpKind::SignIn { .. }, None) => match operation.sign_in {
+                Some(sign_in) => Ok(Completion::SignIn(sign_in)),
+                None => Ok(Completion::LocalChange),
+            },
+            (OpKind::SignUp { .. }, None) => match operation.sign_up {
+                Some(sign_up) => Ok(Completion::SignUp(sign_up)),
+                None => Ok(Completion::SignUpUnchanged),
+            },
+            (OpKind::SetActive { .. } | OpKind::Session, None) => match operation.session {
+                Some(session) => Ok(Completion::Session(session)),
+                None => Ok(Completion::LocalChange),
+            },
+            (OpKind::Reverification { .. }, None) => match operation.reverification {
+                Some(reverification) => Ok(Completion::Reverification(reverification)),
+                None => Ok(Completion::LocalChange),
+            },
+            (OpKind::TokenWaiter { .. } | OpKind::TokenFetch { .. }, None) => match operation.token {
+                Some(token) => Ok(Completion::SessionToken(token)),
+                None => Err(OperationError::Superseded),
+            },
+        };
+        if !operation.internal {
+            self.events.push_back(Event::OperationCompleted { op, outcome });
+        }
+    }
+
+    /// Ends an operation now: its queued requests are dropped and its in-flight request
+    /// (if any) is orphaned.
+    pub(super) fn drop_op(&mut self, op: OpId, error: OperationError) {
+        self.queue.retain(|queued| queued.op != op);
+        self.timers.retain(|timer| timer.purpose != TimerPurpose::EmailLinkPoll(op));
+        if let Some(in_flight) = self.in_flight.as_mut()
+            && in_flight.request.op == op
+        {
+            in_flight.orphaned = true;
+        }
+        self.complete_now(op, Err(error));
+    }
+
+    /// `reset_sign_in` / `reset_sign_up` (design §7.4): the flow's pending operations are
+    /// superseded, the epoch bumped, and the local attempt hidden until a new one appears.
+    pub(super) fn reset_attempt(&mut self, flow: Flow) -> OpId {
+        self.supersede_flow(flow);
+        let op = self.start_op(Flow::Client, OpKind::Local, false, false);
+        self.epoch = self.epoch.saturating_add(1);
+        let event = match (flow, self.client.as_mut()) {
+            (Flow::SignIn, Some(client)) => client.sign_in.take().map(|sign_in| {
+                self.suppressed_sign_in = Some(sign_in.id);
+                Event::SignInStatusChanged { from: sign_in.status, to: None }
+            }),
+            (Flow::SignUp, Some(client)) => client.sign_up.take().map(|sign_up| {
+                self.suppressed_sign_up = Some(sign_up.id);
+                Event::SignUpStatusChanged { from: sign_up.status, to: None }
+            }),
+            _ => None,
+        };
+        // An attempt without a status says nothing changed that a listener could show.
+        if let Some(event) = event.filter(|event| {
+            !matches!(
+                event,
+                Event::SignInStatusChanged { from: None, .. } | Event::SignUpStatusChanged { from: None, .. }
+            )
+        }) {
+            self.events.push_back(event);
+        }
+        self.complete_now(op, Ok(Completion::LocalChange));
+        op
+    }
+
+    pub(super) fn supersede_flow(&mut self, flow: Flow) {
+        let ops: Vec<OpId> =
+            self.ops.iter().filter(|(_, op)| op.flow == flow && !op.internal).map(|(id, _)| *id).collect();
+        for op in ops {
+            self.drop_op(op, OperationError::Superseded);
+        }
+    }
+
+    /// Updates the local sign-in from a request's `response` when the answer carried no
+    /// client (fapi.md §2.2 step 5).
+    pub(super) fn merge_sign_in(&mut self, resource: &SignInResource) {
+        if self.suppressed_sign_in.as_deref() == Some(resource.id.as_str()) {
+            return;
+        }
+        self.suppressed_sign_in = None;
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        let from = client.sign_in.as_ref().and_then(|sign_in| sign_in.status.clone());
+        client.sign_in = Some(Box::new(resource.clone()));
+        if from != resource.status {
+            self.events.push_back(Event::SignInStatusChanged { from, to: resource.status.clone() });
+        }
+    }
+
+    /// Updates the local sign-up from a request's `response` when the answer carried no
+    /// client.
+    pub(super) fn merge_sign_up(&mut self, resource: &SignUpResource) {
+        if self.suppressed_sign_up.as_deref() == Some(resource.id.as_str()) {
+            return;
+        }
+        self.suppressed_sign_up = None;
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        let from = client.sign_up.as_ref().and_then(|sign_up| sign_up.status.clone());
+        client.sign_up = Some(Box::new(resource.clone()));
+        if from != resource.status {
+            self.events.push_back(Event::SignUpStatusChanged { from, to: resource.status.clone() });
+        }
+    }
+
+    /// Reports a provider URL the application must open (OAuth, SSO).
+    pub(super) fn announce_external_verification(&mut self, flow: Flow, sign_in: &SignInResource) {
+        let pending = [&sign_in.first_factor_verification, &sign_in.second_factor_verification];
+        for verification in pending.into_iter().flatten() {
+            if verification.status == Some(VerificationStatus::Unverified)
+                && let Some(url) = verification.external_verification_redirect_url.clone()
+            {
+                self.events.push_back(Event::ExternalVerificationRequired { flow, url });
+                return;
+            }
+        }
+    }
+
+    /// Whether an email-link wait has settled, from the client as it is now.
+    pub(super) fn email_link_outcome(&self, watch: LinkWatch, baseline: Option<&str>) -> Option<EmailLinkOutcome> {
+        if self.client.is_none() {
+            return Some(EmailLinkOutcome::AttemptGone);
+        }
+        let client_id = self.client.as_ref().and_then(|client| client.id.as_deref());
+        let settle = |status: Option<&VerificationStatus>, verified_at: Option<&str>| match status {
+            Some(VerificationStatus::Verified) => {
+                Some(EmailLinkOutcome::Verified { on_this_client: verified_at.is_none_or(|at| Some(at) == client_id) })
+            }
+            Some(VerificationStatus::Expired) => Some(EmailLinkOutcome::Expired),
+            Some(VerificationStatus::Failed) => Some(EmailLinkOutcome::Failed),
+            Some(VerificationStatus::Transferable) => Some(EmailLinkOutcome::Transferable),
+            _ => None,
+        };
+        // An empty slot is a consumed attempt only when a new session became the last
+        // active one during the wait; otherwise the attempt is simply gone.
+        let consumed = || match self.last_active_session_id() {
+            Some(last) if Some(last) != baseline => {
+                EmailLinkOutcome::Completed { created_session_id: Some(last.to_owned()) }
+            }
+            _ => EmailLinkOutcome::AttemptGone,
+        };
+        let completed = |created: Option<&String>| match created {
+            Some(created) => EmailLinkOutcome::Completed { created_session_id: Some(created.clone()) },
+            None => consumed(),
+        };
+        match watch {
+            LinkWatch::FirstFactor | LinkWatch::SecondFactor => {
+                let Some(sign_in) = self.sign_in() else {
+                    return Some(completed(None));
+                };
+                if sign_in.status == Some(SignInStatus::Complete) {
+                    return Some(completed(sign_in.created_session_id.as_ref()));
+                }
+                let verification = if watch == LinkWatch::FirstFactor {
+                    sign_in.first_factor_verification.as_deref()
+                } else {
+                    sign_in.second_factor_verification.as_deref()
+                }?;
+                settle(verification.status.as_ref(), verification.verified_at_client.as_deref())
+            }
+            LinkWatch::SignUpEmail => {
+                let Some(sign_up) = self.sign_up() else {
+                    return Some(completed(None));
+                };
+                if sign_up.status == Some(SignUpStatus::Complete) {
+                    return Some(completed(sign_up.created_session_id.as_ref()));
+                }
+                let verification = sign_up.verifications.as_deref()?.email_address.as_ref()?;
+                settle(verification.status.as_ref(), verification.verified_at_client.as_deref())
+            }
+        }
+    }
+
+    /// Legality of a session command (the table of `crate::session`).
+    pub(super) fn check_session_legal(&self, command: &SessionCommand) -> Result<(), CommandError> {
+        let flow = Flow::Session;
+        let session_id = match command {
+            SessionCommand::SignOut { session_id: None } => return Ok(()),
+            SessionCommand::GetToken(request) if request.session_id.is_none() => match self.active_session.as_deref() {
+                Some(id) => id,
+                None => {
+                    return Err(CommandError::InvalidState {
+                        flow,
+                        status: String::from("no active session"),
+                        command: command.name(),
+                    });
+                }
+            },
+            other => other.session_id().unwrap_or_default(),
+        };
+        let status = self.session(session_id).and_then(|session| session.status.as_ref());
+        if crate::session::legal(command.name(), status) {
+            Ok(())
+        } else {
+            Err(CommandError::InvalidState {
+                flow,
+                status: crate::session::status_name(status),
+                command: command.name(),
+            })
+        }
+    }
+
+    pub(super) fn submit_session(
+        &mut self,
+        command: SessionCommand,
+        now: OffsetDateTime,
+    ) -> Result<OpId, CommandError> {
+        let current_org =
+            |client: &Self, id: &str| client.session(id).and_then(|s| s.last_active_organization_id.clone());
+        match command {
+            SessionCommand::SetActive { session_id, organization } => {
+                let org = organization.resolve(self.session(&session_id));
+                let intent = if organization == OrganizationChoice::SessionDefault {
+                    TouchIntent::SelectSession
+                } else {
+                    TouchIntent::SelectOrg
+                };
+                let spec = crate::session::touch_request(&session_id, org.as_deref(), Some(intent))?;
+                self.advance(now);
+                let op = self.start_op(Flow::Session, OpKind::SetActive { session_id }, true, false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
+            SessionCommand::Touch { session_id, intent } => {
+                let org = current_org(self, &session_id);
+                let spec = crate::session::touch_request(&session_id, org.as_deref(), intent)?;
+                self.advance(now);
+                let op = self.start_op(Flow::Session, OpKind::Session, true, false);
+                self.enqueue(op, spec, None);
+                Ok(op)
+            }
+            SessionCommand::End { session_id } => self.submit_simple(RequestKind::SessionEnd, &session_id, true, now),
+            SessionCommand::Remove { session_id } => {
+                self.submit_simple(RequestKind::SessionRemove, &session_id, true, now)
+            }
+            SessionCommand::Reload { session_id } => {
+                self.submit_simple(RequestKind::SessionGet, &session_id, false, now)
+            }
+            SessionCommand::SignOut { session_id: None } => {
+                self.advance(now);
+                let pinned = Some(self.token.clone());
+                self.sign_out_locally();
+                let op = self.start_op(Flow::Session, OpKind::RemoveSessions, true, false);
+                self.enqueue(op, RequestSpec::new(RequestKind::ClientRemoveSessions, "/v1/client/sessions"), pinned);
+                Ok(op)
+            }
+            SessionCommand::SignOut { session_id: Some(session_id) } => {
+                let spec = crate::session::simple_request(RequestKind::SessionRemove, &session_id)?;
+                self.advance(now);
+                let pinned = Some(self.token.clone());
+                self.sign_out_one_locally(&session_id);
+                let op = self.start_op(Flow::Session, OpKind::SignOutSession, true, false);
+                self.enqueue(op, spec, pinned);
+                Ok(op)
+            }
+            SessionCommand::GetToken(request) => {
+                let session_id = match request.session_id.clone().or_else(|| self.active_session.clone()) {
+                    Some(id) => id,
+                    None => {
+                        return Err(CommandError::InvalidState {
+                            flow: Flow::Session,
+                            status: String::from("no active session"),
+                            command: "get_token",
+                        });
+                    }
+                };
+                // Templates take no organization: one token per template and session.
+                let organization_id = match request.template {
+                    Some(_) => None,
+                    None => request.organization.resolve(self.session(&session_id)),
+                };
+                let spec = crate::session::token_request(
+                    &session_id,
+                    request.template.as_deref(),
+                    organization_id.as_deref(),
+                    request.skip_cache,
+                    None,
+                )?;
+                self.advance(now);
+                let key = TokenKey { session_id, template: request.template.clone(), organization_id };
+                let op = self.start_op(Flow::Session, OpKind::TokenWaiter { key: key.clone() }, false, false);
+                if !request.skip_cache
+                    && let Some(cached) = self.tokens.usable(&key, self.now, self.config.token_lookup_leeway())
+                {
+                    let token = cached.jwt.clone();
+                    self.complete_now(op, Ok(Completion::SessionToken(token)));
+                    return Ok(op);
+                }
+                if !self.token_fetch_pending(&key) {
+                    let fetch = self.start_op(
+                        Flow::Session,
+                        OpKind::TokenFetch { key, expired_retry_done: false },
+                        false,
+                        true,
+                    );
+                    self.enqueue(fetch, spec, None);
+                }
+                Ok(op)
+            }
+        }
+    }
+
+    pub(super) fn submit_simple(
+        &mut self,
+        kind: RequestKind,
+        session_id: &str,
+        mutating: bool,
+        now: OffsetDateTime,
+    ) -> Result<OpId, CommandError> {
+        let spec = crate::session::simple_request(kind, session_id)?;
+        self.advance(now);
+        if matches!(kind, RequestKind::SessionEnd | RequestKind::SessionRemove) {
+            // clerk-js clears the whole token cache before ending or removing a session.
+            self.clear_tokens();
+        }
+        let op = self.start_op(Flow::Session, OpKind::Session, mutating, false);
+        self.enqueue(op, spec, None);
+        Ok(op)
+    }
+
+    pub(super) fn token_fetch_pending(&self, key: &TokenKey) -> bool {
+        self.ops.values().any(|op| matches!(&op.kind, OpKind::TokenFetch { key: pending, .. } if pending == key))
+    }
+
+    /// The session a request concerned: from its operation, else from its path.
+    pub(super) fn session_of(&self, in_flight: &InFlight) -> Option<String> {
+        match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
+            Some(OpKind::SetActive { session_id } | OpKind::Reverification { session_id }) => {
+                return Some(session_id.clone());
+            }
+            Some(OpKind::TokenFetch { key, .. }) => return Some(key.session_id.clone()),
+            _ => {}
+        }
+        let rest = in_flight.request.spec.path.strip_prefix("/v1/client/sessions/")?;
+        rest.split('/').next().filter(|id| !id.is_empty()).map(str::to_owned)
+    }
+
+    /// A session is gone (classification table): it leaves the active slot and its tokens
+    /// are dropped.
+    pub(super) fn session_gone(&mut self, session_id: &str, reason: SessionEndReason) {
+        self.tokens.forget_session(session_id);
+        self.timers
+            .retain(|timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == session_id));
+        if self.active_session.as_deref() == Some(session_id) {
+            self.active_session = None;
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::SessionEnded { reason } });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+    }
+
+    /// Repeats a token fetch once with `expired_token` (fapi.md §3.5.4). Returns whether it
+    /// did.
+    pub(super) fn retry_with_expired_token(&mut self, in_flight: &InFlight) -> bool {
+        let op = in_flight.request.op;
+        let Some(Operation { kind: OpKind::TokenFetch { key, expired_retry_done }, .. }) = self.ops.get_mut(&op) else {
+            return false;
+        };
+        if *expired_retry_done || in_flight.orphaned {
+            return false;
+        }
+        let Some(expired) = self.tokens.get(key).map(|cached| cached.jwt.expose().to_owned()) else {
+            return false;
+        };
+        *expired_retry_done = true;
+        let mut retry = in_flight.request.clone();
+        retry.spec.query.retain(|field| field.name != "expired_token");
+        retry.spec.query.push(crate::request::Field::secret("expired_token", expired));
+        retry.not_before = None;
+        self.queue.push_front(retry);
+        true
+    }
+
+    /// Updates one session from a request's `response` when the answer carried no client.
+    pub(super) fn merge_session(&mut self, resource: &SessionResource) {
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        let mut session = resource.clone();
+        session.last_active_token = None;
+        match client.sessions.iter_mut().find(|existing| existing.id == session.id) {
+            Some(existing) => {
+                if existing.status != session.status {
+                    self.events.push_back(Event::SessionsChanged);
+                }
+                *existing = session;
+            }
+            None => {
+                client.sessions.push(session);
+                self.events.push_back(Event::SessionsChanged);
+            }
+        }
+        let previous_last_active = self.last_active_session_id().map(str::to_owned);
+        self.resolve_active_session(previous_last_active.as_deref(), false);
+    }
+
+    pub(super) fn default_token_key(&self, session_id: &str, organization_id: Option<String>) -> TokenKey {
+        TokenKey { session_id: session_id.to_owned(), template: None, organization_id }
+    }
+
+    /// Schedules the proactive refresh of the active session's default token: at its
+    /// expiry (counted from arrival) minus `token_refresh_ahead`, when that is still ahead.
+    /// Only one such deadline exists at a time; none without an active session.
+    pub(super) fn schedule_token_refresh_for_active(&mut self) {
+        self.timers.retain(|timer| !matches!(timer.purpose, TimerPurpose::TokenRefresh(_)));
+        let Some(active) = self.active_session.clone() else {
+            return;
+        };
+        let organization_id = self.session(&active).and_then(|s| s.last_active_organization_id.clone());
+        let key = self.default_token_key(&active, organization_id);
+        let Some(cached) = self.tokens.get(&key) else {
+            return;
+        };
+        let at = cached.expires_at() - self.config.token_refresh_ahead();
+        if at > self.now {
+            self.timers.push(PollTimer { at, purpose: TimerPurpose::TokenRefresh(key) });
+        }
+    }
+
+    /// The proactive refresh deadline fired.
+    pub(super) fn refresh_token_ahead(&mut self, key: TokenKey) {
+        if self.active_session.as_deref() != Some(key.session_id.as_str()) || self.token_fetch_pending(&key) {
+            return;
+        }
+        // A deadline that fires after the token expired (the device slept) is skipped:
+        // the next get_token fetches normally.
+        if self.tokens.get(&key).is_none_or(|cached| cached.expires_at() <= self.now) {
+            return;
+        }
+        let Ok(spec) =
+            crate::session::token_request(&key.session_id, None, key.organization_id.as_deref(), false, None)
+        else {
+            return;
+        };
+        let fetch = self.start_op(Flow::Session, OpKind::TokenFetch { key, expired_retry_done: false }, false, true);
+        self.enqueue(fetch, spec, None);
+    }
+
+    pub(super) fn complete_token_waiters(&mut self, key: &TokenKey, outcome: &Outcome) {
+        let waiters: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| matches!(&op.kind, OpKind::TokenWaiter { key: waiting } if waiting == key))
+            .map(|(id, _)| *id)
+            .collect();
+        for op in waiters {
+            self.complete_now(op, outcome.clone());
+        }
+    }
+
+    /// Drops every cached session token and the refresh deadline.
+    pub(super) fn clear_tokens(&mut self) {
+        self.tokens.clear();
+        self.timers.retain(|timer| !matches!(timer.purpose, TimerPurpose::TokenRefresh(_)));
+    }
+
+    /// Supersedes pending session and reverification work (sign-out): waiters complete
+    /// `Superseded`, shared token fetches are dropped, the reverification is forgotten.
+    pub(super) fn drop_session_work(&mut self, keep: Option<OpId>) {
+        let ops: Vec<(OpId, bool)> = self
+            .ops
+            .iter()
+            .filter(|(id, op)| Some(**id) != keep && matches!(op.flow, Flow::Session | Flow::Reverification))
+            .map(|(id, op)| (*id, op.internal))
+            .collect();
+        for (op, _) in ops {
+            self.drop_op(op, OperationError::Superseded);
+        }
+        self.reverification = None;
+    }
+
+    /// Local part of signing out of one session (design §7.9).
+    pub(super) fn sign_out_one_locally(&mut self, session_id: &str) {
+        self.epoch = self.epoch.saturating_add(1);
+        self.tokens.forget_session(session_id);
+        self.timers
+            .retain(|timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == session_id));
+        let mut changed = false;
+        if let Some(client) = self.client.as_mut() {
+            let before = client.sessions.len();
+            client.sessions.retain(|session| session.id != session_id);
+            changed = client.sessions.len() != before;
+        }
+        if changed {
+            self.events.push_back(Event::SessionsChanged);
+        }
+        if self.active_session.as_deref() == Some(session_id) {
+            self.active_session = None;
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+    }
+
+    pub(super) fn supersede_all_except(&mut self, keep: OpId) {
+        let others: Vec<OpId> = self.ops.keys().copied().filter(|op| *op != keep).collect();
+        for op in others {
+            self.drop_op(op, OperationError::Superseded);
+        }
+    }
+
+    /// Clears local identity for destroy: token, client, sessions, session tokens.
+    pub(super) fn clear_identity_locally(&mut self, drop_token: bool) {
+        self.epoch = self.epoch.saturating_add(1);
+        let had_active = self.active_session.take().is_some();
+        let previous = self.client.take();
+        self.clear_tokens();
+        self.last_applied = None;
+        self.suppressed_sign_in = None;
+        self.suppressed_sign_up = None;
+        if previous.is_some() {
+            self.events.push_back(Event::ClientUpdated);
+            self.emit_differences(previous.as_deref());
+        }
+        if had_active {
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+        if drop_token && self.token.take().is_some() {
+            self.events.push_back(Event::ClientTokenChanged { token: None });
+        }
+    }
+
+    /// Clears local sessions for a sign-out of every session; keeps the token and the
+    /// client's other parts.
+    pub(super) fn sign_out_locally(&mut self) {
+        self.drop_session_work(None);
+        self.epoch = self.epoch.saturating_add(1);
+        let had_active = self.active_session.take().is_some();
+        self.clear_tokens();
+        let mut changed = false;
+        if let Some(client) = self.client.as_mut() {
+            let before = client.sessions.len();
+            client.sessions.retain(|session| !is_signed_in(session));
+            changed = client.sessions.len() != before;
+        }
+        if changed {
+            self.events.push_back(Event::SessionsChanged);
+        }
+        if had_active {
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
+    }
+
+    pub(super) fn advance(&mut self, now: OffsetDateTime) {
+        if now > self.now {
+            self.now = now;
+        }
+    }
+}
