@@ -9,6 +9,7 @@
 #![allow(clippy::panic, clippy::expect_used)]
 
 pub mod fuzzing;
+pub mod golden;
 pub mod harness;
 pub mod replay;
 pub mod spec;

@@ -4,40 +4,11 @@
 //! `../shared/fapi/undocumented.json`.
 
 use clerk_core::config::RetryPolicy;
-use clerk_core::{
-    ClientCommand, ClientConfig, HttpRequest, InstanceType, Method, Outgoing, TransportError, TransportMode,
-};
+use clerk_core::{ClientCommand, ClientConfig, InstanceType, Method, Outgoing, TransportError, TransportMode};
+use clerk_tests::golden::{Golden, NATIVE_QUERY, check};
 use clerk_tests::harness::{Harness, client_json, config};
 use clerk_tests::spec::{assert_conforms, violations};
 use serde_json::json;
-
-fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
-}
-
-const NATIVE_QUERY: [(&str, &str); 2] = [("__clerk_api_version", "2026-05-12"), ("_is_native", "true")];
-
-struct Golden {
-    method: Method,
-    path: &'static str,
-    query: Vec<(&'static str, &'static str)>,
-    headers: Vec<(&'static str, &'static str)>,
-    body: Option<&'static str>,
-}
-
-fn check(request: &HttpRequest, golden: &Golden) {
-    assert_eq!(request.method, golden.method, "{}", golden.path);
-    assert_eq!(request.path, golden.path);
-    assert_eq!(plain(&request.query), golden.query, "query of {}", golden.path);
-    assert_eq!(plain(&request.headers), golden.headers, "headers of {}", golden.path);
-    assert_eq!(
-        request.form.as_ref().map(|_| request.body()),
-        golden.body.map(str::to_owned),
-        "body of {}",
-        golden.path
-    );
-    assert_conforms(request);
-}
 
 fn signed_in() -> Harness {
     Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1))

@@ -9,6 +9,7 @@ use clerk_core::{
     Command, CommandError, Completion, Flow, HttpRequest, Method, ReverificationCommand, ReverificationFirstAttempt,
     ReverificationPreparation, ReverificationSecondAttempt,
 };
+use clerk_tests::golden::{NATIVE_QUERY, POST_HEADERS, plain};
 use clerk_tests::harness::{Harness, client_json, session_json};
 use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
@@ -16,14 +17,6 @@ use serde_json::{Value, json};
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-const NATIVE_QUERY: [(&str, &str); 2] = [("__clerk_api_version", "2026-05-12"), ("_is_native", "true")];
-const POST_HEADERS: [(&str, &str); 3] =
-    [("authorization", "token-1"), ("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
-
-fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
-}
 
 /// Checks a reverification request against its hand-written path and exact form body;
 /// `secret` names the one form field that must be marked secret, if any.

@@ -16,6 +16,7 @@ use clerk_core::{
     CommandError, FirstFactorAttempt, FirstFactorPreparation, HttpRequest, Method, SecondFactorAttempt,
     SecondFactorPreparation, SignInCommand, SignInCreate,
 };
+use clerk_tests::golden::{self, FIRST_POST_HEADERS, GET_HEADERS, Golden, NATIVE_QUERY, POST_HEADERS, plain};
 use clerk_tests::harness::{Harness, client_json, sign_in_json};
 use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
@@ -32,63 +33,14 @@ const SECRET_NAMES: [&str; 8] = [
     "authorization",
 ];
 
-const NATIVE_QUERY: [(&str, &str); 2] = [("__clerk_api_version", "2026-05-12"), ("_is_native", "true")];
-
-/// Headers of a native POST before the client has a token (fapi.md §1.6, Appendix B.1).
-const FIRST_POST_HEADERS: [(&str, &str); 2] =
-    [("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
-
-/// Headers of a native POST with the stored client token `token-1`.
-const POST_HEADERS: [(&str, &str); 3] =
-    [("authorization", "token-1"), ("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
-
-struct Golden {
-    method: Method,
-    path: &'static str,
-    query: Vec<(&'static str, &'static str)>,
-    headers: Vec<(&'static str, &'static str)>,
-    body: Option<&'static str>,
-}
-
-fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
-}
-
-fn check(request: &HttpRequest, golden: &Golden) {
-    assert_eq!(request.method, golden.method, "method of {}", golden.path);
-    assert_eq!(request.path, golden.path);
-    assert_eq!(plain(&request.query), golden.query, "query of {}", golden.path);
-    assert_eq!(plain(&request.headers), golden.headers, "headers of {}", golden.path);
-    assert_eq!(
-        request.form.as_ref().map(|_| request.body()),
-        golden.body.map(str::to_owned),
-        "body of {}",
-        golden.path
-    );
-    check_secret_marks(request);
-    assert_conforms(request);
-}
-
-/// Every secret-named field is marked secret and nothing else is; the redacted body shows
-/// no secret value.
-fn check_secret_marks(request: &HttpRequest) {
-    let fields = request.query.iter().chain(&request.headers).chain(request.form.iter().flatten());
-    for field in fields {
-        let secret = SECRET_NAMES.contains(&field.name.as_ref());
-        assert_eq!(field.value.is_secret(), secret, "secret mark of {} in {}", field.name, request.path);
-        if secret && !field.value.expose().is_empty() {
-            assert!(
-                !request.redacted_body().contains(field.value.expose()),
-                "{} leaks into the redacted body of {}",
-                field.name,
-                request.path
-            );
-        }
-    }
+/// Checks `request` against `golden`, the spec and the secret marks.
+fn check(request: &HttpRequest, golden: &Golden<'_>) {
+    golden::check(request, golden);
+    golden::check_secret_marks(request, &SECRET_NAMES);
 }
 
 /// A POST with the stored token to `path` with `body`.
-fn post(path: &'static str, body: &'static str) -> Golden {
+fn post(path: &'static str, body: &'static str) -> Golden<'static> {
     Golden {
         method: Method::Post,
         path,
@@ -99,7 +51,7 @@ fn post(path: &'static str, body: &'static str) -> Golden {
 }
 
 /// The first mutating request of a client that has no token yet.
-fn first_post(body: &'static str) -> Golden {
+fn first_post(body: &'static str) -> Golden<'static> {
     Golden {
         method: Method::Post,
         path: "/v1/client/sign_ins",
@@ -624,7 +576,7 @@ fn reload_with_a_rotating_token_nonce_carries_it_as_a_secret() {
     assert_eq!(request.method, Method::Get);
     assert_eq!(request.path, "/v1/client/sign_ins/sia_1");
     assert!(request.form.is_none());
-    assert_eq!(plain(&request.headers), [("authorization", "token-1"), ("x-mobile", "1")]);
+    assert_eq!(plain(&request.headers), GET_HEADERS);
     // fapi.md §1.4 calls the order of query parameters not semantically significant: compare
     // as a set here; the exact order of Appendix B.3 is held by the next test.
     let mut query = plain(&request.query);
@@ -635,7 +587,7 @@ fn reload_with_a_rotating_token_nonce_carries_it_as_a_secret() {
     );
     assert!(request.query_value("rotating_token_nonce").is_some_and(clerk_core::FieldValue::is_secret));
     assert!(!format!("{request:?}").contains("abc123"), "the nonce reaches Debug");
-    check_secret_marks(&request);
+    golden::check_secret_marks(&request, &SECRET_NAMES);
     assert_conforms(&request);
 }
 

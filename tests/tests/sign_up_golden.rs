@@ -14,6 +14,7 @@ use clerk_core::{
     CommandError, Completion, HttpRequest, Method, SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation,
     TransportMode,
 };
+use clerk_tests::golden::{self, FIRST_POST_HEADERS, Golden, NATIVE_QUERY, POST_HEADERS, plain};
 use clerk_tests::harness::{Harness, client_json, config};
 use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
@@ -22,49 +23,14 @@ use serde_json::{Value, json};
 const SECRET_NAMES: [&str; 7] =
     ["password", "code", "ticket", "token", "signature", "rotating_token_nonce", "authorization"];
 
-const NATIVE_QUERY: [(&str, &str); 2] = [("__clerk_api_version", "2026-05-12"), ("_is_native", "true")];
-const FIRST_POST_HEADERS: [(&str, &str); 2] =
-    [("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
-const POST_HEADERS: [(&str, &str); 3] =
-    [("authorization", "token-1"), ("x-mobile", "1"), ("content-type", "application/x-www-form-urlencoded")];
-
-struct Golden {
-    method: Method,
-    path: &'static str,
-    query: Vec<(&'static str, &'static str)>,
-    headers: Vec<(&'static str, &'static str)>,
-    body: Option<&'static str>,
-}
-
-fn plain(fields: &[clerk_core::Field]) -> Vec<(&str, &str)> {
-    fields.iter().map(|f| (f.name.as_ref(), f.value.expose())).collect()
-}
-
-fn check(request: &HttpRequest, golden: &Golden) {
-    assert_eq!(request.method, golden.method, "method of {}", golden.path);
-    assert_eq!(request.path, golden.path);
-    assert_eq!(plain(&request.query), golden.query, "query of {}", golden.path);
-    assert_eq!(plain(&request.headers), golden.headers, "headers of {}", golden.path);
-    assert_eq!(
-        request.form.as_ref().map(|_| request.body()),
-        golden.body.map(str::to_owned),
-        "body of {}",
-        golden.path
-    );
-    check_secret_marks(request);
-    assert_conforms(request);
-}
-
-fn check_secret_marks(request: &HttpRequest) {
-    let fields = request.query.iter().chain(&request.headers).chain(request.form.iter().flatten());
-    for field in fields {
-        let secret = SECRET_NAMES.contains(&field.name.as_ref());
-        assert_eq!(field.value.is_secret(), secret, "secret mark of {} in {}", field.name, request.path);
-    }
+/// Checks `request` against `golden`, the spec and the secret marks.
+fn check(request: &HttpRequest, golden: &Golden<'_>) {
+    golden::check(request, golden);
+    golden::check_secret_marks(request, &SECRET_NAMES);
 }
 
 /// The first sign-up request of a client without a token.
-fn first_post(body: &'static str) -> Golden {
+fn first_post(body: &'static str) -> Golden<'static> {
     Golden {
         method: Method::Post,
         path: "/v1/client/sign_ups",
@@ -74,7 +40,7 @@ fn first_post(body: &'static str) -> Golden {
     }
 }
 
-fn post(path: &'static str, body: &'static str) -> Golden {
+fn post(path: &'static str, body: &'static str) -> Golden<'static> {
     Golden {
         method: Method::Post,
         path,
@@ -85,7 +51,7 @@ fn post(path: &'static str, body: &'static str) -> Golden {
 }
 
 /// A native PATCH of `sua_1` (native clients send the real method, fapi.md §1.5).
-fn patch(body: &'static str) -> Golden {
+fn patch(body: &'static str) -> Golden<'static> {
     Golden {
         method: Method::Patch,
         path: "/v1/client/sign_ups/sua_1",
@@ -437,6 +403,6 @@ fn reload_with_and_without_a_nonce() {
     );
     assert!(request.query_value("rotating_token_nonce").is_some_and(clerk_core::FieldValue::is_secret));
     assert!(!format!("{request:?}").contains("n0nce"));
-    check_secret_marks(&request);
+    golden::check_secret_marks(&request, &SECRET_NAMES);
     assert_conforms(&request);
 }
