@@ -119,7 +119,8 @@ impl DriverSettings {
 
 /// The builder methods both drivers share, for an `impl` block of a builder struct with a
 /// `settings: DriverSettings` field: `store`, `transcript`, `on_exchange`, `on_event`,
-/// `operation_timeout` and `timeouts`.
+/// `operation_timeout` and `timeouts`. The calling crate must depend on `time` (the
+/// operation timeout is a `time::Duration`, as in the engine).
 #[macro_export]
 macro_rules! shared_builder_methods {
     () => {

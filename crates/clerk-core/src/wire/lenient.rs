@@ -1,5 +1,6 @@
 //! Decoding helpers for the leniency the wire needs.
 
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Decodes `null` as the type's default (an empty list, `false`, an empty map), for fields the
@@ -24,10 +25,20 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    struct ListVisitor<T>(std::marker::PhantomData<T>);
+    list_of(deserializer, std::marker::PhantomData::<T>)
+}
 
-    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ListVisitor<T> {
-        type Value = Vec<T>;
+/// [`list`] with each element decoded by `element` (a seed that is cheap to copy), e.g. to
+/// intern strings.
+pub(crate) fn list_of<'de, D, S>(deserializer: D, element: S) -> Result<Vec<S::Value>, D::Error>
+where
+    D: Deserializer<'de>,
+    S: DeserializeSeed<'de> + Copy,
+{
+    struct ListVisitor<S>(S);
+
+    impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for ListVisitor<S> {
+        type Value = Vec<S::Value>;
 
         fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             formatter.write_str("a list or null")
@@ -45,9 +56,9 @@ where
             deserializer.deserialize_seq(self)
         }
 
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut list = Vec::new();
-            while let Some(element) = seq.next_element()? {
+            while let Some(element) = seq.next_element_seed(self.0)? {
                 if list.len() == list.capacity() {
                     list.reserve_exact(if list.len() < 8 { 1 } else { list.len() });
                 }
@@ -57,7 +68,7 @@ where
         }
     }
 
-    deserializer.deserialize_option(ListVisitor(std::marker::PhantomData))
+    deserializer.deserialize_option(ListVisitor(element))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::de::{Deserializer, Visitor};
 
 /// A word of an open wire vocabulary: borrowed when it is a common one, owned otherwise.
 pub type Word = Cow<'static, str>;
@@ -161,39 +161,10 @@ pub(crate) fn optional_word<'de, D: Deserializer<'de>>(deserializer: D) -> Resul
 /// Deserializes a list of words; `null` is the empty list. Use with
 /// `#[serde(default, deserialize_with = "…")]`.
 pub(crate) fn words<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Word>, D::Error> {
-    struct Words;
-
-    impl<'de> Visitor<'de> for Words {
-        type Value = Vec<Word>;
-
-        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-            formatter.write_str("a list of strings or null")
-        }
-
-        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-            deserializer.deserialize_seq(self)
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-            while let Some(word) = seq.next_element_seed(WordSeed)? {
-                list.push(word);
-            }
-            Ok(list)
-        }
-    }
-
-    deserializer.deserialize_option(Words)
+    super::lenient::list_of(deserializer, WordSeed)
 }
 
+#[derive(Clone, Copy)]
 struct WordSeed;
 
 impl<'de> serde::de::DeserializeSeed<'de> for WordSeed {
