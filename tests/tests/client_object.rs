@@ -415,3 +415,23 @@ fn commands_queue_and_go_out_one_at_a_time_in_order() {
     let second = h.expect_request();
     assert_eq!((second.op, second.request.path.as_str()), (b, "/v1/environment"));
 }
+
+#[test]
+fn strings_of_an_applied_client_share_its_answer_and_read_as_sent() {
+    let mut client = client_json(&[("sess_1", "active")], Some("sess_1"), 1);
+    // Escaped in the JSON: decoded into a string of its own, and still read as sent.
+    client["sessions"][0]["public_user_data"] = json!({ "first_name": "Zoë \"Z\" <z>", "identifier": "z@example.com" });
+    let harness = Harness::signed_in(&client);
+    let session = harness.client.active_session().expect("an active session");
+    assert_eq!(session.id, "sess_1");
+    assert!(session.id.is_shared(), "an id is a range of the answer body, not a copy");
+    let profile = session.public_user_data.as_ref().expect("public user data");
+    assert_eq!(profile.first_name.as_deref(), Some("Zoë \"Z\" <z>"));
+    assert_eq!(profile.identifier.as_deref(), Some("z@example.com"));
+    // What the engine exports owns its strings and restores to the same client.
+    let exported = serde_json::to_value(harness.client.export()).expect("serializes");
+    let restored: clerk_core::PersistedState = serde_json::from_value(exported).expect("decodes");
+    let restored_session = &restored.client.as_ref().expect("client").sessions[0];
+    assert_eq!(restored_session.id, "sess_1");
+    assert!(!restored_session.id.is_shared());
+}

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration as StdDuration, Instant};
 
 use clerk_core::secret::{Password, SessionJwt, Ticket, VerificationCode};
-use clerk_core::wire::{SignInResource, SignUpResource, Strategy};
+use clerk_core::wire::{SignInResource, SignUpResource, Strategy, Text};
 use clerk_core::{
     ClientCommand, ClientConfig, Command, Completion, EmailLinkOutcome, Event, FirstFactorAttempt,
     FirstFactorPreparation, InstanceType, OperationError, OrganizationChoice, PersistedState, ResponseError,
@@ -50,7 +50,7 @@ struct Snapshot {
     sign_in: Option<SignInResource>,
     sign_up: Option<SignUpResource>,
     /// `(id, status, last active organization)` of every session the client holds.
-    sessions: Vec<(String, String, Option<String>)>,
+    sessions: Vec<(Text, String, Option<Text>)>,
     active: Option<String>,
     client_token: Option<String>,
 }

@@ -162,7 +162,7 @@ pub(crate) fn sign_in(clerk: &mut Clerk, out: Output, args: SignInArgs) -> Resul
                 let offered: Vec<String> = sign_in
                     .supported_first_factors
                     .iter()
-                    .map(|f| f.strategy.clone())
+                    .map(|f| f.strategy.to_string())
                     .filter(|s| matches!(s.as_str(), "password" | "email_code" | "phone_code" | "email_link"))
                     .collect();
                 let strategy = match first_strategy.take() {
@@ -173,7 +173,7 @@ pub(crate) fn sign_in(clerk: &mut Clerk, out: Output, args: SignInArgs) -> Resul
             }
             Some(SignInStatus::NeedsSecondFactor | SignInStatus::NeedsClientTrust) => {
                 let offered: Vec<String> =
-                    sign_in.supported_second_factors.iter().map(|f| f.strategy.clone()).collect();
+                    sign_in.supported_second_factors.iter().map(|f| f.strategy.to_string()).collect();
                 let strategy = choose("Second factor:", &offered)?;
                 second_factor(clerk, &mut answers, &strategy)?;
             }

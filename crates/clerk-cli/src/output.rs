@@ -50,9 +50,11 @@ impl Output {
             Some(session) => {
                 let who = match (&name, &email) {
                     (Some(name), Some(email)) => format!("{name} <{email}>"),
-                    (None, Some(email)) => email.clone(),
-                    (Some(name), None) => name.clone(),
-                    (None, None) => user.and_then(|u| u.id.clone()).unwrap_or_else(|| String::from("(unknown user)")),
+                    (None, Some(email)) => email.to_string(),
+                    (Some(name), None) => name.to_string(),
+                    (None, None) => user
+                        .and_then(|u| u.id.as_deref().map(String::from))
+                        .unwrap_or_else(|| String::from("(unknown user)")),
                 };
                 println!("Signed in as {who}");
                 println!("  session {} ({})", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));

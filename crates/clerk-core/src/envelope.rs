@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::redact::redact_jwts;
 use crate::secret::SessionJwt;
+use crate::wire::text::SharedSource;
 use crate::wire::{ClientResource, Environment, ErrorBody, TokenResource};
 
 /// A field that can be absent, `null`, or a value.
@@ -62,16 +63,26 @@ fn reason(error: &serde_json::Error) -> String {
 /// sixth of the decode time on a typical client answer. JSON is UTF-8 by definition
 /// (RFC 8259 §8.1), so a body that is not is refused, wherever the bad byte is.
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, String> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| format!("the body is not UTF-8 text (invalid byte at offset {})", e.valid_up_to()))?;
+    let text = std::str::from_utf8(body).map_err(|e| not_text(e.valid_up_to()))?;
     serde_json::from_str(text).map_err(|e| reason(&e))
+}
+
+/// Why a body that is not UTF-8 is refused.
+pub(crate) fn not_text(valid_up_to: usize) -> String {
+    format!("the body is not UTF-8 text (invalid byte at offset {valid_up_to})")
+}
+
+/// Parses a whole answer body, already checked to be text, into `T`, whose
+/// [`Text`](crate::wire::Text)s share the body rather than copy out of it.
+fn parse_shared<T: for<'de> Deserialize<'de>>(body: &SharedSource) -> Result<T, String> {
+    body.decode(|text| serde_json::from_str(text)).map_err(|e| reason(&e))
 }
 
 /// Decodes `{response: Client | null, client}` (GET/POST/PUT/DELETE `/v1/client`,
 /// DELETE `/v1/client/sessions`) into what it says about the client. The `response` key
 /// must be there.
-pub(crate) fn decode_client_envelope(body: &[u8]) -> Result<ClientUpdate, String> {
-    let envelope: Envelope<Box<ClientResource>> = parse(body)?;
+pub(crate) fn decode_client_envelope(body: &SharedSource) -> Result<ClientUpdate, String> {
+    let envelope: Envelope<Box<ClientResource>> = parse_shared(body)?;
     match (envelope.response, envelope.client) {
         (Tristate::Value(client), _) => Ok(ClientUpdate::Present(client)),
         (Tristate::Null, Tristate::Value(client)) => Ok(ClientUpdate::Present(client)),
@@ -84,9 +95,9 @@ pub(crate) fn decode_client_envelope(body: &[u8]) -> Result<ClientUpdate, String
 /// sign-ups, sessions). The `response` must be present and non-null; a `null` or absent
 /// `client` is no information.
 pub(crate) fn decode_resource_envelope<T: for<'de> Deserialize<'de>>(
-    body: &[u8],
+    body: &SharedSource,
 ) -> Result<(Box<T>, ClientUpdate), String> {
-    let envelope: Envelope<Box<T>> = parse(body)?;
+    let envelope: Envelope<Box<T>> = parse_shared(body)?;
     let Tristate::Value(response) = envelope.response else {
         return Err(String::from("missing or null `response`"));
     };
@@ -99,15 +110,15 @@ pub(crate) fn decode_resource_envelope<T: for<'de> Deserialize<'de>>(
 
 /// Decodes the token endpoint's unwrapped `{object: "token", jwt}` and checks the JWT's
 /// claims (`exp`, `iat`) without verifying its signature.
-pub(crate) fn decode_token(body: &[u8]) -> Result<SessionJwt, String> {
-    let token: TokenResource = parse(body)?;
+pub(crate) fn decode_token(body: &SharedSource) -> Result<SessionJwt, String> {
+    let token: TokenResource = parse_shared(body)?;
     crate::jwt::decode_claims(token.jwt.expose()).map_err(|e| format!("malformed session token: {e}"))?;
     Ok(token.jwt)
 }
 
 /// Decodes the unwrapped environment.
-pub(crate) fn decode_environment(body: &[u8]) -> Result<Box<Environment>, String> {
-    parse(body)
+pub(crate) fn decode_environment(body: &SharedSource) -> Result<Box<Environment>, String> {
+    parse_shared(body)
 }
 
 /// Decodes an error answer (status ≥ 400).

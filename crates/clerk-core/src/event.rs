@@ -11,7 +11,9 @@ use crate::kind::RequestKind;
 use crate::request::HttpRequest;
 use crate::secret::ClientToken;
 use crate::secret::SessionJwt;
-use crate::wire::{SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource, SignUpStatus};
+use crate::wire::{
+    SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource, SignUpStatus, Text,
+};
 
 /// One thing for the driver to do, from [`Client::poll_output`](crate::Client::poll_output).
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +74,7 @@ pub enum Event {
     /// The session the engine treats as active changed.
     ActiveSessionChanged {
         /// The new active session, `None` when signed out.
-        session_id: Option<String>,
+        session_id: Option<Text>,
     },
     /// The sign-in attempt's status changed (`None`: no attempt).
     SignInStatusChanged {
@@ -95,7 +97,7 @@ pub enum Event {
         /// The flow whose verification waits.
         flow: Flow,
         /// The URL to open.
-        url: String,
+        url: Text,
     },
     /// An email link was sent; the engine now polls until it is used, expires or fails
     /// (or the operation is cancelled).
@@ -107,9 +109,9 @@ pub enum Event {
     /// ahead of expiry).
     SessionTokenRefreshed {
         /// The session.
-        session_id: String,
+        session_id: Text,
         /// The JWT template, `None` for the default session token.
-        template: Option<String>,
+        template: Option<Text>,
     },
     /// The user is no longer signed in on this client.
     SignedOut {
@@ -178,7 +180,7 @@ pub enum EmailLinkOutcome {
     /// the new session is active.
     Completed {
         /// The session the attempt created, when known.
-        created_session_id: Option<String>,
+        created_session_id: Option<Text>,
     },
     /// The link was opened and the verification is verified, but the attempt needs more
     /// (a second factor, missing sign-up fields).

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RestoreError;
 use crate::secret::ClientToken;
-use crate::wire::{ClientResource, Environment};
+use crate::wire::{ClientResource, Environment, Text};
 
 /// The format version this build writes and reads.
 pub const PERSISTED_STATE_VERSION: u32 = 1;
@@ -32,7 +32,7 @@ pub struct PersistedState {
     pub environment: Option<Environment>,
     /// The session the engine treated as active.
     #[serde(default)]
-    pub active_session_id: Option<String>,
+    pub active_session_id: Option<Text>,
     /// The next request id: ids never repeat across restarts.
     pub next_request_id: u64,
     /// The next operation id.
@@ -41,10 +41,10 @@ pub struct PersistedState {
     pub epoch: u64,
     /// A sign-in attempt id hidden by `reset_sign_in`.
     #[serde(default)]
-    pub suppressed_sign_in_id: Option<String>,
+    pub suppressed_sign_in_id: Option<Text>,
     /// A sign-up attempt id hidden by `reset_sign_up`.
     #[serde(default)]
-    pub suppressed_sign_up_id: Option<String>,
+    pub suppressed_sign_up_id: Option<Text>,
 }
 
 impl PersistedState {

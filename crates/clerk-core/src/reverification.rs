@@ -18,7 +18,7 @@ use crate::error::CommandError;
 use crate::kind::RequestKind;
 use crate::request::Field;
 use crate::secret::{Credential, Password, VerificationCode};
-use crate::wire::{Factor, ReverificationLevel, ReverificationStatus, SessionReverification};
+use crate::wire::{Factor, ReverificationLevel, ReverificationStatus, SessionReverification, Text};
 
 /// `verify/prepare_first_factor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -141,7 +141,7 @@ fn pick(
     factors: &[Factor],
     strategy: &str,
     requested: Option<&str>,
-    id_of: fn(&Factor) -> Option<&String>,
+    id_of: fn(&Factor) -> Option<&Text>,
 ) -> Result<Option<String>, CommandError> {
     let offered: Vec<&Factor> = factors.iter().filter(|factor| factor.strategy == strategy).collect();
     let not_offered = || CommandError::FactorNotOffered { strategy: strategy.to_owned() };
@@ -151,7 +151,7 @@ fn pick(
             Ok(Some(requested.to_owned()))
         }
         Some(_) => Err(not_offered()),
-        None => Ok(id_of(first).cloned()),
+        None => Ok(id_of(first).map(String::from)),
     }
 }
 

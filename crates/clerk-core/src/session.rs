@@ -22,7 +22,7 @@ use crate::encoding::ResourceId;
 use crate::error::CommandError;
 use crate::kind::RequestKind;
 use crate::request::Field;
-use crate::wire::{SessionResource, SessionStatus};
+use crate::wire::{SessionResource, SessionStatus, Text};
 
 /// Which organization a session token or activation is for (design §7.10).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -41,11 +41,11 @@ pub enum OrganizationChoice {
 impl OrganizationChoice {
     /// The organization id this choice means for `session`: `None` is the personal account.
     #[must_use]
-    pub fn resolve(&self, session: Option<&SessionResource>) -> Option<String> {
+    pub fn resolve(&self, session: Option<&SessionResource>) -> Option<Text> {
         match self {
             OrganizationChoice::SessionDefault => session.and_then(|s| s.last_active_organization_id.clone()),
             OrganizationChoice::Personal => None,
-            OrganizationChoice::Id(id) => Some(id.clone()),
+            OrganizationChoice::Id(id) => Some(Text::from(id)),
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::error::CommandError;
 use crate::kind::RequestKind;
 use crate::request::Field;
 use crate::secret::{Credential, Password, Ticket, VerificationCode};
-use crate::wire::{SignInResource, SignInStatus, Strategy};
+use crate::wire::{SignInResource, SignInStatus, Strategy, Text};
 
 /// Parameters of `POST /v1/client/sign_ins` (fapi.md §3.3.1). Build them with the
 /// constructors; every field left `None` is omitted from the body.
@@ -430,7 +430,7 @@ fn pick_factor_id(
     second: bool,
     strategy: &Strategy,
     requested: Option<&str>,
-    id_of: fn(&crate::wire::Factor) -> Option<&String>,
+    id_of: fn(&crate::wire::Factor) -> Option<&Text>,
 ) -> Result<Option<String>, CommandError> {
     let factors = if second { &sign_in.supported_second_factors } else { &sign_in.supported_first_factors };
     let offered: Vec<&crate::wire::Factor> =
@@ -449,18 +449,18 @@ fn pick_factor_id(
     }
     let by_identifier =
         offered.iter().find(|factor| factor.safe_identifier.is_some() && factor.safe_identifier == sign_in.identifier);
-    Ok(by_identifier.or(offered.first()).and_then(|factor| id_of(factor).cloned()))
+    Ok(by_identifier.or(offered.first()).and_then(|factor| id_of(factor)).map(String::from))
 }
 
-fn email_id(factor: &crate::wire::Factor) -> Option<&String> {
+fn email_id(factor: &crate::wire::Factor) -> Option<&Text> {
     factor.email_address_id.as_ref()
 }
 
-fn phone_id(factor: &crate::wire::Factor) -> Option<&String> {
+fn phone_id(factor: &crate::wire::Factor) -> Option<&Text> {
     factor.phone_number_id.as_ref()
 }
 
-fn wallet_id(factor: &crate::wire::Factor) -> Option<&String> {
+fn wallet_id(factor: &crate::wire::Factor) -> Option<&Text> {
     factor.web3_wallet_id.as_ref()
 }
 

@@ -20,7 +20,7 @@ use crate::error::CommandError;
 use crate::kind::RequestKind;
 use crate::request::Field;
 use crate::secret::{Credential, Password, Ticket, VerificationCode};
-use crate::wire::{SignUpResource, SignUpStatus, Strategy};
+use crate::wire::{SignUpResource, SignUpStatus, Strategy, Text};
 
 /// The fields of `POST /v1/client/sign_ups` and `PATCH /v1/client/sign_ups/{id}`
 /// (fapi.md §3.4.1–3.4.2). Every field left `None` is omitted.
@@ -144,7 +144,8 @@ impl SignUpFields {
     /// anything is sent; redirect URLs always count as a change; empty when nothing
     /// differs.
     fn update_form(&self, current: &SignUpResource) -> Vec<Field> {
-        let differs = |given: &Option<String>, held: &Option<String>| given.is_some() && given != held;
+        let differs =
+            |given: &Option<String>, held: &Option<Text>| given.is_some() && given.as_deref() != held.as_deref();
         let mut changed = SignUpFields {
             email_address: self.email_address.clone().filter(|_| differs(&self.email_address, &current.email_address)),
             phone_number: self.phone_number.clone().filter(|_| differs(&self.phone_number, &current.phone_number)),

@@ -11,6 +11,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::jwt::{SessionClaims, decode_claims};
 use crate::secret::SessionJwt;
+use crate::wire::Text;
 
 /// One cached token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,11 +48,11 @@ impl CachedToken {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TokenKey {
     /// The session.
-    pub session_id: String,
+    pub session_id: Text,
     /// The JWT template, `None` for the default session token.
-    pub template: Option<String>,
+    pub template: Option<Text>,
     /// The organization, `None` for the personal account.
-    pub organization_id: Option<String>,
+    pub organization_id: Option<Text>,
 }
 
 /// Session tokens by key.
@@ -81,7 +82,18 @@ impl TokenCache {
         {
             return false;
         }
-        self.entries.insert(key.clone(), CachedToken { jwt, claims, received_at: now });
+        // A new key owns its strings, so a cached token does not keep the answer it was
+        // first keyed from alive (`wire::text`); an existing key is kept as it is.
+        if let Some(current) = self.entries.get_mut(key) {
+            *current = CachedToken { jwt, claims, received_at: now };
+        } else {
+            let key = TokenKey {
+                session_id: key.session_id.detach(),
+                template: key.template.as_ref().map(Text::detach),
+                organization_id: key.organization_id.as_ref().map(Text::detach),
+            };
+            self.entries.insert(key, CachedToken { jwt, claims, received_at: now });
+        }
         true
     }
 

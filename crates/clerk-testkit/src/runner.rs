@@ -675,12 +675,12 @@ impl Runner {
         if client.active_session_id() != model.active.as_deref() {
             violation("active session disagrees with the model", (client.active_session_id(), &model.active));
         }
-        let sign_in = client.sign_in().map(|s| (s.id.clone(), s.status.as_ref().map(|st| st.as_str().to_owned())));
+        let sign_in = client.sign_in().map(|s| (s.id.to_string(), s.status.as_ref().map(|st| st.as_str().to_owned())));
         let model_sign_in = model.client.as_ref().and_then(|c| c.sign_in.clone()).map(|(id, s)| (id, Some(s)));
         if sign_in != model_sign_in {
             violation("sign-in attempt disagrees with the model", (sign_in, model_sign_in));
         }
-        let sign_up = client.sign_up().map(|s| (s.id.clone(), s.status.as_ref().map(|st| st.as_str().to_owned())));
+        let sign_up = client.sign_up().map(|s| (s.id.to_string(), s.status.as_ref().map(|st| st.as_str().to_owned())));
         let model_sign_up = model.client.as_ref().and_then(|c| c.sign_up.clone()).map(|(id, s)| (id, Some(s)));
         if sign_up != model_sign_up {
             violation("sign-up attempt disagrees with the model", (sign_up, model_sign_up));
@@ -688,7 +688,7 @@ impl Runner {
         let sessions: Vec<(String, String)> = client
             .sessions()
             .iter()
-            .map(|s| (s.id.clone(), s.status.as_ref().map(|st| st.as_str().to_owned()).unwrap_or_default()))
+            .map(|s| (s.id.to_string(), s.status.as_ref().map(|st| st.as_str().to_owned()).unwrap_or_default()))
             .collect();
         let model_sessions = model.client.as_ref().map(|c| c.sessions.clone()).unwrap_or_default();
         if sessions != model_sessions {

@@ -36,7 +36,7 @@ impl Client {
         Ok(())
     }
 
-    pub(super) fn handle_answer(&mut self, in_flight: InFlight, response: HttpResponse) {
+    pub(super) fn handle_answer(&mut self, in_flight: InFlight, mut response: HttpResponse) {
         let kind = in_flight.request.spec.kind;
         let limit = self.config.max_response_bytes();
         if response.body.len() > limit {
@@ -45,18 +45,22 @@ impl Client {
             return;
         }
         let status = response.status;
-        let undecodable = |reason: String| {
-            OperationError::Response(ResponseError::Undecodable {
-                kind,
-                status,
-                reason,
-                body: redact_body(&response.body),
-            })
+        let undecodable = |reason: String, body: &[u8]| {
+            OperationError::Response(ResponseError::Undecodable { kind, status, reason, body: redact_body(body) })
         };
         match status {
             200..=299 => {
+                // The body moves into a buffer the decoded strings share (`wire::text`).
+                let body = match String::from_utf8(std::mem::take(&mut response.body)) {
+                    Ok(text) => SharedSource::new(text),
+                    Err(error) => {
+                        let reason = not_text(error.utf8_error().valid_up_to());
+                        self.finish_request(&in_flight, Err(undecodable(reason, error.as_bytes())));
+                        return;
+                    }
+                };
                 let decoded = match kind {
-                    RequestKind::Environment => decode_environment(&response.body).map(Answer::Environment),
+                    RequestKind::Environment => decode_environment(&body).map(Answer::Environment),
                     RequestKind::SignInCreate
                     | RequestKind::SignInGet
                     | RequestKind::SignInPrepareFirstFactor
@@ -64,34 +68,34 @@ impl Client {
                     | RequestKind::SignInPrepareSecondFactor
                     | RequestKind::SignInAttemptSecondFactor
                     | RequestKind::SignInResetPassword => {
-                        decode_resource_envelope::<SignInResource>(&response.body).map(|(r, c)| Answer::SignIn(r, c))
+                        decode_resource_envelope::<SignInResource>(&body).map(|(r, c)| Answer::SignIn(r, c))
                     }
                     RequestKind::SignUpCreate
                     | RequestKind::SignUpGet
                     | RequestKind::SignUpUpdate
                     | RequestKind::SignUpPrepareVerification
                     | RequestKind::SignUpAttemptVerification => {
-                        decode_resource_envelope::<SignUpResource>(&response.body).map(|(r, c)| Answer::SignUp(r, c))
+                        decode_resource_envelope::<SignUpResource>(&body).map(|(r, c)| Answer::SignUp(r, c))
                     }
                     RequestKind::SessionGet
                     | RequestKind::SessionTouch
                     | RequestKind::SessionEnd
                     | RequestKind::SessionRemove => {
-                        decode_resource_envelope::<SessionResource>(&response.body).map(|(r, c)| Answer::Session(r, c))
+                        decode_resource_envelope::<SessionResource>(&body).map(|(r, c)| Answer::Session(r, c))
                     }
                     RequestKind::SessionVerify
                     | RequestKind::SessionVerifyPrepareFirstFactor
                     | RequestKind::SessionVerifyAttemptFirstFactor
                     | RequestKind::SessionVerifyPrepareSecondFactor
                     | RequestKind::SessionVerifyAttemptSecondFactor => {
-                        decode_resource_envelope::<SessionReverification>(&response.body)
+                        decode_resource_envelope::<SessionReverification>(&body)
                             .map(|(r, c)| Answer::Reverification(r, c))
                     }
-                    RequestKind::SessionToken => decode_token(&response.body).map(Answer::Token),
-                    _ => decode_client_envelope(&response.body).map(Answer::Client),
+                    RequestKind::SessionToken => decode_token(&body).map(Answer::Token),
+                    _ => decode_client_envelope(&body).map(Answer::Client),
                 };
                 match decoded {
-                    Err(reason) => self.finish_request(&in_flight, Err(undecodable(reason))),
+                    Err(reason) => self.finish_request(&in_flight, Err(undecodable(reason, body.as_str().as_bytes()))),
                     Ok(answer) => {
                         let sent_with_current = self.adopt_token(&in_flight, &response);
                         let result = self.apply_answer(&in_flight, sent_with_current, answer);
@@ -104,7 +108,7 @@ impl Client {
                     Ok(body) => body,
                     Err(reason) => {
                         if !(status >= 500 && self.retry_later(&in_flight, None)) {
-                            self.finish_request(&in_flight, Err(undecodable(reason)));
+                            self.finish_request(&in_flight, Err(undecodable(reason, &response.body)));
                         }
                         return;
                     }
@@ -115,7 +119,7 @@ impl Client {
                 }
                 let mut errors = body.errors.into_iter();
                 let Some(first) = errors.next() else {
-                    self.finish_request(&in_flight, Err(undecodable(String::from("empty errors"))));
+                    self.finish_request(&in_flight, Err(undecodable(String::from("empty errors"), &response.body)));
                     return;
                 };
                 let error = ApiError {
@@ -380,7 +384,7 @@ impl Client {
         let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
         self.resolve_active_session(previous_last_active.as_deref(), previous.is_some() && self.client.is_none());
         // Sessions that are no longer signed in keep no tokens (classification: session gone).
-        let gone: Vec<String> =
+        let gone: Vec<Text> =
             self.sessions().iter().filter(|session| !is_signed_in(session)).map(|session| session.id.clone()).collect();
         for session_id in gone {
             self.tokens.forget_session(&session_id);
@@ -411,15 +415,15 @@ impl Client {
     /// (design §7.7): a newly set `last_active_session_id` that is signed in becomes
     /// active; otherwise the current one stays while it is signed in; otherwise none.
     pub(super) fn resolve_active_session(&mut self, previous_last_active: Option<&str>, client_lost: bool) {
-        let last_active = self.last_active_session_id().map(str::to_owned);
-        let candidate = match last_active.as_deref() {
-            Some(id) if Some(id) != previous_last_active && self.signed_in_session(id).is_some() => Some(id.to_owned()),
-            _ => match self.active_session.as_deref() {
-                Some(current) if self.signed_in_session(current).is_some() => Some(current.to_owned()),
-                Some(_) => None,
-                None => None,
-            },
-        };
+        let newly_last_active = self
+            .last_active_session_id()
+            .filter(|id| Some(*id) != previous_last_active)
+            .and_then(|id| self.signed_in_session(id))
+            .map(|session| session.id.clone());
+        let candidate = newly_last_active.or_else(|| {
+            let current = self.active_session.as_deref()?;
+            self.signed_in_session(current).map(|session| session.id.clone())
+        });
         if candidate == self.active_session {
             return;
         }

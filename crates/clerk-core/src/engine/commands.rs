@@ -58,7 +58,7 @@ impl Client {
             Command::Reverification(command) => {
                 let session_id = match &command {
                     ReverificationCommand::Start { session_id, .. } => {
-                        session_id.clone().or_else(|| self.active_session.clone())
+                        session_id.as_deref().map(Text::from).or_else(|| self.active_session.clone())
                     }
                     _ => self.reverification.as_ref().map(|(id, _)| id.clone()),
                 }

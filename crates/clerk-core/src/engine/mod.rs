@@ -14,7 +14,7 @@ use crate::command::{ClientCommand, Command, Flow};
 use crate::config::{ClientConfig, Jitter, TransportMode};
 use crate::envelope::decode_token;
 use crate::envelope::{
-    ClientUpdate, decode_client_envelope, decode_environment, decode_error_body, decode_resource_envelope,
+    ClientUpdate, decode_client_envelope, decode_environment, decode_error_body, decode_resource_envelope, not_text,
 };
 use crate::error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
 use crate::event::{
@@ -32,9 +32,10 @@ use crate::sign_in::{FirstFactorPreparation, SecondFactorPreparation, SignInComm
 use crate::sign_up::{SignUpCommand, SignUpPreparation};
 use crate::token_cache::TokenCache;
 use crate::token_cache::TokenKey;
+use crate::wire::text::SharedSource;
 use crate::wire::{
     ClientResource, Environment, SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource,
-    SignUpStatus, VerificationStatus,
+    SignUpStatus, Text, VerificationStatus,
 };
 
 /// The longest `Retry-After` the engine waits out by itself before a retry. A longer wait
@@ -73,7 +74,7 @@ enum OpKind {
     },
     /// `set_active`: the session becomes active when the touch is answered.
     SetActive {
-        session_id: String,
+        session_id: Text,
     },
     /// touch, end, remove, reload of one session.
     Session,
@@ -90,7 +91,7 @@ enum OpKind {
     },
     /// A reverification step of `session_id`.
     Reverification {
-        session_id: String,
+        session_id: Text,
     },
 }
 
@@ -136,7 +137,7 @@ struct Operation {
     polling: bool,
     /// The client's `last_active_session_id` when the email-link wait started: a session
     /// counts as created by the attempt only if this changed.
-    link_baseline: Option<String>,
+    link_baseline: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -181,12 +182,12 @@ pub struct Client {
     token: Option<ClientToken>,
     client: Option<Box<ClientResource>>,
     environment: Option<Environment>,
-    active_session: Option<String>,
+    active_session: Option<Text>,
     last_applied: Option<AppliedMark>,
-    suppressed_sign_in: Option<String>,
-    suppressed_sign_up: Option<String>,
+    suppressed_sign_in: Option<Text>,
+    suppressed_sign_up: Option<Text>,
     tokens: TokenCache,
-    reverification: Option<(String, SessionReverification)>,
+    reverification: Option<(Text, SessionReverification)>,
     ops: BTreeMap<OpId, Operation>,
     queue: VecDeque<QueuedRequest>,
     in_flight: Option<InFlight>,

@@ -284,11 +284,11 @@ impl Client {
         // active one during the wait; otherwise the attempt is simply gone.
         let consumed = || match self.last_active_session_id() {
             Some(last) if Some(last) != baseline => {
-                EmailLinkOutcome::Completed { created_session_id: Some(last.to_owned()) }
+                EmailLinkOutcome::Completed { created_session_id: Some(Text::from(last)) }
             }
             _ => EmailLinkOutcome::AttemptGone,
         };
-        let completed = |created: Option<&String>| match created {
+        let completed = |created: Option<&Text>| match created {
             Some(created) => EmailLinkOutcome::Completed { created_session_id: Some(created.clone()) },
             None => consumed(),
         };
@@ -366,7 +366,8 @@ impl Client {
                 };
                 let spec = crate::session::touch_request(&session_id, org.as_deref(), Some(intent))?;
                 self.advance(now);
-                let op = self.start_op(Flow::Session, OpKind::SetActive { session_id }, true, false);
+                let op =
+                    self.start_op(Flow::Session, OpKind::SetActive { session_id: Text::from(session_id) }, true, false);
                 self.enqueue(op, spec, None);
                 Ok(op)
             }
@@ -403,16 +404,17 @@ impl Client {
                 Ok(op)
             }
             SessionCommand::GetToken(request) => {
-                let session_id = match request.session_id.clone().or_else(|| self.active_session.clone()) {
-                    Some(id) => id,
-                    None => {
-                        return Err(CommandError::InvalidState {
-                            flow: Flow::Session,
-                            status: String::from("no active session"),
-                            command: "get_token",
-                        });
-                    }
-                };
+                let session_id =
+                    match request.session_id.as_deref().map(Text::from).or_else(|| self.active_session.clone()) {
+                        Some(id) => id,
+                        None => {
+                            return Err(CommandError::InvalidState {
+                                flow: Flow::Session,
+                                status: String::from("no active session"),
+                                command: "get_token",
+                            });
+                        }
+                    };
                 // Templates take no organization: one token per template and session.
                 let organization_id = match request.template {
                     Some(_) => None,
@@ -426,7 +428,8 @@ impl Client {
                     None,
                 )?;
                 self.advance(now);
-                let key = TokenKey { session_id, template: request.template.clone(), organization_id };
+                let key =
+                    TokenKey { session_id, template: request.template.as_deref().map(Text::from), organization_id };
                 let op = self.start_op(Flow::Session, OpKind::TokenWaiter { key: key.clone() }, false, false);
                 if !request.skip_cache
                     && let Some(cached) = self.tokens.usable(&key, self.now, self.config.token_lookup_leeway())
@@ -472,7 +475,7 @@ impl Client {
     }
 
     /// The session a request concerned: from its operation, else from its path.
-    pub(super) fn session_of(&self, in_flight: &InFlight) -> Option<String> {
+    pub(super) fn session_of(&self, in_flight: &InFlight) -> Option<Text> {
         match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
             Some(OpKind::SetActive { session_id } | OpKind::Reverification { session_id }) => {
                 return Some(session_id.clone());
@@ -481,7 +484,7 @@ impl Client {
             _ => {}
         }
         let rest = in_flight.request.spec.path.strip_prefix("/v1/client/sessions/")?;
-        rest.split('/').next().filter(|id| !id.is_empty()).map(str::to_owned)
+        rest.split('/').next().filter(|id| !id.is_empty()).map(Text::from)
     }
 
     /// A session is gone (classification table): it leaves the active slot and its tokens
@@ -542,8 +545,8 @@ impl Client {
         self.resolve_active_session(previous_last_active.as_deref(), false);
     }
 
-    pub(super) fn default_token_key(&self, session_id: &str, organization_id: Option<String>) -> TokenKey {
-        TokenKey { session_id: session_id.to_owned(), template: None, organization_id }
+    pub(super) fn default_token_key(&self, session_id: &Text, organization_id: Option<Text>) -> TokenKey {
+        TokenKey { session_id: session_id.clone(), template: None, organization_id }
     }
 
     /// Schedules the proactive refresh of the active session's default token: at its

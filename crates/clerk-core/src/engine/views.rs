@@ -141,7 +141,7 @@ impl Client {
     #[must_use]
     pub fn cached_session_token(&self, session_id: &str) -> Option<&SessionJwt> {
         let organization_id = self.session(session_id).and_then(|s| s.last_active_organization_id.clone());
-        let key = TokenKey { session_id: session_id.to_owned(), template: None, organization_id };
+        let key = TokenKey { session_id: Text::from(session_id), template: None, organization_id };
         self.tokens.get(&key).map(|cached| &cached.jwt)
     }
 

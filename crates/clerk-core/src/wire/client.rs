@@ -1,5 +1,6 @@
 //! The Client (`ClientJSON`, `fapi.md` §4.1): the device's identity and everything on it.
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -18,7 +19,7 @@ pub struct ClientResource {
     pub object: Option<super::vocabulary::Word>,
     /// The client id (`client_…`); `None` for a client the server has not created yet.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Every session the client knows, ended ones included (`null` → empty).
     #[serde(default, deserialize_with = "super::lenient::list")]
     pub sessions: Vec<SessionResource>,
@@ -30,10 +31,10 @@ pub struct ClientResource {
     pub sign_up: Option<Box<SignUpResource>>,
     /// The session most recently touched or activated.
     #[serde(default)]
-    pub last_active_session_id: Option<String>,
+    pub last_active_session_id: Option<Text>,
     /// The strategy last used to authenticate on this client.
     #[serde(default)]
-    pub last_authentication_strategy: Option<String>,
+    pub last_authentication_strategy: Option<Text>,
     /// When the client token expires.
     #[serde(default, with = "super::timestamp")]
     pub cookie_expires_at: Option<OffsetDateTime>,

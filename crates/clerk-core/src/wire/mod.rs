@@ -67,6 +67,7 @@ mod sign_up;
 mod status;
 mod strategy;
 mod string_enum;
+pub mod text;
 pub mod timestamp;
 mod token;
 mod user;
@@ -94,6 +95,7 @@ pub use status::{
     VerificationStatus,
 };
 pub use strategy::Strategy;
+pub use text::Text;
 pub use token::TokenResource;
 pub use user::{
     EmailAddress, EnterpriseAccount, ExternalAccount, IdentificationLink, Organization, OrganizationMembership,

@@ -1,5 +1,6 @@
 //! Session reverification (`SessionReverificationJSON`, `fapi.md` §4.8).
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 
 use super::factor::Factor;
@@ -16,7 +17,7 @@ pub struct SessionReverification {
     pub object: Option<super::vocabulary::Word>,
     /// The reverification id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Where the reverification stands.
     #[serde(default)]
     pub status: Option<ReverificationStatus>,

@@ -1,5 +1,6 @@
 //! Sessions (`SessionJSON`, `PublicUserDataJSON`, `fapi.md` §4.7).
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -18,7 +19,7 @@ pub struct SessionResource {
     #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
     pub object: Option<super::vocabulary::Word>,
     /// The session id (`sess_…`).
-    pub id: String,
+    pub id: Text,
     /// Where the session stands.
     #[serde(default)]
     pub status: Option<SessionStatus>,
@@ -36,7 +37,7 @@ pub struct SessionResource {
     pub last_active_token: Option<TokenResource>,
     /// The active organization; `None` is the personal account.
     #[serde(default)]
-    pub last_active_organization_id: Option<String>,
+    pub last_active_organization_id: Option<Text>,
     /// The impersonator or agent acting as the user.
     #[serde(default)]
     pub actor: Option<Actor>,
@@ -81,7 +82,7 @@ impl SessionResource {
 pub struct SessionTask {
     /// `choose-organization`, `reset-password`, `setup-mfa`, ….
     #[serde(default)]
-    pub key: Option<String>,
+    pub key: Option<Text>,
 }
 
 /// The impersonation or agent `act` claim of a session, kept verbatim
@@ -128,25 +129,25 @@ impl Actor {
 pub struct PublicUserData {
     /// First name.
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Last name.
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// Avatar URL.
     #[serde(default)]
-    pub image_url: Option<String>,
+    pub image_url: Option<Text>,
     /// Whether the user uploaded an image.
     #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
     /// The user's main identifier.
     #[serde(default)]
-    pub identifier: Option<String>,
+    pub identifier: Option<Text>,
     /// The user id.
     #[serde(default)]
-    pub user_id: Option<String>,
+    pub user_id: Option<Text>,
     /// Username.
     #[serde(default)]
-    pub username: Option<String>,
+    pub username: Option<Text>,
     /// Whether the user is banned.
     #[serde(default)]
     pub banned: Option<bool>,
@@ -155,7 +156,7 @@ pub struct PublicUserData {
     pub deprovisioned: Option<bool>,
     /// Deprecated avatar URL.
     #[serde(default)]
-    pub profile_image_url: Option<String>,
+    pub profile_image_url: Option<Text>,
 }
 
 super::map_only::map_only!(SessionResource, SessionTask, PublicUserData);

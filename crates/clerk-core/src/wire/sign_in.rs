@@ -1,5 +1,6 @@
 //! Sign-in attempts (`SignInJSON`, `fapi.md` §4.2).
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -17,7 +18,7 @@ pub struct SignInResource {
     #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
     pub object: Option<super::vocabulary::Word>,
     /// The attempt id (`sia_…`).
-    pub id: String,
+    pub id: Text,
     /// Where the attempt stands.
     #[serde(default)]
     pub status: Option<SignInStatus>,
@@ -26,7 +27,7 @@ pub struct SignInResource {
     pub supported_identifiers: Vec<super::vocabulary::Word>,
     /// The identifier supplied so far, as typed.
     #[serde(default)]
-    pub identifier: Option<String>,
+    pub identifier: Option<Text>,
     /// First factors available once the user is identified (`null` → empty).
     #[serde(default, deserialize_with = "super::lenient::list")]
     pub supported_first_factors: Vec<Factor>,
@@ -44,7 +45,7 @@ pub struct SignInResource {
     pub user_data: Option<UserData>,
     /// The session created on completion.
     #[serde(default)]
-    pub created_session_id: Option<String>,
+    pub created_session_id: Option<Text>,
     /// When the attempt is abandoned.
     #[serde(default, with = "super::timestamp")]
     pub abandon_at: Option<OffsetDateTime>,
@@ -56,7 +57,7 @@ pub struct SignInResource {
     pub protect_check: Option<Box<ProtectCheck>>,
     /// The locale the attempt was created with.
     #[serde(default)]
-    pub locale: Option<String>,
+    pub locale: Option<Text>,
 }
 
 impl SignInResource {
@@ -90,19 +91,19 @@ impl SignInResource {
 pub struct UserData {
     /// First name.
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Last name.
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// Avatar URL.
     #[serde(default)]
-    pub image_url: Option<String>,
+    pub image_url: Option<Text>,
     /// Whether the user uploaded an image.
     #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
     /// Deprecated avatar URL.
     #[serde(default)]
-    pub profile_image_url: Option<String>,
+    pub profile_image_url: Option<Text>,
 }
 
 super::map_only::map_only!(SignInResource, UserData);

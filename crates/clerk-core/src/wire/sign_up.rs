@@ -1,5 +1,6 @@
 //! Sign-up attempts (`SignUpJSON`, `fapi.md` §4.6).
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -17,7 +18,7 @@ pub struct SignUpResource {
     #[serde(default, deserialize_with = "super::vocabulary::optional_word")]
     pub object: Option<super::vocabulary::Word>,
     /// The attempt id (`sua_…`).
-    pub id: String,
+    pub id: Text,
     /// Where the attempt stands.
     #[serde(default)]
     pub status: Option<SignUpStatus>,
@@ -38,22 +39,22 @@ pub struct SignUpResource {
     pub verifications: Option<Box<SignUpVerifications>>,
     /// Username supplied so far.
     #[serde(default)]
-    pub username: Option<String>,
+    pub username: Option<Text>,
     /// First name supplied so far.
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Last name supplied so far.
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// Email address supplied so far.
     #[serde(default)]
-    pub email_address: Option<String>,
+    pub email_address: Option<Text>,
     /// Phone number supplied so far.
     #[serde(default)]
-    pub phone_number: Option<String>,
+    pub phone_number: Option<Text>,
     /// Web3 wallet supplied so far.
     #[serde(default)]
-    pub web3_wallet: Option<String>,
+    pub web3_wallet: Option<Text>,
     /// Whether a password was supplied (spec and native SDKs). See
     /// [`SignUpResource::is_password_enabled`].
     #[serde(default)]
@@ -73,19 +74,19 @@ pub struct SignUpResource {
     pub custom_action: bool,
     /// An external id set by the backend.
     #[serde(default)]
-    pub external_id: Option<String>,
+    pub external_id: Option<Text>,
     /// The external account strategy (clerk-js).
     #[serde(default)]
-    pub external_account_strategy: Option<String>,
+    pub external_account_strategy: Option<Text>,
     /// The external account (clerk-js), verbatim.
     #[serde(default)]
     pub external_account: Option<RawJson>,
     /// The session created on completion.
     #[serde(default)]
-    pub created_session_id: Option<String>,
+    pub created_session_id: Option<Text>,
     /// The user created on completion.
     #[serde(default)]
-    pub created_user_id: Option<String>,
+    pub created_user_id: Option<Text>,
     /// When an unfinished sign-up is abandoned.
     #[serde(default, with = "super::timestamp")]
     pub abandon_at: Option<OffsetDateTime>,
@@ -94,7 +95,7 @@ pub struct SignUpResource {
     pub legal_accepted_at: Option<OffsetDateTime>,
     /// The locale the attempt was created with.
     #[serde(default)]
-    pub locale: Option<String>,
+    pub locale: Option<Text>,
     /// A Protect challenge gating the attempt.
     #[serde(default)]
     pub protect_check: Option<Box<ProtectCheck>>,

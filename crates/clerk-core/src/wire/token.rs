@@ -1,5 +1,6 @@
 //! Session tokens (`TokenJSON`, `fapi.md` §4.7, §3.5.4).
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::SessionJwt;
@@ -17,7 +18,7 @@ pub struct TokenResource {
     pub object: Option<super::vocabulary::Word>,
     /// The token id, when the server sends one.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The JWT itself.
     pub jwt: SessionJwt,
 }

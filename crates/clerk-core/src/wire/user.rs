@@ -1,5 +1,6 @@
 //! Users and their identifications (`UserJSON`, `fapi.md` §4.7).
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -17,40 +18,40 @@ pub struct UserResource {
     pub object: Option<super::vocabulary::Word>,
     /// The user id (`user_…`).
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// An id set by the backend.
     #[serde(default)]
-    pub external_id: Option<String>,
+    pub external_id: Option<Text>,
     /// Username.
     #[serde(default)]
-    pub username: Option<String>,
+    pub username: Option<Text>,
     /// First name.
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Last name.
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// Preferred locale.
     #[serde(default)]
-    pub locale: Option<String>,
+    pub locale: Option<Text>,
     /// Avatar URL.
     #[serde(default)]
-    pub image_url: Option<String>,
+    pub image_url: Option<Text>,
     /// Whether the user uploaded an image.
     #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
     /// Deprecated avatar URL.
     #[serde(default)]
-    pub profile_image_url: Option<String>,
+    pub profile_image_url: Option<Text>,
     /// The primary email address (an id in `email_addresses`).
     #[serde(default)]
-    pub primary_email_address_id: Option<String>,
+    pub primary_email_address_id: Option<Text>,
     /// The primary phone number (an id in `phone_numbers`).
     #[serde(default)]
-    pub primary_phone_number_id: Option<String>,
+    pub primary_phone_number_id: Option<Text>,
     /// The primary Web3 wallet (an id in `web3_wallets`).
     #[serde(default)]
-    pub primary_web3_wallet_id: Option<String>,
+    pub primary_web3_wallet_id: Option<Text>,
     /// Email addresses.
     #[serde(default, deserialize_with = "super::lenient::list")]
     pub email_addresses: Vec<EmailAddress>,
@@ -171,10 +172,10 @@ impl UserResource {
 pub struct IdentificationLink {
     /// The linked identification's id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The linked identification's kind (`oauth_google`, …).
     #[serde(default)]
-    pub r#type: Option<String>,
+    pub r#type: Option<Text>,
 }
 
 /// An email address of a user.
@@ -186,10 +187,10 @@ pub struct EmailAddress {
     pub object: Option<super::vocabulary::Word>,
     /// The identification id (`idn_…`).
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The address.
     #[serde(default)]
-    pub email_address: Option<String>,
+    pub email_address: Option<Text>,
     /// Whether the address is reserved.
     #[serde(default, deserialize_with = "null_as_default")]
     pub reserved: bool,
@@ -219,10 +220,10 @@ pub struct PhoneNumber {
     pub object: Option<super::vocabulary::Word>,
     /// The identification id (`idn_…`).
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The number.
     #[serde(default)]
-    pub phone_number: Option<String>,
+    pub phone_number: Option<Text>,
     /// Whether it is reserved for second-factor use.
     #[serde(default, deserialize_with = "null_as_default")]
     pub reserved_for_second_factor: bool,
@@ -258,10 +259,10 @@ pub struct Web3Wallet {
     pub object: Option<super::vocabulary::Word>,
     /// The identification id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The wallet address.
     #[serde(default)]
-    pub web3_wallet: Option<String>,
+    pub web3_wallet: Option<Text>,
     /// Its verification.
     #[serde(default)]
     pub verification: Option<Box<Verification>>,
@@ -282,10 +283,10 @@ pub struct Passkey {
     pub object: Option<super::vocabulary::Word>,
     /// The passkey id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Its display name.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Its verification.
     #[serde(default)]
     pub verification: Option<Box<Verification>>,
@@ -309,40 +310,40 @@ pub struct ExternalAccount {
     pub object: Option<super::vocabulary::Word>,
     /// The account id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The identification this account belongs to.
     #[serde(default)]
-    pub identification_id: Option<String>,
+    pub identification_id: Option<Text>,
     /// The provider (`google`, …).
     #[serde(default)]
-    pub provider: Option<String>,
+    pub provider: Option<Text>,
     /// The user id at the provider.
     #[serde(default)]
-    pub provider_user_id: Option<String>,
+    pub provider_user_id: Option<Text>,
     /// Scopes granted, space-separated.
     #[serde(default)]
-    pub approved_scopes: Option<String>,
+    pub approved_scopes: Option<Text>,
     /// Email address at the provider.
     #[serde(default)]
-    pub email_address: Option<String>,
+    pub email_address: Option<Text>,
     /// First name at the provider.
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Last name at the provider.
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// Avatar URL.
     #[serde(default)]
-    pub image_url: Option<String>,
+    pub image_url: Option<Text>,
     /// Username at the provider.
     #[serde(default)]
-    pub username: Option<String>,
+    pub username: Option<Text>,
     /// Phone number at the provider.
     #[serde(default)]
-    pub phone_number: Option<String>,
+    pub phone_number: Option<Text>,
     /// A label.
     #[serde(default)]
-    pub label: Option<String>,
+    pub label: Option<Text>,
     /// Metadata only the backend may write.
     #[serde(default)]
     pub public_metadata: Option<RawJson>,
@@ -366,28 +367,28 @@ pub struct EnterpriseAccount {
     pub object: Option<super::vocabulary::Word>,
     /// The account id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// `saml` or `oauth`.
     #[serde(default)]
-    pub protocol: Option<String>,
+    pub protocol: Option<Text>,
     /// The provider.
     #[serde(default)]
-    pub provider: Option<String>,
+    pub provider: Option<Text>,
     /// Whether the account is active.
     #[serde(default, deserialize_with = "null_as_default")]
     pub active: bool,
     /// Email address at the provider.
     #[serde(default)]
-    pub email_address: Option<String>,
+    pub email_address: Option<Text>,
     /// First name at the provider.
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Last name at the provider.
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// The user id at the provider.
     #[serde(default)]
-    pub provider_user_id: Option<String>,
+    pub provider_user_id: Option<Text>,
     /// Metadata only the backend may write.
     #[serde(default)]
     pub public_metadata: Option<RawJson>,
@@ -408,19 +409,19 @@ pub struct OrganizationMembership {
     pub object: Option<super::vocabulary::Word>,
     /// The membership id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The organization.
     #[serde(default)]
     pub organization: Option<Organization>,
     /// The role key (`org:admin`, …).
     #[serde(default)]
-    pub role: Option<String>,
+    pub role: Option<Text>,
     /// The role's display name.
     #[serde(default)]
-    pub role_name: Option<String>,
+    pub role_name: Option<Text>,
     /// Permissions the role grants.
     #[serde(default, deserialize_with = "super::lenient::list")]
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Text>,
     /// Metadata only the backend may write.
     #[serde(default)]
     pub public_metadata: Option<RawJson>,
@@ -441,16 +442,16 @@ pub struct Organization {
     pub object: Option<super::vocabulary::Word>,
     /// The organization id (`org_…`).
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Name.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// URL slug.
     #[serde(default)]
-    pub slug: Option<String>,
+    pub slug: Option<Text>,
     /// Logo URL.
     #[serde(default)]
-    pub image_url: Option<String>,
+    pub image_url: Option<Text>,
     /// Whether a logo was uploaded.
     #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,

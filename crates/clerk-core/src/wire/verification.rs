@@ -1,5 +1,6 @@
 //! Verifications (`VerificationJSON`, `SignUpVerificationJSON`, `fapi.md` §4.5).
 
+use super::text::Text;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -20,7 +21,7 @@ pub struct Verification {
     pub status: Option<VerificationStatus>,
     /// The strategy this verification is for.
     #[serde(default)]
-    pub strategy: Option<String>,
+    pub strategy: Option<Text>,
     /// Attempts made so far.
     #[serde(default)]
     pub attempts: Option<u32>,
@@ -29,22 +30,22 @@ pub struct Verification {
     pub expire_at: Option<OffsetDateTime>,
     /// Passkey: the JSON-encoded WebAuthn options.
     #[serde(default)]
-    pub nonce: Option<String>,
+    pub nonce: Option<Text>,
     /// Web3: the exact text the wallet must sign.
     #[serde(default)]
-    pub message: Option<String>,
+    pub message: Option<Text>,
     /// OAuth, SAML, enterprise SSO: the URL to open.
     #[serde(default)]
-    pub external_verification_redirect_url: Option<String>,
+    pub external_verification_redirect_url: Option<Text>,
     /// Why the verification failed or is transferable.
     #[serde(default)]
     pub error: Option<Box<ErrorItem>>,
     /// Email link: the id of the client that opened the link.
     #[serde(default)]
-    pub verified_at_client: Option<String>,
+    pub verified_at_client: Option<Text>,
     /// Phone code channel used (`sms`, `whatsapp`).
     #[serde(default)]
-    pub channel: Option<String>,
+    pub channel: Option<Text>,
     /// Trusted device: the challenge object, verbatim.
     #[serde(default)]
     pub trusted_device_challenge: Option<RawJson>,
@@ -62,7 +63,7 @@ pub struct SignUpVerification {
     pub status: Option<VerificationStatus>,
     /// The strategy of the current verification.
     #[serde(default)]
-    pub strategy: Option<String>,
+    pub strategy: Option<Text>,
     /// Attempts made so far.
     #[serde(default)]
     pub attempts: Option<u32>,
@@ -71,28 +72,28 @@ pub struct SignUpVerification {
     pub expire_at: Option<OffsetDateTime>,
     /// Passkey: the JSON-encoded WebAuthn options.
     #[serde(default)]
-    pub nonce: Option<String>,
+    pub nonce: Option<Text>,
     /// Web3: the exact text the wallet must sign.
     #[serde(default)]
-    pub message: Option<String>,
+    pub message: Option<Text>,
     /// The URL to open, for redirect strategies.
     #[serde(default)]
-    pub external_verification_redirect_url: Option<String>,
+    pub external_verification_redirect_url: Option<Text>,
     /// Why the verification failed or is transferable.
     #[serde(default)]
     pub error: Option<Box<ErrorItem>>,
     /// Email link: the id of the client that opened the link.
     #[serde(default)]
-    pub verified_at_client: Option<String>,
+    pub verified_at_client: Option<Text>,
     /// Phone code channel used (`sms`, `whatsapp`).
     #[serde(default)]
-    pub channel: Option<String>,
+    pub channel: Option<Text>,
     /// What the client should do next for this field.
     #[serde(default)]
     pub next_action: Option<NextAction>,
     /// Strategies that can verify this field (`["email_code","email_link"]`).
     #[serde(default, deserialize_with = "super::lenient::list")]
-    pub supported_strategies: Vec<String>,
+    pub supported_strategies: Vec<Text>,
 }
 
 /// The verifications of a sign-up, one per verifiable field.
