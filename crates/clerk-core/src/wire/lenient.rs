@@ -14,12 +14,13 @@ where
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
-/// Decodes a list, `null` as the empty list, growing the vector one element at a time for
-/// the first eight (then doubling). The server's lists are short (a session or two, an
-/// email address, a few factors); `Vec`'s usual first growth to four elements would make
-/// a list of 300-byte sessions a 1.3 KB allocation, which glibc serves from its slow path
-/// after consolidating every small free chunk. Use with `#[serde(default, deserialize_with
-/// = "…")]`.
+/// Decodes a list, `null` as the empty list. The server's lists are short (a session or
+/// two, an email address, a few factors or identifiers), so a list of large elements grows
+/// one element at a time for its first eight (then doubles): `Vec`'s usual first growth to
+/// four elements would make a list of one 300-byte session a 1.3 KB allocation, which
+/// glibc serves from its slow path after consolidating every small free chunk. A list of
+/// small elements (words, numbers) starts at four, as `Vec` does, rather than reallocating
+/// for each. Use with `#[serde(default, deserialize_with = "…")]`.
 pub(crate) fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -57,10 +58,18 @@ where
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            // Elements up to this size grow as `Vec` does: four at once is at most 128 bytes.
+            const SMALL: usize = 32;
             let mut list = Vec::new();
             while let Some(element) = seq.next_element_seed(self.0)? {
                 if list.len() == list.capacity() {
-                    list.reserve_exact(if list.len() < 8 { 1 } else { list.len() });
+                    let small = std::mem::size_of::<S::Value>() <= SMALL;
+                    let more = match list.len() {
+                        0 if small => 4,
+                        length if length < 8 && !small => 1,
+                        length => length,
+                    };
+                    list.reserve_exact(more);
                 }
                 list.push(element);
             }
@@ -86,7 +95,7 @@ mod tests {
     fn lists_decode_with_null_and_absent_as_empty() {
         let holder: Holder = serde_json::from_str(r#"{"items":[1,2,3]}"#).expect("decodes");
         assert_eq!(holder.items, [1, 2, 3]);
-        assert_eq!(holder.items.capacity(), 3);
+        assert_eq!(holder.items.capacity(), 4, "small elements: one allocation of four");
         let many: Holder =
             serde_json::from_str(&format!("{{\"items\":{:?}}}", (0..100).collect::<Vec<u32>>())).expect("decodes");
         assert_eq!(many.items, (0..100).collect::<Vec<u32>>());
@@ -94,5 +103,18 @@ mod tests {
         assert!(serde_json::from_str::<Holder>("{}").expect("decodes").items.is_empty());
         assert!(serde_json::from_str::<Holder>(r#"{"items":{}}"#).is_err());
         assert!(serde_json::from_str::<Holder>(r#"{"items":[null]}"#).is_err());
+    }
+
+    #[test]
+    fn lists_of_large_elements_grow_exactly_at_first() {
+        #[derive(Debug, Deserialize)]
+        struct Large {
+            #[serde(default, deserialize_with = "super::list")]
+            items: Vec<[u64; 8]>,
+        }
+        let one: Large = serde_json::from_str(r#"{"items":[[1,2,3,4,5,6,7,8]]}"#).expect("decodes");
+        assert_eq!(one.items.capacity(), 1, "one 64-byte element: no room for three more");
+        let three: Large = serde_json::from_str(&format!("{{\"items\":{:?}}}", [[0u64; 8]; 3])).expect("decodes");
+        assert_eq!((three.items.len(), three.items.capacity()), (3, 3));
     }
 }
