@@ -69,17 +69,17 @@ pub(crate) fn build_request(config: &ClientConfig, spec: &RequestSpec, context: 
             query.push(field.clone());
         }
     }
-    query.push(Field::plain("__clerk_api_version", config.api_version()));
+    query.push(Field::plain("__clerk_api_version", config.api_version_value()));
     query.extend(nonce);
     if let Some(domain) = config.domain_query_value() {
-        query.push(Field::plain("__domain", domain));
+        query.push(Field::plain("__domain", domain.to_owned()));
     }
     if let Some(method) = tunnelled {
         query.push(Field::plain("_method", method.as_str()));
     }
     let outside_client = !(spec.path == "/v1/client" || spec.path.starts_with("/v1/client/"));
     if outside_client && let Some(session_id) = context.session_id {
-        query.push(Field::plain("_clerk_session_id", session_id));
+        query.push(Field::plain("_clerk_session_id", session_id.to_owned()));
     }
     if native {
         query.push(Field::plain("_is_native", "true"));
@@ -97,7 +97,7 @@ pub(crate) fn build_request(config: &ClientConfig, spec: &RequestSpec, context: 
         if config.client_id_header()
             && let Some(client_id) = context.client_id.filter(|id| !id.is_empty())
         {
-            headers.push(Field::plain("x-clerk-client-id", client_id));
+            headers.push(Field::plain("x-clerk-client-id", client_id.to_owned()));
         }
     }
     let form = if wire_method == Method::Get || wire_method == Method::Head {

@@ -34,9 +34,23 @@ fn push_percent_escaped(out: &mut String, byte: u8) {
     out.push(hex_digit(byte));
 }
 
+/// The bytes the WHATWG form serializer leaves as they are: ASCII letters and digits and
+/// `*`, `-`, `.`, `_`. A table, so scanning a value costs one load per byte.
+#[allow(clippy::indexing_slicing)] // `byte` < 256 = the table's length
+const FORM_UNESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
+        byte += 1;
+    }
+    table
+};
+
 /// Whether the WHATWG form serializer leaves this byte as it is.
 fn is_form_unescaped(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
+    FORM_UNESCAPED.get(usize::from(byte)).copied().unwrap_or(false)
 }
 
 /// Whether `encodeURIComponent` leaves this byte as it is.
@@ -65,6 +79,10 @@ pub fn form_urlencode_component(text: &str) -> String {
 /// Appends the form escaping of `text` to `out`.
 pub(crate) fn push_form_component(out: &mut String, text: &str) {
     // Runs of bytes that need no escaping are copied whole: most values are such a run.
+    if text.bytes().all(is_form_unescaped) {
+        out.push_str(text);
+        return;
+    }
     let mut rest = text;
     while !rest.is_empty() {
         let run = rest.bytes().position(|byte| !is_form_unescaped(byte)).unwrap_or(rest.len());

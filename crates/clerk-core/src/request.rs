@@ -72,8 +72,9 @@ impl fmt::Display for Method {
 /// The value of a query parameter, header or form field, marked as plain or secret.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum FieldValue {
-    /// A value that may be shown in logs and transcripts.
-    Plain(String),
+    /// A value that may be shown in logs and transcripts; borrowed, without allocating,
+    /// when it is a fixed string (`true`, `1`, a content type, a strategy name).
+    Plain(Cow<'static, str>),
     /// A secret: shown as [`REDACTED`] by `Debug` and `Serialize`.
     Secret(String),
 }
@@ -84,7 +85,8 @@ impl FieldValue {
     #[must_use]
     pub fn expose(&self) -> &str {
         match self {
-            FieldValue::Plain(value) | FieldValue::Secret(value) => value,
+            FieldValue::Plain(value) => value,
+            FieldValue::Secret(value) => value,
         }
     }
 
@@ -128,7 +130,7 @@ pub struct Field {
 
 impl Field {
     /// A plain field.
-    pub fn plain(name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
+    pub fn plain(name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
         Field { name: name.into(), value: FieldValue::Plain(value.into()) }
     }
 
@@ -240,6 +242,26 @@ fn push_fields(out: &mut String, fields: &[Field], redact: bool) {
 /// Names of response headers whose values are secrets.
 const SECRET_RESPONSE_HEADERS: &[&str] = &["authorization", "set-cookie", "clerk-db-jwt"];
 
+/// `name` as a `&'static str` when it is a common response header name, already in lower
+/// case (as HTTP/2 and the `http` crate give them).
+fn common_response_header(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "authorization" => "authorization",
+        "cache-control" => "cache-control",
+        "connection" => "connection",
+        "content-encoding" => "content-encoding",
+        "content-length" => "content-length",
+        "content-type" => "content-type",
+        "date" => "date",
+        "retry-after" => "retry-after",
+        "server" => "server",
+        "set-cookie" => "set-cookie",
+        "vary" => "vary",
+        "x-clerk-trace-id" => "x-clerk-trace-id",
+        _ => return None,
+    })
+}
+
 /// An answer from the Frontend API, as a driver received it.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct HttpResponse {
@@ -265,18 +287,20 @@ impl HttpResponse {
         N: AsRef<str>,
         V: Into<String>,
     {
-        let headers = headers
-            .into_iter()
-            .map(|(name, value)| {
-                let name = name.as_ref().to_ascii_lowercase();
-                if SECRET_RESPONSE_HEADERS.contains(&name.as_str()) {
-                    Field::secret(name, value)
-                } else {
-                    Field::plain(name, value)
-                }
-            })
-            .collect();
+        let headers = headers.into_iter().map(|(name, value)| Self::header_field(name.as_ref(), value)).collect();
         HttpResponse { status, headers, body: body.into() }
+    }
+
+    /// One response header as the engine keeps it: the name in lower case (borrowed,
+    /// without allocating, for the common ones), the value marked secret when the name says
+    /// so. For drivers that build [`HttpResponse::headers`] themselves.
+    pub fn header_field(name: &str, value: impl Into<String>) -> Field {
+        let name = common_response_header(name).map_or_else(|| Cow::Owned(name.to_ascii_lowercase()), Cow::Borrowed);
+        if SECRET_RESPONSE_HEADERS.contains(&name.as_ref()) {
+            Field::secret(name, value)
+        } else {
+            Field::plain(name, value.into())
+        }
     }
 
     /// A `200 OK` JSON response with no headers.
@@ -290,16 +314,20 @@ impl HttpResponse {
         self.headers.iter().find(|field| field.name.eq_ignore_ascii_case(name)).map(|field| &field.value)
     }
 
+    /// [`HttpResponse::header_field`] from the value's raw bytes: kept as they are when
+    /// they are UTF-8 (header values nearly always are ASCII), lossily otherwise.
+    pub fn header_field_from_bytes(name: &str, value: &[u8]) -> Field {
+        let value = match std::str::from_utf8(value) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(value).into_owned(),
+        };
+        Self::header_field(name, value)
+    }
+
     /// Adds a header, marking it secret when its name says so.
     #[must_use]
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
-        let name = name.to_ascii_lowercase();
-        let field = if SECRET_RESPONSE_HEADERS.contains(&name.as_str()) {
-            Field::secret(name, value)
-        } else {
-            Field::plain(name, value)
-        };
-        self.headers.push(field);
+        self.headers.push(Self::header_field(name, value));
         self
     }
 }
@@ -373,9 +401,9 @@ mod http_conversions {
             let headers = parts
                 .headers
                 .iter()
-                .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-                .collect::<Vec<_>>();
-            HttpResponse::new(parts.status.as_u16(), headers, body)
+                .map(|(name, value)| HttpResponse::header_field_from_bytes(name.as_str(), value.as_bytes()))
+                .collect();
+            HttpResponse { status: parts.status.as_u16(), headers, body }
         }
     }
 }
@@ -414,6 +442,22 @@ mod tests {
         assert!(ours.header("authorization").is_some_and(FieldValue::is_secret));
         assert_eq!(ours.header("retry-after").map(FieldValue::expose), Some("3"));
         assert!(!format!("{ours:?}").contains("tok-2"));
+    }
+
+    #[test]
+    fn response_headers_are_lower_cased_marked_and_kept_lossily() {
+        let fields = [
+            HttpResponse::header_field("content-type", "application/json"),
+            HttpResponse::header_field("X-Clerk-Trace-Id", "abc"),
+            HttpResponse::header_field("AUTHORIZATION", "token-canary"),
+            HttpResponse::header_field_from_bytes("x-odd", b"caf\xe9"),
+        ];
+        let names: Vec<&str> = fields.iter().map(|field| field.name.as_ref()).collect();
+        assert_eq!(names, ["content-type", "x-clerk-trace-id", "authorization", "x-odd"]);
+        assert!(matches!(fields[0].name, Cow::Borrowed(_)), "a common name is not allocated");
+        assert!(fields[2].value.is_secret());
+        assert!(!format!("{fields:?}").contains("token-canary"));
+        assert_eq!(fields[3].value.expose(), "caf\u{fffd}", "a non-UTF-8 byte is replaced, the rest kept");
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub(crate) fn request_for(
     match command {
         ReverificationCommand::Start { level, .. } => {
             spec = RequestSpec::new(RequestKind::SessionVerify, base);
-            spec.form.push(Field::plain("level", level.as_str()));
+            spec.form.push(Field::plain("level", level.to_wire()));
         }
         ReverificationCommand::PrepareFirstFactor(preparation) => {
             spec =

@@ -219,7 +219,7 @@ pub(crate) fn touch_request(
     intent: Option<TouchIntent>,
 ) -> Result<RequestSpec, CommandError> {
     let mut spec = RequestSpec::new(RequestKind::SessionTouch, session_path(session_id, "touch")?);
-    spec.form.push(Field::plain("active_organization_id", organization.unwrap_or_default()));
+    spec.form.push(Field::plain("active_organization_id", organization.unwrap_or_default().to_owned()));
     if let Some(intent) = intent {
         spec.form.push(Field::plain("intent", intent.as_str()));
     }
@@ -261,7 +261,7 @@ pub(crate) fn token_request(
         spec.query.push(Field::secret("expired_token", expired));
     }
     if template.is_none() {
-        spec.form.push(Field::plain("organization_id", organization.unwrap_or_default()));
+        spec.form.push(Field::plain("organization_id", organization.unwrap_or_default().to_owned()));
     }
     Ok(spec)
 }

@@ -408,7 +408,7 @@ pub fn status_name(status: Option<&SignInStatus>) -> String {
 
 fn push(form: &mut Vec<Field>, name: &'static str, value: Option<&str>) {
     if let Some(value) = value {
-        form.push(Field::plain(name, value));
+        form.push(Field::plain(name, value.to_owned()));
     }
 }
 
@@ -511,7 +511,7 @@ pub(crate) fn request_for(
     match command {
         SignInCommand::PrepareFirstFactor(preparation) => {
             let strategy = preparation.strategy();
-            form.push(Field::plain("strategy", strategy.as_str()));
+            form.push(Field::plain("strategy", strategy.to_wire()));
             match preparation {
                 FirstFactorPreparation::EmailCode { email_address_id }
                 | FirstFactorPreparation::ResetPasswordEmailCode { email_address_id } => {
@@ -521,7 +521,7 @@ pub(crate) fn request_for(
                 FirstFactorPreparation::EmailLink { email_address_id, redirect_url } => {
                     let id = pick_factor_id(sign_in, false, &strategy, email_address_id.as_deref(), email_id)?;
                     push(form, "email_address_id", id.as_deref());
-                    form.push(Field::plain("redirect_url", redirect_url));
+                    form.push(Field::plain("redirect_url", redirect_url.clone()));
                 }
                 FirstFactorPreparation::PhoneCode { phone_number_id }
                 | FirstFactorPreparation::ResetPasswordPhoneCode { phone_number_id } => {
@@ -549,10 +549,10 @@ pub(crate) fn request_for(
                         });
                     }
                     pick_factor_id(sign_in, false, &strategy, None, |_| None)?;
-                    form.push(Field::plain("redirect_url", redirect_url));
+                    form.push(Field::plain("redirect_url", redirect_url.clone()));
                     form.push(Field::plain(
                         "action_complete_redirect_url",
-                        action_complete_redirect_url.as_deref().unwrap_or(redirect_url),
+                        action_complete_redirect_url.as_deref().unwrap_or(redirect_url).to_owned(),
                     ));
                 }
             }
@@ -592,7 +592,7 @@ pub(crate) fn request_for(
                         reason: "not a web3 strategy".into(),
                     });
                 }
-                form.push(Field::plain("strategy", strategy.as_str()));
+                form.push(Field::plain("strategy", strategy.to_wire()));
                 form.push(Field::secret("signature", signature.expose()));
             }
         },
@@ -611,7 +611,7 @@ pub(crate) fn request_for(
                 let id = pick_factor_id(sign_in, true, &Strategy::EmailLink, email_address_id.as_deref(), email_id)?;
                 form.push(Field::plain("strategy", "email_link"));
                 push(form, "email_address_id", id.as_deref());
-                form.push(Field::plain("redirect_url", redirect_url));
+                form.push(Field::plain("redirect_url", redirect_url.clone()));
             }
         },
         SignInCommand::AttemptSecondFactor(attempt) => {

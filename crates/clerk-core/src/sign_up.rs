@@ -103,7 +103,7 @@ impl SignUpFields {
         let mut form = Vec::new();
         let text = |name: &'static str, value: &Option<String>, form: &mut Vec<Field>| {
             if let Some(value) = value {
-                form.push(Field::plain(name, value));
+                form.push(Field::plain(name, value.clone()));
             }
         };
         text("email_address", &self.email_address, &mut form);
@@ -121,7 +121,7 @@ impl SignUpFields {
             form.push(Field::plain("legal_accepted", if accepted { "true" } else { "false" }));
         }
         if let Some(strategy) = &self.strategy {
-            form.push(Field::plain("strategy", strategy.as_str()));
+            form.push(Field::plain("strategy", strategy.to_wire()));
         }
         if let Some(ticket) = &self.ticket {
             form.push(Field::secret("ticket", ticket.expose()));
@@ -333,7 +333,7 @@ pub(crate) fn request_for(
                 SignUpPreparation::PhoneCode => spec.form.push(Field::plain("strategy", "phone_code")),
                 SignUpPreparation::EmailLink { redirect_url } => {
                     spec.form.push(Field::plain("strategy", "email_link"));
-                    spec.form.push(Field::plain("redirect_url", redirect_url));
+                    spec.form.push(Field::plain("redirect_url", redirect_url.clone()));
                 }
             }
             spec

@@ -448,7 +448,6 @@ async fn send_inner(
     let url = reqwest::Url::parse(&request.url(base_url)).map_err(|e| TransportError::Other(e.to_string()))?;
     let mut http_request = reqwest::Request::new(method, url);
     let headers = http_request.headers_mut();
-    headers.reserve(request.headers.len());
     for field in &request.headers {
         let name = reqwest::header::HeaderName::from_bytes(field.name.as_bytes())
             .map_err(|_| TransportError::Other(format!("invalid header name {:?}", field.name)))?;
@@ -461,10 +460,10 @@ async fn send_inner(
     }
     let mut response = http.execute(http_request).await.map_err(transport_error)?;
     let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
+    let headers: Vec<clerk_core::Field> = response
         .headers()
         .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| HttpResponse::header_field_from_bytes(name.as_str(), value.as_bytes()))
         .collect();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
@@ -473,7 +472,7 @@ async fn send_inner(
             return Err(TransportError::BodyTooLarge { limit });
         }
     }
-    Ok(HttpResponse::new(status, headers, body))
+    Ok(HttpResponse { status, headers, body })
 }
 
 fn transport_error(error: reqwest::Error) -> TransportError {

@@ -19,6 +19,7 @@ mod http_url;
 mod publishable_key;
 mod retry;
 
+use std::borrow::Cow;
 use time::Duration;
 
 pub use self::http_url::UrlError;
@@ -142,7 +143,7 @@ pub struct ClientConfig {
     /// The key's host, or the base URL's `host[:port]` from `for_base_url`.
     frontend_api_host: String,
     /// Sent as the API version.
-    api_version: String,
+    api_version: Cow<'static, str>,
     /// Native or browser transport.
     mode: TransportMode,
     /// Normalised proxy URL (`scheme://authority/path`, no trailing `/`).
@@ -200,7 +201,7 @@ impl ClientConfig {
             publishable_key,
             instance_type,
             frontend_api_host,
-            api_version: DEFAULT_API_VERSION.to_owned(),
+            api_version: Cow::Borrowed(DEFAULT_API_VERSION),
             mode: TransportMode::default(),
             proxy_url: None,
             domain: None,
@@ -227,7 +228,7 @@ impl ClientConfig {
         {
             return Err(ConfigError::InvalidApiVersionCharacter { character });
         }
-        api_version.clone_into(&mut self.api_version);
+        self.api_version = Cow::Owned(api_version.to_owned());
         Ok(self)
     }
 
@@ -409,6 +410,12 @@ impl ClientConfig {
     #[must_use]
     pub fn api_version(&self) -> &str {
         &self.api_version
+    }
+
+    /// The API version as a request field value (borrowed, without allocating, for the
+    /// default version).
+    pub(crate) fn api_version_value(&self) -> Cow<'static, str> {
+        self.api_version.clone()
     }
 
     /// The transport mode.

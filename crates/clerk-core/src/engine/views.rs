@@ -131,7 +131,7 @@ impl Client {
     #[must_use]
     pub fn build_touch_url(&self, redirect_url: &str) -> String {
         let mut spec = RequestSpec::new(RequestKind::ClientGet, "/v1/client/touch");
-        spec.query.push(crate::request::Field::plain("redirect_url", redirect_url));
+        spec.query.push(crate::request::Field::plain("redirect_url", redirect_url.to_owned()));
         let request: HttpRequest =
             build_request(&self.config, &spec, RequestContext { attempt: 1, ..RequestContext::default() });
         request.url(&self.config.base_url())

@@ -78,6 +78,9 @@ mod tests {
         assert!(Strategy::from("oauth_token_apple").is_oauth_token());
         assert!(!Strategy::from("oauth_token_apple").is_oauth());
         assert!(Strategy::from("web3_metamask_signature").is_web3());
+        // What goes on the wire: a known strategy without allocating, any other verbatim.
+        assert!(matches!(Strategy::EmailCode.to_wire(), std::borrow::Cow::Borrowed("email_code")));
+        assert_eq!(google.to_wire(), "oauth_google");
         assert!(!Strategy::Password.is_web3());
     }
 }

@@ -37,6 +37,16 @@ macro_rules! wire_string_enum {
                 }
             }
 
+            /// The wire string as a value to send: borrowed, without allocating, for a
+            /// known variant.
+            #[must_use]
+            pub fn to_wire(&self) -> ::std::borrow::Cow<'static, str> {
+                match self {
+                    $( Self::$variant => ::std::borrow::Cow::Borrowed($wire), )+
+                    Self::$fallback(other) => ::std::borrow::Cow::Owned(other.clone()),
+                }
+            }
+
             /// Whether this is one of the known variants (not the fallback).
             #[must_use]
             pub fn is_known(&self) -> bool {
