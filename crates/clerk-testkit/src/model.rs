@@ -108,6 +108,14 @@ pub struct Model {
     /// last one was answered. One epoch: the model knows the refresh's epoch stamp; more:
     /// it does not, and the runner answers that refresh with a transport error.
     pub trigger_epochs: std::collections::BTreeSet<u64>,
+    /// The epochs in which deadlines may have fired since the last proactive token refresh
+    /// went out. The engine stamps that refresh with the epoch its deadline fired in (it is
+    /// queued then, not when the token that scheduled it arrived), so a refresh sent after
+    /// a reset is current. One epoch: the model knows the stamp; more: it does not, and the
+    /// runner answers that refresh with a transport error.
+    pub timer_epochs: std::collections::BTreeSet<u64>,
+    /// The stamp of the last proactive token refresh, which its retries keep.
+    pub token_refresh_epoch: u64,
 }
 
 /// Sign-in legality, from the table in docs/state-machines.md.
@@ -431,6 +439,7 @@ impl Model {
     pub fn restart(&mut self) {
         self.ops.clear();
         self.trigger_epochs.clear();
+        self.timer_epochs.clear();
         self.last_applied_request = None;
         if let Some(active) = &self.active {
             let still = self

@@ -232,13 +232,25 @@ impl Runner {
         if sent_token != expected_token {
             violation("request carries another token than the model's", (&outgoing.kind, sent_token.is_some()));
         }
+        let single = |epochs: &std::collections::BTreeSet<u64>| match (epochs.first(), epochs.len()) {
+            (Some(&epoch), 1) => epoch,
+            // Unknown stamp: answered with a transport error (see `respond`).
+            _ => u64::MAX,
+        };
         let epoch = match op.and_then(|op| self.model.ops.get(&op)) {
             Some(model_op) => model_op.epoch,
-            None => match (self.model.trigger_epochs.first(), self.model.trigger_epochs.len()) {
-                (Some(&epoch), 1) => epoch,
-                // Unknown stamp: answered with a transport error (see `respond`).
-                _ => u64::MAX,
-            },
+            // The proactive token refresh: stamped when its deadline fired; a retry keeps it.
+            None if outgoing.kind == RequestKind::SessionToken => {
+                let epoch = if outgoing.attempt > 1 {
+                    self.model.token_refresh_epoch
+                } else {
+                    single(&self.model.timer_epochs)
+                };
+                self.model.timer_epochs.clear();
+                self.model.token_refresh_epoch = epoch;
+                epoch
+            }
+            None => single(&self.model.trigger_epochs),
         };
         let model = ModelRequest { id: outgoing.id.0, op, kind: outgoing.kind, epoch, token: expected_token };
         self.wire = Some(OnWire { outgoing, model });
@@ -562,6 +574,7 @@ impl Runner {
     }
 
     fn advance(&mut self, by_ms: i64) {
+        self.model.timer_epochs.insert(self.model.epoch);
         let target = self.model.now_ms + by_ms;
         for _ in 0..64 {
             let Some(deadline) = self.client.poll_timeout() else { break };

@@ -111,3 +111,23 @@ fn regression_a_refresh_after_a_stale_touch_answer_belongs_to_the_current_epoch(
     ]);
     assert!(runner.client().client().is_some());
 }
+
+#[test]
+fn a_token_refresh_sent_after_a_reset_is_current_and_its_client_not_found_clears() {
+    // Found by the property test (the model stamped the refresh with the epoch of the
+    // token that scheduled it): a sign-up completes, a token fetch is answered, the sign-in
+    // is reset locally, and the proactive refresh a minute later, queued and sent after
+    // the reset, meets `client_not_found`. It is a request of the current epoch, so the
+    // client is gone.
+    let runner = Runner::run(&[
+        T::Submit(C::Reload),
+        ok(ServerChange::SignUp(clerk_testkit::transition::SignUpTarget::Complete)),
+        T::Submit(C::GetToken),
+        ok(ServerChange::Nothing),
+        T::Reset(ResetTarget::SignIn),
+        T::AdvanceTime(60_000),
+        T::Respond { nth: 0, answer: Answer::Error(ErrorChoice::ClientNotFound) },
+    ]);
+    assert_eq!(runner.client().active_session_id(), None);
+    assert!(runner.client().sessions().is_empty());
+}
