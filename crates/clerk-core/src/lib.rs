@@ -35,6 +35,10 @@
 //!   with a typed [`ApiError`].
 //! * **Secrets by type**: tokens, passwords and codes are [`secret`] newtypes and
 //!   [`FieldValue::Secret`]s; `Debug`, `Display` and serialisation redact them.
+//! * **Strings share the answer**: ids, names and other strings of the client's resources
+//!   are [`wire::Text`]s, ranges of the answer body they came from, read as `&str` through
+//!   `Deref`. Decoding and cloning them does not allocate; a kept one keeps its (few-KB)
+//!   body alive until dropped or [`detach`](wire::Text::detach)ed.
 //!
 //! ## Example
 //!
