@@ -118,7 +118,8 @@ pub(crate) fn decode_token(body: &SharedSource) -> Result<SessionJwt, String> {
 
 /// Decodes the unwrapped environment.
 pub(crate) fn decode_environment(body: &SharedSource) -> Result<Box<Environment>, String> {
-    parse_shared(body)
+    // The environment holds no `Text`: nothing to share, so no registration.
+    serde_json::from_str(body.as_str()).map_err(|e| reason(&e))
 }
 
 /// Decodes an error answer (status ≥ 400).

@@ -36,9 +36,11 @@
 //! * **Secrets by type**: tokens, passwords and codes are [`secret`] newtypes and
 //!   [`FieldValue::Secret`]s; `Debug`, `Display` and serialisation redact them.
 //! * **Strings share the answer**: ids, names and other strings of the client's resources
-//!   are [`wire::Text`]s, ranges of the answer body they came from, read as `&str` through
-//!   `Deref`. Decoding and cloning them does not allocate; a kept one keeps its (few-KB)
-//!   body alive until dropped or [`detach`](wire::Text::detach)ed.
+//!   are [`wire::Text`]s, read as `&str` through `Deref`. Decoded by the engine, an
+//!   unescaped one is a range of the answer body it came from: decoding and cloning it does
+//!   not allocate, and while it lives it keeps that body (usually a few KB) alive. Ids the
+//!   engine hands out in events are detached copies; call
+//!   [`detach`](wire::Text::detach) on anything else you keep for long.
 //!
 //! ## Example
 //!

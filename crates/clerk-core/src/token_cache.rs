@@ -117,3 +117,35 @@ impl TokenCache {
         self.entries.clear();
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::*;
+    use crate::wire::text::SharedSource;
+
+    fn jwt(claims: &str) -> SessionJwt {
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        SessionJwt::new(format!("{}.{}.sig", enc.encode(r#"{"alg":"RS256"}"#), enc.encode(claims)))
+    }
+
+    #[test]
+    fn a_new_key_does_not_keep_the_answer_it_came_from_alive() {
+        let body = SharedSource::new(String::from(r#"["sess_1","org_1"]"#));
+        let [session_id, organization_id]: [Text; 2] = body.decode(|text| serde_json::from_str(text)).expect("decodes");
+        assert!(session_id.is_shared());
+        let key = TokenKey { session_id, template: None, organization_id: Some(organization_id) };
+        let mut cache = TokenCache::default();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert!(cache.offer(&key, jwt(r#"{"exp":70,"iat":10,"sid":"sess_1"}"#), now));
+        let (stored, _) = cache.entries.iter().next().expect("cached");
+        assert_eq!(stored, &key);
+        assert!(!stored.session_id.is_shared() && !stored.organization_id.as_ref().is_some_and(Text::is_shared));
+        // A fresher token for the same key replaces the token, not the key.
+        assert!(cache.offer(&key, jwt(r#"{"exp":80,"iat":20,"sid":"sess_1"}"#), now));
+        assert_eq!(cache.entries.len(), 1);
+        assert_eq!(cache.get(&key).map(|cached| cached.claims.iat), Some(20));
+    }
+}

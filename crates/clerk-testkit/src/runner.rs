@@ -574,7 +574,6 @@ impl Runner {
     }
 
     fn advance(&mut self, by_ms: i64) {
-        self.model.timer_epochs.insert(self.model.epoch);
         let target = self.model.now_ms + by_ms;
         for _ in 0..64 {
             let Some(deadline) = self.client.poll_timeout() else { break };
@@ -588,6 +587,8 @@ impl Runner {
             // Deadlines fall on whole milliseconds in virtual time only approximately:
             // hand the engine the exact instant.
             self.model.now_ms = deadline_ms.max(self.model.now_ms);
+            // A deadline fires now: a token refresh it queues is stamped with this epoch.
+            self.model.timer_epochs.insert(self.model.epoch);
             self.client.handle_timeout(deadline);
             self.drain();
             if self.client.poll_timeout().is_some_and(|next| next <= deadline) && self.wire.is_none() {
@@ -595,6 +596,9 @@ impl Runner {
             }
         }
         self.model.now_ms = target.max(self.model.now_ms);
+        if self.client.poll_timeout().is_some_and(|deadline| deadline <= self.now()) {
+            self.model.timer_epochs.insert(self.model.epoch);
+        }
         self.client.handle_timeout(self.now());
         self.drain();
     }

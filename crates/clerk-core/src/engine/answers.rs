@@ -227,6 +227,7 @@ impl Client {
                         .filter(|v| v.status == Some(VerificationStatus::Unverified))
                         .and_then(|v| v.external_verification_redirect_url.clone())
                 {
+                    let url = url.detach();
                     self.events.push_back(Event::ExternalVerificationRequired { flow: Flow::SignUp, url });
                 }
                 StepResult { applied, sign_up: Some(resource), ..StepResult::default() }
@@ -255,6 +256,7 @@ impl Client {
                         && self.signed_in_session(&session_id).is_some()
                         && self.active_session.as_deref() != Some(session_id.as_str())
                     {
+                        let session_id = session_id.detach();
                         self.active_session = Some(session_id.clone());
                         self.events.push_back(Event::ActiveSessionChanged { session_id: Some(session_id) });
                     }
@@ -295,8 +297,8 @@ impl Client {
                         self.schedule_token_refresh_for_active();
                         if was.as_ref() != Some(&jwt) {
                             self.events.push_back(Event::SessionTokenRefreshed {
-                                session_id: key.session_id.clone(),
-                                template: key.template.clone(),
+                                session_id: key.session_id.detach(),
+                                template: key.template.as_ref().map(Text::detach),
                             });
                         }
                     }
@@ -440,6 +442,7 @@ impl Client {
             };
             self.events.push_back(Event::SignedOut { reason });
         }
+        let candidate = candidate.as_ref().map(Text::detach);
         self.active_session = candidate.clone();
         self.events.push_back(Event::ActiveSessionChanged { session_id: candidate });
     }

@@ -188,11 +188,11 @@ impl Client {
         self.epoch = self.epoch.saturating_add(1);
         let event = match (flow, self.client.as_mut()) {
             (Flow::SignIn, Some(client)) => client.sign_in.take().map(|sign_in| {
-                self.suppressed_sign_in = Some(sign_in.id);
+                self.suppressed_sign_in = Some(sign_in.id.detach());
                 Event::SignInStatusChanged { from: sign_in.status, to: None }
             }),
             (Flow::SignUp, Some(client)) => client.sign_up.take().map(|sign_up| {
-                self.suppressed_sign_up = Some(sign_up.id);
+                self.suppressed_sign_up = Some(sign_up.id.detach());
                 Event::SignUpStatusChanged { from: sign_up.status, to: None }
             }),
             _ => None,
@@ -259,7 +259,7 @@ impl Client {
             if verification.status == Some(VerificationStatus::Unverified)
                 && let Some(url) = verification.external_verification_redirect_url.clone()
             {
-                self.events.push_back(Event::ExternalVerificationRequired { flow, url });
+                self.events.push_back(Event::ExternalVerificationRequired { flow, url: url.detach() });
                 return;
             }
         }
@@ -289,7 +289,7 @@ impl Client {
             _ => EmailLinkOutcome::AttemptGone,
         };
         let completed = |created: Option<&Text>| match created {
-            Some(created) => EmailLinkOutcome::Completed { created_session_id: Some(created.clone()) },
+            Some(created) => EmailLinkOutcome::Completed { created_session_id: Some(created.detach()) },
             None => consumed(),
         };
         match watch {

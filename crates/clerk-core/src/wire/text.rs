@@ -38,6 +38,8 @@ enum Repr {
     Slice { body: Arc<String>, start: u32, len: u32 },
     /// A string of its own.
     Whole(Arc<str>),
+    /// A string of the program (the empty default, [`Text::from_static`]).
+    Static(&'static str),
 }
 
 impl Text {
@@ -45,6 +47,12 @@ impl Text {
     #[must_use]
     pub fn new(text: &str) -> Self {
         Self(Repr::Whole(Arc::from(text)))
+    }
+
+    /// A text of a string that lives as long as the program, without allocating.
+    #[must_use]
+    pub const fn from_static(text: &'static str) -> Self {
+        Self(Repr::Static(text))
     }
 
     /// The string.
@@ -58,6 +66,7 @@ impl Text {
                 body.get(start..start + *len as usize).unwrap_or_default()
             }
             Repr::Whole(text) => text,
+            Repr::Static(text) => text,
         }
     }
 
@@ -67,17 +76,47 @@ impl Text {
         matches!(self.0, Repr::Slice { .. })
     }
 
-    /// The same string, owning its own buffer, so it no longer keeps the answer body it came
-    /// from alive.
+    /// The same string, not keeping the answer body it came from alive: a copy of its own
+    /// when it shares a body, else a (cheap) clone.
     #[must_use]
     pub fn detach(&self) -> Self {
-        Self::new(self.as_str())
+        if self.is_shared() { Self::new(self.as_str()) } else { self.clone() }
     }
 }
 
 impl Default for Text {
     fn default() -> Self {
-        Self::new("")
+        Self::from_static("")
+    }
+}
+
+impl std::str::FromStr for Text {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(text))
+    }
+}
+
+impl From<Box<str>> for Text {
+    fn from(text: Box<str>) -> Self {
+        Self(Repr::Whole(Arc::from(text)))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Text {
+    fn from(text: std::borrow::Cow<'_, str>) -> Self {
+        Self::new(&text)
+    }
+}
+
+/// For request fields ([`Field::plain`](crate::Field::plain)): a copy of the string.
+impl From<Text> for std::borrow::Cow<'static, str> {
+    fn from(text: Text) -> Self {
+        match text.0 {
+            Repr::Static(text) => std::borrow::Cow::Borrowed(text),
+            _ => std::borrow::Cow::Owned(text.as_str().to_owned()),
+        }
     }
 }
 
@@ -187,6 +226,12 @@ impl PartialEq<Text> for String {
     }
 }
 
+impl PartialOrd<str> for Text {
+    fn partial_cmp(&self, other: &str) -> Option<std::cmp::Ordering> {
+        Some(self.as_str().cmp(other))
+    }
+}
+
 impl PartialOrd for Text {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -232,19 +277,30 @@ impl SharedSource {
 
     /// Runs `decode` (a deserialization of this very body) with the body registered, so
     /// every [`Text`] decoded as a borrowed slice of it shares it. The registration before
-    /// is restored afterwards, so decodes may nest.
+    /// is restored afterwards, also when `decode` unwinds, so decodes may nest and nothing
+    /// stays registered. On a thread whose thread-locals are being destroyed nothing is
+    /// registered and the texts own their strings.
     pub(crate) fn decode<R>(&self, decode: impl FnOnce(&str) -> R) -> R {
-        let previous = SOURCE.with(|source| source.replace(Some(Arc::clone(&self.0))));
-        let result = decode(self.as_str());
-        SOURCE.with(|source| source.replace(previous));
-        result
+        let previous = SOURCE.try_with(|source| source.replace(Some(Arc::clone(&self.0)))).ok().flatten();
+        let _restore = Restore(previous);
+        decode(self.as_str())
+    }
+}
+
+/// Puts back the registration that was there before a [`SharedSource::decode`].
+struct Restore(Option<Arc<String>>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = SOURCE.try_with(|source| source.replace(previous));
     }
 }
 
 /// A `Text` for `text`, a slice of the body being decoded when it is one.
 fn shared_or_owned(text: &str) -> Text {
     SOURCE
-        .with(|source| {
+        .try_with(|source| {
             let source = source.borrow();
             let body = source.as_ref()?;
             let offset = (text.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
@@ -255,6 +311,8 @@ fn shared_or_owned(text: &str) -> Text {
             let len = u32::try_from(text.len()).ok()?;
             Some(Text(Repr::Slice { body: Arc::clone(body), start, len }))
         })
+        .ok()
+        .flatten()
         .unwrap_or_else(|| Text::new(text))
 }
 
@@ -279,6 +337,19 @@ impl<'de> Deserialize<'de> for Text {
 
             fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Text, E> {
                 Ok(Text::from(text))
+            }
+
+            // Formats that hand strings over as bytes (as `String` accepts them).
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Text, E> {
+                std::str::from_utf8(bytes)
+                    .map(Text::new)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))
+            }
+
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Text, E> {
+                String::from_utf8(bytes)
+                    .map(Text::from)
+                    .map_err(|error| E::invalid_value(serde::de::Unexpected::Bytes(error.as_bytes()), &self))
             }
         }
 
@@ -339,6 +410,28 @@ mod tests {
     }
 
     #[test]
+    fn registration_is_restored_when_a_decode_unwinds() {
+        let body = SharedSource::new(String::from(r#"{"id":"x","name":"y"}"#));
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            body.decode(|_| panic!("a decoder that fails hard"));
+        }));
+        assert!(unwound.is_err());
+        SOURCE.with(|source| assert!(source.borrow().is_none(), "no body stays registered"));
+        assert_eq!(Arc::strong_count(&body.0), 1, "and none is kept alive");
+    }
+
+    #[test]
+    fn text_decodes_from_bytes_as_string_does() {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{BytesDeserializer, Error};
+        let text = Text::deserialize(BytesDeserializer::<Error>::new(b"sess_1")).expect("UTF-8 bytes");
+        assert_eq!(text, "sess_1");
+        assert!(Text::deserialize(BytesDeserializer::<Error>::new(b"\xff")).is_err());
+        let owned: Result<Text, Error> = Text::deserialize(String::from("s").into_deserializer());
+        assert_eq!(owned.expect("a string"), "s");
+    }
+
+    #[test]
     fn text_reads_compares_and_serializes_as_its_string() {
         let text = Text::from("user_1");
         assert_eq!(text, "user_1");
@@ -351,5 +444,10 @@ mod tests {
         set.insert(text.clone());
         assert!(set.contains("user_1"));
         assert_eq!(Text::default(), "");
+        assert!(matches!(Text::default().0, Repr::Static("")), "the default does not allocate");
+        assert!(text < *"user_2");
+        assert_eq!(text.cmp(&Text::from("user_2")), std::cmp::Ordering::Less);
+        assert_eq!("user_1".parse::<Text>().expect("infallible"), text);
+        assert_eq!(std::borrow::Cow::<'static, str>::from(text.clone()), "user_1");
     }
 }
