@@ -12,13 +12,13 @@
 //! whose speed drifts during the run does not skew the way two back-to-back criterion
 //! groups can.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clerk_core::ClientCommand;
-use clerk_mock::MockServer;
-use clerk_store::MemoryStore;
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "common/loopback.rs"]
+mod loopback;
+use loopback::Loopback;
 
 const REQUESTS: usize = 5;
 
@@ -56,118 +56,26 @@ fn report(what: &str, (plain, driver): (Duration, Duration)) {
 }
 
 fn bench(c: &mut Criterion) {
-    let mock = MockServer::start();
-    let url = format!("{}/v1/client?__clerk_api_version=2026-05-12&_is_native=true", mock.base_url());
+    let mut loopback = Loopback::start();
 
     // Blocking: clerk-ureq beside a plain ureq agent.
-    let mut clerk = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .store(Arc::new(MemoryStore::new()))
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    clerk.run(ClientCommand::Create).unwrap_or_else(|e| panic!("{e}"));
-    let token = clerk.engine().client_token().map(|t| t.expose().to_owned()).unwrap_or_default();
-    // The same client settings the driver uses (redirects off, statuses as data, timeouts).
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_connect(Some(clerk_ureq::DEFAULT_CONNECT_TIMEOUT))
-        .timeout_global(Some(clerk_ureq::DEFAULT_REQUEST_TIMEOUT))
-        .build()
-        .into();
-    let plain_ureq = || {
-        for _ in 0..REQUESTS {
-            let mut response = agent
-                .get(&url)
-                .header("authorization", &token)
-                .header("x-mobile", "1")
-                .call()
-                .unwrap_or_else(|e| panic!("{e}"));
-            let _ = response.body_mut().read_to_vec();
-        }
-    };
     let mut group = c.benchmark_group("blocking_5_client_gets");
     group.sample_size(30);
-    group.bench_function("baseline: plain ureq", |b| b.iter(plain_ureq));
-    group.bench_function("clerk-ureq driver", |b| {
-        b.iter(|| {
-            for _ in 0..REQUESTS {
-                clerk.reload().unwrap_or_else(|e| panic!("{e}"));
-            }
-        })
-    });
+    group.bench_function("baseline: plain ureq", |b| b.iter(|| loopback.plain_ureq(REQUESTS)));
+    group.bench_function("clerk-ureq driver", |b| b.iter(|| loopback.driver_ureq(REQUESTS)));
     group.finish();
-    let blocking = interleaved(plain_ureq, || {
-        for _ in 0..REQUESTS {
-            clerk.reload().unwrap_or_else(|e| panic!("{e}"));
-        }
-    });
+    let loopback = std::cell::RefCell::new(loopback);
+    let blocking =
+        interleaved(|| loopback.borrow().plain_ureq(REQUESTS), || loopback.borrow_mut().driver_ureq(REQUESTS));
+    let loopback = loopback.into_inner();
 
     // Async: clerk-reqwest beside a plain reqwest client.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let clerk = runtime.block_on(async {
-        let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
-            .unwrap_or_else(|e| panic!("{e}"))
-            .store(Arc::new(MemoryStore::new()))
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        clerk.run(ClientCommand::Create).await.unwrap_or_else(|e| panic!("{e}"));
-        clerk
-    });
-    let token = runtime
-        .block_on(clerk.view(|engine| engine.client_token().map(|t| t.expose().to_owned())))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_default();
-    // The same client settings the driver uses (redirects off, the same timeouts).
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(clerk_reqwest::DEFAULT_CONNECT_TIMEOUT)
-        .timeout(clerk_reqwest::DEFAULT_REQUEST_TIMEOUT)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    // Each sample runs as a task on the runtime, as an application's code does (not on a
-    // thread outside it, which would add a hand-off between threads to every call).
-    let plain_reqwest = || {
-        let (http, url, token) = (http.clone(), url.clone(), token.clone());
-        runtime.block_on(async move {
-            tokio::spawn(async move {
-                for _ in 0..REQUESTS {
-                    let response = http
-                        .get(&url)
-                        .header("authorization", &token)
-                        .header("x-mobile", "1")
-                        .send()
-                        .await
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    let _ = response.bytes().await;
-                }
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        });
-    };
-    let driver_reqwest = || {
-        let clerk = clerk.clone();
-        runtime.block_on(async move {
-            tokio::spawn(async move {
-                for _ in 0..REQUESTS {
-                    clerk.reload().await.unwrap_or_else(|e| panic!("{e}"));
-                }
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        });
-    };
     let mut group = c.benchmark_group("async_5_client_gets");
     group.sample_size(30);
-    group.bench_function("baseline: plain reqwest", |b| b.iter(plain_reqwest));
-    group.bench_function("clerk-reqwest driver", |b| b.iter(driver_reqwest));
+    group.bench_function("baseline: plain reqwest", |b| b.iter(|| loopback.plain_reqwest(REQUESTS)));
+    group.bench_function("clerk-reqwest driver", |b| b.iter(|| loopback.driver_reqwest(REQUESTS)));
     group.finish();
-    let asynchronous = interleaved(plain_reqwest, driver_reqwest);
+    let asynchronous = interleaved(|| loopback.plain_reqwest(REQUESTS), || loopback.driver_reqwest(REQUESTS));
 
     println!();
     report("clerk-ureq, 5 × GET /v1/client", blocking);

@@ -1,0 +1,140 @@
+//! The driver benchmark's setup, shared by `benches/drivers.rs` and
+//! `examples/profile_drivers.rs`: the in-process mock, both drivers with a client created,
+//! and plain clients of the same HTTP libraries with the drivers' settings, sending the same
+//! `GET /v1/client` (method, URL, headers) and reading the body.
+
+use std::sync::Arc;
+
+use clerk_core::ClientCommand;
+use clerk_mock::MockServer;
+use clerk_store::MemoryStore;
+
+/// Everything both sides of the comparison need, started.
+pub(crate) struct Loopback {
+    /// The local Frontend API (stops on drop).
+    _mock: MockServer,
+    /// `GET /v1/client` with the query the drivers send.
+    url: String,
+    /// The blocking driver, its client created.
+    blocking: clerk_ureq::Clerk,
+    /// The blocking driver's client token, for the plain ureq requests.
+    blocking_token: String,
+    /// A plain ureq agent with the blocking driver's settings.
+    agent: ureq::Agent,
+    /// The runtime the async sides run on (one worker).
+    runtime: tokio::runtime::Runtime,
+    /// The async driver, its client created.
+    asynchronous: clerk_reqwest::Clerk,
+    /// The async driver's client token, for the plain reqwest requests.
+    async_token: String,
+    /// A plain reqwest client with the async driver's settings.
+    http: reqwest::Client,
+}
+
+impl Loopback {
+    /// Starts the mock and both drivers, each with a client created.
+    pub(crate) fn start() -> Self {
+        let mock = MockServer::start();
+        let url = format!("{}/v1/client?__clerk_api_version=2026-05-12&_is_native=true", mock.base_url());
+        let mut blocking = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .store(Arc::new(MemoryStore::new()))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        blocking.run(ClientCommand::Create).unwrap_or_else(|e| panic!("{e}"));
+        let blocking_token = blocking.engine().client_token().map(|t| t.expose().to_owned()).unwrap_or_default();
+        // The same client settings the driver uses (redirects off, statuses as data, timeouts).
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(clerk_ureq::DEFAULT_CONNECT_TIMEOUT))
+            .timeout_global(Some(clerk_ureq::DEFAULT_REQUEST_TIMEOUT))
+            .build()
+            .into();
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let asynchronous = runtime.block_on(async {
+            let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+                .unwrap_or_else(|e| panic!("{e}"))
+                .store(Arc::new(MemoryStore::new()))
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"));
+            clerk.run(ClientCommand::Create).await.unwrap_or_else(|e| panic!("{e}"));
+            clerk
+        });
+        let async_token = runtime
+            .block_on(asynchronous.view(|engine| engine.client_token().map(|t| t.expose().to_owned())))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_default();
+        // The same client settings the driver uses (redirects off, the same timeouts).
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(clerk_reqwest::DEFAULT_CONNECT_TIMEOUT)
+            .timeout(clerk_reqwest::DEFAULT_REQUEST_TIMEOUT)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        Loopback { _mock: mock, url, blocking, blocking_token, agent, runtime, asynchronous, async_token, http }
+    }
+
+    /// `requests` × `GET /v1/client` through the plain ureq agent.
+    pub(crate) fn plain_ureq(&self, requests: usize) {
+        for _ in 0..requests {
+            let mut response = self
+                .agent
+                .get(&self.url)
+                .header("authorization", &self.blocking_token)
+                .header("x-mobile", "1")
+                .call()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let _ = response.body_mut().read_to_vec();
+        }
+    }
+
+    /// `requests` × `reload` through the blocking driver.
+    pub(crate) fn driver_ureq(&mut self, requests: usize) {
+        for _ in 0..requests {
+            self.blocking.reload().unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    /// `requests` × `GET /v1/client` through the plain reqwest client, as one task on the
+    /// runtime (as application code runs, not on a thread outside it, which would add a
+    /// hand-off between threads to every call).
+    pub(crate) fn plain_reqwest(&self, requests: usize) {
+        let (http, url, token) = (self.http.clone(), self.url.clone(), self.async_token.clone());
+        self.runtime.block_on(async move {
+            tokio::spawn(async move {
+                for _ in 0..requests {
+                    let response = http
+                        .get(&url)
+                        .header("authorization", &token)
+                        .header("x-mobile", "1")
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let _ = response.bytes().await;
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        });
+    }
+
+    /// `requests` × `reload` through the async driver, as one task on the runtime.
+    pub(crate) fn driver_reqwest(&self, requests: usize) {
+        let clerk = self.asynchronous.clone();
+        self.runtime.block_on(async move {
+            tokio::spawn(async move {
+                for _ in 0..requests {
+                    clerk.reload().await.unwrap_or_else(|e| panic!("{e}"));
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        });
+    }
+}
