@@ -12,9 +12,12 @@
 //! `serde_json::from_str` of your own, a string the JSON escapes, a restored export) owns its
 //! string as before.
 //!
-//! The price: a `Text` keeps the whole body it came from alive (a few kilobytes per answer)
-//! for as long as it lives. Call [`Text::detach`] (or `to_string`) on a string you keep
-//! beside a long-lived engine if that matters.
+//! The price: a shared `Text` keeps the whole body it came from alive for as long as it
+//! lives: usually a few kilobytes, at most the engine's `max_response_bytes`, and with it
+//! the text of the session token the answer carried (in memory only: `Debug`, `Display`
+//! and serialization show nothing but the `Text`'s own range). The ids the engine hands out
+//! in events are already detached; call [`Text::detach`] (or `to_string`) on any other
+//! string you keep for long. [`Text::is_shared`] tells which kind you hold.
 
 use std::borrow::Borrow;
 use std::cell::RefCell;
