@@ -126,13 +126,8 @@ struct Operation {
     /// Requests queued or on the wire for this operation.
     outstanding: u32,
     failure: Option<OperationError>,
-    client_present: Option<bool>,
-    applied: bool,
-    sign_in: Option<Box<SignInResource>>,
-    sign_up: Option<Box<SignUpResource>>,
-    session: Option<Box<SessionResource>>,
-    token: Option<SessionJwt>,
-    reverification: Option<Box<SessionReverification>>,
+    /// What the operation's answers gave so far (each answer [merged](StepResult::merge)).
+    result: StepResult,
     /// An email-link wait has started (the prepare was answered).
     polling: bool,
     /// The client's `last_active_session_id` when the email-link wait started: a session
@@ -377,7 +372,8 @@ enum Answer {
     SignUp(Box<SignUpResource>, ClientUpdate),
 }
 
-#[derive(Debug, Clone)]
+/// What one answer gives an operation, and what an operation's answers gave together.
+#[derive(Debug, Clone, PartialEq)]
 struct StepResult {
     client_present: Option<bool>,
     applied: bool,
@@ -399,6 +395,20 @@ impl Default for StepResult {
             token: None,
             reverification: None,
         }
+    }
+}
+
+impl StepResult {
+    /// Adds a later answer's result: what it says replaces what an earlier one said, what
+    /// it does not say is kept; the operation applied only if every answer applied.
+    fn merge(&mut self, step: StepResult) {
+        self.client_present = step.client_present.or(self.client_present);
+        self.applied &= step.applied;
+        self.sign_in = step.sign_in.or(self.sign_in.take());
+        self.sign_up = step.sign_up.or(self.sign_up.take());
+        self.session = step.session.or(self.session.take());
+        self.token = step.token.or(self.token.take());
+        self.reverification = step.reverification.or(self.reverification.take());
     }
 }
 

@@ -17,13 +17,7 @@ impl Client {
                 internal,
                 outstanding: 0,
                 failure: None,
-                client_present: None,
-                applied: true,
-                sign_in: None,
-                sign_up: None,
-                session: None,
-                token: None,
-                reverification: None,
+                result: StepResult::default(),
                 polling: false,
                 link_baseline: None,
             },
@@ -58,27 +52,7 @@ impl Client {
         };
         operation.outstanding = operation.outstanding.saturating_sub(1);
         match result {
-            Ok(step) => {
-                if step.client_present.is_some() {
-                    operation.client_present = step.client_present;
-                }
-                operation.applied &= step.applied;
-                if step.sign_in.is_some() {
-                    operation.sign_in = step.sign_in;
-                }
-                if step.sign_up.is_some() {
-                    operation.sign_up = step.sign_up;
-                }
-                if step.session.is_some() {
-                    operation.session = step.session;
-                }
-                if step.token.is_some() {
-                    operation.token = step.token;
-                }
-                if step.reverification.is_some() {
-                    operation.reverification = step.reverification;
-                }
-            }
+            Ok(step) => operation.result.merge(step),
             Err(error) => {
                 if operation.failure.is_none() {
                     operation.failure = Some(error);
@@ -115,7 +89,7 @@ impl Client {
             return;
         };
         if let OpKind::TokenFetch { key, .. } = &operation.kind {
-            let outcome = match (&operation.failure, &operation.token) {
+            let outcome = match (&operation.failure, &operation.result.token) {
                 (Some(error), _) => Err(error.clone()),
                 (None, Some(token)) => Ok(Completion::SessionToken(token.clone())),
                 (None, None) => Err(OperationError::Superseded),
@@ -132,32 +106,32 @@ impl Client {
             }
             (_, Some(error)) => Err(error),
             (OpKind::Load, None) => {
-                Ok(Completion::Loaded { client_present: operation.client_present.unwrap_or(false) })
+                Ok(Completion::Loaded { client_present: operation.result.client_present.unwrap_or(false) })
             }
             (OpKind::LoadEnvironment, None) => Ok(Completion::EnvironmentLoaded),
             (OpKind::Reload | OpKind::Refresh, None) => Ok(Completion::ClientReloaded {
-                client_present: operation.client_present.unwrap_or(false),
-                applied: operation.applied,
+                client_present: operation.result.client_present.unwrap_or(false),
+                applied: operation.result.applied,
             }),
             (OpKind::Create, None) => Ok(Completion::ClientCreated),
             (OpKind::Local, None) => Ok(Completion::LocalChange),
-            (OpKind::SignIn { .. }, None) => match operation.sign_in {
+            (OpKind::SignIn { .. }, None) => match operation.result.sign_in {
                 Some(sign_in) => Ok(Completion::SignIn(sign_in)),
                 None => Ok(Completion::LocalChange),
             },
-            (OpKind::SignUp { .. }, None) => match operation.sign_up {
+            (OpKind::SignUp { .. }, None) => match operation.result.sign_up {
                 Some(sign_up) => Ok(Completion::SignUp(sign_up)),
                 None => Ok(Completion::SignUpUnchanged),
             },
-            (OpKind::SetActive { .. } | OpKind::Session, None) => match operation.session {
+            (OpKind::SetActive { .. } | OpKind::Session, None) => match operation.result.session {
                 Some(session) => Ok(Completion::Session(session)),
                 None => Ok(Completion::LocalChange),
             },
-            (OpKind::Reverification { .. }, None) => match operation.reverification {
+            (OpKind::Reverification { .. }, None) => match operation.result.reverification {
                 Some(reverification) => Ok(Completion::Reverification(reverification)),
                 None => Ok(Completion::LocalChange),
             },
-            (OpKind::TokenWaiter { .. } | OpKind::TokenFetch { .. }, None) => match operation.token {
+            (OpKind::TokenWaiter { .. } | OpKind::TokenFetch { .. }, None) => match operation.result.token {
                 Some(token) => Ok(Completion::SessionToken(token)),
                 None => Err(OperationError::Superseded),
             },
