@@ -317,7 +317,12 @@ impl HttpResponse {
     /// [`HttpResponse::header_field`] from the value's raw bytes: kept as they are when
     /// they are UTF-8 (header values nearly always are ASCII), lossily otherwise.
     pub fn header_field_from_bytes(name: &str, value: &[u8]) -> Field {
-        Self::header_field(name, String::from_utf8_lossy(value).into_owned())
+        // `from_utf8` checks ASCII a word at a time; the lossy walk goes byte by byte.
+        let value = match std::str::from_utf8(value) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(value).into_owned(),
+        };
+        Self::header_field(name, value)
     }
 
     /// Adds a header, marking it secret when its name says so.
