@@ -8,8 +8,12 @@
 //! * `client_reload`: the same client as `GET /v1/client` answers it.
 //! * `environment`: `clerk_auth/sign_in_test/sign_in_with_password/002.json`.
 //!
-//! Each twice: the recorded file's bytes (indented by the recorder) and `…_wire_bytes`, the
-//! same JSON without indentation, as the server sends it. After criterion's figures the bench
+//! Each twice. `…_wire_bytes` is the payload as the server sends it: the recording's `body`
+//! without insignificant whitespace, keys in their recorded order (`clerk_tests::minify_json`);
+//! the issue's ≤ 0.5× target is read against these bytes, the ones the engine meets in use.
+//! The plain name is the `body` exactly as it sits in the recording file: indented by the
+//! recorder and nested one level inside the file's `{"key", "body"}` wrapper (5.2 KB, 40 %
+//! of it whitespace no server sends), kept as a whitespace-heavy stress case. After criterion's figures the bench
 //! prints engine ÷ `Value` ratios measured in alternating blocks, which a machine whose speed
 //! drifts during the run (a shared VM) does not skew: for a live engine's whole cycle
 //! (request building and body copies included) and for decode and apply alone.
@@ -83,10 +87,17 @@ fn submit(client: &mut Client, command: Command) -> Outgoing {
     }
 }
 
-/// The same JSON without the recorder's indentation: the bytes as the server sends them.
+/// The same JSON without the recorder's indentation, keys in their order: the bytes as the
+/// server sends them.
 fn compact(body: &[u8]) -> Vec<u8> {
-    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    serde_json::to_vec(&value).unwrap_or_default()
+    clerk_tests::minify_json(body)
+}
+
+/// The recorded sign-in answer's client, as the raw text it was recorded with.
+#[derive(Deserialize)]
+struct RecordedClient<'a> {
+    #[serde(borrow)]
+    client: &'a serde_json::value::RawValue,
 }
 
 /// Decodes `body` into `T` the way the engine does: one UTF-8 check, then from text.
@@ -152,7 +163,6 @@ fn median(mut ratios: Vec<f64>) -> f64 {
 fn bench(c: &mut Criterion) {
     let flow = "clerk_auth/sign_in_test/sign_in_with_password";
     let recorded_bytes = recorded(flow, 3);
-    let value: serde_json::Value = serde_json::from_slice(&recorded_bytes).unwrap_or_default();
     let environment = recorded(flow, 2);
     let sign_in = Command::SignIn(SignInCommand::Create(SignInCreate::password(
         clerk_tests::EMAIL,
@@ -161,8 +171,9 @@ fn bench(c: &mut Criterion) {
     let reload = Command::Client(ClientCommand::Reload);
     let load_environment = Command::Client(ClientCommand::LoadEnvironment);
     // The same client as GET /v1/client answers it.
-    let reload_body = serde_json::to_vec_pretty(&serde_json::json!({ "response": value["client"], "client": null }))
-        .unwrap_or_default();
+    let recorded_client: RecordedClient<'_> = serde_json::from_slice(&recorded_bytes).unwrap_or_else(|e| panic!("{e}"));
+    let reload_body =
+        format!("{{\n  \"response\": {},\n  \"client\": null\n}}", recorded_client.client.get()).into_bytes();
 
     // Each answer twice: the file's bytes as recorded (indented by the recorder) and the same
     // JSON as the server sends it (no indentation). Whitespace costs both sides the same.

@@ -13,7 +13,8 @@
 //!   again: submit, decode and apply, drain the events) or `interleaved` (wall-clock ratios from alternating
 //!   blocks of 200: `Value`, copy-and-apply, and a live engine answering again and again).
 //! * `ROUNDS`: how many times (default 500; for `interleaved`, how many block rounds).
-//! * `COMPACT=1`: use the answer without the recorder's indentation, as the server sends it.
+//! * `COMPACT=1`: use the answer as the server sends it: no indentation, keys in their recorded
+//!   order (`clerk_tests::minify_json`).
 //! * `RELOAD=1`: answer a `GET /v1/client` (the same client) in place of the sign-in create.
 use clerk_core::secret::Password;
 use clerk_core::{Client, ClientCommand, Command, HttpResponse, Output, SignInCommand, SignInCreate};
@@ -33,6 +34,13 @@ struct SignInEnvelope {
 struct ClientEnvelope {
     response: clerk_core::wire::ClientResource,
     client: Option<clerk_core::wire::ClientResource>,
+}
+
+/// The recorded sign-in answer's client, as the raw text it was recorded with.
+#[derive(serde::Deserialize)]
+struct RecordedClient<'a> {
+    #[serde(borrow)]
+    client: &'a serde_json::value::RawValue,
 }
 
 fn submit(engine: &mut Client, command: Command) -> clerk_core::Outgoing {
@@ -59,20 +67,12 @@ fn main() {
         .into_bytes();
     let reload = std::env::var_os("RELOAD").is_some();
     let body = if reload {
-        let value: serde_json::Value = serde_json::from_slice(&recorded).unwrap_or_default();
-        let envelope = serde_json::json!({ "response": value["client"], "client": null });
-        if std::env::var_os("COMPACT").is_some() {
-            serde_json::to_vec(&envelope)
-        } else {
-            serde_json::to_vec_pretty(&envelope)
-        }
-        .unwrap_or_default()
-    } else if std::env::var_os("COMPACT").is_some() {
-        let value: serde_json::Value = serde_json::from_slice(&recorded).unwrap_or_default();
-        serde_json::to_vec(&value).unwrap_or_default()
+        let client: RecordedClient<'_> = serde_json::from_slice(&recorded).unwrap_or_else(|e| panic!("{e}"));
+        format!("{{\n  \"response\": {},\n  \"client\": null\n}}", client.client.get()).into_bytes()
     } else {
         recorded
     };
+    let body = if std::env::var_os("COMPACT").is_some() { clerk_tests::minify_json(&body) } else { body };
     let command = if reload {
         Command::Client(ClientCommand::Reload)
     } else {

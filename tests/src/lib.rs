@@ -211,6 +211,30 @@ fn parse_key(key: &str) -> Option<ParsedKey> {
     Some((method.to_owned(), path.to_owned(), query, params))
 }
 
+/// `json` without insignificant whitespace, keys and everything else in their order: a
+/// recorded body (stored indented, nested in the recording's wrapper) as the server sent
+/// it on the wire. Whitespace inside strings is kept; the input is assumed to be JSON.
+#[must_use]
+pub fn minify_json(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in json {
+        if in_string {
+            out.push(byte);
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+            in_string = byte == b'"';
+            out.push(byte);
+        }
+    }
+    out
+}
+
 /// Fills in the recorder's placeholders (see `fixtures/recorded/README.md`):
 ///
 /// - the quoted string `"%%DATETIME n%%"` becomes the integer `DATETIME_BASE_MS + n * 1000`
@@ -339,6 +363,15 @@ fn base64url(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn minify_json_drops_layout_only() {
+        let pretty = b"{\n  \"a b\": [ 1,\n    \"x \\\" y\" ],\r\n\t\"c\": { }\n}\n";
+        assert_eq!(super::minify_json(pretty), br#"{"a b":[1,"x \" y"],"c":{}}"#.to_vec());
+        let value: serde_json::Value = serde_json::from_slice(pretty).expect("valid");
+        let minified: serde_json::Value = serde_json::from_slice(&super::minify_json(pretty)).expect("still valid");
+        assert_eq!(value, minified);
+    }
+
     use super::*;
 
     #[test]
