@@ -44,23 +44,6 @@ struct ClientEnvelope {
     client: Option<Box<ClientResource>>,
 }
 
-/// A recorded answer, its placeholders substituted, and the recorder's placeholder JWT
-/// (`e30=.e30=.e30=`, whose claims are empty) replaced by a well-formed session token, as
-/// the server sends: the engine reads a token's claims to cache it.
-fn recorded(flow: &str, index: u32) -> Vec<u8> {
-    let body = clerk_tests::recorded_flows()
-        .into_iter()
-        .find(|(name, _)| name == flow)
-        .and_then(|(_, exchanges)| exchanges.into_iter().find(|e| e.index == index))
-        .map(|e| e.body)
-        .unwrap_or_else(|| panic!("missing recording {flow}/{index:03}"));
-    let issued = START.unix_timestamp();
-    String::from_utf8(body)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .replace(clerk_tests::PLACEHOLDER_JWT, &clerk_tests::canned_jwt("SESSION_ID", issued, issued + 60))
-        .into_bytes()
-}
-
 /// An engine in the steady state of `command` answered by `body`: it already applied that
 /// answer once (so it holds what the answer describes) and has the same command's request
 /// on the wire again. Applying the answer then replaces (and drops) the state built from
@@ -91,13 +74,6 @@ fn submit(client: &mut Client, command: Command) -> Outgoing {
 /// server sends them.
 fn compact(body: &[u8]) -> Vec<u8> {
     clerk_tests::minify_json(body)
-}
-
-/// The recorded sign-in answer's client, as the raw text it was recorded with.
-#[derive(Deserialize)]
-struct RecordedClient<'a> {
-    #[serde(borrow)]
-    client: &'a serde_json::value::RawValue,
 }
 
 /// Decodes `body` into `T` the way the engine does: one UTF-8 check, then from text.
@@ -162,8 +138,8 @@ fn median(mut ratios: Vec<f64>) -> f64 {
 
 fn bench(c: &mut Criterion) {
     let flow = "clerk_auth/sign_in_test/sign_in_with_password";
-    let recorded_bytes = recorded(flow, 3);
-    let environment = recorded(flow, 2);
+    let recorded_bytes = clerk_tests::recorded_answer(flow, 3);
+    let environment = clerk_tests::recorded_answer(flow, 2);
     let sign_in = Command::SignIn(SignInCommand::Create(SignInCreate::password(
         clerk_tests::EMAIL,
         Password::new("benchmark-password"),
@@ -171,9 +147,7 @@ fn bench(c: &mut Criterion) {
     let reload = Command::Client(ClientCommand::Reload);
     let load_environment = Command::Client(ClientCommand::LoadEnvironment);
     // The same client as GET /v1/client answers it.
-    let recorded_client: RecordedClient<'_> = serde_json::from_slice(&recorded_bytes).unwrap_or_else(|e| panic!("{e}"));
-    let reload_body =
-        format!("{{\n  \"response\": {},\n  \"client\": null\n}}", recorded_client.client.get()).into_bytes();
+    let reload_body = clerk_tests::client_answer_from(&recorded_bytes);
 
     // Each answer twice: the file's bytes as recorded (indented by the recorder) and the same
     // JSON as the server sends it (no indentation). Whitespace costs both sides the same.

@@ -36,13 +36,6 @@ struct ClientEnvelope {
     client: Option<clerk_core::wire::ClientResource>,
 }
 
-/// The recorded sign-in answer's client, as the raw text it was recorded with.
-#[derive(serde::Deserialize)]
-struct RecordedClient<'a> {
-    #[serde(borrow)]
-    client: &'a serde_json::value::RawValue,
-}
-
 fn submit(engine: &mut Client, command: Command) -> clerk_core::Outgoing {
     let _ = engine.submit(command, START);
     loop {
@@ -53,25 +46,9 @@ fn submit(engine: &mut Client, command: Command) -> clerk_core::Outgoing {
 }
 
 fn main() {
-    let recorded = clerk_tests::recorded_flows()
-        .into_iter()
-        .find(|(name, _)| name == "clerk_auth/sign_in_test/sign_in_with_password")
-        .and_then(|(_, e)| e.into_iter().find(|e| e.index == 3))
-        .map(|e| e.body)
-        .unwrap_or_default();
-    // A well-formed session token in place of the recorder's placeholder (empty claims).
-    let issued = START.unix_timestamp();
-    let recorded = String::from_utf8(recorded)
-        .unwrap_or_default()
-        .replace(clerk_tests::PLACEHOLDER_JWT, &clerk_tests::canned_jwt("SESSION_ID", issued, issued + 60))
-        .into_bytes();
+    let recorded = clerk_tests::recorded_answer("clerk_auth/sign_in_test/sign_in_with_password", 3);
     let reload = std::env::var_os("RELOAD").is_some();
-    let body = if reload {
-        let client: RecordedClient<'_> = serde_json::from_slice(&recorded).unwrap_or_else(|e| panic!("{e}"));
-        format!("{{\n  \"response\": {},\n  \"client\": null\n}}", client.client.get()).into_bytes()
-    } else {
-        recorded
-    };
+    let body = if reload { clerk_tests::client_answer_from(&recorded) } else { recorded };
     let body = if std::env::var_os("COMPACT").is_some() { clerk_tests::minify_json(&body) } else { body };
     let command = if reload {
         Command::Client(ClientCommand::Reload)

@@ -211,6 +211,46 @@ fn parse_key(key: &str) -> Option<ParsedKey> {
     Some((method.to_owned(), path.to_owned(), query, params))
 }
 
+/// A recorded answer as the benchmarks and profilers feed it to the engine: the body of
+/// exchange `index` of `flow`, placeholders substituted, and the recorder's placeholder JWT
+/// ([`PLACEHOLDER_JWT`], whose claims are empty) replaced by a well-formed session token
+/// issued at [`harness::START`] for a minute, since the engine reads a token's claims.
+///
+/// # Panics
+///
+/// When the recording is missing.
+#[must_use]
+pub fn recorded_answer(flow: &str, index: u32) -> Vec<u8> {
+    let body = recorded_flows()
+        .into_iter()
+        .find(|(name, _)| name == flow)
+        .and_then(|(_, exchanges)| exchanges.into_iter().find(|e| e.index == index))
+        .map(|e| e.body)
+        .unwrap_or_else(|| panic!("missing recording {flow}/{index:03}"));
+    let issued = harness::START.unix_timestamp();
+    String::from_utf8(body)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace(PLACEHOLDER_JWT, &canned_jwt("SESSION_ID", issued, issued + 60))
+        .into_bytes()
+}
+
+/// The answer `GET /v1/client` gives for the client a recorded answer carries
+/// (`{"response": <client>, "client": null}`), the client's text exactly as recorded.
+///
+/// # Panics
+///
+/// When `answer` is not JSON with a `client`.
+#[must_use]
+pub fn client_answer_from(answer: &[u8]) -> Vec<u8> {
+    #[derive(serde::Deserialize)]
+    struct WithClient<'a> {
+        #[serde(borrow)]
+        client: &'a serde_json::value::RawValue,
+    }
+    let recorded: WithClient<'_> = serde_json::from_slice(answer).unwrap_or_else(|e| panic!("{e}"));
+    format!("{{\n  \"response\": {},\n  \"client\": null\n}}", recorded.client.get()).into_bytes()
+}
+
 /// `json` without insignificant whitespace, keys and everything else in their order: a
 /// recorded body (stored indented, nested in the recording's wrapper) as the server sent
 /// it on the wire. Whitespace inside strings is kept; the input is assumed to be JSON.
