@@ -13,6 +13,7 @@
 //! - No secret reaches the drivers' tracing output.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -110,6 +111,8 @@ trait Driver {
     fn kind(&self) -> Kind;
     /// Runs a command to completion.
     fn run(&mut self, command: Command) -> Result<Completion, DriverError>;
+    /// Runs a command to completion within `timeout` instead of the driver's own limit.
+    fn run_within(&mut self, command: Command, timeout: time::Duration) -> Result<Completion, DriverError>;
     /// The engine's state now (after every event of the last call was handled).
     fn snapshot(&mut self) -> Snapshot;
     /// Every event the driver's listeners saw so far.
@@ -128,6 +131,10 @@ impl Driver for Blocking {
 
     fn run(&mut self, command: Command) -> Result<Completion, DriverError> {
         self.clerk.run(command)
+    }
+
+    fn run_within(&mut self, command: Command, timeout: time::Duration) -> Result<Completion, DriverError> {
+        self.clerk.run_within(command, timeout)
     }
 
     fn snapshot(&mut self) -> Snapshot {
@@ -154,6 +161,10 @@ impl Driver for Async {
         self.runtime.block_on(self.clerk.run(command))
     }
 
+    fn run_within(&mut self, command: Command, timeout: time::Duration) -> Result<Completion, DriverError> {
+        self.runtime.block_on(self.clerk.run_within(command, timeout))
+    }
+
     fn snapshot(&mut self) -> Snapshot {
         // The driver's task answers a view only after it has handled every output the
         // engine had queued, so this is the state after the last call's events.
@@ -173,11 +184,43 @@ struct Setup {
     store: Option<Arc<dyn TokenStore>>,
     timeouts: Option<(StdDuration, StdDuration)>,
     operation_timeout: Option<time::Duration>,
+    /// Where the driver's transcript goes, if it keeps one.
+    transcript: Option<SharedBuffer>,
+    /// Counts the exchanges the driver's exchange listener is told of.
+    exchanges: Option<Arc<AtomicUsize>>,
+}
+
+/// A writer into memory that the test can read while the driver holds it.
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("buffer")).into_owned()
+    }
 }
 
 impl Setup {
     fn new(base_url: impl Into<String>) -> Self {
-        Setup { base_url: base_url.into(), store: None, timeouts: None, operation_timeout: None }
+        Setup {
+            base_url: base_url.into(),
+            store: None,
+            timeouts: None,
+            operation_timeout: None,
+            transcript: None,
+            exchanges: None,
+        }
     }
 
     fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
@@ -209,6 +252,14 @@ macro_rules! configure {
         }
         if let Some(timeout) = $setup.operation_timeout {
             builder = builder.operation_timeout(timeout);
+        }
+        if let Some(buffer) = $setup.transcript.clone() {
+            builder = builder.transcript(clerk_store::TranscriptWriter::new(buffer));
+        }
+        if let Some(count) = $setup.exchanges.clone() {
+            builder = builder.on_exchange(Box::new(move |_, _| {
+                count.fetch_add(1, Ordering::SeqCst);
+            }));
         }
         let events = Arc::clone(&$events);
         builder.on_event(Box::new(move |event: &Event| events.lock().expect("events").push(event.clone())))
@@ -446,6 +497,47 @@ fn email_link_sign_in_completes_while_the_driver_polls() {
         let polls = mock.requests().iter().filter(|r| r.effective_method == "GET" && r.path == "/v1/client").count();
         assert!(polls >= 1, "no poll was sent");
     });
+}
+
+#[test]
+fn an_operation_past_its_time_limit_is_cancelled_and_one_call_may_ask_for_longer() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let limit = time::Duration::seconds(1);
+        let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(limit)).expect("a driver");
+        mock.add_user(UserSpec::with_email("slow@example.com"));
+        d.run(ClientCommand::Load.into()).expect("load");
+        d.run(SignInCommand::Create(SignInCreate::identifier("slow@example.com")).into()).expect("create");
+        let preparation = || FirstFactorPreparation::EmailLink {
+            email_address_id: None,
+            redirect_url: String::from("http://localhost/verified"),
+        };
+
+        // Nobody opens the link: the wait ends at the driver's limit, which the error names,
+        // and the sign-in is still there to continue.
+        let error = d
+            .run(SignInCommand::PrepareFirstFactor(preparation()).into())
+            .expect_err("nobody opens the link within the limit");
+        assert!(matches!(error, DriverError::Timeout(timeout) if timeout == limit), "{kind:?}: {error:?}");
+        let s = d.snapshot();
+        let status = s.sign_in.as_ref().and_then(|sign_in| sign_in.status.as_ref()).map(|status| status.as_str());
+        assert_eq!(status, Some("needs_first_factor"), "{kind:?}");
+
+        // The same wait with a longer limit for this call only: the link is opened after the
+        // driver's own limit has passed, and the call completes.
+        let done = std::thread::scope(|scope| {
+            let clicker = scope.spawn(|| {
+                std::thread::sleep(StdDuration::from_millis(1500));
+                click_when_sent(&mock, "slow@example.com")
+            });
+            let done =
+                d.run_within(SignInCommand::PrepareFirstFactor(preparation()).into(), time::Duration::seconds(60));
+            assert!(clicker.join().expect("clicker"), "{kind:?}: the link was never sent");
+            done
+        });
+        assert!(matches!(done, Ok(Completion::EmailLink(EmailLinkOutcome::Completed { .. }))), "{kind:?}: {done:?}");
+        assert_eq!(d.snapshot().signed_in_count(), 1, "{kind:?}");
+    }
 }
 
 #[test]
@@ -965,6 +1057,178 @@ fn timeouts_are_typed_errors_and_change_nothing() {
         assert_eq!(count(&since(&mock, mark), "POST", "/v1/client/sign_ins"), 1, "{kind:?}");
         assert_eq!(d.snapshot().identity(), before, "{kind:?}");
         mock.clear_faults();
+    }
+}
+
+#[test]
+fn both_drivers_record_every_exchange_in_the_transcript_and_tell_exchange_listeners() {
+    let mut exchanges = Vec::new();
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let buffer = SharedBuffer::default();
+        let count = Arc::new(AtomicUsize::new(0));
+        let mut setup = Setup::new(mock.base_url());
+        setup.transcript = Some(buffer.clone());
+        setup.exchanges = Some(Arc::clone(&count));
+        let mut d = signed_in(kind, &mock, setup);
+        let _ = d.snapshot();
+        let sent = mock.requests().len();
+        let text = buffer.text();
+        let lines: Vec<serde_json::Value> =
+            text.lines().map(|line| serde_json::from_str(line).expect("a transcript line is JSON")).collect();
+        assert_eq!(lines.len(), sent, "{kind:?}: one transcript line per request sent");
+        assert_eq!(count.load(Ordering::SeqCst), sent, "{kind:?}: the exchange listener missed exchanges");
+        assert!(!text.contains("password-1234"), "{kind:?}: the password reached the transcript");
+        let origin = mock.base_url();
+        exchanges.push(
+            lines
+                .iter()
+                .map(|line| {
+                    let url = line["request"]["url"].as_str().unwrap_or_default();
+                    format!("{} {}", line["request"]["method"], url.strip_prefix(origin.as_str()).unwrap_or(url))
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(exchanges[0], exchanges[1], "the blocking (left) and async (right) transcripts differ");
+}
+
+#[test]
+fn a_transport_error_never_shows_the_rotating_token_nonce() {
+    const NONCE: &str = "nonce-canary-4f1d2c3b";
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = build(kind, &Setup::new(mock.base_url())).expect("a driver");
+        mock.add_user(UserSpec::with_email("nonce@example.com").password("password-1234"));
+        d.run(ClientCommand::Load.into()).expect("load");
+        d.run(SignInCommand::Create(SignInCreate::identifier("nonce@example.com")).into()).expect("a sign-in");
+        mock.set_fault(Route::new("GET", "/v1/client/sign_ins/*"), Fault::DropConnection, None);
+        let reload = SignInCommand::Reload { rotating_token_nonce: Some(clerk_core::secret::Credential::new(NONCE)) };
+        let error = d.run(reload.into()).expect_err("every try is dropped");
+        assert!(matches!(error, DriverError::Operation(OperationError::Transport(_))), "{kind:?}: {error:?}");
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(NONCE), "{kind:?}: the nonce reached the error: {shown}");
+    }
+}
+
+#[test]
+fn the_operation_time_limit_also_bounds_a_request_on_the_wire() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let limit = time::Duration::seconds(1);
+        let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(limit)).expect("a driver");
+        d.run(ClientCommand::Load.into()).expect("load");
+        // The server answers after 4 s, well within the 30 s request timeout but past the
+        // operation's 1 s: the call ends with the operation's limit, not the answer.
+        mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), Fault::Slow(StdDuration::from_secs(4)), None);
+        let result = d.run(SignInCommand::Create(SignInCreate::identifier("slow@example.com")).into());
+        assert!(matches!(result, Err(DriverError::Timeout(timeout)) if timeout == limit), "{kind:?}: {result:?}");
+        mock.clear_faults();
+        // (The async driver's slow request may still be on the wire: the next request
+        // waits for it, so this call gets more time.)
+        d.run_within(ClientCommand::Reload.into(), time::Duration::seconds(20)).expect("the driver works on");
+    }
+}
+
+#[test]
+fn a_limit_too_large_for_a_date_means_no_limit() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(time::Duration::MAX)).expect("a driver");
+        d.run(ClientCommand::Load.into()).expect("load");
+        d.run(ClientCommand::Reload.into()).expect("reload");
+    }
+}
+
+#[test]
+fn the_async_driver_built_outside_a_runtime_is_an_error_not_a_panic() {
+    let mock = MockServer::start();
+    let built = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build();
+    assert!(matches!(built, Err(DriverError::Config(_))), "{:?}", built.map(|_| ()));
+}
+
+/// A store whose saves fail while `failing` is set (a full disk), in memory otherwise.
+#[derive(Default)]
+struct FailingStore {
+    inner: clerk_store::MemoryStore,
+    failing: AtomicBool,
+}
+
+impl TokenStore for FailingStore {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        self.inner.load()
+    }
+
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Io {
+                operation: "write",
+                path: PathBuf::from("/full-disk/client.json"),
+                source: std::io::Error::other("no space left on device"),
+            });
+        }
+        self.inner.save(state)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.inner.clear()
+    }
+
+    fn client_token(&self) -> Result<Option<clerk_core::secret::ClientToken>, StoreError> {
+        self.inner.client_token()
+    }
+}
+
+#[test]
+fn a_failed_save_is_reported_then_saved_again_without_losing_the_sign_in() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        let store = Arc::new(FailingStore::default());
+        let mut d = build(kind, &Setup::new(mock.base_url()).store(store.clone())).expect("a driver");
+        d.run(ClientCommand::Load.into()).expect("load");
+
+        // The sign-in rotates the client token; saving it fails: the call says so.
+        store.failing.store(true, Ordering::SeqCst);
+        let sign_in = SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("password-1234")));
+        let result = d.run(sign_in.into());
+        assert!(matches!(result, Err(DriverError::Store(_))), "{kind:?}: the failed save was not reported: {result:?}");
+
+        // The disk has room again: the next call keeps the signed-in engine (the store's
+        // older token is this driver's own failed save, not another process's rotation)
+        // and saves it.
+        store.failing.store(false, Ordering::SeqCst);
+        d.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("a token for the signed-in session");
+        let s = d.snapshot();
+        assert_eq!(s.signed_in_count(), 1, "{kind:?}: the sign-in was lost");
+        let stored = store.inner.load().expect("load").expect("a saved state");
+        assert_eq!(stored.client_token, s.identity().client_token, "{kind:?}: the rotated token was not saved again");
+    }
+}
+
+#[test]
+fn a_restart_after_a_sign_out_is_signed_out_even_offline() {
+    for kind in KINDS {
+        for offline in [false, true] {
+            let mock = MockServer::start();
+            let store: Arc<dyn TokenStore> = Arc::new(clerk_store::MemoryStore::new());
+            let setup = Setup::new(mock.base_url()).store(Arc::clone(&store));
+            let mut d = signed_in(kind, &mock, setup.clone());
+            if offline {
+                drop(mock);
+            }
+            let done = d.run(SessionCommand::SignOut { session_id: None }.into()).expect("a sign-out");
+            let local_only =
+                matches!(done, Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { .. } });
+            assert_eq!(local_only, offline, "{kind:?}: {done:?}");
+            drop(d);
+            let mut again = build(kind, &setup).expect("a restarted driver");
+            assert_eq!(
+                again.snapshot().signed_in_count(),
+                0,
+                "{kind:?} offline={offline}: signed in again after a restart"
+            );
+        }
     }
 }
 

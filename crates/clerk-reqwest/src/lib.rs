@@ -48,12 +48,14 @@ pub use clerk_store::drive::{
 use clerk_store::drive::{DriveSupport, DriverSettings, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{broadcast, mpsc, oneshot};
+use tracing::Instrument;
 
 type Reply = oneshot::Sender<Result<Completion, DriverError>>;
 type View = Box<dyn FnOnce(&clerk_core::Client) + Send>;
 
 enum Message {
-    Run(Box<Command>, Reply),
+    /// A command, and how long it may take (`None`: the driver's operation timeout).
+    Run(Box<Command>, Option<Duration>, Reply),
     View(View),
 }
 
@@ -94,9 +96,12 @@ impl ClerkBuilder {
     /// engine is restored from the store when it holds a state.
     ///
     /// # Errors
-    /// A store error, a stored state for another host, or an HTTP client that cannot be
-    /// built. Must be called inside a tokio runtime.
+    /// A store error, a stored state for another host, an HTTP client that cannot be
+    /// built, or [`DriverError::Config`] when called outside a tokio runtime (the task
+    /// needs one to run on).
     pub fn build(self) -> Result<Clerk, DriverError> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| DriverError::Config(String::from("build the async driver inside a tokio runtime")))?;
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -111,7 +116,7 @@ impl ClerkBuilder {
                     .map_err(|e| DriverError::Config(e.to_string()))?
             }
         };
-        let DriverSettings { config, support, operation_timeout, .. } = self.settings;
+        let DriverSettings { config, mut support, operation_timeout, .. } = self.settings;
         let engine = support.start_engine(config, OffsetDateTime::now_utc())?;
         let (tx, rx) = mpsc::channel(64);
         let (events, _) = broadcast::channel(256);
@@ -123,8 +128,9 @@ impl ClerkBuilder {
             operation_timeout,
             waiting: BTreeMap::new(),
             events: events.clone(),
+            unreported: None,
         };
-        tokio::spawn(task.run(rx));
+        runtime.spawn(task.run(rx));
         Ok(Clerk { tx, events })
     }
 }
@@ -171,8 +177,22 @@ impl Clerk {
     /// The engine's refusal, the operation's failure, a timeout, a store error, or a
     /// stopped task.
     pub async fn run(&self, command: impl Into<Command>) -> Result<Completion, DriverError> {
+        self.send_command(command.into(), None).await
+    }
+
+    /// Runs `command` until its operation completes, giving up (and cancelling it) after
+    /// `timeout` instead of the driver's operation timeout: for an operation that waits on
+    /// a person, such as an email link being opened.
+    ///
+    /// # Errors
+    /// As [`run`](Self::run).
+    pub async fn run_within(&self, command: impl Into<Command>, timeout: Duration) -> Result<Completion, DriverError> {
+        self.send_command(command.into(), Some(timeout)).await
+    }
+
+    async fn send_command(&self, command: Command, within: Option<Duration>) -> Result<Completion, DriverError> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Message::Run(Box::new(command.into()), reply)).await.map_err(|_| DriverError::Stopped)?;
+        self.tx.send(Message::Run(Box::new(command), within, reply)).await.map_err(|_| DriverError::Stopped)?;
         answer.await.map_err(|_| DriverError::Stopped)?
     }
 
@@ -275,8 +295,10 @@ impl Clerk {
     }
 }
 
-type InFlight =
-    std::pin::Pin<Box<dyn std::future::Future<Output = (RequestId, Result<HttpResponse, TransportError>)> + Send>>;
+/// The request on the wire: its id, the request (for the transcript) and its answer.
+type InFlight = std::pin::Pin<
+    Box<dyn std::future::Future<Output = (RequestId, HttpRequest, Result<HttpResponse, TransportError>)> + Send>,
+>;
 
 struct DriverTask {
     engine: clerk_core::Client,
@@ -285,9 +307,14 @@ struct DriverTask {
     base_url: Arc<str>,
     support: DriveSupport,
     operation_timeout: Duration,
-    /// Operations callers wait for: their reply and the instant they give up.
-    waiting: BTreeMap<OpId, (Reply, OffsetDateTime)>,
+    /// Operations callers wait for: their reply, the instant they give up (none for a
+    /// limit too large to add to a date) and the limit it came from (for the error).
+    waiting: BTreeMap<OpId, (Reply, Option<OffsetDateTime>, Duration)>,
     events: broadcast::Sender<Event>,
+    /// A store error met while handling an event that completed no call (a failed save
+    /// of a rotated token): the next call to complete reports it instead of its result,
+    /// as the blocking driver does.
+    unreported: Option<DriverError>,
 }
 
 impl DriverTask {
@@ -325,7 +352,7 @@ impl DriverTask {
                     _ => break,
                 }
             }
-            let give_up = self.waiting.values().map(|(_, at)| *at).min();
+            let give_up = self.waiting.values().filter_map(|(_, at, _)| *at).min();
             let wake = match (deadline, give_up) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -342,7 +369,7 @@ impl DriverTask {
             let sleeping = wake.is_some();
             tokio::select! {
                 message = rx.recv(), if receiving => match message {
-                    Some(Message::Run(command, reply)) => {
+                    Some(Message::Run(command, within, reply)) => {
                         if in_flight.is_none() && self.waiting.is_empty()
                             && let Err(error) = self.support.sync_from_store(&mut self.engine)
                         {
@@ -352,7 +379,8 @@ impl DriverTask {
                         let now = OffsetDateTime::now_utc();
                         match self.engine.submit(*command, now) {
                             Ok(op) => {
-                                self.waiting.insert(op, (reply, now + self.operation_timeout));
+                                let timeout = within.unwrap_or(self.operation_timeout);
+                                self.waiting.insert(op, (reply, now.checked_add(timeout), timeout));
                             }
                             Err(error) => {
                                 let _ = reply.send(Err(error.into()));
@@ -362,19 +390,21 @@ impl DriverTask {
                     Some(Message::View(view)) => view(&self.engine),
                     None => receiving = false,
                 },
-                (id, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
+                (id, request, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
                     in_flight = None;
+                    self.support.record(&request, &result);
                     let _ = self.engine.handle_response(id, result, OffsetDateTime::now_utc());
                 }
                 () = &mut sleep, if sleeping => {
                     armed_for = None;
                     let now = OffsetDateTime::now_utc();
                     self.engine.handle_timeout(now);
-                    let expired: Vec<OpId> = self.waiting.iter().filter(|(_, (_, at))| *at <= now).map(|(op, _)| *op).collect();
+                    let expired: Vec<OpId> =
+                        self.waiting.iter().filter(|(_, (_, at, _))| at.is_some_and(|at| at <= now)).map(|(op, _)| *op).collect();
                     for op in expired {
                         let _ = self.engine.cancel(op);
-                        if let Some((reply, _)) = self.waiting.remove(&op) {
-                            let _ = reply.send(Err(DriverError::Timeout(self.operation_timeout)));
+                        if let Some((reply, _, timeout)) = self.waiting.remove(&op) {
+                            let _ = reply.send(Err(DriverError::Timeout(timeout)));
                         }
                     }
                 }
@@ -396,32 +426,36 @@ impl DriverTask {
             let _ = self.events.send(event);
         }
         if matches!(outcome, Err(DriverError::StateReplaced)) {
-            for (_, (reply, _)) in std::mem::take(&mut self.waiting) {
+            for (_, (reply, _, _)) in std::mem::take(&mut self.waiting) {
                 let _ = reply.send(Err(DriverError::StateReplaced));
             }
             return true;
         }
-        if let Some(op) = op
-            && let Some((reply, _)) = self.waiting.remove(&op)
-        {
-            let result = match outcome {
-                Ok(Some(outcome)) => completion(outcome),
-                Ok(None) => Err(DriverError::Stopped),
-                Err(error) => Err(error),
-            };
-            let _ = reply.send(result);
+        let reply = op.and_then(|op| self.waiting.remove(&op));
+        match (reply, outcome) {
+            (Some((reply, _, _)), outcome) => {
+                let result = match (self.unreported.take(), outcome) {
+                    (Some(error), _) | (None, Err(error)) => Err(error),
+                    (None, Ok(Some(outcome))) => completion(outcome),
+                    (None, Ok(None)) => Err(DriverError::Stopped),
+                };
+                let _ = reply.send(result);
+            }
+            (None, Err(error)) => self.unreported = Some(error),
+            (None, Ok(_)) => {}
         }
         false
     }
 }
 
-/// Sends one request and reads its answer, within the size limit.
+/// Sends one request and reads its answer, within the size limit. Hands the request back
+/// with the answer, for the transcript.
 async fn send(
     http: reqwest::Client,
     base_url: Arc<str>,
     outgoing: clerk_core::Outgoing,
     limit: usize,
-) -> (RequestId, Result<HttpResponse, TransportError>) {
+) -> (RequestId, HttpRequest, Result<HttpResponse, TransportError>) {
     let span = tracing::info_span!(
         "clerk.request",
         kind = outgoing.kind.name(),
@@ -429,11 +463,11 @@ async fn send(
         attempt = outgoing.attempt,
         status = tracing::field::Empty
     );
-    let result = send_inner(&http, &base_url, &outgoing.request, limit).await;
+    let result = send_inner(&http, &base_url, &outgoing.request, limit).instrument(span.clone()).await;
     if let Ok(response) = &result {
         span.record("status", response.status);
     }
-    (outgoing.id, result)
+    (outgoing.id, outgoing.request, result)
 }
 
 async fn send_inner(
@@ -476,6 +510,9 @@ async fn send_inner(
 }
 
 fn transport_error(error: reqwest::Error) -> TransportError {
+    // reqwest's message names the request's URL, whose query may hold a secret
+    // (`rotating_token_nonce`): the error keeps its kind and cause, not the URL.
+    let error = error.without_url();
     if error.is_timeout() {
         TransportError::Timeout(error.to_string())
     } else if error.is_connect() {

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use clerk_core::secret::ClientToken;
 use clerk_core::{
     Client, ClientConfig, Command, CommandError, Completion, Event, HttpRequest, HttpResponse, OpId, OperationError,
     Outcome, PersistedState, ResponseError, TransportError,
@@ -185,6 +186,11 @@ pub struct DriveSupport {
     listeners: Vec<EventListener>,
     exchange_listeners: Vec<ExchangeListener>,
     base_url: String,
+    /// The client token the store held when this driver last read or wrote it (`None`:
+    /// not known yet). A store that still holds it was changed by nobody else, so a token
+    /// that differs from the engine's there means this driver's own save failed, not that
+    /// another process rotated the token.
+    seen_in_store: Option<Option<ClientToken>>,
 }
 
 impl std::fmt::Debug for DriveSupport {
@@ -202,7 +208,14 @@ impl DriveSupport {
     /// Glue for an engine talking to `base_url`.
     #[must_use]
     pub fn new(base_url: String) -> Self {
-        DriveSupport { store: None, transcript: None, listeners: Vec::new(), exchange_listeners: Vec::new(), base_url }
+        DriveSupport {
+            store: None,
+            transcript: None,
+            listeners: Vec::new(),
+            exchange_listeners: Vec::new(),
+            base_url,
+            seen_in_store: None,
+        }
     }
 
     /// The base URL requests are sent to.
@@ -236,8 +249,17 @@ impl DriveSupport {
     ///
     /// # Errors
     /// A store error, or a stored state the engine refuses.
-    pub fn start_engine(&self, config: clerk_core::ClientConfig, now: OffsetDateTime) -> Result<Client, DriverError> {
-        match self.store.as_ref().map(|store| store.load()).transpose()?.flatten() {
+    pub fn start_engine(
+        &mut self,
+        config: clerk_core::ClientConfig,
+        now: OffsetDateTime,
+    ) -> Result<Client, DriverError> {
+        let Some(store) = &self.store else {
+            return Ok(Client::new(config, now));
+        };
+        let stored = store.load()?;
+        self.seen_in_store = Some(stored.as_ref().and_then(|state| state.client_token.clone()));
+        match stored {
             Some(state) => Ok(Client::restore(config, state, now)?),
             None => Ok(Client::new(config, now)),
         }
@@ -257,24 +279,26 @@ impl DriveSupport {
         }
     }
 
-    /// Handles one event: persists on a token change, tells the listeners, and returns the
-    /// outcome when it completes `op`.
+    /// Handles one event: persists the engine's state when the event changed what a
+    /// restart must find (the client token, the sessions, the active session, a
+    /// sign-out), tells the listeners, and returns the outcome when it completes `op`.
     ///
     /// # Errors
-    /// A store error while persisting, or [`DriverError::StateReplaced`] when persisting
-    /// found a newer shared state and the engine was replaced by it (the pending
-    /// operations went with the old engine).
+    /// A store error while persisting (the listeners have still been told), or
+    /// [`DriverError::StateReplaced`] when persisting found a newer shared state and the
+    /// engine was replaced by it (the pending operations went with the old engine).
     pub fn on_event(
         &mut self,
         engine: &mut Client,
         event: &Event,
         op: Option<OpId>,
     ) -> Result<Option<Outcome>, DriverError> {
-        if matches!(event, Event::ClientTokenChanged { .. }) && self.persist(engine)? {
-            return Err(DriverError::StateReplaced);
-        }
+        let persisted = if must_persist(event) { self.persist(engine) } else { Ok(false) };
         for listener in &mut self.listeners {
             listener(event);
+        }
+        if persisted? {
+            return Err(DriverError::StateReplaced);
         }
         Ok(match event {
             Event::OperationCompleted { op: done, outcome } if Some(*done) == op => Some(outcome.clone()),
@@ -284,11 +308,13 @@ impl DriveSupport {
 
     /// Before a call: when another process sharing the store changed the client (a
     /// rotated token, a sign-out) and this engine is idle, continue from the shared state,
-    /// so this process never presents a token the server has rotated away.
+    /// so this process never presents a token the server has rotated away. When instead
+    /// the store still holds what this driver last saw there, this driver's own last save
+    /// failed: the engine's state is the newer one, and it is saved again.
     ///
     /// # Errors
-    /// A store error, or a shared state the engine refuses.
-    pub fn sync_from_store(&self, engine: &mut Client) -> Result<(), DriverError> {
+    /// A store error (the engine is left as it was), or a shared state the engine refuses.
+    pub fn sync_from_store(&mut self, engine: &mut Client) -> Result<(), DriverError> {
         let Some(store) = &self.store else {
             return Ok(());
         };
@@ -296,10 +322,17 @@ impl DriveSupport {
             return Ok(());
         }
         // The cheap check first: most calls find the token they already hold.
-        if store.client_token()?.as_ref() == engine.client_token() {
+        let stored = store.client_token()?;
+        if stored.as_ref() == engine.client_token() {
+            self.seen_in_store = Some(stored);
+            return Ok(());
+        }
+        if self.seen_in_store.as_ref() == Some(&stored) {
+            self.persist(engine)?;
             return Ok(());
         }
         let shared = store.load()?;
+        self.seen_in_store = Some(shared.as_ref().and_then(|state| state.client_token.clone()));
         let config = engine.config().clone();
         *engine = match shared {
             Some(state) => Client::restore(config, state, engine.now())?,
@@ -314,26 +347,32 @@ impl DriveSupport {
     ///
     /// # Errors
     /// Any other store error.
-    pub fn persist(&self, engine: &mut Client) -> Result<bool, DriverError> {
+    pub fn persist(&mut self, engine: &mut Client) -> Result<bool, DriverError> {
         let Some(store) = &self.store else {
             return Ok(false);
         };
         let state: PersistedState = engine.export();
         if state.client_token.is_none() && state.client.is_none() {
             store.clear()?;
+            self.seen_in_store = Some(None);
             return Ok(false);
         }
         match store.save(&state) {
-            Ok(()) => Ok(false),
+            Ok(()) => {
+                self.seen_in_store = Some(state.client_token);
+                Ok(false)
+            }
             Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) => {
                 // Another process rotated the token since this one loaded: its newer state
                 // wins, and this engine continues from it.
+                self.seen_in_store = Some(on_disk.client_token.clone());
                 let config = engine.config().clone();
                 *engine = Client::restore(config, *on_disk, engine.now())?;
                 Ok(true)
             }
             Err(StoreError::Conflict { on_disk: None, .. }) => {
                 // Another process signed out and cleared the store: so do we.
+                self.seen_in_store = Some(None);
                 let config = engine.config().clone();
                 *engine = Client::new(config, engine.now());
                 Ok(true)
@@ -341,6 +380,18 @@ impl DriveSupport {
             Err(other) => Err(other.into()),
         }
     }
+}
+
+/// Whether an event changed what a restarted program must find in the store: the client
+/// token, which sessions exist or are signed in, which one is active.
+fn must_persist(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::ClientTokenChanged { .. }
+            | Event::SessionsChanged
+            | Event::ActiveSessionChanged { .. }
+            | Event::SignedOut { .. }
+    )
 }
 
 /// The completion of an outcome, or the failure as a driver error.

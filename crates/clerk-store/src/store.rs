@@ -11,8 +11,9 @@ use crate::error::StoreError;
 /// client, the environment) between runs.
 ///
 /// A driver [`load`](Self::load)s once before `Client::restore`, and
-/// [`save`](Self::save)s the engine's `export()` whenever the client token changes
-/// (`Event::ClientTokenChanged`) and when it shuts down. [`clear`](Self::clear) forgets
+/// [`save`](Self::save)s the engine's `export()` whenever what a restart must find
+/// changes: the client token (`Event::ClientTokenChanged`), the sessions, the active
+/// session, a sign-out. A save that failed is tried again before the next call. [`clear`](Self::clear) forgets
 /// the identity (after `destroy`, or to sign out for good).
 ///
 /// Object-safe and `Send + Sync`: drivers hold an `Arc<dyn TokenStore>`.

@@ -83,9 +83,9 @@ impl ClerkBuilder {
             .timeout_global(Some(self.settings.request_timeout))
             .build()
             .into();
-        let DriverSettings { config, support, operation_timeout, .. } = self.settings;
+        let DriverSettings { config, mut support, operation_timeout, request_timeout, .. } = self.settings;
         let engine = support.start_engine(config, OffsetDateTime::now_utc())?;
-        Ok(Clerk { engine, agent, support, operation_timeout })
+        Ok(Clerk { engine, agent, support, operation_timeout, request_timeout })
     }
 }
 
@@ -95,6 +95,9 @@ pub struct Clerk {
     agent: ureq::Agent,
     support: DriveSupport,
     operation_timeout: Duration,
+    /// The agent's limit for one request, shortened for a request that would outlive its
+    /// operation's time limit.
+    request_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Clerk {
@@ -137,18 +140,49 @@ impl Clerk {
     /// # Errors
     /// The engine's refusal, the operation's failure, a timeout or a store error.
     pub fn run(&mut self, command: impl Into<Command>) -> Result<Completion, DriverError> {
+        self.run_within(command, self.operation_timeout)
+    }
+
+    /// Runs `command` until its operation completes, giving up (and cancelling it) after
+    /// `timeout` instead of the driver's operation timeout: for an operation that waits on
+    /// a person, such as an email link being opened.
+    ///
+    /// # Errors
+    /// As [`run`](Self::run).
+    pub fn run_within(&mut self, command: impl Into<Command>, timeout: Duration) -> Result<Completion, DriverError> {
         self.support.sync_from_store(&mut self.engine)?;
         let started = OffsetDateTime::now_utc();
         let op = self.engine.submit(command.into(), started)?;
-        let give_up = started + self.operation_timeout;
+        // A limit too large to add to a date is no limit.
+        let give_up = started.checked_add(timeout);
+        // Whether the last request's own time limit was cut short to end with the operation's.
+        let mut cut_short = false;
         loop {
             match self.engine.poll_output() {
                 Output::Event(event) => {
                     if let Some(outcome) = self.support.on_event(&mut self.engine, &event, Some(op))? {
+                        if cut_short && timed_out(&outcome) {
+                            // The request ran out of the operation's time, not its own.
+                            return Err(DriverError::Timeout(timeout));
+                        }
                         return completion(outcome);
                     }
                 }
                 Output::Request(outgoing) => {
+                    let left = give_up.map(|at| at - OffsetDateTime::now_utc());
+                    if left.is_some_and(|left| !left.is_positive()) {
+                        // Out of time before sending: the engine learns the request never
+                        // went out, then the operation is cancelled.
+                        let error = TransportError::Timeout(String::from("the operation's time limit was reached"));
+                        self.engine.handle_response(outgoing.id, Err(error), OffsetDateTime::now_utc())?;
+                        let _ = self.engine.cancel(op);
+                        self.drain_events()?;
+                        return Err(DriverError::Timeout(timeout));
+                    }
+                    let limit = left
+                        .and_then(|left| std::time::Duration::try_from(left).ok())
+                        .filter(|left| *left < self.request_timeout);
+                    cut_short = limit.is_some();
                     let span = tracing::info_span!(
                         "clerk.request",
                         kind = outgoing.kind.name(),
@@ -157,7 +191,7 @@ impl Clerk {
                         status = tracing::field::Empty
                     );
                     let _entered = span.enter();
-                    let result = self.send(&outgoing.request);
+                    let result = self.send(&outgoing.request, limit);
                     if let Ok(response) = &result {
                         span.record("status", response.status);
                     }
@@ -166,11 +200,11 @@ impl Clerk {
                 }
                 Output::Timeout(deadline) => {
                     let now = OffsetDateTime::now_utc();
-                    if deadline > give_up {
+                    if let Some(give_up) = give_up.filter(|give_up| deadline > *give_up) {
                         std::thread::sleep(sleep_for(give_up, now));
                         let _ = self.engine.cancel(op);
                         self.drain_events()?;
-                        return Err(DriverError::Timeout(self.operation_timeout));
+                        return Err(DriverError::Timeout(timeout));
                     }
                     std::thread::sleep(sleep_for(deadline, now));
                     self.engine.handle_timeout(OffsetDateTime::now_utc());
@@ -196,7 +230,7 @@ impl Clerk {
                     self.support.on_event(&mut self.engine, &event, None)?;
                 }
                 Output::Request(outgoing) => {
-                    let result = self.send(&outgoing.request);
+                    let result = self.send(&outgoing.request, None);
                     self.support.record(&outgoing.request, &result);
                     self.engine.handle_response(outgoing.id, result, OffsetDateTime::now_utc())?;
                 }
@@ -212,15 +246,16 @@ impl Clerk {
         Ok(())
     }
 
-    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    /// Sends one request; `limit`, when given, replaces the agent's time limit for it.
+    fn send(&self, request: &HttpRequest, limit: Option<std::time::Duration>) -> Result<HttpResponse, TransportError> {
         let http_request =
             request.to_http(self.support.base_url()).map_err(|e| TransportError::Other(e.to_string()))?;
         // A request without a body goes out without one (no `content-length: 0` on a GET).
         let (parts, body) = http_request.into_parts();
         let response = if body.is_empty() && request.form.is_none() {
-            self.agent.run(http::Request::from_parts(parts, ()))
+            self.run_limited(http::Request::from_parts(parts, ()), limit)
         } else {
-            self.agent.run(http::Request::from_parts(parts, body))
+            self.run_limited(http::Request::from_parts(parts, body), limit)
         }
         .map_err(transport_error)?;
         let (parts, mut body) = response.into_parts();
@@ -234,6 +269,18 @@ impl Clerk {
             return Err(TransportError::BodyTooLarge { limit });
         }
         Ok(HttpResponse::from_http(http::Response::from_parts(parts, bytes)))
+    }
+
+    fn run_limited(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        limit: Option<std::time::Duration>,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        match limit {
+            // The agent's own configuration, unless this request must end sooner.
+            None => self.agent.run(request),
+            Some(limit) => self.agent.run(self.agent.configure_request(request).timeout_global(Some(limit)).build()),
+        }
     }
 
     /// Loads the environment and, when a client token is stored, the client.
@@ -326,6 +373,11 @@ impl Clerk {
     pub fn flush_events(&mut self) -> Result<(), DriverError> {
         self.drain_events()
     }
+}
+
+/// Whether an operation failed because a request timed out.
+fn timed_out(outcome: &clerk_core::Outcome) -> bool {
+    matches!(outcome, Err(clerk_core::OperationError::Transport(TransportError::Timeout(_))))
 }
 
 fn transport_error(error: ureq::Error) -> TransportError {
