@@ -257,6 +257,8 @@ impl Drop for MockServer {
 
 /// Opens the latest pending email link sent to `email`; whether there was one.
 pub(crate) fn open_email_link(state: &mut MockState, email: &str) -> bool {
+    // A link to an attempt that was abandoned in the meantime verifies nothing.
+    state.abandon_attempts();
     let Some(index) = state.email_links.iter().rposition(|link| link.email.eq_ignore_ascii_case(email.trim())) else {
         return false;
     };

@@ -8,10 +8,16 @@
 //!
 //! - **Clients and native identity.** A mutation without a live client creates one and answers
 //!   its token in the `Authorization` response header (and a `__client` cookie outside native
-//!   mode). The token rotates when a sign-in or sign-up completes and on
+//!   mode). A request presents its token in `Authorization` with `_is_native` (true or `1`),
+//!   in the `__client` cookie without it; the other carrier is ignored. The token rotates when a sign-in or sign-up completes and on
 //!   `rotating_token_nonce`; an old token is stale, and a stale or unknown token gets a
 //!   brand-new session-less client (mutations) or `{"response": null, "client": null}`
 //!   (`GET /v1/client`).
+//! - **Attempts.** Signing in with an identifier whose user is already signed in on the client
+//!   answers `identifier_already_signed_in` (400, `meta.session_id`). Sign-ins and sign-ups
+//!   past `abandon_at` (24 h, see [`MockServer::advance_clock`]) are `abandoned`: they leave
+//!   the client, a sign-in is then not found (404) and a sign-up answers
+//!   `sign_up_cannot_be_updated`.
 //! - **Flows.** Sign-in by password, email code, phone code, email link (opened with
 //!   [`MockServer::click_email_link`] or `POST /__mock/email_links/click`), TOTP, backup
 //!   codes, phone second factor, device trust, password reset, tickets, ID tokens
@@ -26,9 +32,12 @@
 //!   `/.well-known/jwks.json`).
 //! - **Spec validation.** Every request is checked with `clerk_spec::SpecTable::validate`; a
 //!   violation answers Clerk's error envelope naming the parameter and is kept in
-//!   [`MockServer::violations`].
+//!   [`MockServer::violations`]. So is a body whose `Content-Type` is not a media type the
+//!   operation takes (400, `meta.param_name: "content-type"`). The `Cookie` header is the
+//!   mock's own transport and is not checked.
 //! - **Faults** per route ([`MockServer::set_fault`]): 429 with `Retry-After`, 5xx, slow
-//!   answers, truncated bodies, HTML bodies, dropped connections.
+//!   answers, truncated bodies (status, headers and half the body, then a broken connection),
+//!   HTML bodies, dropped connections.
 //!
 //! ```
 //! use clerk_mock::{MockServer, UserSpec};

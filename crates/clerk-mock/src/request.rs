@@ -1,5 +1,8 @@
 //! Requests as the mock receives and records them.
 
+/// The cookie that carries the client token outside native mode (fapi.md §1.8.1).
+pub(crate) const CLIENT_COOKIE: &str = "__client";
+
 /// One request the mock received, recorded for assertions ([`crate::MockServer::requests`]).
 ///
 /// Names and values are decoded (no percent-encoding), in wire order.
@@ -43,21 +46,28 @@ impl RecordedRequest {
         self.query_value("_is_native").is_some_and(|v| v != "false" && v != "0")
     }
 
-    /// The client token the request presents: the `Authorization` header (native), else the
-    /// `__client` cookie (browser). Empty values count as none.
+    /// The client token the request presents: in native mode the `Authorization` header (an
+    /// optional `Bearer ` prefix is dropped), otherwise the `__client` cookie. The spec's
+    /// `ProductionNativeFlag` makes the header count only with `_is_native` (fapi.md §1.8.2),
+    /// and a browser is identified by its cookie alone (§1.8.1). Empty values count as none.
     pub(crate) fn client_token(&self) -> Option<&str> {
-        if let Some(value) = self.header("authorization") {
-            let value = value.trim();
+        if self.is_native() {
+            let value = self.header("authorization")?.trim();
             let value = value.strip_prefix("Bearer ").unwrap_or(value).trim();
             return (!value.is_empty()).then_some(value);
         }
-        let cookies = self.header("cookie")?;
-        cookies
-            .split(';')
+        self.cookie(CLIENT_COOKIE).filter(|value| !value.is_empty())
+    }
+
+    /// The value of a cookie the request sends (every `Cookie` header is searched).
+    pub(crate) fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|(header, _)| header.eq_ignore_ascii_case("cookie"))
+            .flat_map(|(_, cookies)| cookies.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == "__client")
-            .map(|(_, value)| value)
-            .filter(|value| !value.is_empty())
+            .find(|(cookie, _)| *cookie == name)
+            .map(|(_, value)| value.trim())
     }
 
     /// The path split into segments after the leading `/`, percent-decoded.
@@ -96,4 +106,40 @@ pub(crate) fn percent_decode(segment: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &[(&str, &str)], headers: &[(&str, &str)]) -> RecordedRequest {
+        let pairs = |list: &[(&str, &str)]| list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+        RecordedRequest {
+            method: "GET".into(),
+            effective_method: "GET".into(),
+            path: "/v1/client".into(),
+            query: pairs(query),
+            headers: pairs(headers),
+            form: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn native_requests_are_identified_by_the_authorization_header_only() {
+        let native = [("_is_native", "true")];
+        assert_eq!(request(&native, &[("authorization", "tok_1")]).client_token(), Some("tok_1"));
+        assert_eq!(request(&native, &[("authorization", "Bearer tok_1")]).client_token(), Some("tok_1"));
+        assert_eq!(request(&[("_is_native", "1")], &[("authorization", "tok_1")]).client_token(), Some("tok_1"));
+        assert_eq!(request(&native, &[("authorization", " ")]).client_token(), None);
+        assert_eq!(request(&native, &[("cookie", "__client=tok_2")]).client_token(), None);
+    }
+
+    #[test]
+    fn browser_requests_are_identified_by_the_client_cookie_only() {
+        assert_eq!(request(&[], &[("authorization", "tok_1")]).client_token(), None);
+        assert_eq!(request(&[("_is_native", "false")], &[("authorization", "tok_1")]).client_token(), None);
+        let both = [("authorization", "tok_1"), ("cookie", "theme=dark; __client=tok_2")];
+        assert_eq!(request(&[], &both).client_token(), Some("tok_2"));
+        assert_eq!(request(&[], &[("cookie", "__client=")]).client_token(), None);
+    }
 }

@@ -5,7 +5,8 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::faults::Fault;
-use crate::request::{RecordedRequest, decode_pairs};
+use crate::request::{CLIENT_COOKIE, RecordedRequest, decode_pairs};
 use crate::routes;
 use crate::state::{Exchange, MockState};
 use crate::validation::{self, SpecViolation};
@@ -106,21 +107,22 @@ async fn frontend_api(State(shared): State<Arc<Shared>>, request: Request) -> Re
             return response;
         }
         Some(Fault::DropConnection) => {
-            let mut response = Response::new(Body::new(BrokenBody { data: None, length: 1 }));
+            let mut response = Response::new(Body::new(BrokenBody::dropping(1)));
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             return response;
         }
         Some(Fault::TruncatedBody) | None => {}
     }
 
-    let (status, body, issued_token) = process(&shared, &recorded);
+    let (status, body, issued_token) = process(&shared, &recorded, !bytes.is_empty());
     let mut response = json_response(status, &body);
     if let Some(token) = issued_token {
         if let Ok(value) = HeaderValue::from_str(&token) {
             response.headers_mut().insert(header::AUTHORIZATION, value);
         }
         if !recorded.is_native()
-            && let Ok(cookie) = HeaderValue::from_str(&format!("__client={token}; Path=/; HttpOnly; SameSite=Lax"))
+            && let Ok(cookie) =
+                HeaderValue::from_str(&format!("{CLIENT_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"))
         {
             response.headers_mut().insert(header::SET_COOKIE, cookie);
         }
@@ -129,21 +131,22 @@ async fn frontend_api(State(shared): State<Arc<Shared>>, request: Request) -> Re
         let full = body.to_string().into_bytes();
         let half = Bytes::copy_from_slice(full.get(..full.len() / 2).unwrap_or_default());
         let (parts, _) = response.into_parts();
-        return Response::from_parts(parts, Body::new(BrokenBody { data: Some(half), length: full.len() as u64 }));
+        return Response::from_parts(parts, Body::new(BrokenBody::truncating(half, full.len() as u64)));
     }
     response
 }
 
 /// Validates, identifies the client and dispatches; returns status, body and the token the
-/// response must carry.
-fn process(shared: &Shared, request: &RecordedRequest) -> (u16, Value, Option<String>) {
+/// response must carry. `has_body`: the request carried body bytes.
+fn process(shared: &Shared, request: &RecordedRequest, has_body: bool) -> (u16, Value, Option<String>) {
     let mut state = shared.lock();
-    if let Err(violations) = validation::validate(&shared.spec, request) {
+    if let Err(violations) = validation::validate(&shared.spec, request, has_body) {
         let (status, errors) = validation::violation_errors(&violations);
         state.violations.push(SpecViolation { request: request.clone(), violations });
         return (status, error_body(&errors, Value::Null), None);
     }
     state.expire_sessions();
+    state.abandon_attempts();
     let mut exchange = Exchange::default();
     state.identify(request.client_token(), &mut exchange);
     let path = request.path.as_str();
@@ -179,23 +182,53 @@ fn json_response(status: u16, body: &Value) -> Response<Body> {
     response
 }
 
-/// A body that announces `length` bytes, yields `data` (if any), then fails: hyper then closes
-/// the connection mid-response (or, with no data, before any byte of the answer).
+/// How long a truncated answer stays open after its partial body, so that hyper writes and
+/// flushes status, headers and the partial body before the connection breaks.
+const TRUNCATION_LINGER: Duration = Duration::from_millis(50);
+
+/// A body that announces `length` bytes, yields `data` (if any), waits `linger` (if any), then
+/// fails: hyper then closes the connection mid-response (or, with no data, before any byte of
+/// the answer).
 #[derive(Debug)]
 struct BrokenBody {
     data: Option<Bytes>,
     length: u64,
+    /// The pause between the data and the failure; started when the data has been handed over.
+    linger: Option<Duration>,
+    /// The running pause.
+    lingering: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl BrokenBody {
+    /// [`Fault::DropConnection`]: fails at once, so not a byte of the answer is sent.
+    fn dropping(length: u64) -> Self {
+        Self { data: None, length, linger: None, lingering: None }
+    }
+
+    /// [`Fault::TruncatedBody`]: `partial` of an announced `length`, then a broken connection
+    /// once the partial answer had time to reach the wire.
+    fn truncating(partial: Bytes, length: u64) -> Self {
+        Self { data: Some(partial), length, linger: Some(TRUNCATION_LINGER), lingering: None }
+    }
 }
 
 impl http_body::Body for BrokenBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        Poll::Ready(Some(match self.data.take() {
-            Some(data) => Ok(Frame::data(data)),
-            None => Err(io::Error::new(io::ErrorKind::ConnectionAborted, "clerk-mock fault: connection dropped")),
-        }))
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        if let Some(data) = self.data.take() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        // A pending body makes hyper flush what it has written so far.
+        if let Some(linger) = self.linger.take() {
+            self.lingering = Some(Box::pin(tokio::time::sleep(linger)));
+        }
+        if let Some(lingering) = self.lingering.as_mut() {
+            ready!(lingering.as_mut().poll(cx));
+            self.lingering = None;
+        }
+        Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "clerk-mock fault: connection dropped"))))
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clerk_mock::{Fault, MockServer, Route, UserSpec};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
-use support::Native;
+use support::{Native, raw_exchange};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
@@ -69,6 +69,31 @@ fn truncated_bodies_do_not_decode() {
         },
     };
     assert!(undecodable, "a truncated body must not decode");
+}
+
+#[test]
+fn truncated_bodies_arrive_with_status_headers_and_half_the_body_then_the_connection_breaks() {
+    let mock = MockServer::start();
+    mock.set_fault(Route::new("GET", "/v1/environment"), Fault::TruncatedBody, Some(1));
+    let started = Instant::now();
+    let received = raw_exchange(mock.port(), "GET /v1/environment?_is_native=true HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
+    assert!(started.elapsed() < Duration::from_secs(5), "the connection breaks, it is not left open");
+    assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "the status line arrives: {received:?}");
+    let (head, body) = received.split_once("\r\n\r\n").expect("headers arrive");
+    let announced: usize = head
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+        .expect("content-length")
+        .trim()
+        .parse()
+        .expect("a length");
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"));
+    assert!(body.starts_with('{'), "the first part of the JSON body arrives: {body:?}");
+    assert_eq!(body.len(), announced / 2, "half of the announced {announced} bytes");
+    assert!(serde_json::from_str::<Value>(body).is_err());
+
+    let mut native = Native::new(&mock.base_url());
+    assert_eq!(native.get("/v1/environment").status, 200, "the fault was armed once");
 }
 
 #[test]

@@ -4,7 +4,7 @@ mod support;
 
 use clerk_mock::{MockServer, Totp, UserSpec};
 use serde_json::Value;
-use support::{Native, assert_ms, assert_recorded_shape};
+use support::{Browser, Native, assert_ms, assert_recorded_shape, raw_exchange};
 
 const EMAIL_CODE_FLOW: &str = "clerk_auth/sign_in_test/sign_in_with_email_code";
 const SIGN_UP_FLOW: &str = "clerk_auth/sign_up_test/sign_up_with_email_and_phone_code";
@@ -352,6 +352,7 @@ fn totp_and_backup_code_second_factors() {
         let done = native.post(&path, &[("strategy", strategy), ("code", right)]);
         assert_eq!(done.body["response"]["status"], "complete", "{strategy}");
         check_envelope(&done.body);
+        assert_eq!(done.body["client"]["last_authentication_strategy"], "password", "the first factor, not {strategy}");
         assert_eq!(done.body["client"]["sessions"][0]["factor_verification_age"][1], 0);
     }
 }
@@ -373,6 +374,8 @@ fn client_trust_asks_for_an_email_code_on_a_new_device() {
         &[("strategy", "email_code"), ("code", "424242")],
     );
     assert_eq!(done.body["response"]["status"], "complete");
+    // As recorded in clerk_auth/sign_in_test/sign_in_with_client_trust/005.json: the first factor.
+    assert_eq!(done.body["client"]["last_authentication_strategy"], "password");
 }
 
 #[test]
@@ -501,4 +504,243 @@ fn a_spec_violation_is_answered_with_the_envelope_naming_the_parameter() {
     let violations = mock.violations();
     assert_eq!(violations.len(), 1);
     assert_eq!(violations[0].request.path, "/v1/client/sign_ins");
+}
+
+#[test]
+fn updating_a_sign_up_with_a_strategy_sends_a_new_code_to_the_corrected_email() {
+    // As recorded in clerk_auth/sign_up_test/sign_up_with_email_code_and_typo/003–005.json.
+    let mock = MockServer::start();
+    let mut native = Native::new(&mock.base_url());
+    let created = native.post(
+        "/v1/client/sign_ups",
+        &[
+            ("email_address", "typo@exmaple.com"),
+            ("password", "a long password"),
+            ("legal_accepted", "true"),
+            ("strategy", "email_code"),
+        ],
+    );
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    assert_ne!(mock.latest_code("typo@exmaple.com").as_deref(), Some("424242"), "a random code for the typo");
+
+    let updated = native.send(
+        "PATCH",
+        &format!("/v1/client/sign_ups/{id}"),
+        &[("email_address", "fixed+clerk_test@example.com"), ("strategy", "email_code")],
+    );
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    check_envelope(&updated.body);
+    let sign_up = &updated.body["response"];
+    check_sign_up_shape(sign_up);
+    assert_eq!(sign_up["email_address"], "fixed+clerk_test@example.com");
+    let verification = &sign_up["verifications"]["email_address"];
+    assert_eq!(verification["status"], "unverified");
+    assert_eq!(verification["strategy"], "email_code");
+    assert_eq!(verification["attempts"], 0);
+    assert_eq!(verification["next_action"], "needs_attempt");
+    assert_eq!(mock.latest_code("fixed+clerk_test@example.com").as_deref(), Some("424242"));
+
+    // No prepare_verification in between: the update sent the code.
+    let attempted = native.post(
+        &format!("/v1/client/sign_ups/{id}/attempt_verification"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    assert_eq!(attempted.status, 200, "{}", attempted.body);
+    assert_eq!(attempted.body["response"]["verifications"]["email_address"]["status"], "verified");
+    assert_eq!(attempted.body["response"]["status"], "complete");
+
+    // A strategy does not undo a verification that is already done.
+    let mut other = Native::new(&mock.base_url());
+    let transfer = other.post(
+        "/v1/client/sign_ins",
+        &[("identifier", "proven+clerk_test@example.com"), ("sign_up_if_missing", "true"), ("strategy", "email_code")],
+    );
+    let sign_in_id = transfer.body["response"]["id"].as_str().expect("id").to_owned();
+    other.post(
+        &format!("/v1/client/sign_ins/{sign_in_id}/attempt_first_factor"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    let transferred = other.post("/v1/client/sign_ups", &[("transfer", "true")]);
+    let sign_up_id = transferred.body["response"]["id"].as_str().expect("id").to_owned();
+    let kept = other.send("PATCH", &format!("/v1/client/sign_ups/{sign_up_id}"), &[("strategy", "email_code")]);
+    assert_eq!(kept.body["response"]["verifications"]["email_address"]["status"], "verified", "{}", kept.body);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn the_authorization_header_identifies_the_client_only_in_native_mode() {
+    let mock = MockServer::start();
+    let mut native = Native::new(&mock.base_url());
+    let created = native.post("/v1/client", &[]);
+    let client_id = created.body["response"]["id"].clone();
+    let token = created.token.expect("a new client sends its token");
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let client_with_token = |query: &str| -> Value {
+        let url = format!("{}/v1/client?__clerk_api_version=2026-05-12{query}", mock.base_url());
+        let mut response = agent.get(&url).header("Authorization", &token).call().expect("an answer");
+        serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("json")
+    };
+
+    assert_eq!(client_with_token("&_is_native=true")["response"]["id"], client_id);
+    assert_eq!(client_with_token("&_is_native=1")["response"]["id"], client_id, "Expo sends 1");
+    assert_eq!(client_with_token(""), serde_json::json!({ "response": null, "client": null }), "no _is_native");
+    assert_eq!(client_with_token("&_is_native=false")["response"], Value::Null);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn a_browser_is_identified_by_the_client_cookie_the_mock_sets() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("cookie@example.com").password("password-1234"));
+    let mut browser = Browser::new(&mock.base_url());
+
+    let created = browser.post("/v1/client/sign_ins", &[("identifier", "cookie@example.com")]);
+    assert_eq!(created.status, 200, "{}", created.body);
+    let set_cookie = created.set_cookie.clone().expect("a new client is set as a cookie outside native mode");
+    assert!(set_cookie.starts_with("__client=") && set_cookie.contains("HttpOnly"), "{set_cookie}");
+    let client_id = created.body["client"]["id"].clone();
+    let sign_in_id = created.body["response"]["id"].clone();
+
+    let reloaded = browser.get("/v1/client");
+    assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+    assert_eq!(reloaded.body["response"]["id"], client_id);
+    assert_eq!(reloaded.body["response"]["sign_in"]["id"], sign_in_id);
+    assert_eq!(reloaded.set_cookie, None, "the cookie stays as long as the token does");
+
+    let signed_in = browser.post(
+        &format!("/v1/client/sign_ins/{}/attempt_first_factor", sign_in_id.as_str().expect("id")),
+        &[("strategy", "password"), ("password", "password-1234")],
+    );
+    assert_eq!(signed_in.body["response"]["status"], "complete", "{}", signed_in.body);
+    assert!(signed_in.set_cookie.is_some(), "completion rotates the token, and so the cookie");
+    let after = browser.get("/v1/client");
+    assert_eq!(after.body["response"]["id"], client_id);
+    assert_eq!(after.body["response"]["sessions"][0]["status"], "active");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn signing_in_with_an_identifier_that_is_signed_in_names_its_session() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("twice@example.com").password("password-1234"));
+    mock.add_user(UserSpec::with_email("other@example.com").password("password-1234"));
+    let mut native = Native::new(&mock.base_url());
+    let done =
+        native.post("/v1/client/sign_ins", &[("identifier", "twice@example.com"), ("password", "password-1234")]);
+    let session_id = done.body["response"]["created_session_id"].clone();
+
+    let again = native.post("/v1/client/sign_ins", &[("identifier", "twice@example.com")]);
+    assert_eq!(again.status, 400);
+    assert_eq!(again.body["errors"][0]["code"], "identifier_already_signed_in");
+    assert_eq!(again.body["errors"][0]["meta"]["session_id"], session_id);
+    assert_eq!(again.body["meta"]["client"]["last_active_session_id"], session_id, "the client is piggybacked");
+
+    let other =
+        native.post("/v1/client/sign_ins", &[("identifier", "other@example.com"), ("password", "password-1234")]);
+    assert_eq!(other.body["response"]["status"], "complete", "another user may sign in on the same client");
+
+    let elsewhere = Native::new(&mock.base_url()).post("/v1/client/sign_ins", &[("identifier", "twice@example.com")]);
+    assert_eq!(elsewhere.body["response"]["status"], "needs_first_factor", "another client is not signed in");
+
+    native.post(&format!("/v1/client/sessions/{}/end", session_id.as_str().expect("sid")), &[]);
+    let after_sign_out = native.post("/v1/client/sign_ins", &[("identifier", "twice@example.com")]);
+    assert_eq!(after_sign_out.body["response"]["status"], "needs_first_factor", "{}", after_sign_out.body);
+}
+
+#[test]
+fn a_body_in_a_media_type_the_operation_does_not_take_is_a_violation() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("media@example.com"));
+    let post = |content_type: Option<&str>, body: &str| -> (u16, Value) {
+        let content_type = content_type.map(|value| format!("content-type: {value}\r\n")).unwrap_or_default();
+        let answer = raw_exchange(
+            mock.port(),
+            &format!(
+                "POST /v1/client/sign_ins?_is_native=true HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\
+                 {content_type}content-length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        let status = answer.get(9..12).and_then(|code| code.parse().ok()).unwrap_or(0);
+        let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        (status, serde_json::from_str(json).unwrap_or(Value::Null))
+    };
+
+    let (status, json) = post(Some("application/json"), r#"{"identifier":"media@example.com"}"#);
+    assert_eq!(status, 400, "{json}");
+    let errors = json["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "the body is not read as a form: {json}");
+    assert_eq!(errors[0]["code"], "form_param_value_invalid");
+    assert_eq!(errors[0]["meta"]["param_name"], "content-type");
+    assert!(errors[0]["long_message"].as_str().is_some_and(|m| m.contains("application/x-www-form-urlencoded")));
+    let violations = mock.violations();
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].request.header("content-type"), Some("application/json"));
+
+    let (status, json) = post(None, "identifier=media%40example.com");
+    assert_eq!(status, 400, "{json}");
+    assert_eq!(json["errors"][0]["code"], "form_param_missing");
+    assert_eq!(json["errors"][0]["meta"]["param_name"], "content-type");
+    assert_eq!(mock.violations().len(), 2);
+
+    let (status, json) =
+        post(Some("Application/X-WWW-Form-Urlencoded; charset=UTF-8"), "identifier=media%40example.com");
+    assert_eq!(status, 200, "parameters of the media type do not count: {json}");
+    assert_eq!(json["response"]["status"], "needs_first_factor");
+    let (status, json) = post(None, "");
+    assert_eq!(status, 200, "an empty body needs no media type: {json}");
+    assert_eq!(mock.violations().len(), 2);
+}
+
+#[test]
+fn attempts_past_abandon_at_are_abandoned() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("late+clerk_test@example.com").password("password-1234"));
+    let mut native = Native::new(&mock.base_url());
+    let sign_in = native.post("/v1/client/sign_ins", &[("identifier", "late+clerk_test@example.com")]);
+    let sign_in_id = sign_in.body["response"]["id"].as_str().expect("id").to_owned();
+    let abandon_at = sign_in.body["response"]["abandon_at"].as_i64().expect("abandon_at");
+    let sign_up = native.post("/v1/client/sign_ups", &[("email_address", "new+clerk_test@example.com")]);
+    let sign_up_id = sign_up.body["response"]["id"].as_str().expect("id").to_owned();
+    native.post(
+        &format!("/v1/client/sign_ins/{sign_in_id}/prepare_first_factor"),
+        &[("strategy", "email_link"), ("redirect_url", "https://example.com/verify")],
+    );
+
+    // Just before abandon_at nothing changes.
+    let created_at = sign_in.body["client"]["updated_at"].as_i64().expect("updated_at");
+    let almost = u64::try_from(abandon_at - created_at - 60_000).expect("abandon_at lies ahead");
+    mock.advance_clock(std::time::Duration::from_millis(almost));
+    assert_eq!(native.get(&format!("/v1/client/sign_ins/{sign_in_id}")).status, 200);
+
+    mock.advance_clock(std::time::Duration::from_secs(2 * 60));
+    let reload = native.get(&format!("/v1/client/sign_ins/{sign_in_id}"));
+    assert_eq!(reload.status, 404);
+    assert_eq!(reload.body["errors"][0]["code"], "resource_not_found");
+    let attempt = native.post(
+        &format!("/v1/client/sign_ins/{sign_in_id}/attempt_first_factor"),
+        &[("strategy", "password"), ("password", "password-1234")],
+    );
+    assert_eq!(attempt.status, 404);
+    assert_eq!(attempt.body["errors"][0]["code"], "resource_not_found");
+    assert!(mock.click_email_link("late+clerk_test@example.com"), "the link was sent before abandon_at");
+
+    let client = native.get("/v1/client");
+    assert_eq!(client.body["response"]["sign_in"], Value::Null, "the slot is cleared");
+    assert_eq!(client.body["response"]["sign_up"], Value::Null, "the slot is cleared");
+    assert_eq!(client.body["response"]["sessions"], serde_json::json!([]), "a late link click signs nobody in");
+
+    let update = native.send("PATCH", &format!("/v1/client/sign_ups/{sign_up_id}"), &[("first_name", "Late")]);
+    assert_eq!(update.status, 400);
+    assert_eq!(update.body["errors"][0]["code"], "sign_up_cannot_be_updated");
+    let prepare =
+        native.post(&format!("/v1/client/sign_ups/{sign_up_id}/prepare_verification"), &[("strategy", "email_code")]);
+    assert_eq!(prepare.body["errors"][0]["code"], "sign_up_cannot_be_updated");
+    let reloaded = native.get(&format!("/v1/client/sign_ups/{sign_up_id}"));
+    assert_eq!(reloaded.body["response"]["status"], "abandoned");
+    assert_eq!(reloaded.body["client"]["sign_up"], Value::Null);
+
+    let fresh = native.post("/v1/client/sign_ins", &[("identifier", "late+clerk_test@example.com")]);
+    assert_eq!(fresh.body["response"]["status"], "needs_first_factor", "a new attempt starts afresh");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }

@@ -79,7 +79,12 @@ pub(crate) fn create(state: &mut MockState, exchange: &mut Exchange, call: &Call
         sign_in.identifier = Some(identifier.to_owned());
         sign_in.status = "needs_first_factor";
         match state.user_by_identifier(identifier).map(|u| u.id.clone()) {
-            Some(user_id) => sign_in.user_id = Some(user_id),
+            Some(user_id) => {
+                if let Some(session_id) = state.signed_in_session_of(&client_id, &user_id) {
+                    return Err(identifier_already_signed_in(&session_id));
+                }
+                sign_in.user_id = Some(user_id);
+            }
             None if call.flag("sign_up_if_missing") => sign_in.sign_up_if_missing = true,
             None => {
                 return Err(ApiError::form(
@@ -170,11 +175,27 @@ pub(crate) fn action(
     Ok(Reply::ok(envelope(state, state.render_sign_in(id), exchange)))
 }
 
-/// The sign-in `id` of the request's client (`resource_not_found` otherwise). Mutations on a
-/// request without a live client get a new client first (which has no sign-ins).
+/// The sign-in `id` of the request's client, unless abandoned (`resource_not_found`
+/// otherwise, as the spec says of `GET /v1/client/sign_ins/{id}`). Mutations on a request
+/// without a live client get a new client first (which has no sign-ins).
 fn own_sign_in(state: &mut MockState, exchange: &mut Exchange, id: &str) -> Result<SignIn, ApiError> {
     let client_id = exchange.client_id.clone().ok_or_else(|| ApiError::not_found("sign in"))?;
-    state.sign_ins.get(id).filter(|s| s.client_id == client_id).cloned().ok_or_else(|| ApiError::not_found("sign in"))
+    state
+        .sign_ins
+        .get(id)
+        .filter(|s| s.client_id == client_id && s.status != "abandoned")
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("sign in"))
+}
+
+/// `identifier_already_signed_in` (400): the identifier's user already has a signed-in session
+/// on this client, which `meta.session_id` names so that the client can activate it instead
+/// (fapi.md §2.3, §2.5, §5.1).
+fn identifier_already_signed_in(session_id: &str) -> ApiError {
+    ApiError {
+        meta: serde_json::json!({ "session_id": session_id }),
+        ..ApiError::new(400, "identifier_already_signed_in", "You're already signed in", "You're already signed in.")
+    }
 }
 
 fn expect_status(sign_in: &SignIn, allowed: &[&str]) -> Result<(), ApiError> {
@@ -336,20 +357,19 @@ fn advance_after_first_factor(state: &mut MockState, exchange: &mut Exchange, si
     } else if strategy == "password" && state.settings.client_trust && !known_client {
         sign_in.status = "needs_client_trust";
     } else {
-        complete(state, exchange, sign_in, strategy, false);
+        complete(state, exchange, sign_in, false);
     }
 }
 
 /// Completes the sign-in: a new session, the client's last active session, a rotated token.
-pub(crate) fn complete(
-    state: &mut MockState,
-    exchange: &mut Exchange,
-    sign_in: &mut SignIn,
-    strategy: &str,
-    second_factor: bool,
-) {
+/// The client's `last_authentication_strategy` is the first factor's strategy, also after a
+/// second factor (recording `clerk_auth/sign_in_test/sign_in_with_client_trust/005.json`:
+/// `password` after an `email_code` second factor).
+pub(crate) fn complete(state: &mut MockState, exchange: &mut Exchange, sign_in: &mut SignIn, second_factor: bool) {
     let Some(user_id) = sign_in.user_id.clone() else { return };
-    let session_id = state.create_session(&sign_in.client_id, &user_id, strategy, second_factor, exchange);
+    let first_factor_strategy = sign_in.first_factor.as_ref().map(|v| v.strategy.clone()).unwrap_or_default();
+    let session_id =
+        state.create_session(&sign_in.client_id, &user_id, &first_factor_strategy, second_factor, exchange);
     sign_in.status = "complete";
     sign_in.created_session_id = Some(session_id);
 }
@@ -439,7 +459,7 @@ fn attempt_second(
         }
         _ => return Err(strategy_invalid()),
     }
-    complete(state, exchange, sign_in, &strategy, true);
+    complete(state, exchange, sign_in, true);
     Ok(())
 }
 
@@ -480,13 +500,12 @@ fn reset_password(
 ) -> Result<(), ApiError> {
     let password = call.require("password")?.to_owned();
     set_password(state, sign_in, &password, call.flag("sign_out_of_other_sessions"))?;
-    let strategy = sign_in.first_factor.as_ref().map(|v| v.strategy.clone()).unwrap_or_default();
     let has_mfa =
         sign_in.user_id.as_deref().and_then(|id| state.user(id)).is_some_and(crate::state::User::has_second_factor);
     if has_mfa {
         sign_in.status = "needs_second_factor";
     } else {
-        complete(state, exchange, sign_in, &strategy, false);
+        complete(state, exchange, sign_in, false);
     }
     Ok(())
 }
@@ -516,9 +535,10 @@ fn transfer_from_sign_up(state: &mut MockState, sign_in: &mut SignIn) -> Result<
 
 /// Opens an email link: verifies the sign-in's factor and, when nothing else is needed,
 /// completes it out of band (the client sees it by polling; its token rotates on its next
-/// request). The completed sign-in stays on the client, as the recordings show.
+/// request). The completed sign-in stays on the client, as the recordings show. An abandoned
+/// sign-in is left alone.
 pub(crate) fn open_email_link(state: &mut MockState, id: &str, second_factor: bool) {
-    let Some(mut sign_in) = state.sign_ins.get(id).cloned() else { return };
+    let Some(mut sign_in) = state.sign_ins.get(id).filter(|s| s.status != "abandoned").cloned() else { return };
     let client_id = sign_in.client_id.clone();
     let slot = if second_factor { &mut sign_in.second_factor } else { &mut sign_in.first_factor };
     let Some(verification) = slot.as_mut().filter(|v| v.strategy == "email_link" && v.status == "unverified") else {
@@ -534,7 +554,7 @@ pub(crate) fn open_email_link(state: &mut MockState, id: &str, second_factor: bo
     let mut exchange = Exchange::default();
     if verified {
         if second_factor {
-            complete(state, &mut exchange, &mut sign_in, "email_link", true);
+            complete(state, &mut exchange, &mut sign_in, true);
         } else {
             advance_after_first_factor(state, &mut exchange, &mut sign_in, "email_link");
         }

@@ -66,11 +66,7 @@ pub(crate) fn create(state: &mut MockState, exchange: &mut Exchange, call: &Call
         sign_up.external_account = Some(verification);
     }
     apply_fields(state, call, &mut sign_up)?;
-    match strategy.as_str() {
-        "email_code" | "email_link" if sign_up.email_address.is_some() => prepare(state, &mut sign_up, &strategy)?,
-        "phone_code" if sign_up.phone_number.is_some() => prepare(state, &mut sign_up, &strategy)?,
-        _ => {}
-    }
+    prepare_requested(state, &mut sign_up, &strategy)?;
     let id = sign_up.id.clone();
     settle(state, exchange, &mut sign_up, &strategy, true);
     store(state, sign_up, true);
@@ -87,11 +83,16 @@ pub(crate) fn reload(state: &mut MockState, exchange: &mut Exchange, call: &Call
 }
 
 /// `PATCH /v1/client/sign_ups/{id}`: sets fields; a changed identifier loses its verification.
+/// A `strategy` prepares its verification as on create: after correcting a typo in the email
+/// with `strategy=email_code`, a new code goes to the new address and the verification is
+/// `unverified` with `next_action: needs_attempt` (recording
+/// `clerk_auth/sign_up_test/sign_up_with_email_code_and_typo/004.json`).
 pub(crate) fn update(state: &mut MockState, exchange: &mut Exchange, call: &Call<'_>, id: &str) -> Outcome {
     let mut sign_up = own_sign_up(state, exchange, id)?;
     updatable(&sign_up)?;
     apply_fields(state, call, &mut sign_up)?;
     let strategy = call.form_nonempty("strategy").unwrap_or("").to_owned();
+    prepare_requested(state, &mut sign_up, &strategy)?;
     settle(state, exchange, &mut sign_up, &strategy, true);
     store(state, sign_up, true);
     Ok(Reply::ok(envelope(state, state.render_sign_up(id), exchange)))
@@ -202,6 +203,22 @@ fn apply_fields(state: &MockState, call: &Call<'_>, sign_up: &mut SignUp) -> Res
     Ok(())
 }
 
+/// The `strategy` of a create or update: prepares the verification of the identifier it
+/// verifies (`email_code`/`email_link`: the email address, `phone_code`: the phone number)
+/// when the sign-up has that identifier and it is not verified yet. Other strategies (ID
+/// tokens, none) prepare nothing here.
+fn prepare_requested(state: &mut MockState, sign_up: &mut SignUp, strategy: &str) -> Result<(), ApiError> {
+    let is_verified =
+        |verification: &Option<Verification>| verification.as_ref().is_some_and(|v| v.status == "verified");
+    let needs_preparing = match strategy {
+        "email_code" | "email_link" => sign_up.email_address.is_some() && !is_verified(&sign_up.email_verification),
+        "phone_code" => sign_up.phone_number.is_some() && !is_verified(&sign_up.phone_verification),
+        _ => false,
+    };
+    if needs_preparing { prepare(state, sign_up, strategy) } else { Ok(()) }
+}
+
+/// Sends a code or link for `strategy` and makes the field's verification `unverified`.
 fn prepare(state: &mut MockState, sign_up: &mut SignUp, strategy: &str) -> Result<(), ApiError> {
     let now = state.now();
     match strategy {
@@ -341,9 +358,12 @@ fn transfer_from_sign_in(state: &mut MockState, sign_up: &mut SignUp) -> Result<
 }
 
 /// Opens a sign-up's email link: verifies the email and, when nothing else is needed, completes
-/// the sign-up out of band (it stays on the client so polling sees it).
+/// the sign-up out of band (it stays on the client so polling sees it). A sign-up that is no
+/// longer `missing_requirements` (complete, abandoned) is left alone.
 pub(crate) fn open_email_link(state: &mut MockState, id: &str) {
-    let Some(mut sign_up) = state.sign_ups.get(id).cloned() else { return };
+    let Some(mut sign_up) = state.sign_ups.get(id).filter(|s| s.status == "missing_requirements").cloned() else {
+        return;
+    };
     let Some(verification) =
         sign_up.email_verification.as_mut().filter(|v| v.strategy == "email_link" && v.status == "unverified")
     else {

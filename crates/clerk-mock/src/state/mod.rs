@@ -103,7 +103,7 @@ pub(crate) struct SignIn {
     pub(crate) id: String,
     pub(crate) client_id: String,
     /// `needs_identifier`, `needs_first_factor`, `needs_second_factor`, `needs_client_trust`,
-    /// `needs_new_password`, `complete`.
+    /// `needs_new_password`, `complete`, `abandoned` (past `abandon_at`).
     pub(crate) status: &'static str,
     pub(crate) identifier: Option<String>,
     pub(crate) user_id: Option<String>,
@@ -120,7 +120,7 @@ pub(crate) struct SignIn {
 pub(crate) struct SignUp {
     pub(crate) id: String,
     pub(crate) client_id: String,
-    /// `missing_requirements`, `complete`, `abandoned`.
+    /// `missing_requirements`, `complete`, `abandoned` (past `abandon_at`).
     pub(crate) status: &'static str,
     pub(crate) email_address: Option<String>,
     pub(crate) phone_number: Option<String>,
@@ -235,6 +235,37 @@ impl MockState {
         }
     }
 
+    /// Abandons sign-in and sign-up attempts whose `abandon_at` has passed (fapi.md §5.1,
+    /// §5.2): an open sign-in or a `missing_requirements` sign-up becomes `abandoned` and leaves
+    /// its client's `sign_in`/`sign_up` slot. An abandoned sign-in is not found any more
+    /// (`GET /v1/client/sign_ins/{id}` answers 404, §3.3.8); an abandoned sign-up answers
+    /// `sign_up_cannot_be_updated` to mutations.
+    pub(crate) fn abandon_attempts(&mut self) {
+        let now = self.now();
+        let mut emptied_slots = Vec::new();
+        for sign_in in self.sign_ins.values_mut() {
+            if !matches!(sign_in.status, "complete" | "abandoned") && now >= sign_in.abandon_at {
+                sign_in.status = "abandoned";
+                emptied_slots.push((sign_in.client_id.clone(), sign_in.id.clone()));
+            }
+        }
+        for sign_up in self.sign_ups.values_mut() {
+            if sign_up.status == "missing_requirements" && now >= sign_up.abandon_at {
+                sign_up.status = "abandoned";
+                emptied_slots.push((sign_up.client_id.clone(), sign_up.id.clone()));
+            }
+        }
+        for (client_id, attempt_id) in emptied_slots {
+            let Some(client) = self.clients.get_mut(&client_id) else { continue };
+            for slot in [&mut client.sign_in_id, &mut client.sign_up_id] {
+                if slot.as_deref() == Some(attempt_id.as_str()) {
+                    *slot = None;
+                    client.updated_at = now;
+                }
+            }
+        }
+    }
+
     /// Identifies the request's client from its token: the current token of a live client.
     /// A stale token (rotated away, or of an ended client) or an unknown one identifies
     /// nobody. A pending rotation happens here.
@@ -330,6 +361,17 @@ impl MockState {
         self.clients.get(client_id).is_some_and(|client| {
             client.session_ids.iter().any(|sid| self.sessions.get(sid).is_some_and(Session::is_signed_in))
         })
+    }
+
+    /// The signed-in session `user_id` has on the client, if any (the latest one).
+    pub(crate) fn signed_in_session_of(&self, client_id: &str, user_id: &str) -> Option<String> {
+        let client = self.clients.get(client_id)?;
+        client
+            .session_ids
+            .iter()
+            .rev()
+            .find(|sid| self.sessions.get(*sid).is_some_and(|s| s.user_id == user_id && s.is_signed_in()))
+            .cloned()
     }
 
     /// Creates an active session for `user_id` on the client, makes it the client's last

@@ -14,6 +14,8 @@ pub struct Answer {
     pub token: Option<String>,
     pub content_type: Option<String>,
     pub retry_after: Option<String>,
+    /// The `Set-Cookie` header.
+    pub set_cookie: Option<String>,
     pub body: Value,
 }
 
@@ -76,13 +78,79 @@ impl Native {
         let token = header("authorization");
         let content_type = header("content-type");
         let retry_after = header("retry-after");
+        let set_cookie = header("set-cookie");
         let text = response.body_mut().read_to_string().expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if let Some(token) = &token {
             self.token = Some(token.clone());
         }
-        Answer { status: response.status().as_u16(), token, content_type, retry_after, body }
+        Answer { status: response.status().as_u16(), token, content_type, retry_after, set_cookie, body }
     }
+}
+
+/// A browser-mode client (no `_is_native`, no `Authorization`): keeps the `__client` cookie
+/// the mock sets and sends it back, as a browser's cookie jar would.
+pub struct Browser {
+    base: String,
+    agent: ureq::Agent,
+    pub cookie: Option<String>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Self { base: base.to_owned(), agent, cookie: None }
+    }
+
+    fn url(&self, path: &str) -> String {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{}{path}{separator}__clerk_api_version=2026-05-12", self.base)
+    }
+
+    pub fn get(&mut self, path: &str) -> Answer {
+        let mut request = self.agent.get(&self.url(path));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", format!("__client={cookie}"));
+        }
+        self.finish(request.call())
+    }
+
+    pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        let mut request = self.agent.post(&self.url(path));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", format!("__client={cookie}"));
+        }
+        let result = request.send_form(form.iter().copied());
+        self.finish(result)
+    }
+
+    fn finish(&mut self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+        let mut response = result.expect("transport error");
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let token = header("authorization");
+        let set_cookie = header("set-cookie");
+        let content_type = header("content-type");
+        let retry_after = header("retry-after");
+        if let Some(value) = set_cookie.as_deref().and_then(|c| c.split(';').next()?.strip_prefix("__client=")) {
+            self.cookie = Some(value.to_owned());
+        }
+        let text = response.body_mut().read_to_string().expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer { status: response.status().as_u16(), token, content_type, retry_after, set_cookie, body }
+    }
+}
+
+/// Sends a raw request to the mock and returns everything it answers until it closes the
+/// connection (a reset after some bytes keeps those bytes). A request that should be answered
+/// normally needs `connection: close`, or this waits for the 5 s read timeout.
+pub fn raw_exchange(port: u16, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).expect("timeout");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut received = Vec::new();
+    let _ = stream.read_to_end(&mut received);
+    String::from_utf8_lossy(&received).into_owned()
 }
 
 /// `../shared/fixtures/recorded/`, or `None` (loud skip) outside CI when it is missing.
