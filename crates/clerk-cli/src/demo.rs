@@ -1,4 +1,7 @@
 //! `clerk demo`: a scripted tour against a local Frontend API started in-process.
+//!
+//! Text by default; with `--json`, JSON Lines: one object per step, named by its `step`
+//! field (see [`crate::narration`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,6 +17,7 @@ use clerk_ureq::Clerk;
 use serde_json::json;
 
 use crate::describe;
+use crate::narration::Narration;
 use crate::output::Output;
 
 /// The code Clerk's test mode accepts for `+clerk_test` addresses.
@@ -23,10 +27,7 @@ const DEMO_USER: &str = "demo+clerk_test@example.com";
 const DEMO_PASSWORD: &str = "demo-password-42";
 const SECOND_USER: &str = "second+clerk_test@example.com";
 
-fn step(out: Output, number: u32, title: &str) {
-    out.note(&format!("\n{number}. {title}"));
-}
-
+/// Runs the tour; with `--json`, one JSON object per step (see [`crate::narration`]).
 pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> {
     let mock = MockServer::start();
     mock.add_user(UserSpec {
@@ -38,27 +39,30 @@ pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> 
         first_name: Some("Second".into()),
         ..UserSpec::with_email(SECOND_USER).password(DEMO_PASSWORD)
     });
-    out.note(&format!(
+    let mut tour = Narration::new(out);
+    tour.note(&format!(
         "A local Frontend API is running at {} (publishable key {}).",
         mock.base_url(),
         mock.publishable_key()
     ));
-    out.note("Every request below is real HTTP over loopback; secrets are never printed.");
+    tour.note("Every request below is real HTTP over loopback; secrets are never printed.");
 
     let mut builder = Clerk::builder_for_base_url(&mock.base_url())
         .map_err(describe)?
         .store(Arc::new(MemoryStore::new()))
-        .on_event(Box::new(move |event| out.event(event)))
-        .on_exchange(Box::new(move |request, result| out.exchange(request, result)));
+        .on_event(tour.event_listener())
+        .on_exchange(tour.exchange_listener());
     if let Some(path) = transcript {
         builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
     }
     let mut clerk = builder.build().map_err(describe)?;
 
-    step(out, 1, "Load the environment");
+    tour.begin(1, "load", "Load the environment");
+    tour.record("frontend_api", json!(mock.base_url()));
+    tour.record("publishable_key", json!(mock.publishable_key()));
     clerk.load().map_err(describe)?;
 
-    step(out, 2, &format!("Sign up as {NEWCOMER} and verify the email with a code"));
+    tour.begin(2, "sign-up", &format!("Sign up as {NEWCOMER} and verify the email with a code"));
     let fields = SignUpFields {
         email_address: Some(NEWCOMER.into()),
         password: Some(Password::new("a-fresh-password-77")),
@@ -71,25 +75,25 @@ pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> 
     clerk
         .sign_up_step(SignUpCommand::AttemptVerification(SignUpAttempt::EmailCode(VerificationCode::new(TEST_CODE))))
         .map_err(describe)?;
-    out.whoami(clerk.engine());
+    tour.whoami(clerk.engine());
 
-    step(out, 3, "Sign out");
+    tour.begin(3, "sign-out", "Sign out");
     let confirmation = clerk.sign_out(None).map_err(describe)?;
-    out.signed_out(&confirmation);
+    tour.signed_out(&confirmation);
 
-    step(out, 4, &format!("Sign in as {DEMO_USER} with a password, then an authenticator code"));
+    tour.begin(4, "sign-in", &format!("Sign in as {DEMO_USER} with a password, then an authenticator code"));
     clerk.sign_in(SignInCreate::password(DEMO_USER, Password::new(DEMO_PASSWORD))).map_err(describe)?;
     clerk
         .sign_in_step(SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(VerificationCode::new(TEST_CODE))))
         .map_err(describe)?;
-    out.whoami(clerk.engine());
+    tour.whoami(clerk.engine());
     let first_session = clerk.engine().active_session_id().map(str::to_owned).ok_or("no active session")?;
 
-    step(out, 5, "Get a session token and check it against the server's published keys (JWKS)");
+    tour.begin(5, "token", "Get a session token and check it against the server's published keys (JWKS)");
     let token = clerk.get_token(TokenRequest::default()).map_err(describe)?;
     let claims = verify(&token, &mock.jwks())?;
     if out.is_json() {
-        println!("{}", json!({ "verified_claims": claims }));
+        tour.record("verified_claims", claims);
     } else {
         println!("    signature verified (RS256, key {})", claims.get("kid").and_then(|k| k.as_str()).unwrap_or("?"));
         for name in ["sid", "sub", "iat", "exp", "iss"] {
@@ -99,18 +103,19 @@ pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> 
         }
     }
 
-    step(out, 6, &format!("Open a second session as {SECOND_USER}"));
+    tour.begin(6, "second-session", &format!("Open a second session as {SECOND_USER}"));
     clerk.sign_in(SignInCreate::password(SECOND_USER, Password::new(DEMO_PASSWORD))).map_err(describe)?;
-    out.sessions(clerk.engine());
+    tour.sessions(clerk.engine());
 
-    step(out, 7, "Switch back to the first session");
+    tour.begin(7, "switch", "Switch back to the first session");
     clerk.set_active(&first_session, OrganizationChoice::SessionDefault).map_err(describe)?;
-    out.sessions(clerk.engine());
+    tour.sessions(clerk.engine());
 
-    step(out, 8, "Sign out of every session");
+    tour.begin(8, "sign-out-all", "Sign out of every session");
     let confirmation = clerk.sign_out(None).map_err(describe)?;
-    out.signed_out(&confirmation);
-    out.sessions(clerk.engine());
+    tour.signed_out(&confirmation);
+    tour.sessions(clerk.engine());
+    tour.finish();
     out.note("\nThat's the tour. Try it against your own instance: CLERK_PUBLISHABLE_KEY=pk_… clerk sign-in");
     Ok(())
 }

@@ -1,14 +1,14 @@
 //! Interactive (and scriptable) sign-in and sign-up.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 use clerk_core::secret::{Password, VerificationCode};
-use clerk_core::wire::{SignInStatus, SignUpStatus};
+use clerk_core::wire::{SessionResource, SignInStatus, SignUpStatus};
 use clerk_core::{
-    Completion, EmailLinkOutcome, FirstFactorAttempt, FirstFactorPreparation, SecondFactorAttempt,
+    Client, Completion, EmailLinkOutcome, FirstFactorAttempt, FirstFactorPreparation, SecondFactorAttempt,
     SecondFactorPreparation, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand, SignUpFields,
     SignUpPreparation,
 };
@@ -16,9 +16,17 @@ use clerk_ureq::Clerk;
 
 use crate::describe;
 use crate::output::Output;
+use crate::terminal::{Ask, Terminal, choose};
 
 /// Where an email link sends the browser (any page will do: the CLI polls).
 const EMAIL_LINK_REDIRECT: &str = "http://localhost/clerk-cli/verified";
+
+/// How long a sign-in waits for its email link to be opened. A person has to notice the
+/// email, open it and click, which often takes longer than the driver's one-minute operation
+/// timeout. This is a little longer than a link lives (Clerk's links and codes expire after
+/// 10 minutes), so the wait normally ends with the engine's own answer: the link was opened,
+/// or the server reports it expired. The limit only stops a wait the server never settles.
+const EMAIL_LINK_WAIT: time::Duration = time::Duration::minutes(15);
 
 /// Options of `clerk sign-in`.
 #[derive(Debug, Args)]
@@ -66,56 +74,84 @@ pub(crate) struct SignUpArgs {
     legal_accepted: bool,
 }
 
-/// Answers: from flags first, then from the terminal.
-struct Answers {
+/// What a flow is answered with: flags first, then the person at the terminal.
+struct Answers<'a> {
+    /// `--code` values, in the order they are asked for.
     codes: std::vec::IntoIter<String>,
-    password_stdin: bool,
+    /// The password read from standard input (`--password-stdin`), until it is used.
+    stdin_password: Option<Password>,
+    /// Who is asked for the rest.
+    ask: &'a mut dyn Ask,
 }
 
-impl Answers {
+impl<'a> Answers<'a> {
+    /// Answers from `--code` values and, with `--password-stdin`, the password on standard
+    /// input (read now, so that a missing one fails before anything is sent).
+    fn new(codes: Vec<String>, password_stdin: bool, ask: &'a mut dyn Ask) -> Result<Self, String> {
+        let stdin_password = if password_stdin { Some(password_from_stdin()?) } else { None };
+        Ok(Answers { codes: codes.into_iter(), stdin_password, ask })
+    }
+
+    /// Whether a password can be had (from standard input or by asking).
+    fn has_password(&self) -> bool {
+        self.stdin_password.is_some() || self.ask.can_ask()
+    }
+
     fn code(&mut self, what: &str) -> Result<VerificationCode, String> {
         if let Some(code) = self.codes.next() {
             return Ok(VerificationCode::new(code));
         }
-        prompt(&format!("{what}: ")).map(VerificationCode::new)
+        self.ask.line(&format!("{what}: ")).map(VerificationCode::new)
     }
 
     fn password(&mut self, what: &str) -> Result<Password, String> {
-        if self.password_stdin {
-            self.password_stdin = false;
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
-            return Ok(Password::new(line.trim_end_matches(['\r', '\n'])));
+        if let Some(password) = self.stdin_password.take() {
+            return Ok(password);
         }
-        if !std::io::stdin().is_terminal() {
-            return Err(format!("{what} needed: pass --password-stdin"));
+        let password = self.ask.secret(&format!("{what}: "))?;
+        if password.is_empty() {
+            return Err(String::from("no password entered"));
         }
-        rpassword::prompt_password(format!("{what}: ")).map(Password::new).map_err(|e| e.to_string())
+        Ok(Password::new(password))
     }
 }
 
-fn prompt(question: &str) -> Result<String, String> {
-    if !std::io::stdin().is_terminal() {
-        return Err(format!("{} needed: pass it as a flag", question.trim_end_matches([':', ' '])));
-    }
-    print!("{question}");
-    std::io::stdout().flush().map_err(|e| e.to_string())?;
+/// The first line of standard input as a password (`--password-stdin`). An empty one is an
+/// error here rather than an empty password sent to the server.
+fn password_from_stdin() -> Result<Password, String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
-    Ok(line.trim().to_owned())
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err(String::from("no password on standard input (--password-stdin reads its first line)"));
+    }
+    Ok(Password::new(password))
 }
 
-fn choose(question: &str, options: &[String]) -> Result<String, String> {
-    if options.len() <= 1 || !std::io::stdin().is_terminal() {
-        return options.first().cloned().ok_or_else(|| String::from("the server offered nothing to choose"));
+/// The sessions a client had before a sign-in or sign-up started. The flow succeeded only if
+/// the session active at its end is not one of them: another account that was already signed
+/// in does not make an unfinished or declined flow a success.
+struct SessionsBefore(Vec<String>);
+
+impl SessionsBefore {
+    /// The client's sessions now.
+    fn of(engine: &Client) -> Self {
+        SessionsBefore(engine.sessions().iter().map(|session| session.id.to_string()).collect())
     }
-    println!("{question}");
-    for (index, option) in options.iter().enumerate() {
-        println!("  {}) {option}", index + 1);
+
+    /// The active session, if it was started after [`of`](Self::of).
+    fn started_since<'e>(&self, engine: &'e Client) -> Option<&'e SessionResource> {
+        engine.active_session().filter(|session| !self.0.iter().any(|id| *id == *session.id))
     }
-    let answer = prompt("Choose: ")?;
-    let index: usize = answer.parse().map_err(|_| format!("not a number: {answer}"))?;
-    options.get(index.wrapping_sub(1)).cloned().ok_or_else(|| format!("no option {index}"))
+}
+
+/// Ends a flow: shows the new session, or fails when the flow did not start one.
+fn finish(clerk: &Clerk, out: Output, before: &SessionsBefore, flow: &str) -> Result<(), String> {
+    if before.started_since(clerk.engine()).is_none() {
+        return Err(format!("the {flow} did not complete"));
+    }
+    out.whoami(clerk.engine());
+    Ok(())
 }
 
 /// Runs `f` with a spinner on the terminal (nothing when not a terminal or in JSON mode).
@@ -142,11 +178,24 @@ fn with_spinner<T>(out: Output, text: &str, f: impl FnOnce() -> T) -> T {
     result
 }
 
+/// `clerk sign-in`: asks the terminal for whatever the flags did not give.
 pub(crate) fn sign_in(clerk: &mut Clerk, out: Output, args: SignInArgs) -> Result<(), String> {
-    let mut answers = Answers { codes: args.code.into_iter(), password_stdin: args.password_stdin };
+    sign_in_asking(clerk, out, args, &mut Terminal)
+}
+
+/// `clerk sign-up`: asks the terminal for whatever the flags did not give.
+pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Result<(), String> {
+    sign_up_asking(clerk, out, args, &mut Terminal)
+}
+
+/// A sign-in, asking `ask` for what the flags did not give. Succeeds only when it made a new
+/// session the active one.
+fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dyn Ask) -> Result<(), String> {
+    let mut answers = Answers::new(args.code, args.password_stdin, ask)?;
+    let before = SessionsBefore::of(clerk.engine());
     let identifier = match args.identifier {
         Some(identifier) => identifier,
-        None => prompt("Email, phone or username: ")?,
+        None => answers.ask.line("Email, phone or username: ")?,
     };
     clerk.sign_in(SignInCreate::identifier(identifier)).map_err(describe)?;
     let mut first_strategy = args.strategy;
@@ -167,14 +216,14 @@ pub(crate) fn sign_in(clerk: &mut Clerk, out: Output, args: SignInArgs) -> Resul
                     .collect();
                 let strategy = match first_strategy.take() {
                     Some(strategy) => strategy,
-                    None => choose("How do you want to sign in?", &offered)?,
+                    None => choose(answers.ask, "How do you want to sign in?", &offered)?,
                 };
                 first_factor(clerk, out, &mut answers, &strategy)?;
             }
             Some(SignInStatus::NeedsSecondFactor | SignInStatus::NeedsClientTrust) => {
                 let offered: Vec<String> =
                     sign_in.supported_second_factors.iter().map(|f| f.strategy.to_string()).collect();
-                let strategy = choose("Second factor:", &offered)?;
+                let strategy = choose(answers.ask, "Second factor:", &offered)?;
                 second_factor(clerk, &mut answers, &strategy)?;
             }
             Some(SignInStatus::NeedsNewPassword) => {
@@ -187,14 +236,10 @@ pub(crate) fn sign_in(clerk: &mut Clerk, out: Output, args: SignInArgs) -> Resul
             other => return Err(format!("cannot continue a sign-in in status {other:?}")),
         }
     }
-    out.whoami(clerk.engine());
-    if clerk.engine().active_session().is_none() {
-        return Err(String::from("the sign-in did not complete"));
-    }
-    Ok(())
+    finish(clerk, out, &before, "sign-in")
 }
 
-fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers, strategy: &str) -> Result<(), String> {
+fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strategy: &str) -> Result<(), String> {
     match strategy {
         "password" => {
             let password = answers.password("Password")?;
@@ -217,9 +262,9 @@ fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers, strategy:
         "email_link" => {
             let preparation =
                 FirstFactorPreparation::EmailLink { email_address_id: None, redirect_url: EMAIL_LINK_REDIRECT.into() };
-            out.note("A sign-in link was sent by email: open it to continue.");
+            answers.ask.tell("A sign-in link was sent by email: open it to continue.");
             let outcome = with_spinner(out, "waiting for the email link…", || {
-                clerk.sign_in_step(SignInCommand::PrepareFirstFactor(preparation))
+                clerk.run_within(SignInCommand::PrepareFirstFactor(preparation), EMAIL_LINK_WAIT)
             })
             .map_err(describe)?;
             match outcome {
@@ -236,7 +281,7 @@ fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers, strategy:
     Ok(())
 }
 
-fn second_factor(clerk: &mut Clerk, answers: &mut Answers, strategy: &str) -> Result<(), String> {
+fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -> Result<(), String> {
     let attempt = match strategy {
         "totp" => SecondFactorAttempt::Totp(answers.code("Authenticator code")?),
         "backup_code" => SecondFactorAttempt::BackupCode(answers.code("Backup code")?),
@@ -262,18 +307,17 @@ fn second_factor(clerk: &mut Clerk, answers: &mut Answers, strategy: &str) -> Re
     Ok(())
 }
 
-pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Result<(), String> {
-    let mut answers = Answers { codes: args.code.into_iter(), password_stdin: args.password_stdin };
+/// A sign-up, asking `ask` for what the flags did not give. Succeeds only when it made a new
+/// session the active one; declining the terms stops it at once.
+fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dyn Ask) -> Result<(), String> {
+    let mut answers = Answers::new(args.code, args.password_stdin, ask)?;
+    let before = SessionsBefore::of(clerk.engine());
     let email = match args.email {
         Some(email) => Some(email),
-        None if args.phone.is_none() => Some(prompt("Email address: ")?),
+        None if args.phone.is_none() => Some(answers.ask.line("Email address: ")?),
         None => None,
     };
-    let password = if args.password_stdin || std::io::stdin().is_terminal() {
-        Some(answers.password("Choose a password")?)
-    } else {
-        None
-    };
+    let password = if answers.has_password() { Some(answers.password("Choose a password")?) } else { None };
     let fields = SignUpFields {
         email_address: email,
         phone_number: args.phone,
@@ -308,23 +352,117 @@ pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Resul
         for field in &sign_up.missing_fields {
             match field.as_ref() {
                 "legal_accepted" => {
-                    let answer = prompt("Accept the terms of service and privacy policy? [y/N] ")?;
-                    update.legal_accepted = Some(answer.eq_ignore_ascii_case("y"));
+                    accept_terms(answers.ask)?;
+                    update.legal_accepted = Some(true);
                 }
                 "password" => update.password = Some(answers.password("Choose a password")?),
-                "first_name" => update.first_name = Some(prompt("First name: ")?),
-                "last_name" => update.last_name = Some(prompt("Last name: ")?),
-                "username" => update.username = Some(prompt("Username: ")?),
-                "phone_number" => update.phone_number = Some(prompt("Phone number: ")?),
-                "email_address" => update.email_address = Some(prompt("Email address: ")?),
+                "first_name" => update.first_name = Some(answers.ask.line("First name: ")?),
+                "last_name" => update.last_name = Some(answers.ask.line("Last name: ")?),
+                "username" => update.username = Some(answers.ask.line("Username: ")?),
+                "phone_number" => update.phone_number = Some(answers.ask.line("Phone number: ")?),
+                "email_address" => update.email_address = Some(answers.ask.line("Email address: ")?),
                 other => return Err(format!("the sign-up needs {other}, which the terminal cannot provide")),
             }
         }
         clerk.sign_up_step(SignUpCommand::Update(update)).map_err(describe)?;
     }
-    out.whoami(clerk.engine());
-    if clerk.engine().active_session().is_none() {
-        return Err(String::from("the sign-up did not complete"));
+    finish(clerk, out, &before, "sign-up")
+}
+
+/// Asks once whether the terms are accepted; anything but yes stops the sign-up.
+fn accept_terms(ask: &mut dyn Ask) -> Result<(), String> {
+    if !ask.can_ask() {
+        return Err(String::from("the terms of service and privacy policy must be accepted: pass --legal-accepted"));
     }
-    Ok(())
+    let answer = ask.line("Accept the terms of service and privacy policy? [y/N] ")?;
+    if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(String::from("the terms of service and privacy policy were not accepted; the sign-up stopped"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use clerk_core::SignInCreate;
+    use clerk_core::secret::Password;
+    use clerk_mock::{MockServer, UserSpec};
+    use clerk_store::MemoryStore;
+    use clerk_ureq::Clerk;
+
+    use super::{SessionsBefore, SignUpArgs, sign_up_asking};
+    use crate::output::Output;
+    use crate::terminal::Scripted;
+
+    const PASSWORD: &str = "a-long-password-1";
+
+    /// A mock with one user, and a driver signed in as that user.
+    fn signed_in_elsewhere() -> (MockServer, Clerk, String) {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("first@example.com").password(PASSWORD));
+        let mut clerk = Clerk::builder_for_base_url(&mock.base_url())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .store(Arc::new(MemoryStore::new()))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        clerk.load().unwrap_or_else(|e| panic!("{e}"));
+        clerk
+            .sign_in(SignInCreate::password("first@example.com", Password::new(PASSWORD)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let first = clerk.engine().active_session_id().map(str::to_owned).unwrap_or_else(|| panic!("not signed in"));
+        (mock, clerk, first)
+    }
+
+    fn sign_up_args(email: &str) -> SignUpArgs {
+        SignUpArgs {
+            email: Some(email.to_owned()),
+            phone: None,
+            username: None,
+            first_name: None,
+            last_name: None,
+            password_stdin: false,
+            code: vec![String::from("424242")],
+            legal_accepted: false,
+        }
+    }
+
+    #[test]
+    fn declining_the_terms_stops_the_sign_up_at_once_even_with_another_session_active() {
+        let (_mock, mut clerk, first) = signed_in_elsewhere();
+        let mut ask = Scripted::new(&[PASSWORD, "n", "n", "n"]);
+        let result =
+            sign_up_asking(&mut clerk, Output::new(true), sign_up_args("new+clerk_test@example.com"), &mut ask);
+        let error = result.err().unwrap_or_else(|| panic!("a declined sign-up succeeded"));
+        assert!(error.contains("not accepted"), "{error}");
+        let terms_questions = ask.asked.iter().filter(|q| q.contains("terms")).count();
+        assert_eq!(terms_questions, 1, "asked about the terms {terms_questions} times: {:?}", ask.asked);
+        assert_eq!(clerk.engine().active_session_id(), Some(first.as_str()), "the earlier session is no longer active");
+    }
+
+    #[test]
+    fn accepting_the_terms_finishes_the_sign_up_with_a_new_session() {
+        let (_mock, mut clerk, first) = signed_in_elsewhere();
+        let mut ask = Scripted::new(&[PASSWORD, "y"]);
+        let result =
+            sign_up_asking(&mut clerk, Output::new(true), sign_up_args("new+clerk_test@example.com"), &mut ask);
+        assert_eq!(result, Ok(()));
+        let active = clerk.engine().active_session_id();
+        assert!(active.is_some() && active != Some(first.as_str()), "the new session is not the active one");
+    }
+
+    #[test]
+    fn only_a_session_started_after_the_flow_began_counts_as_its_result() {
+        let (mock, mut clerk, _first) = signed_in_elsewhere();
+        let before = SessionsBefore::of(clerk.engine());
+        assert!(before.started_since(clerk.engine()).is_none(), "the session that was already there counts");
+        mock.add_user(UserSpec::with_email("second@example.com").password(PASSWORD));
+        clerk
+            .sign_in(SignInCreate::password("second@example.com", Password::new(PASSWORD)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let started = before.started_since(clerk.engine()).map(|session| session.id.to_string());
+        assert_eq!(started.as_deref(), clerk.engine().active_session_id());
+        assert!(started.is_some());
+    }
 }

@@ -17,8 +17,11 @@
 
 mod demo;
 mod interactive;
+mod narration;
+mod offline;
 mod output;
 mod replay;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -98,6 +101,11 @@ enum Action {
         file: PathBuf,
     },
     /// A guided tour against a local Frontend API started in-process.
+    ///
+    /// With --json, prints JSON Lines: one JSON object per line, one line per step, each
+    /// with a "step" field naming the step, its "title", the "exchanges" it made (method,
+    /// path, status; secrets never shown), the "events" it caused, and what it shows
+    /// (such as "whoami", "sessions", "signed_out", "verified_claims").
     Demo,
 }
 
@@ -119,7 +127,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Action::Replay { file } => return replay::run(out, &file),
         _ => {}
     }
-    let Some(key) = cli.publishable_key.as_deref() else {
+    // An empty `CLERK_PUBLISHABLE_KEY=` is no key, not an invalid one.
+    let Some(key) = cli.publishable_key.as_deref().map(str::trim).filter(|key| !key.is_empty()) else {
         return Err(String::from(
             "no publishable key. Set CLERK_PUBLISHABLE_KEY or pass --publishable-key.\n\
              To try things out without a Clerk account: `clerk demo`, or start the local\n\
@@ -138,7 +147,7 @@ fn run(cli: Cli) -> Result<(), String> {
         builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
     }
     let mut clerk = builder.build().map_err(describe)?;
-    clerk.load().map_err(describe)?;
+    offline::load_or_keep_stored(&mut clerk)?;
     match cli.command {
         Action::SignIn(args) => interactive::sign_in(&mut clerk, out, args),
         Action::SignUp(args) => interactive::sign_up(&mut clerk, out, args),
@@ -187,12 +196,23 @@ fn run(cli: Cli) -> Result<(), String> {
 fn config_for_key(key: &str) -> Result<ClientConfig, String> {
     let parsed = clerk_core::PublishableKey::parse(key).map_err(|e| format!("invalid publishable key: {e}"))?;
     let host = parsed.frontend_api_host();
-    let loopback = host.starts_with("127.") || host.starts_with("localhost");
-    if loopback {
+    if is_loopback(host) {
         ClientConfig::for_base_url(&format!("http://{host}"), parsed.instance_type()).map_err(|e| e.to_string())
     } else {
         ClientConfig::from_publishable_key(key).map_err(|e| e.to_string())
     }
+}
+
+/// Whether a Frontend API host (`name` or `name:port`) is on this machine's loopback
+/// interface: a loopback IP literal or exactly `localhost`. Only such a host is spoken to
+/// over plain HTTP; a name that merely starts like one (`127.attacker.example`,
+/// `localhost.example.com`) is a remote host and gets HTTPS.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or(rest, |(inside, _)| inside),
+        None => host.split_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A driver error as a user reads it.
@@ -204,5 +224,37 @@ pub(crate) fn describe(error: DriverError) -> String {
             api.code.as_str()
         ),
         None => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn only_loopback_addresses_and_localhost_count_as_loopback() {
+        for host in
+            ["127.0.0.1:39111", "127.0.0.1", "127.1.2.3:80", "localhost:3000", "LOCALHOST", "[::1]:8080", "[::1]"]
+        {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "127.attacker.example",
+            "127.attacker.example:443",
+            "localhost.example.com",
+            "localhost.example.com:80",
+            "clerk.example.com",
+            "10.0.0.1:80",
+            "[2001:db8::1]:443",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_key_for_a_name_that_only_looks_local_is_spoken_to_over_https() {
+        // pk_test_ + base64("127.attacker.example$")
+        let config = super::config_for_key("pk_test_MTI3LmF0dGFja2VyLmV4YW1wbGUk").unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.base_url().starts_with("https://"), "{}", config.base_url());
     }
 }

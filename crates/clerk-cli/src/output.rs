@@ -2,7 +2,7 @@
 
 use clerk_core::secret::SessionJwt;
 use clerk_core::{Client, Event, HttpRequest, HttpResponse, SignOutConfirmation, TransportError};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Where and how to print.
 #[derive(Debug, Clone, Copy)]
@@ -27,31 +27,20 @@ impl Output {
     }
 
     pub(crate) fn whoami(self, engine: &Client) {
+        if self.json {
+            println!("{}", whoami_json(engine));
+            return;
+        }
         let session = engine.active_session();
         let user = session.and_then(|s| s.user.as_ref());
         let email = user.and_then(|u| u.primary_email_address()).and_then(|e| e.email_address.clone());
-        let name = user
-            .map(|u| [u.first_name.clone(), u.last_name.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "))
-            .filter(|name| !name.is_empty());
-        if self.json {
-            let value = json!({
-                "signed_in": session.is_some(),
-                "session_id": session.map(|s| s.id.clone()),
-                "user_id": user.and_then(|u| u.id.clone()),
-                "email": email,
-                "name": name,
-                "organization_id": session.and_then(|s| s.last_active_organization_id.clone()),
-            });
-            println!("{value}");
-            return;
-        }
         match session {
             None => println!("Not signed in."),
             Some(session) => {
-                let who = match (&name, &email) {
+                let who = match (user_name(engine), &email) {
                     (Some(name), Some(email)) => format!("{name} <{email}>"),
                     (None, Some(email)) => email.to_string(),
-                    (Some(name), None) => name.to_string(),
+                    (Some(name), None) => name,
                     (None, None) => user
                         .and_then(|u| u.id.as_deref().map(String::from))
                         .unwrap_or_else(|| String::from("(unknown user)")),
@@ -66,24 +55,11 @@ impl Output {
     }
 
     pub(crate) fn sessions(self, engine: &Client) {
-        let active = engine.active_session_id();
         if self.json {
-            let list: Vec<_> = engine
-                .sessions()
-                .iter()
-                .map(|s| {
-                    json!({
-                        "id": s.id,
-                        "status": s.status.as_ref().map(|s| s.as_str()),
-                        "active": Some(s.id.as_str()) == active,
-                        "user_id": s.user.as_ref().and_then(|u| u.id.clone()),
-                        "identifier": s.public_user_data.as_ref().and_then(|p| p.identifier.clone()),
-                    })
-                })
-                .collect();
-            println!("{}", json!(list));
+            println!("{}", sessions_json(engine));
             return;
         }
+        let active = engine.active_session_id();
         if engine.sessions().is_empty() {
             println!("No sessions.");
         }
@@ -105,16 +81,18 @@ impl Output {
     }
 
     pub(crate) fn signed_out(self, confirmation: &SignOutConfirmation) {
-        let (confirmed, detail) = match confirmation {
-            SignOutConfirmation::Revoked => (true, String::from("the server ended the session(s)")),
-            SignOutConfirmation::LocalOnly { error } => (false, format!("signed out locally only: {error}")),
-            _ => (false, String::from("signed out")),
-        };
         if self.json {
-            println!("{}", json!({ "signed_out": true, "confirmed_by_server": confirmed }));
-        } else {
-            println!("Signed out ({detail}).");
+            println!("{}", signed_out_json(confirmation));
+            return;
         }
+        let detail = match confirmation {
+            SignOutConfirmation::Revoked => String::from("the server ended the session(s)"),
+            SignOutConfirmation::LocalOnly { error } => {
+                format!("on this machine only; the server was not told: {error}")
+            }
+            _ => String::from("signed out"),
+        };
+        println!("Signed out ({detail}).");
     }
 
     /// One exchange, for the demo: method, path and status (secrets are never shown).
@@ -136,31 +114,94 @@ impl Output {
         if self.json {
             return;
         }
-        let text = match event {
-            Event::SignInStatusChanged { from, to } => format!(
-                "sign-in: {} → {}",
-                name(from.as_ref().map(|s| s.as_str())),
-                name(to.as_ref().map(|s| s.as_str()))
-            ),
-            Event::SignUpStatusChanged { from, to } => format!(
-                "sign-up: {} → {}",
-                name(from.as_ref().map(|s| s.as_str())),
-                name(to.as_ref().map(|s| s.as_str()))
-            ),
-            Event::ActiveSessionChanged { session_id } => {
-                format!("active session → {}", session_id.as_deref().unwrap_or("none"))
-            }
-            Event::ClientTokenChanged { token } => {
-                format!("client token {} (stored)", if token.is_some() { "rotated" } else { "dropped" })
-            }
-            Event::SignedOut { reason } => format!("signed out ({reason:?})"),
-            Event::EmailLinkSent { .. } => String::from("email link sent"),
-            Event::ExternalVerificationRequired { url, .. } => format!("open in a browser: {url}"),
-            Event::SessionTokenRefreshed { session_id, .. } => format!("session token refreshed for {session_id}"),
-            _ => return,
-        };
-        println!("      • {text}");
+        if let Some(text) = event_text(event) {
+            println!("      • {text}");
+        }
     }
+}
+
+/// The user's name, when the active session's user has one.
+fn user_name(engine: &Client) -> Option<String> {
+    let user = engine.active_session().and_then(|s| s.user.as_ref())?;
+    let name = [user.first_name.clone(), user.last_name.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+/// Who is signed in, as `whoami --json` prints it.
+pub(crate) fn whoami_json(engine: &Client) -> Value {
+    let session = engine.active_session();
+    let user = session.and_then(|s| s.user.as_ref());
+    json!({
+        "signed_in": session.is_some(),
+        "session_id": session.map(|s| s.id.clone()),
+        "user_id": user.and_then(|u| u.id.clone()),
+        "email": user.and_then(|u| u.primary_email_address()).and_then(|e| e.email_address.clone()),
+        "name": user_name(engine),
+        "organization_id": session.and_then(|s| s.last_active_organization_id.clone()),
+    })
+}
+
+/// The client's sessions, as `sessions --json` prints them.
+pub(crate) fn sessions_json(engine: &Client) -> Value {
+    let active = engine.active_session_id();
+    let list: Vec<Value> = engine
+        .sessions()
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "status": s.status.as_ref().map(|s| s.as_str()),
+                "active": Some(s.id.as_str()) == active,
+                "user_id": s.user.as_ref().and_then(|u| u.id.clone()),
+                "identifier": s.public_user_data.as_ref().and_then(|p| p.identifier.clone()),
+            })
+        })
+        .collect();
+    Value::Array(list)
+}
+
+/// A sign-out's result, as `sign-out --json` prints it.
+pub(crate) fn signed_out_json(confirmation: &SignOutConfirmation) -> Value {
+    let confirmed = matches!(confirmation, SignOutConfirmation::Revoked);
+    json!({ "signed_out": true, "confirmed_by_server": confirmed })
+}
+
+/// One exchange as JSON: method, path, the form body with every secret redacted, and the
+/// status (or the transport error).
+pub(crate) fn exchange_json(request: &HttpRequest, result: &Result<HttpResponse, TransportError>) -> Value {
+    let mut exchange = json!({ "method": request.method.to_string(), "path": request.path });
+    let body = request.redacted_body();
+    if !body.is_empty() {
+        exchange["body"] = Value::String(body);
+    }
+    match result {
+        Ok(response) => exchange["status"] = json!(response.status),
+        Err(error) => exchange["error"] = Value::String(error.to_string()),
+    }
+    exchange
+}
+
+/// A state change worth showing, in words; `None` for the engine's bookkeeping.
+pub(crate) fn event_text(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::SignInStatusChanged { from, to } => {
+            format!("sign-in: {} → {}", name(from.as_ref().map(|s| s.as_str())), name(to.as_ref().map(|s| s.as_str())))
+        }
+        Event::SignUpStatusChanged { from, to } => {
+            format!("sign-up: {} → {}", name(from.as_ref().map(|s| s.as_str())), name(to.as_ref().map(|s| s.as_str())))
+        }
+        Event::ActiveSessionChanged { session_id } => {
+            format!("active session → {}", session_id.as_deref().unwrap_or("none"))
+        }
+        Event::ClientTokenChanged { token } => {
+            format!("client token {} (stored)", if token.is_some() { "rotated" } else { "dropped" })
+        }
+        Event::SignedOut { reason } => format!("signed out ({reason:?})"),
+        Event::EmailLinkSent { .. } => String::from("email link sent"),
+        Event::ExternalVerificationRequired { url, .. } => format!("open in a browser: {url}"),
+        Event::SessionTokenRefreshed { session_id, .. } => format!("session token refreshed for {session_id}"),
+        _ => return None,
+    })
 }
 
 fn name(status: Option<&str>) -> &str {

@@ -1,11 +1,17 @@
 //! `clerk replay FILE`: run a transcript back through the engine.
 //!
-//! Each recorded request is turned back into the command that produced it (or recognised
-//! as one the engine makes by itself: polls, refreshes, retries), the engine's request is
-//! compared with the recording (method, path, parameter names, and every value the
-//! transcript kept — secrets are placeholders on both sides), and the recorded answer is
-//! fed back. The state changes are printed; the first difference stops the replay with an
-//! error, so a bug report's transcript shows exactly where behaviour diverged.
+//! Every request must go to the origin (`scheme://host:port`) of the first, which the engine
+//! is configured with. Each recorded request is then matched to how it came about: a
+//! request the engine makes right after the previous answer; a retry (marked with
+//! `_clerk_retry_attempt`), which only the engine makes, after its backoff; or the command
+//! that produced it, turned back from the request — and for a poll or a token request whose
+//! command does not match, the engine's own request after its next deadline (a token
+//! refresh). Candidates are tried on a fork of the engine, without advancing virtual time
+//! unless the engine had to wait. The engine's request is compared with the recording
+//! (method, path, parameter names, and every value the transcript kept — secrets are
+//! placeholders on both sides), and the recorded answer is fed back. The state changes are
+//! printed; the first difference stops the replay with an error naming the line, so a bug
+//! report's transcript shows exactly where behaviour diverged.
 
 use std::path::Path;
 
@@ -13,7 +19,7 @@ use clerk_core::encoding::form_decode;
 use clerk_core::secret::{Credential, Password, Ticket, VerificationCode};
 use clerk_core::wire::{ReverificationLevel, Strategy};
 use clerk_core::{
-    Client, ClientCommand, ClientConfig, Command, FirstFactorAttempt, FirstFactorPreparation, HttpRequest,
+    Client, ClientCommand, ClientConfig, Command, Event, FirstFactorAttempt, FirstFactorPreparation, HttpRequest,
     InstanceType, OrganizationChoice, Outgoing, Output as EngineOutput, ReverificationCommand, SecondFactorAttempt,
     SecondFactorPreparation, SessionCommand, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand, SignUpFields,
     SignUpPreparation, TokenRequest, TouchIntent,
@@ -62,18 +68,64 @@ impl Recorded {
         self.path.trim_start_matches('/').split('/').collect()
     }
 
-    /// Whether the engine may have made this request by itself.
-    fn engine_initiated(&self) -> bool {
-        (self.method == "GET" && self.path == "/v1/client") || self.path.contains("/tokens")
+    /// Whether this is a retry: the engine re-sent a request by itself after a transport
+    /// error, marking it with `_clerk_retry_attempt`.
+    fn is_retry(&self) -> bool {
+        self.query("_clerk_retry_attempt").is_some()
+    }
+
+    /// How the request may have come about, the likelier first.
+    fn triggers(&self) -> &'static [Trigger] {
+        if self.is_retry() {
+            // Only the engine retries, after its backoff.
+            &[Trigger::EngineDeadline]
+        } else if self.method == "GET" && self.path == "/v1/client" {
+            // Polls (an email link being waited for) are the engine's; with no poll due,
+            // the user reloaded.
+            &[Trigger::EngineDeadline, Trigger::UserCommand]
+        } else if self.path.contains("/tokens") {
+            // Usually the user's `clerk token` (with its template, organization or
+            // `skip_cache`); otherwise the engine's own refresh ahead of expiry.
+            &[Trigger::UserCommand, Trigger::EngineDeadline]
+        } else {
+            &[Trigger::UserCommand]
+        }
     }
 }
 
-/// The origin of the first request (`scheme://host[:port]`), for the engine's base URL.
-fn origin(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
-    let host = rest.split('/').next().unwrap_or_default();
-    format!("{scheme}://{host}")
+/// What made the engine send a request.
+#[derive(Debug, Clone, Copy)]
+enum Trigger {
+    /// A command the user gave (the one [`command_for`] rebuilds from the request).
+    UserCommand,
+    /// One of the engine's deadlines: a retry's backoff, a poll, a token refresh.
+    EngineDeadline,
 }
+
+/// The origin of a request URL, `scheme://host[:port]`, compared without regard to case and
+/// with the scheme's default port left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin(String);
+
+impl Origin {
+    fn of(url: &str) -> Self {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+        let scheme = scheme.to_ascii_lowercase();
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+        let default_port = if scheme == "https" { ":443" } else { ":80" };
+        let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+        Origin(format!("{scheme}://{authority}"))
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The most deadlines passed while waiting for the engine to send a request by itself.
+const MAX_DEADLINES_PER_REQUEST: usize = 64;
 
 pub(crate) fn run(out: Output, file: &Path) -> Result<(), String> {
     let entries: Vec<TranscriptEntry> = TranscriptReader::open(file)
@@ -83,24 +135,21 @@ pub(crate) fn run(out: Output, file: &Path) -> Result<(), String> {
     let Some(first) = entries.first() else {
         return Err(String::from("the transcript is empty"));
     };
-    let config = ClientConfig::for_base_url(&origin(&first.request.url), InstanceType::Development)
-        .map_err(|e| e.to_string())?;
+    // The engine talks to the first request's origin; every other request must go there too.
+    let origin = Origin::of(&first.request.url);
+    let config = ClientConfig::for_base_url(&origin.0, InstanceType::Development).map_err(|e| e.to_string())?;
     let mut now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
     let mut engine = Client::new(config, now);
     for (index, entry) in entries.iter().enumerate() {
-        let recorded = Recorded::parse(entry)?;
         let line = index + 1;
-        let outgoing = match engine_request(&mut engine, &mut now, recorded.engine_initiated(), out) {
-            Some(outgoing) => outgoing,
-            None => {
-                let command = command_for(&recorded).map_err(|e| format!("line {line}: {e}"))?;
-                engine.submit(command, now).map_err(|e| format!("line {line}: the engine refused the command: {e}"))?;
-                engine_request(&mut engine, &mut now, false, out).ok_or_else(|| {
-                    format!("line {line}: the engine sent nothing for {} {}", recorded.method, recorded.path)
-                })?
-            }
-        };
-        compare(&recorded, &outgoing.request).map_err(|e| format!("line {line}: {e}"))?;
+        let here = Origin::of(&entry.request.url);
+        if here != origin {
+            return Err(format!(
+                "line {line}: the request went to {here}, but the transcript (and the engine) started at {origin}"
+            ));
+        }
+        let recorded = Recorded::parse(entry).map_err(|e| format!("line {line}: {e}"))?;
+        let outgoing = reproduce(&mut engine, &mut now, &recorded, out).map_err(|e| format!("line {line}: {e}"))?;
         out.note(&format!("✓ {line}: {} {}", recorded.method, recorded.path));
         engine.handle_response(outgoing.id, entry.engine_outcome(), now).map_err(|e| e.to_string())?;
     }
@@ -116,14 +165,76 @@ fn drain(engine: &mut Client, out: Output) {
     }
 }
 
-/// The engine's next request: at once, or (when the recording may be engine-initiated)
-/// after advancing virtual time to its next deadline.
-fn engine_request(engine: &mut Client, now: &mut OffsetDateTime, wait: bool, out: Output) -> Option<Outgoing> {
+/// The engine's request that matches `recorded`. A request the engine is already making (a
+/// follow-up of the last answer) must match. Otherwise each way the recording may have come
+/// about ([`Recorded::triggers`]) is tried on a fork of the engine, and the first that sends
+/// a matching request is kept (engine, virtual time and events); when none does, the
+/// likeliest one's difference is the error.
+fn reproduce(
+    engine: &mut Client,
+    now: &mut OffsetDateTime,
+    recorded: &Recorded,
+    out: Output,
+) -> Result<Outgoing, String> {
+    let mut events = Vec::new();
+    let pending = next_request(engine, now, false, &mut events);
+    events.iter().for_each(|event| out.event(event));
+    if let Some(outgoing) = pending {
+        compare(recorded, &outgoing.request)?;
+        return Ok(outgoing);
+    }
+    let mut first_difference = None;
+    for trigger in recorded.triggers() {
+        let (mut fork, mut fork_now, mut events) = (engine.clone(), *now, Vec::new());
+        let sent = match trigger {
+            Trigger::UserCommand => submit(&mut fork, &mut fork_now, recorded, &mut events),
+            Trigger::EngineDeadline => next_request(&mut fork, &mut fork_now, true, &mut events).ok_or_else(|| {
+                format!("the engine had nothing to send by itself for {} {}", recorded.method, recorded.path)
+            }),
+        };
+        match sent.and_then(|outgoing| compare(recorded, &outgoing.request).map(|()| outgoing)) {
+            Ok(outgoing) => {
+                *engine = fork;
+                *now = fork_now;
+                events.iter().for_each(|event| out.event(event));
+                return Ok(outgoing);
+            }
+            Err(difference) => {
+                first_difference.get_or_insert(difference);
+            }
+        }
+    }
+    Err(first_difference.unwrap_or_else(|| format!("nothing sends {} {}", recorded.method, recorded.path)))
+}
+
+/// Gives the engine the command that made `recorded`; the request it sends for it.
+fn submit(
+    engine: &mut Client,
+    now: &mut OffsetDateTime,
+    recorded: &Recorded,
+    events: &mut Vec<Event>,
+) -> Result<Outgoing, String> {
+    let command = command_for(recorded)?;
+    engine.submit(command, *now).map_err(|e| format!("the engine refused the command: {e}"))?;
+    next_request(engine, now, false, events)
+        .ok_or_else(|| format!("the engine sent nothing for {} {}", recorded.method, recorded.path))
+}
+
+/// The engine's next request: at once, or (with `wait`) after advancing virtual time through
+/// its deadlines. The events on the way are added to `events`.
+fn next_request(
+    engine: &mut Client,
+    now: &mut OffsetDateTime,
+    wait: bool,
+    events: &mut Vec<Event>,
+) -> Option<Outgoing> {
+    let mut deadlines = 0;
     loop {
         match engine.poll_output() {
-            EngineOutput::Event(event) => out.event(&event),
+            EngineOutput::Event(event) => events.push(event),
             EngineOutput::Request(outgoing) => return Some(outgoing),
-            EngineOutput::Timeout(deadline) if wait => {
+            EngineOutput::Timeout(deadline) if wait && deadlines < MAX_DEADLINES_PER_REQUEST => {
+                deadlines += 1;
                 *now = deadline;
                 engine.handle_timeout(deadline);
             }

@@ -268,3 +268,207 @@ fn scripted_sign_in_whoami_token_and_sign_out() {
     assert_eq!(whoami["signed_in"], false, "{whoami}");
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
+
+/// A mock with one password user, and a store dir signed in as that user.
+fn signed_in(mock: &MockServer, email: &str) -> TempDir {
+    mock.add_user(UserSpec::with_email(email).password("cli-password-1234"));
+    let dir = TempDir::new("signed-in");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let output = clerk(
+        &["sign-in", "--identifier", email, "--password-stdin", "--store-dir", store],
+        Some(&mock.publishable_key()),
+        "cli-password-1234\n",
+    );
+    succeeded(&output, "clerk sign-in");
+    dir
+}
+
+/// `clerk replay FILE`, which must succeed and say every request matched.
+fn replays(transcript: &Path, what: &str) -> String {
+    let output = clerk(&["replay", transcript.to_str().expect("utf-8 path")], None, "");
+    let stdout = succeeded(&output, &format!("clerk replay of {what}"));
+    assert!(stdout.contains("every request matched"), "{stdout}");
+    stdout
+}
+
+#[test]
+fn without_the_server_whoami_shows_the_stored_user_and_sign_out_clears_it_locally() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "offline@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    drop(mock);
+
+    let whoami = clerk(&["whoami", "--json", "--store-dir", store], Some(&key), "");
+    let shown = json_line(&succeeded(&whoami, "whoami without the server"));
+    assert_eq!(shown["signed_in"], true, "{shown}");
+    assert_eq!(shown["email"], "offline@example.com", "{shown}");
+    let warning = text(&whoami.stderr);
+    assert!(warning.contains("could not reach") && warning.contains("stored on this machine"), "{warning}");
+
+    let sessions = clerk(&["sessions", "--json", "--store-dir", store], Some(&key), "");
+    assert_eq!(json_line(&succeeded(&sessions, "sessions without the server")).as_array().map(Vec::len), Some(1));
+
+    // A command that needs the server fails with its own error, not the load's.
+    let token = clerk(&["token", "--skip-cache", "--store-dir", store], Some(&key), "");
+    assert!(!token.status.success(), "a token was fetched without a server");
+
+    let sign_out = clerk(&["sign-out", "--store-dir", store], Some(&key), "");
+    let said = succeeded(&sign_out, "sign-out without the server");
+    assert!(said.contains("Signed out") && said.contains("on this machine only"), "{said}");
+    let whoami = clerk(&["whoami", "--json", "--store-dir", store], Some(&key), "");
+    assert_eq!(json_line(&succeeded(&whoami, "whoami after signing out"))["signed_in"], false);
+}
+
+#[test]
+fn a_transcript_of_whoami_against_a_closed_port_replays_with_its_retries() {
+    let key = MockServer::start().publishable_key(); // the mock stops at once: its port is closed
+    let dir = TempDir::new("closed-port");
+    let transcript = dir.path().join("whoami.jsonl");
+    let store = dir.path().join("store");
+    let args =
+        ["whoami", "--transcript", transcript.to_str().expect("utf-8"), "--store-dir", store.to_str().expect("utf-8")];
+    succeeded(&clerk(&args, Some(&key), ""), "whoami against a closed port");
+    let entries: Vec<TranscriptEntry> =
+        TranscriptReader::open(&transcript).expect("readable").collect::<Result<_, _>>().expect("every line parses");
+    assert!(entries.len() > 1, "no retries recorded: {} entries", entries.len());
+    assert!(entries.iter().all(|entry| entry.outcome.is_err()), "a request was answered");
+    assert!(entries.iter().skip(1).all(|entry| entry.request.url.contains("_clerk_retry_attempt=")));
+    replays(&transcript, "whoami against a closed port");
+}
+
+#[test]
+fn transcripts_of_token_with_a_template_or_skip_cache_replay() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "tokens@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    for (name, flags) in [("template", &["--template", "tpl"][..]), ("skip-cache", &["--skip-cache"][..])] {
+        let transcript = dir.path().join(format!("token-{name}.jsonl"));
+        let mut args = vec!["token", "--store-dir", store, "--transcript", transcript.to_str().expect("utf-8")];
+        args.extend_from_slice(flags);
+        let jwt = succeeded(&clerk(&args, Some(&key), ""), &format!("clerk token {flags:?}"));
+        assert_eq!(jwt.trim().split('.').count(), 3, "not a JWT: {jwt}");
+        let raw = std::fs::read_to_string(&transcript).expect("the transcript was written");
+        assert!(raw.contains("/tokens"), "no token request was recorded:\n{raw}");
+        replays(&transcript, &format!("token {flags:?}"));
+    }
+}
+
+#[test]
+fn replay_stops_at_a_request_sent_to_another_origin() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "origin@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let transcript = dir.path().join("whoami.jsonl");
+    let args = ["whoami", "--store-dir", store, "--transcript", transcript.to_str().expect("utf-8")];
+    succeeded(&clerk(&args, Some(&key), ""), "whoami");
+    let raw = std::fs::read_to_string(&transcript).expect("the transcript was written");
+    replays(&transcript, "whoami");
+    assert!(raw.lines().count() >= 2, "{raw}");
+
+    let origin = mock.base_url();
+    for elsewhere in [format!("http://127.0.0.2:{}", mock.port()), format!("https://127.0.0.1:{}", mock.port())] {
+        let edited: Vec<String> = raw
+            .lines()
+            .enumerate()
+            .map(|(index, line)| if index == 1 { line.replace(&origin, &elsewhere) } else { line.to_owned() })
+            .collect();
+        let moved = dir.path().join("moved.jsonl");
+        std::fs::write(&moved, edited.join("\n") + "\n").expect("write the edited transcript");
+        let replay = clerk(&["replay", moved.to_str().expect("utf-8")], None, "");
+        assert!(!replay.status.success(), "a request to {elsewhere} was replayed against {origin}");
+        let stderr = text(&replay.stderr);
+        assert!(stderr.contains("line 2") && stderr.contains(&elsewhere) && stderr.contains(&origin), "{stderr}");
+    }
+}
+
+#[test]
+fn the_json_demo_prints_one_json_object_per_step() {
+    let output = clerk(&["demo", "--json"], None, "");
+    let stdout = succeeded(&output, "clerk demo --json");
+    let steps: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}")))
+        .collect();
+    let names: Vec<&str> =
+        steps.iter().map(|step| step["step"].as_str().unwrap_or_else(|| panic!("no step name: {step}"))).collect();
+    assert_eq!(
+        names,
+        ["load", "sign-up", "sign-out", "sign-in", "token", "second-session", "switch", "sign-out-all"],
+        "{stdout}"
+    );
+    assert!(steps.iter().all(|step| step["exchanges"].is_array() && step["title"].is_string()), "{stdout}");
+    assert_eq!(steps[1]["whoami"]["signed_in"], true, "{}", steps[1]);
+    assert!(steps[4]["verified_claims"]["claims"]["sid"].is_string(), "{}", steps[4]);
+    for secret in ["demo-password-42", "a-fresh-password-77", "424242"] {
+        assert!(!stdout.contains(secret), "the JSON output contains {secret:?}");
+    }
+    let help = succeeded(&clerk(&["demo", "--help"], None, ""), "clerk demo --help");
+    assert!(help.contains("JSON Lines") && help.contains("\"step\""), "{help}");
+}
+
+#[test]
+fn an_empty_key_gets_the_same_hint_as_a_missing_one() {
+    let output = clerk(&["whoami"], Some(""), "");
+    assert!(!output.status.success(), "whoami with an empty key succeeded");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("no publishable key") && stderr.contains("clerk demo"), "{stderr}");
+}
+
+#[test]
+fn an_empty_password_on_stdin_fails_before_anything_is_sent() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("empty@example.com").password("cli-password-1234"));
+    let dir = TempDir::new("empty-password");
+    let store = dir.path().to_str().expect("utf-8 path");
+    for stdin in ["", "\n"] {
+        let output = clerk(
+            &["sign-in", "--identifier", "empty@example.com", "--password-stdin", "--store-dir", store],
+            Some(&mock.publishable_key()),
+            stdin,
+        );
+        assert!(!output.status.success(), "signed in with the password {stdin:?}");
+        assert!(text(&output.stderr).contains("no password on standard input"), "{}", text(&output.stderr));
+    }
+    let sign_ins: Vec<String> =
+        mock.requests().into_iter().map(|r| r.path).filter(|path| path.contains("sign_ins")).collect();
+    assert!(sign_ins.is_empty(), "requests were sent: {sign_ins:?}");
+}
+
+#[test]
+fn an_email_link_sign_in_waits_for_the_link_and_keeps_instructions_off_stdout() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("link@example.com").password("cli-password-1234"));
+    let dir = TempDir::new("email-link");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let child = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args([
+            "sign-in",
+            "--json",
+            "--identifier",
+            "link@example.com",
+            "--strategy",
+            "email_link",
+            "--store-dir",
+            store,
+        ])
+        .env("CLERK_PUBLISHABLE_KEY", mock.publishable_key())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clerk runs");
+    let started = std::time::Instant::now();
+    while !mock.click_email_link("link@example.com") {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "no email link was sent");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("clerk finishes");
+    let stdout = succeeded(&output, "clerk sign-in --strategy email_link");
+    let shown: Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {stdout}"));
+    assert_eq!(shown["email"], "link@example.com", "{shown}");
+    assert!(text(&output.stderr).contains("open it to continue"), "{}", text(&output.stderr));
+}

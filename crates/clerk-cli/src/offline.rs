@@ -1,0 +1,34 @@
+//! Going on without the Frontend API: when it cannot be reached, a command works from the
+//! state stored on this machine instead of failing before it starts.
+
+use clerk_core::OperationError;
+use clerk_ureq::{Clerk, DriverError};
+
+use crate::describe;
+
+/// Loads the environment and the client. When the Frontend API cannot be reached, warns on
+/// standard error and goes on with the state restored from the token store: `whoami` and
+/// `sessions` show it, `sign-out` clears it (saying the server was not told), and a command
+/// that needs the server fails with its own error.
+///
+/// # Errors
+/// Any other failure of the load (the server refused, an answer that cannot be used, …).
+pub(crate) fn load_or_keep_stored(clerk: &mut Clerk) -> Result<(), String> {
+    match clerk.load() {
+        Ok(_) => Ok(()),
+        Err(error) if is_unreachable(&error) => {
+            eprintln!(
+                "clerk: warning: could not reach the Frontend API at {} ({error}); showing the state stored on this machine",
+                clerk.engine().config().base_url()
+            );
+            Ok(())
+        }
+        Err(error) => Err(describe(error)),
+    }
+}
+
+/// Whether a failure means the server could not be reached: the network failed on every
+/// attempt, or the attempts ran past the operation timeout.
+fn is_unreachable(error: &DriverError) -> bool {
+    matches!(error, DriverError::Operation(OperationError::Transport(_)) | DriverError::Timeout(_))
+}

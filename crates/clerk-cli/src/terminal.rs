@@ -1,0 +1,147 @@
+//! Questions to the person at the terminal.
+//!
+//! Questions, menus and instructions go to standard error, never to standard output: they
+//! stay visible when the output is redirected to a file or a pipe, and they never mix with
+//! what `--json` prints. Answers come from standard input, and only when it is a terminal;
+//! a script gets an error that names the flag to pass instead.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+/// Someone who can be asked for what a sign-in or sign-up needs.
+pub(crate) trait Ask {
+    /// Whether questions can be asked at all (for the terminal: standard input is one).
+    fn can_ask(&self) -> bool;
+
+    /// Asks `question` (which ends with its own `": "`) and returns the answer, trimmed.
+    ///
+    /// # Errors
+    /// Nobody to ask (not a terminal), or reading the answer failed.
+    fn line(&mut self, question: &str) -> Result<String, String>;
+
+    /// Asks for a secret (a password), without echoing what is typed.
+    ///
+    /// # Errors
+    /// As [`line`](Self::line).
+    fn secret(&mut self, question: &str) -> Result<String, String>;
+
+    /// Tells the person something they have to act on (open an email, …).
+    fn tell(&mut self, text: &str);
+}
+
+/// Asks the person at this process's terminal: questions on standard error, answers from
+/// standard input.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Terminal;
+
+impl Ask for Terminal {
+    fn can_ask(&self) -> bool {
+        std::io::stdin().is_terminal()
+    }
+
+    fn line(&mut self, question: &str) -> Result<String, String> {
+        if !self.can_ask() {
+            return Err(format!("{} needed: pass it as a flag", question.trim_end_matches([':', ' '])));
+        }
+        let mut prompts = std::io::stderr().lock();
+        write!(prompts, "{question}").and_then(|()| prompts.flush()).map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Ok(line.trim().to_owned())
+    }
+
+    fn secret(&mut self, question: &str) -> Result<String, String> {
+        if !self.can_ask() {
+            return Err(format!("{} needed: pass --password-stdin", question.trim_end_matches([':', ' '])));
+        }
+        // rpassword writes the question to the terminal itself (not to standard output)
+        // and reads the answer with echo off.
+        rpassword::prompt_password(question).map_err(|e| e.to_string())
+    }
+
+    fn tell(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+}
+
+/// Lets the person pick one of `options`, with a numbered menu asked like any question.
+/// Without anyone to ask, or with a single option, the first option is taken.
+///
+/// # Errors
+/// No options at all, an answer that is not one of the numbers, or a failed read.
+pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> Result<String, String> {
+    if options.len() <= 1 || !ask.can_ask() {
+        return options.first().cloned().ok_or_else(|| String::from("the server offered nothing to choose"));
+    }
+    let mut menu = format!("{question}\n");
+    for (index, option) in options.iter().enumerate() {
+        menu.push_str(&format!("  {}) {option}\n", index + 1));
+    }
+    menu.push_str("Choose: ");
+    let answer = ask.line(&menu)?;
+    let index: usize = answer.parse().map_err(|_| format!("not a number: {answer}"))?;
+    options.get(index.wrapping_sub(1)).cloned().ok_or_else(|| format!("no option {index}"))
+}
+
+/// Scripted answers, for tests: each question takes the next answer and is remembered.
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub(crate) struct Scripted {
+    /// The answers still to give, in order.
+    pub(crate) answers: std::collections::VecDeque<String>,
+    /// Every question asked and every instruction given, in order.
+    pub(crate) asked: Vec<String>,
+}
+
+#[cfg(test)]
+impl Scripted {
+    /// Answers in the order they will be given.
+    pub(crate) fn new(answers: &[&str]) -> Self {
+        Scripted { answers: answers.iter().map(|a| (*a).to_owned()).collect(), asked: Vec::new() }
+    }
+
+    fn next(&mut self, question: &str) -> Result<String, String> {
+        self.asked.push(question.to_owned());
+        self.answers.pop_front().ok_or_else(|| format!("no scripted answer for {question:?}"))
+    }
+}
+
+#[cfg(test)]
+impl Ask for Scripted {
+    fn can_ask(&self) -> bool {
+        true
+    }
+
+    fn line(&mut self, question: &str) -> Result<String, String> {
+        self.next(question)
+    }
+
+    fn secret(&mut self, question: &str) -> Result<String, String> {
+        self.next(question)
+    }
+
+    fn tell(&mut self, text: &str) {
+        self.asked.push(text.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Scripted, choose};
+
+    #[test]
+    fn a_menu_is_asked_as_one_question_and_the_number_picks_the_option() {
+        let options = vec![String::from("password"), String::from("email_code")];
+        let mut ask = Scripted::new(&["2"]);
+        let picked = choose(&mut ask, "How do you want to sign in?", &options);
+        assert_eq!(picked.as_deref(), Ok("email_code"));
+        assert_eq!(ask.asked, ["How do you want to sign in?\n  1) password\n  2) email_code\nChoose: "]);
+    }
+
+    #[test]
+    fn an_answer_outside_the_menu_is_an_error() {
+        let options = vec![String::from("password"), String::from("email_code")];
+        assert!(choose(&mut Scripted::new(&["3"]), "?", &options).is_err());
+        assert!(choose(&mut Scripted::new(&["0"]), "?", &options).is_err());
+        assert!(choose(&mut Scripted::new(&["two"]), "?", &options).is_err());
+    }
+}
