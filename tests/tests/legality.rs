@@ -728,11 +728,7 @@ fn get_token_without_a_session_is_refused_without_an_active_one() {
         let error = harness.client.submit(default_token_of(None), harness.now);
         assert_eq!(
             error,
-            Err(CommandError::InvalidState {
-                flow: Flow::Session,
-                status: "no active session".into(),
-                command: "get_token"
-            })
+            Err(CommandError::InvalidState { flow: Flow::Session, status: "not active".into(), command: "get_token" })
         );
         assert_eq!(harness.client.export(), before, "the refused get_token changed the state");
         assert!(matches!(harness.drain(), Output::Idle | Output::Timeout(_)), "the refused get_token sent something");

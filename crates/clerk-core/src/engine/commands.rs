@@ -64,7 +64,7 @@ impl Client {
                 }
                 .ok_or_else(|| CommandError::InvalidState {
                     flow,
-                    status: String::from("no active session"),
+                    status: String::from("not active"),
                     command: command.name(),
                 })?;
                 if self.signed_in_session(&session_id).is_none() {

@@ -304,7 +304,7 @@ impl Client {
                 None => {
                     return Err(CommandError::InvalidState {
                         flow,
-                        status: String::from("no active session"),
+                        status: String::from("not active"),
                         command: command.name(),
                     });
                 }
@@ -384,7 +384,7 @@ impl Client {
                         None => {
                             return Err(CommandError::InvalidState {
                                 flow: Flow::Session,
-                                status: String::from("no active session"),
+                                status: String::from("not active"),
                                 command: "get_token",
                             });
                         }
