@@ -1239,19 +1239,15 @@ fn truncated_and_html_bodies() {
         let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
         let before = d.snapshot().identity();
 
-        // On a POST: a typed error, one try, nothing changed.
+        // On a POST: the status and headers arrive, the body breaks off half way: a
+        // transport error (nothing of an incomplete answer is applied), one try, nothing
+        // changed.
         let post = Route::new("POST", "/v1/client/sign_ins");
         mock.set_fault(post.clone(), Fault::TruncatedBody, Some(1));
         let error =
             d.run(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into()).expect_err("truncated");
         assert!(
-            matches!(
-                error,
-                DriverError::Operation(
-                    OperationError::Transport(TransportError::Io(_))
-                        | OperationError::Response(ResponseError::Undecodable { .. })
-                )
-            ),
+            matches!(error, DriverError::Operation(OperationError::Transport(TransportError::Io(_)))),
             "{kind:?}: {error:?}"
         );
         assert_eq!(d.snapshot().identity(), before, "{kind:?}: a truncated body changed the state");
