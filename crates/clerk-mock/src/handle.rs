@@ -206,6 +206,15 @@ impl MockServer {
         self.shared.lock().settings.legal_consent_required = required;
     }
 
+    /// Configures the instance's JWT templates: from now on `POST
+    /// /v1/client/sessions/{id}/tokens/{template}` serves only these names (compared exactly,
+    /// after percent-decoding) and answers any other with 404 `resource_not_found`, as FAPI
+    /// does for a template the instance does not have (fapi.md §2.5). Until this is called the
+    /// mock serves every template name; an empty list means the instance has no templates.
+    pub fn set_jwt_templates(&self, names: &[&str]) {
+        self.shared.lock().settings.jwt_templates = Some(names.iter().map(|name| (*name).to_owned()).collect());
+    }
+
     /// A single-use sign-in ticket for the user (`strategy=ticket&ticket=…`).
     #[must_use]
     pub fn create_sign_in_ticket(&self, user_id: &str) -> String {

@@ -24,17 +24,24 @@
 //!   (`google_one_tap`/`oauth_token_*`, whose token is the asserted email address); sign-up
 //!   with create, update, email/phone codes, email links, missing requirements and legal
 //!   acceptance; transfers both ways; sessions (touch with organizations, end, remove, tokens
-//!   and template tokens); `DELETE /v1/client` and `DELETE /v1/client/sessions`.
+//!   and template tokens: any template name, or only those given to
+//!   [`MockServer::set_jwt_templates`], others answering 404 `resource_not_found`);
+//!   `DELETE /v1/client` and `DELETE /v1/client/sessions`. A sign-up verification that
+//!   `failed` or `expired` says `next_action: needs_prepare`.
 //! - **Clerk's test mode.** Emails with `+clerk_test` and phones `+1 555 555 01xx` accept
 //!   `424242`; other identifiers get random codes, readable with [`MockServer::latest_code`].
 //! - **Shapes.** Envelopes as fapi.md §2.1–2.3, objects shaped like the recordings, timestamps
-//!   in milliseconds, session tokens as RS256 JWTs (committed test-only key; JWKS at
-//!   `/.well-known/jwks.json`).
+//!   in milliseconds, session tokens as RS256 JWTs with fapi.md §6.4's v2 claims and header
+//!   `oiat` (committed test-only key; JWKS at `/.well-known/jwks.json`).
 //! - **Spec validation.** Every request is checked with `clerk_spec::SpecTable::validate`; a
 //!   violation answers Clerk's error envelope naming the parameter and is kept in
 //!   [`MockServer::violations`]. So is a body whose `Content-Type` is not a media type the
 //!   operation takes (400, `meta.param_name: "content-type"`). The `Cookie` header is the
-//!   mock's own transport and is not checked.
+//!   mock's own transport and is not checked. Other headers pass when the spec, clerk-spec's
+//!   transport headers or `undocumented.json` name them; SDK-identifying headers that fapi.md
+//!   §1.6 mentions but `undocumented.json` does not list (`Accept-Language`,
+//!   `x-flutter-sdk-version`, `x-expo-sdk-version`, `x-ios-sdk-version`, …) are violations
+//!   (400 `form_param_unknown`) until that file lists them.
 //! - **Faults** per route ([`MockServer::set_fault`]): 429 with `Retry-After`, 5xx, slow
 //!   answers, truncated bodies (status, headers and half the body, then a broken connection),
 //!   HTML bodies, dropped connections.

@@ -233,7 +233,11 @@ impl MockState {
     }
 
     /// A session JWT (or, with `template`, a template JWT carrying `tmpl`), for the given
-    /// organization (`None`: personal account).
+    /// organization (`None`: personal account). Claims as fapi.md §6.4 lists them for v2
+    /// tokens: `sid`, `sub`, `iss`, `iat`, `nbf`, `exp`, `azp`, `sts`, `fva`, `v: 2` and, in an
+    /// organization, `o: {id, slg, rol}`; the header's `oiat` is `iat`, the mock being the
+    /// origin that mints every token. `o.per`/`o.fpm` are left out: fapi.md names them without
+    /// their encoding, and the mock's memberships carry no permissions.
     pub(crate) fn session_jwt(
         &self,
         session: &Session,
@@ -266,7 +270,7 @@ impl MockState {
                 map.insert("tmpl".into(), json!(template));
             }
         }
-        self.signer.sign(&claims)
+        self.signer.sign(&claims, iat)
     }
 
     /// The organization `id_or_slug` names among the user's memberships.

@@ -38,9 +38,17 @@ impl SessionTokenSigner {
         Ok(Self { key, rng: SystemRandom::new() })
     }
 
-    /// A compact RS256 JWT of `claims`, with header `{alg, kid, typ, cat}`.
-    pub(crate) fn sign(&self, claims: &Value) -> String {
-        let header = json!({ "alg": "RS256", "kid": KEY_ID, "typ": "JWT", "cat": "cl_B7d4PD111AAA" });
+    /// A compact RS256 JWT of `claims`, with header `{alg, kid, typ, cat, oiat}` (fapi.md §6.4).
+    /// `oiat` ("origin issued at", s epoch, fapi.md §6.1) is what clients compare first when
+    /// two tokens for the same session and organization compete (§6.4).
+    pub(crate) fn sign(&self, claims: &Value, origin_issued_at: i64) -> String {
+        let header = json!({
+            "alg": "RS256",
+            "kid": KEY_ID,
+            "typ": "JWT",
+            "cat": "cl_B7d4PD111AAA",
+            "oiat": origin_issued_at,
+        });
         let signing_input =
             format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
         let mut signature = vec![0_u8; self.key.public().modulus_len()];

@@ -208,3 +208,79 @@ fn the_publishable_key_points_at_the_mock() {
     assert_eq!(format!("http://{}", host.trim_end_matches('$')), mock.base_url());
     assert!(host.ends_with('$') && host.contains('.'));
 }
+
+/// Signs `email` in with a password; the native client and the new session's id.
+fn signed_in(mock: &MockServer, email: &str) -> (Native, String) {
+    mock.add_user(UserSpec::with_email(email).password("password-1234"));
+    let mut native = Native::new(&mock.base_url());
+    let done = native.post("/v1/client/sign_ins", &[("identifier", email), ("password", "password-1234")]);
+    let session_id = done.body["response"]["created_session_id"].as_str().expect("session").to_owned();
+    (native, session_id)
+}
+
+/// The decoded header and claims of a compact JWT (no signature check).
+fn decode_parts(jwt: &str) -> (Value, Value) {
+    use base64::Engine as _;
+    let mut parts = jwt.split('.').map(|part| {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).expect("base64url");
+        serde_json::from_slice::<Value>(&bytes).expect("json")
+    });
+    (parts.next().expect("header"), parts.next().expect("claims"))
+}
+
+#[test]
+fn template_tokens_are_limited_to_the_configured_templates() {
+    let mock = MockServer::start();
+    let (mut native, session_id) = signed_in(&mock, "templates@example.com");
+    let template =
+        |native: &mut Native, name: &str| native.post(&format!("/v1/client/sessions/{session_id}/tokens/{name}"), &[]);
+    assert_eq!(template(&mut native, "anything").status, 200, "any name until templates are configured");
+
+    mock.set_jwt_templates(&["supabase", "hasura:v2"]);
+    let known = template(&mut native, "supabase");
+    assert_eq!(known.status, 200);
+    assert_eq!(decode_parts(known.body["jwt"].as_str().expect("jwt")).1["tmpl"], "supabase");
+    let encoded = template(&mut native, "hasura%3Av2");
+    assert_eq!(encoded.status, 200, "names are compared after percent-decoding");
+    assert_eq!(decode_parts(encoded.body["jwt"].as_str().expect("jwt")).1["tmpl"], "hasura:v2");
+
+    let unknown = template(&mut native, "anything");
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body["errors"][0]["code"], "resource_not_found");
+    assert!(unknown.body.get("jwt").is_none());
+    assert_eq!(template(&mut native, "Supabase").status, 404, "names are case-sensitive");
+
+    mock.set_jwt_templates(&[]);
+    assert_eq!(template(&mut native, "supabase").status, 404, "an instance without templates");
+    assert_eq!(native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[]).status, 200, "the default token");
+
+    mock.revoke_session(&session_id);
+    assert_eq!(template(&mut native, "anything").status, 401, "the session is checked first");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn session_jwts_carry_the_v2_claims_and_oiat_in_the_header() {
+    let mock = MockServer::start();
+    let (mut native, session_id) = signed_in(&mock, "claims@example.com");
+    let first = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[]);
+    let (header, claims) = decode_parts(first.body["jwt"].as_str().expect("jwt"));
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(header["typ"], "JWT");
+    assert!(header["kid"].is_string() && header["cat"].is_string(), "{header}");
+    let iat = claims["iat"].as_i64().expect("iat, s epoch");
+    assert_eq!(header["oiat"].as_i64(), Some(iat), "oiat is in seconds, like iat: {header}");
+    for claim in ["sid", "sub", "iss", "azp", "sts", "nbf", "exp", "fva"] {
+        assert!(claims.get(claim).is_some(), "{claim} missing from {claims}");
+    }
+    assert_eq!(claims["v"], 2);
+    assert_eq!(claims["sts"], "active");
+
+    mock.advance_clock(Duration::from_secs(30));
+    let later = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[]);
+    let (later_header, _) = decode_parts(later.body["jwt"].as_str().expect("jwt"));
+    assert_eq!(later_header["oiat"].as_i64(), Some(iat + 30), "a later token is fresher by oiat");
+
+    let template = native.post(&format!("/v1/client/sessions/{session_id}/tokens/any"), &[]);
+    assert!(decode_parts(template.body["jwt"].as_str().expect("jwt")).0["oiat"].is_i64(), "template tokens too");
+}

@@ -744,3 +744,85 @@ fn attempts_past_abandon_at_are_abandoned() {
     assert_eq!(fresh.body["response"]["status"], "needs_first_factor", "a new attempt starts afresh");
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
+
+#[test]
+fn a_sign_up_verification_that_failed_or_expired_needs_a_new_prepare() {
+    let mock = MockServer::start();
+    mock.set_legal_consent_required(false);
+    let mut native = Native::new(&mock.base_url());
+    let email = "fresh@example.com";
+    let created = native.post("/v1/client/sign_ups", &[("email_address", email), ("strategy", "email_code")]);
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    let verification = &created.body["response"]["verifications"]["email_address"];
+    assert_eq!(
+        (&verification["status"], &verification["next_action"]),
+        (&"unverified".into(), &"needs_attempt".into())
+    );
+    let attempt = |native: &mut Native, code: &str| {
+        native.post(
+            &format!("/v1/client/sign_ups/{id}/attempt_verification"),
+            &[("strategy", "email_code"), ("code", code)],
+        )
+    };
+    let piggybacked =
+        |answer: &support::Answer| answer.body["meta"]["client"]["sign_up"]["verifications"]["email_address"].clone();
+
+    // Too many wrong codes: failed, and no attempt can succeed any more.
+    for _ in 0..2 {
+        let wrong = attempt(&mut native, "000000");
+        assert_eq!(wrong.body["errors"][0]["code"], "form_code_incorrect");
+        assert_eq!(piggybacked(&wrong)["next_action"], "needs_attempt", "attempts remain");
+    }
+    let third = attempt(&mut native, "000000");
+    assert_eq!(piggybacked(&third)["status"], "failed");
+    assert_eq!(piggybacked(&third)["next_action"], "needs_prepare");
+    let code = mock.latest_code(email).expect("a code was sent");
+    let refused = attempt(&mut native, &code);
+    assert_eq!(refused.body["errors"][0]["code"], "verification_failed");
+    assert_eq!(piggybacked(&refused)["next_action"], "needs_prepare");
+    let reloaded = native.get(&format!("/v1/client/sign_ups/{id}"));
+    assert_eq!(reloaded.body["response"]["verifications"]["email_address"]["next_action"], "needs_prepare");
+
+    // A new prepare makes it attemptable again; past expire_at it needs another prepare.
+    let prepared =
+        native.post(&format!("/v1/client/sign_ups/{id}/prepare_verification"), &[("strategy", "email_code")]);
+    let verification = &prepared.body["response"]["verifications"]["email_address"];
+    assert_eq!(
+        (&verification["status"], &verification["next_action"]),
+        (&"unverified".into(), &"needs_attempt".into())
+    );
+    mock.advance_clock(std::time::Duration::from_secs(11 * 60));
+    let late = attempt(&mut native, &mock.latest_code(email).expect("code"));
+    assert_eq!(late.body["errors"][0]["code"], "verification_expired");
+    assert_eq!(piggybacked(&late)["status"], "expired");
+    assert_eq!(piggybacked(&late)["next_action"], "needs_prepare");
+
+    native.post(&format!("/v1/client/sign_ups/{id}/prepare_verification"), &[("strategy", "email_code")]);
+    let verified = attempt(&mut native, &mock.latest_code(email).expect("code"));
+    let verification = &verified.body["response"]["verifications"]["email_address"];
+    assert_eq!((&verification["status"], &verification["next_action"]), (&"verified".into(), &"".into()));
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
+fn headers_undocumented_json_lists_pass_and_others_are_violations() {
+    let mock = MockServer::start();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let url = format!("{}/v1/environment?_is_native=true", mock.base_url());
+    let allowed = agent
+        .get(&url)
+        .header("clerk-api-version", "2026-05-12")
+        .header("x-mobile", "1")
+        .header("x-clerk-client-id", "client_1")
+        .call()
+        .expect("an answer");
+    assert_eq!(allowed.status().as_u16(), 200);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+
+    let mut refused = agent.get(&url).header("x-favourite-colour", "blue").call().expect("an answer");
+    assert_eq!(refused.status().as_u16(), 400);
+    let body: Value = serde_json::from_str(&refused.body_mut().read_to_string().expect("body")).expect("json");
+    assert_eq!(body["errors"][0]["code"], "form_param_unknown");
+    assert_eq!(body["errors"][0]["meta"]["param_name"], "x-favourite-colour");
+    assert_eq!(mock.violations().len(), 1);
+}

@@ -74,7 +74,9 @@ pub(crate) fn finish(state: &mut MockState, exchange: &mut Exchange, id: &str, s
 }
 
 /// `POST …/tokens` and `POST …/tokens/{template}`: `{object: "token", jwt}` (unwrapped).
-/// `organization_id`: absent → the session's organization, empty → personal account.
+/// `organization_id`: absent → the session's organization, empty → personal account. A
+/// template the instance does not have is `resource_not_found` (404, fapi.md §2.5), checked
+/// after the session (see [`crate::MockServer::set_jwt_templates`]).
 pub(crate) fn token(
     state: &mut MockState,
     exchange: &mut Exchange,
@@ -83,6 +85,16 @@ pub(crate) fn token(
     template: Option<&str>,
 ) -> Outcome {
     let session = signed_in_session(state, exchange, id)?;
+    if let (Some(template), Some(known)) = (template, &state.settings.jwt_templates)
+        && !known.iter().any(|name| name == template)
+    {
+        return Err(ApiError::new(
+            404,
+            "resource_not_found",
+            "not found",
+            &format!("No JWT template exists with name: {template}."),
+        ));
+    }
     let organization = match call.form("organization_id") {
         None => session.last_active_organization_id.clone(),
         Some("") => None,

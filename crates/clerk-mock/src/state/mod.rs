@@ -38,6 +38,9 @@ pub(crate) struct Settings {
     pub(crate) single_session_mode: bool,
     /// Sign-ups must send `legal_accepted=true`.
     pub(crate) legal_consent_required: bool,
+    /// The instance's JWT templates: `None` (the default) serves any template name, `Some`
+    /// only these (an unknown name is `resource_not_found`, fapi.md §2.5).
+    pub(crate) jwt_templates: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             client_trust: false,
             single_session_mode: false,
             legal_consent_required: true,
+            jwt_templates: None,
         }
     }
 }

@@ -121,6 +121,21 @@ impl Verification {
         Err(ApiError::form("form_code_incorrect", "code", "is incorrect", "Incorrect code"))
     }
 
+    /// A sign-up verification's `next_action`, "what the client should do next for this field"
+    /// (fapi.md §4.5): nothing once `verified`; `needs_prepare` once `failed` (too many wrong
+    /// codes) or `expired`, since no attempt can succeed any more ([`Self::attempt`] answers
+    /// `verification_failed` or `verification_expired`; fapi.md §2.5: "the prepared verification
+    /// expired; prepare again"); `needs_attempt` while a prepared code or link is pending;
+    /// `needs_prepare` otherwise.
+    pub(crate) fn next_action(&self) -> &'static str {
+        match self.status {
+            "verified" => "",
+            "failed" | "expired" => "needs_prepare",
+            _ if self.expected_code.is_some() || self.object == "verification_email_link" => "needs_attempt",
+            _ => "needs_prepare",
+        }
+    }
+
     /// The JSON FAPI sends.
     pub(crate) fn to_json(&self) -> Value {
         let mut value = json!({
@@ -141,12 +156,7 @@ impl Verification {
                 map.insert("error".into(), error.clone());
             }
             if let Some(strategies) = &self.supported_strategies {
-                let next_action = match self.status {
-                    "verified" => "",
-                    _ if self.expected_code.is_some() || self.object == "verification_email_link" => "needs_attempt",
-                    _ => "needs_prepare",
-                };
-                map.insert("next_action".into(), json!(next_action));
+                map.insert("next_action".into(), json!(self.next_action()));
                 map.insert("supported_strategies".into(), json!(strategies));
             }
         }
