@@ -19,6 +19,7 @@ use serde_json::json;
 use crate::describe;
 use crate::narration::Narration;
 use crate::output::Output;
+use crate::stdout::outln;
 
 /// The code Clerk's test mode accepts for `+clerk_test` addresses.
 const TEST_CODE: &str = "424242";
@@ -95,10 +96,10 @@ pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> 
     if out.is_json() {
         tour.record("verified_claims", claims);
     } else {
-        println!("    signature verified (RS256, key {})", claims.get("kid").and_then(|k| k.as_str()).unwrap_or("?"));
+        outln!("    signature verified (RS256, key {})", claims.get("kid").and_then(|k| k.as_str()).unwrap_or("?"));
         for name in ["sid", "sub", "iat", "exp", "iss"] {
             if let Some(value) = claims.get("claims").and_then(|c| c.get(name)) {
-                println!("    {name:<4} {value}");
+                outln!("    {name:<4} {value}");
             }
         }
     }

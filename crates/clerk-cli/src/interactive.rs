@@ -43,7 +43,14 @@ pub(crate) struct SignInArgs {
     /// The first factor to use: password, email_code, phone_code or email_link.
     #[arg(long)]
     strategy: Option<String>,
+    /// The second factor to use when one is needed (default: asked at a terminal, else the
+    /// first the server offers). One the server did not offer is an error.
+    #[arg(long, value_name = "STRATEGY", value_parser = SECOND_FACTORS)]
+    second_factor: Option<String>,
 }
+
+/// The second factors `--second-factor` names (and the sign-in knows how to answer).
+const SECOND_FACTORS: [&str; 4] = ["totp", "backup_code", "phone_code", "email_code"];
 
 /// Options of `clerk sign-up`.
 #[derive(Debug, Args)]
@@ -74,6 +81,17 @@ pub(crate) struct SignUpArgs {
     legal_accepted: bool,
 }
 
+/// Whether what the person types for a code is shown on the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Echo {
+    /// Shown: a one-time code (sent by email or SMS, or from an authenticator app), useless
+    /// once used or after a few minutes.
+    Shown,
+    /// Not shown, like a password: a long-lived secret such as a backup code, which must
+    /// not stay on the screen or in a terminal's scrollback.
+    Hidden,
+}
+
 /// What a flow is answered with: flags first, then the person at the terminal.
 struct Answers<'a> {
     /// `--code` values, in the order they are asked for.
@@ -97,11 +115,20 @@ impl<'a> Answers<'a> {
         self.stdin_password.is_some() || self.ask.can_ask()
     }
 
-    fn code(&mut self, what: &str) -> Result<VerificationCode, String> {
+    /// The next `--code`, else the code asked for as `what`, shown or not as it is typed.
+    fn code(&mut self, what: &str, echo: Echo) -> Result<VerificationCode, String> {
         if let Some(code) = self.codes.next() {
             return Ok(VerificationCode::new(code));
         }
-        self.ask.line(&format!("{what}: ")).map(VerificationCode::new)
+        if !self.ask.can_ask() {
+            return Err(format!("{what} needed: pass it with --code"));
+        }
+        let question = format!("{what}: ");
+        let code = match echo {
+            Echo::Shown => self.ask.line(&question)?,
+            Echo::Hidden => self.ask.secret(&question)?,
+        };
+        Ok(VerificationCode::new(code.trim()))
     }
 
     fn password(&mut self, what: &str) -> Result<Password, String> {
@@ -202,6 +229,7 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
     if first_strategy.is_none() && args.password_stdin {
         first_strategy = Some(String::from("password"));
     }
+    let mut second_strategy = args.second_factor;
     for _ in 0..8 {
         let Some(sign_in) = clerk.engine().sign_in().cloned() else {
             break;
@@ -223,7 +251,10 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
             Some(SignInStatus::NeedsSecondFactor | SignInStatus::NeedsClientTrust) => {
                 let offered: Vec<String> =
                     sign_in.supported_second_factors.iter().map(|f| f.strategy.to_string()).collect();
-                let strategy = choose(answers.ask, "Second factor:", &offered)?;
+                let strategy = match second_strategy.take() {
+                    Some(wanted) => offered_or_error(wanted, &offered)?,
+                    None => choose(answers.ask, "Second factor:", &offered)?,
+                };
                 second_factor(clerk, &mut answers, &strategy)?;
             }
             Some(SignInStatus::NeedsNewPassword) => {
@@ -255,7 +286,7 @@ fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strat
                 FirstFactorPreparation::PhoneCode { phone_number_id: None }
             };
             clerk.sign_in_step(SignInCommand::PrepareFirstFactor(preparation)).map_err(describe)?;
-            let code = answers.code(if email { "Code sent by email" } else { "Code sent by SMS" })?;
+            let code = answers.code(if email { "Code sent by email" } else { "Code sent by SMS" }, Echo::Shown)?;
             let attempt = if email { FirstFactorAttempt::EmailCode(code) } else { FirstFactorAttempt::PhoneCode(code) };
             clerk.sign_in_step(SignInCommand::AttemptFirstFactor(attempt)).map_err(describe)?;
         }
@@ -281,17 +312,29 @@ fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strat
     Ok(())
 }
 
+/// The second factor `--second-factor` asked for, when the server offered it.
+///
+/// # Errors
+/// The server did not offer it; the message lists what it offered.
+fn offered_or_error(wanted: String, offered: &[String]) -> Result<String, String> {
+    if offered.contains(&wanted) {
+        return Ok(wanted);
+    }
+    let offered = if offered.is_empty() { String::from("none") } else { offered.join(", ") };
+    Err(format!("--second-factor {wanted}: the server did not offer it for this sign-in; it offered: {offered}"))
+}
+
 fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -> Result<(), String> {
     let attempt = match strategy {
-        "totp" => SecondFactorAttempt::Totp(answers.code("Authenticator code")?),
-        "backup_code" => SecondFactorAttempt::BackupCode(answers.code("Backup code")?),
+        "totp" => SecondFactorAttempt::Totp(answers.code("Authenticator code", Echo::Shown)?),
+        "backup_code" => SecondFactorAttempt::BackupCode(answers.code("Backup code", Echo::Hidden)?),
         "phone_code" => {
             clerk
                 .sign_in_step(SignInCommand::PrepareSecondFactor(SecondFactorPreparation::PhoneCode {
                     phone_number_id: None,
                 }))
                 .map_err(describe)?;
-            SecondFactorAttempt::PhoneCode(answers.code("Code sent by SMS")?)
+            SecondFactorAttempt::PhoneCode(answers.code("Code sent by SMS", Echo::Shown)?)
         }
         "email_code" => {
             clerk
@@ -299,7 +342,7 @@ fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -
                     email_address_id: None,
                 }))
                 .map_err(describe)?;
-            SecondFactorAttempt::EmailCode(answers.code("Code sent by email")?)
+            SecondFactorAttempt::EmailCode(answers.code("Code sent by email", Echo::Shown)?)
         }
         other => return Err(format!("unsupported second factor {other}")),
     };
@@ -343,7 +386,7 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
                 other => return Err(format!("cannot verify {other} from the terminal")),
             };
             clerk.sign_up_step(SignUpCommand::PrepareVerification(preparation)).map_err(describe)?;
-            let code = answers.code(what)?;
+            let code = answers.code(what, Echo::Shown)?;
             let attempt = if email { SignUpAttempt::EmailCode(code) } else { SignUpAttempt::PhoneCode(code) };
             clerk.sign_up_step(SignUpCommand::AttemptVerification(attempt)).map_err(describe)?;
             continue;
@@ -388,26 +431,32 @@ mod tests {
 
     use clerk_core::SignInCreate;
     use clerk_core::secret::Password;
-    use clerk_mock::{MockServer, UserSpec};
+    use clerk_mock::{MockServer, Totp, UserSpec};
     use clerk_store::MemoryStore;
     use clerk_ureq::Clerk;
 
-    use super::{SessionsBefore, SignUpArgs, sign_up_asking};
+    use super::{SessionsBefore, SignInArgs, SignUpArgs, sign_in_asking, sign_up_asking};
     use crate::output::Output;
     use crate::terminal::Scripted;
 
     const PASSWORD: &str = "a-long-password-1";
 
-    /// A mock with one user, and a driver signed in as that user.
-    fn signed_in_elsewhere() -> (MockServer, Clerk, String) {
-        let mock = MockServer::start();
-        mock.add_user(UserSpec::with_email("first@example.com").password(PASSWORD));
+    /// A driver for `mock`, its environment and client loaded, signed in to nothing.
+    fn driver(mock: &MockServer) -> Clerk {
         let mut clerk = Clerk::builder_for_base_url(&mock.base_url())
             .unwrap_or_else(|e| panic!("{e}"))
             .store(Arc::new(MemoryStore::new()))
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         clerk.load().unwrap_or_else(|e| panic!("{e}"));
+        clerk
+    }
+
+    /// A mock with one user, and a driver signed in as that user.
+    fn signed_in_elsewhere() -> (MockServer, Clerk, String) {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("first@example.com").password(PASSWORD));
+        let mut clerk = driver(&mock);
         clerk
             .sign_in(SignInCreate::password("first@example.com", Password::new(PASSWORD)))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -426,6 +475,59 @@ mod tests {
             code: vec![String::from("424242")],
             legal_accepted: false,
         }
+    }
+
+    /// A mock with a user who has a password, an authenticator app (code `135790`) and a
+    /// backup code (`bk-2468-1357`), and a driver for it.
+    fn mfa_user() -> (MockServer, Clerk) {
+        let mock = MockServer::start();
+        mock.add_user(
+            UserSpec::with_email("mfa@example.com")
+                .password(PASSWORD)
+                .mfa_totp(Totp::FixedCode(String::from("135790")))
+                .mfa_backup_codes(&["bk-2468-1357"]),
+        );
+        let clerk = driver(&mock);
+        (mock, clerk)
+    }
+
+    /// `clerk sign-in --identifier mfa@example.com`, with `--second-factor` if given.
+    fn sign_in_args(second_factor: Option<&str>) -> SignInArgs {
+        SignInArgs {
+            identifier: Some(String::from("mfa@example.com")),
+            password_stdin: false,
+            code: Vec::new(),
+            strategy: None,
+            second_factor: second_factor.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_backup_code_is_asked_for_without_echo_like_the_password() {
+        let (_mock, mut clerk) = mfa_user();
+        let mut ask = Scripted::new(&["password", PASSWORD, "backup_code", "bk-2468-1357"]);
+        let result = sign_in_asking(&mut clerk, Output::new(true), sign_in_args(None), &mut ask);
+        assert_eq!(result, Ok(()), "asked: {:?}", ask.asked);
+        assert_eq!(ask.hidden, ["Password: ", "Backup code: "]);
+    }
+
+    #[test]
+    fn an_authenticator_code_is_asked_for_in_the_open() {
+        let (_mock, mut clerk) = mfa_user();
+        let mut ask = Scripted::new(&["Password", PASSWORD, "135790"]);
+        let result = sign_in_asking(&mut clerk, Output::new(true), sign_in_args(Some("totp")), &mut ask);
+        assert_eq!(result, Ok(()), "asked: {:?}", ask.asked);
+        assert_eq!(ask.hidden, ["Password: "]);
+        assert_eq!(ask.asked.last().map(String::as_str), Some("Authenticator code: "));
+    }
+
+    #[test]
+    fn the_second_factor_flag_skips_the_menu() {
+        let (_mock, mut clerk) = mfa_user();
+        let mut ask = Scripted::new(&["1", PASSWORD, "bk-2468-1357"]);
+        let result = sign_in_asking(&mut clerk, Output::new(true), sign_in_args(Some("backup_code")), &mut ask);
+        assert_eq!(result, Ok(()), "asked: {:?}", ask.asked);
+        assert!(!ask.asked.iter().any(|q| q.contains("Second factor")), "the menu was shown: {:?}", ask.asked);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! clerk demo                      # a guided tour against a built-in local Frontend API
-//! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE] [--strategy S]
+//! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE] [--strategy S] [--second-factor S]
 //! clerk sign-up --email E [--phone P] [--password-stdin] [--code CODE] [--legal-accepted]
 //! clerk whoami | sessions | switch SESSION [--org ORG]
 //! clerk token [--template T] [--org O | --personal]
@@ -13,7 +13,11 @@
 //! The publishable key comes from `--publishable-key` or `CLERK_PUBLISHABLE_KEY`. The
 //! client token is kept in the platform's config directory (one file per Frontend API
 //! host, so a real token never goes to the mock or back).
+//!
+//! Everything printed on standard output goes through [`stdout::outln!`]: when the reader
+//! goes away (`clerk demo | head -3`) the program stops quietly with status 0.
 #![forbid(unsafe_code)]
+#![deny(clippy::print_stdout)]
 
 mod demo;
 mod interactive;
@@ -21,7 +25,9 @@ mod narration;
 mod offline;
 mod output;
 mod replay;
+mod stdout;
 mod terminal;
+mod token_file;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -111,7 +117,9 @@ enum Action {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    stdout::flush();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("clerk: {message}");
@@ -142,6 +150,7 @@ fn run(cli: Cli) -> Result<(), String> {
         None => clerk_store::default_dir("clerk-rs").map_err(|e| e.to_string())?,
     };
     let store = FileStore::new(&dir, &host).map_err(|e| e.to_string())?;
+    token_file::remember(store.path());
     let mut builder = Clerk::builder(config).store(Arc::new(store));
     if let Some(path) = &cli.transcript {
         builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
@@ -215,7 +224,8 @@ fn is_loopback(host: &str) -> bool {
     name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A driver error as a user reads it.
+/// A driver error as a user reads it; one about the token file says where the file is and
+/// how to start over.
 pub(crate) fn describe(error: DriverError) -> String {
     match error.api() {
         Some(api) => format!(
@@ -223,7 +233,10 @@ pub(crate) fn describe(error: DriverError) -> String {
             api.long_message.as_deref().or(api.message.as_deref()).unwrap_or("request refused"),
             api.code.as_str()
         ),
-        None => error.to_string(),
+        None => match token_file::hint(&error) {
+            Some(hint) => format!("{error}\n{hint}"),
+            None => error.to_string(),
+        },
     }
 }
 

@@ -18,6 +18,7 @@ use clerk_store::drive::{EventListener, ExchangeListener};
 use serde_json::{Map, Value, json};
 
 use crate::output::{self, Output};
+use crate::stdout::outln;
 
 /// What happened since the current step began (JSON mode), filled by the driver's listeners.
 #[derive(Debug, Default)]
@@ -77,7 +78,7 @@ impl Narration {
             step.insert(String::from("title"), json!(title));
             self.step = Some(step);
         } else {
-            println!("\n{number}. {title}");
+            outln!("\n{number}. {title}");
         }
     }
 
@@ -131,7 +132,7 @@ impl Narration {
         if let Some(mut step) = self.step.take() {
             step.insert(String::from("exchanges"), Value::Array(log.exchanges));
             step.insert(String::from("events"), json!(log.events));
-            println!("{}", Value::Object(step));
+            outln!("{}", Value::Object(step));
         }
     }
 }

@@ -4,6 +4,8 @@ use clerk_core::secret::SessionJwt;
 use clerk_core::{Client, Event, HttpRequest, HttpResponse, SignOutConfirmation, TransportError};
 use serde_json::{Value, json};
 
+use crate::stdout::outln;
+
 /// Where and how to print.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Output {
@@ -22,20 +24,20 @@ impl Output {
     /// A line of progress for people (nothing in JSON mode).
     pub(crate) fn note(self, text: &str) {
         if !self.json {
-            println!("{text}");
+            outln!("{text}");
         }
     }
 
     pub(crate) fn whoami(self, engine: &Client) {
         if self.json {
-            println!("{}", whoami_json(engine));
+            outln!("{}", whoami_json(engine));
             return;
         }
         let session = engine.active_session();
         let user = session.and_then(|s| s.user.as_ref());
         let email = user.and_then(|u| u.primary_email_address()).and_then(|e| e.email_address.clone());
         match session {
-            None => println!("Not signed in."),
+            None => outln!("Not signed in."),
             Some(session) => {
                 let who = match (user_name(engine), &email) {
                     (Some(name), Some(email)) => format!("{name} <{email}>"),
@@ -45,10 +47,10 @@ impl Output {
                         .and_then(|u| u.id.as_deref().map(String::from))
                         .unwrap_or_else(|| String::from("(unknown user)")),
                 };
-                println!("Signed in as {who}");
-                println!("  session {} ({})", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
+                outln!("Signed in as {who}");
+                outln!("  session {} ({})", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
                 if let Some(org) = &session.last_active_organization_id {
-                    println!("  organization {org}");
+                    outln!("  organization {org}");
                 }
             }
         }
@@ -56,17 +58,17 @@ impl Output {
 
     pub(crate) fn sessions(self, engine: &Client) {
         if self.json {
-            println!("{}", sessions_json(engine));
+            outln!("{}", sessions_json(engine));
             return;
         }
         let active = engine.active_session_id();
         if engine.sessions().is_empty() {
-            println!("No sessions.");
+            outln!("No sessions.");
         }
         for session in engine.sessions() {
             let marker = if Some(session.id.as_str()) == active { "*" } else { " " };
             let who = session.public_user_data.as_ref().and_then(|p| p.identifier.clone()).unwrap_or_default();
-            println!("{marker} {}  {:<8} {who}", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
+            outln!("{marker} {}  {:<8} {who}", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
         }
     }
 
@@ -74,15 +76,15 @@ impl Output {
     /// user asked for it.
     pub(crate) fn token(self, token: &SessionJwt) {
         if self.json {
-            println!("{}", json!({ "jwt": token.expose() }));
+            outln!("{}", json!({ "jwt": token.expose() }));
         } else {
-            println!("{}", token.expose());
+            outln!("{}", token.expose());
         }
     }
 
     pub(crate) fn signed_out(self, confirmation: &SignOutConfirmation) {
         if self.json {
-            println!("{}", signed_out_json(confirmation));
+            outln!("{}", signed_out_json(confirmation));
             return;
         }
         let detail = match confirmation {
@@ -92,7 +94,7 @@ impl Output {
             }
             _ => String::from("signed out"),
         };
-        println!("Signed out ({detail}).");
+        outln!("Signed out ({detail}).");
     }
 
     /// One exchange, for the demo: method, path and status (secrets are never shown).
@@ -106,7 +108,7 @@ impl Output {
         };
         let body = request.redacted_body();
         let body = if body.is_empty() { String::new() } else { format!("  [{body}]") };
-        println!("    → {} {}{body}  ← {status}", request.method, request.path);
+        outln!("    → {} {}{body}  ← {status}", request.method, request.path);
     }
 
     /// A state change worth showing.
@@ -115,7 +117,7 @@ impl Output {
             return;
         }
         if let Some(text) = event_text(event) {
-            println!("      • {text}");
+            outln!("      • {text}");
         }
     }
 }

@@ -18,7 +18,7 @@ pub(crate) trait Ask {
     /// Nobody to ask (not a terminal), or reading the answer failed.
     fn line(&mut self, question: &str) -> Result<String, String>;
 
-    /// Asks for a secret (a password), without echoing what is typed.
+    /// Asks for a secret (a password, a backup code), without echoing what is typed.
     ///
     /// # Errors
     /// As [`line`](Self::line).
@@ -63,11 +63,13 @@ impl Ask for Terminal {
     }
 }
 
-/// Lets the person pick one of `options`, with a numbered menu asked like any question.
-/// Without anyone to ask, or with a single option, the first option is taken.
+/// Lets the person pick one of `options`, with a numbered menu asked like any question:
+/// the answer is an option's number or its name (`password`, `Password`, …; case does not
+/// matter). Without anyone to ask, or with a single option, the first option is taken.
 ///
 /// # Errors
-/// No options at all, an answer that is not one of the numbers, or a failed read.
+/// No options at all, an answer that is neither a number nor a name in the menu, or a
+/// failed read.
 pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> Result<String, String> {
     if options.len() <= 1 || !ask.can_ask() {
         return options.first().cloned().ok_or_else(|| String::from("the server offered nothing to choose"));
@@ -76,10 +78,16 @@ pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> R
     for (index, option) in options.iter().enumerate() {
         menu.push_str(&format!("  {}) {option}\n", index + 1));
     }
-    menu.push_str("Choose: ");
+    menu.push_str("Choose (number or name): ");
     let answer = ask.line(&menu)?;
-    let index: usize = answer.parse().map_err(|_| format!("not a number: {answer}"))?;
-    options.get(index.wrapping_sub(1)).cloned().ok_or_else(|| format!("no option {index}"))
+    let picked = match answer.parse::<usize>() {
+        Ok(number) => options.get(number.wrapping_sub(1)),
+        Err(_) => options.iter().find(|option| option.eq_ignore_ascii_case(&answer)),
+    };
+    picked.cloned().ok_or_else(|| {
+        let names: Vec<String> = options.iter().enumerate().map(|(index, o)| format!("{} {o}", index + 1)).collect();
+        format!("{answer:?} is not in the menu; answer one of: {}", names.join(", "))
+    })
 }
 
 /// Scripted answers, for tests: each question takes the next answer and is remembered.
@@ -90,13 +98,15 @@ pub(crate) struct Scripted {
     pub(crate) answers: std::collections::VecDeque<String>,
     /// Every question asked and every instruction given, in order.
     pub(crate) asked: Vec<String>,
+    /// The questions asked without echoing the answer ([`Ask::secret`]), in order.
+    pub(crate) hidden: Vec<String>,
 }
 
 #[cfg(test)]
 impl Scripted {
     /// Answers in the order they will be given.
     pub(crate) fn new(answers: &[&str]) -> Self {
-        Scripted { answers: answers.iter().map(|a| (*a).to_owned()).collect(), asked: Vec::new() }
+        Scripted { answers: answers.iter().map(|a| (*a).to_owned()).collect(), asked: Vec::new(), hidden: Vec::new() }
     }
 
     fn next(&mut self, question: &str) -> Result<String, String> {
@@ -116,6 +126,7 @@ impl Ask for Scripted {
     }
 
     fn secret(&mut self, question: &str) -> Result<String, String> {
+        self.hidden.push(question.to_owned());
         self.next(question)
     }
 
@@ -134,7 +145,19 @@ mod tests {
         let mut ask = Scripted::new(&["2"]);
         let picked = choose(&mut ask, "How do you want to sign in?", &options);
         assert_eq!(picked.as_deref(), Ok("email_code"));
-        assert_eq!(ask.asked, ["How do you want to sign in?\n  1) password\n  2) email_code\nChoose: "]);
+        assert_eq!(
+            ask.asked,
+            ["How do you want to sign in?\n  1) password\n  2) email_code\nChoose (number or name): "]
+        );
+    }
+
+    #[test]
+    fn an_option_can_be_chosen_by_its_name_in_any_case() {
+        let options = vec![String::from("password"), String::from("email_code")];
+        for answer in ["password", "Password", "PASSWORD"] {
+            assert_eq!(choose(&mut Scripted::new(&[answer]), "?", &options).as_deref(), Ok("password"), "{answer}");
+        }
+        assert_eq!(choose(&mut Scripted::new(&["Email_Code"]), "?", &options).as_deref(), Ok("email_code"));
     }
 
     #[test]
@@ -143,5 +166,8 @@ mod tests {
         assert!(choose(&mut Scripted::new(&["3"]), "?", &options).is_err());
         assert!(choose(&mut Scripted::new(&["0"]), "?", &options).is_err());
         assert!(choose(&mut Scripted::new(&["two"]), "?", &options).is_err());
+        assert!(choose(&mut Scripted::new(&["pass"]), "?", &options).is_err());
+        let error = choose(&mut Scripted::new(&["phone_code"]), "?", &options).err().unwrap_or_default();
+        assert!(error.contains("1 password, 2 email_code"), "{error}");
     }
 }

@@ -472,3 +472,133 @@ fn an_email_link_sign_in_waits_for_the_link_and_keeps_instructions_off_stdout() 
     assert_eq!(shown["email"], "link@example.com", "{shown}");
     assert!(text(&output.stderr).contains("open it to continue"), "{}", text(&output.stderr));
 }
+
+/// `clerk demo` with its standard output read by `read` and then closed: the program must
+/// stop quietly (status 0, see src/stdout.rs), never panic.
+fn demo_with_stdout_closed(read: impl FnOnce(&mut std::process::ChildStdout)) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .arg("demo")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clerk runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    read(&mut stdout);
+    drop(stdout);
+    child.wait_with_output().expect("clerk finishes")
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_program_quietly() {
+    use std::io::Read as _;
+    let after_a_few_bytes = demo_with_stdout_closed(|stdout| {
+        let mut first = [0_u8; 16];
+        stdout.read_exact(&mut first).expect("the demo prints");
+    });
+    let before_anything = demo_with_stdout_closed(|_| {});
+    for (when, output) in [("after a few bytes", after_a_few_bytes), ("before anything", before_anything)] {
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains("panicked"), "clerk demo panicked with stdout closed {when}:\n{stderr}");
+        assert!(!stderr.contains("Broken pipe"), "clerk demo complained with stdout closed {when}:\n{stderr}");
+        assert_eq!(output.status.code(), Some(0), "stdout closed {when}:\n{stderr}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_to_stdout_is_an_error_not_a_panic() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let output = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .arg("demo")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(full))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("clerk runs");
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("clerk: cannot write to standard output"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+}
+
+#[test]
+fn the_second_factor_can_be_chosen_by_flag_and_must_be_one_the_server_offers() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    mock.add_user(
+        UserSpec::with_email("factors@example.com")
+            .password("cli-password-1234")
+            .mfa_totp(Totp::FixedCode(String::from("135790")))
+            .mfa_backup_codes(&["bk-2468-1357"]),
+    );
+    // Each sign-in in a store of its own: the user is never already signed in.
+    let sign_in = |extra: &[&str]| {
+        let dir = TempDir::new("second-factor");
+        let store = dir.path().to_str().expect("utf-8 path");
+        let mut args = vec!["sign-in", "--identifier", "factors@example.com", "--password-stdin", "--store-dir", store];
+        args.extend_from_slice(extra);
+        clerk(&args, Some(&key), "cli-password-1234\n")
+    };
+    let second_factors_used = || -> Vec<String> {
+        let attempts = mock.requests().into_iter().filter(|r| r.path.ends_with("/attempt_second_factor"));
+        attempts.filter_map(|r| r.form.into_iter().find(|(name, _)| name == "strategy").map(|(_, v)| v)).collect()
+    };
+
+    // A factor the server did not offer: a clear error naming the offered ones.
+    let refused = sign_in(&["--second-factor", "phone_code", "--code", "123456"]);
+    assert!(!refused.status.success(), "signed in with a factor the server did not offer");
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("phone_code") && stderr.contains("totp, backup_code"), "{stderr}");
+    assert!(second_factors_used().is_empty(), "a second factor was attempted: {:?}", second_factors_used());
+
+    // The flag picks the backup code although the TOTP is offered first.
+    let by_flag = sign_in(&["--second-factor", "backup_code", "--code", "bk-2468-1357"]);
+    assert!(
+        succeeded(&by_flag, "sign-in with --second-factor backup_code").contains("Signed in as factors@example.com")
+    );
+    assert_eq!(second_factors_used(), ["backup_code"]);
+
+    // Without the flag and without a terminal, the first offered factor (TOTP) is used.
+    let by_default = sign_in(&["--code", "135790"]);
+    assert!(succeeded(&by_default, "sign-in without --second-factor").contains("Signed in as factors@example.com"));
+    assert_eq!(second_factors_used(), ["backup_code", "totp"]);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+/// The token file in a store directory (`client-<host>.json`).
+fn token_file(store: &Path) -> PathBuf {
+    std::fs::read_dir(store)
+        .expect("store dir")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .expect("a token file")
+}
+
+#[test]
+fn an_unusable_token_file_is_named_with_the_way_out_and_left_untouched() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "corrupt@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let file = token_file(dir.path());
+    let foreign = r#"{"format_version":1,"frontend_api_host":"clerk.elsewhere.example","generation":3,"state":null}"#;
+    for contents in ["this is not JSON\n", foreign] {
+        std::fs::write(&file, contents).expect("write the token file");
+        for args in [&["whoami"][..], &["sign-out", "--all"][..]] {
+            let mut args = args.to_vec();
+            args.extend(["--store-dir", store]);
+            let output = clerk(&args, Some(&key), "");
+            assert!(!output.status.success(), "{args:?} succeeded with {contents:?} in the token file");
+            let stderr = text(&output.stderr);
+            assert!(stderr.contains(&file.display().to_string()), "{args:?}: the path is not named:\n{stderr}");
+            assert!(stderr.contains("delete that file") && stderr.contains("rm "), "{args:?}: no remedy:\n{stderr}");
+            let now = std::fs::read_to_string(&file).expect("the token file is still there");
+            assert_eq!(now, contents, "{args:?} changed the token file");
+        }
+    }
+    // The remedy works: without the file, the next sign-in starts afresh.
+    std::fs::remove_file(&file).expect("delete the token file");
+    let whoami = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    assert_eq!(whoami["signed_in"], false, "{whoami}");
+}
