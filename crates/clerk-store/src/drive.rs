@@ -341,7 +341,7 @@ impl DriveSupport {
         Ok(())
     }
 
-    /// Saves the engine's state. On a conflict (another process rotated the token since
+    /// Saves the engine's state (clears the store when there is nothing to keep). On a conflict (another process rotated the token since
     /// this one loaded), the newer state on disk wins: the engine is restored from it, and
     /// `Ok(true)` says so (the old engine's pending operations are gone).
     ///
@@ -352,12 +352,11 @@ impl DriveSupport {
             return Ok(false);
         };
         let state: PersistedState = engine.export();
-        if state.client_token.is_none() && state.client.is_none() {
-            store.clear()?;
-            self.seen_in_store = Some(None);
-            return Ok(false);
-        }
-        match store.save(&state) {
+        // Nothing left to keep (after destroy): clear, which a newer state on disk refuses
+        // just as it refuses a save.
+        let nothing = state.client_token.is_none() && state.client.is_none();
+        let written = if nothing { store.clear() } else { store.save(&state) };
+        match written {
             Ok(()) => {
                 self.seen_in_store = Some(state.client_token);
                 Ok(false)

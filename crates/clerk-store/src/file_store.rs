@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use clerk_core::secret::ClientToken;
 use clerk_core::{PersistedState, RestoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -338,7 +339,15 @@ impl FileStore {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            // Exactly `<prefix><pid>.<counter>.tmp`: another host's file name can start with
+            // this one's (`h.example` and `h.example.json.x`), and its temporary files are
+            // guarded by its own lock.
+            let ours = name
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(".tmp"))
+                .and_then(|rest| rest.split_once('.'))
+                .is_some_and(|(pid, counter)| is_digits(pid) && is_digits(counter));
+            if ours {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -355,6 +364,18 @@ impl TokenStore for FileStore {
                 *known = Some(generation);
                 Ok(state.map(|state| *state))
             }
+        }
+    }
+
+    /// The stored client token, read without counting as a load: a driver peeks at it
+    /// before every call, and a newer state on disk that carries the same token (another
+    /// process signed a session out) must still make this store's next save a
+    /// [`StoreError::Conflict`] rather than be overwritten by an older state.
+    fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
+        let _lock = self.lock(false)?;
+        match self.read()? {
+            OnDisk::Missing | OnDisk::Present { state: None, .. } => Ok(None),
+            OnDisk::Present { state: Some(state), .. } => Ok(state.client_token),
         }
     }
 
@@ -384,8 +405,11 @@ impl TokenStore for FileStore {
 
     /// Replaces the state with `null` under a new generation, so that another process
     /// still holding the old token gets [`StoreError::Conflict`] instead of bringing it
-    /// back. Overwrites a corrupt or foreign file; does nothing when there is no file or
-    /// it is already cleared.
+    /// back. Like [`save`](TokenStore::save), refuses with [`StoreError::Conflict`] when
+    /// the file holds a newer state than this store last loaded or wrote (another process
+    /// rotated the token: clearing would sign it out); a store that never loaded or wrote
+    /// the file clears it whatever it holds, as a deliberate reset. Overwrites a corrupt
+    /// or foreign file; does nothing when there is no file or it is already cleared.
     fn clear(&self) -> Result<(), StoreError> {
         let mut known = self.known();
         let _lock = self.lock(true)?;
@@ -395,7 +419,13 @@ impl TokenStore for FileStore {
                 *known = Some(generation);
                 return Ok(());
             }
-            Ok(OnDisk::Present { generation, state: Some(_) }) => generation,
+            Ok(OnDisk::Present { generation, state: Some(on_disk) }) => {
+                if known.is_some_and(|known| generation > known) {
+                    *known = Some(generation);
+                    return Err(StoreError::Conflict { on_disk: Some(on_disk), generation });
+                }
+                generation
+            }
             Err(StoreError::Corrupt { .. } | StoreError::ForeignHost { .. }) => self.probe_generation()?,
             Err(error) => return Err(error),
         };
@@ -404,6 +434,11 @@ impl TokenStore for FileStore {
         *known = Some(next);
         Ok(())
     }
+}
+
+/// Whether `text` is a non-empty run of ASCII digits.
+fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 /// A short description of a JSON error: category and position, never content.

@@ -47,6 +47,27 @@ impl Placeholders {
         format!("[redacted#{number}]")
     }
 
+    /// Remembers a secret field's value as [`learn`](Self::learn) does, except that of a
+    /// value that is a whole JWT only the signature is secret (see
+    /// [`field_value`](Self::field_value)).
+    pub(crate) fn learn_field_value(&mut self, value: &str) {
+        match whole_jwt_signature_start(value) {
+            Some(start) => self.learn(value.get(start..).unwrap_or_default()),
+            None => self.learn(value),
+        }
+    }
+
+    /// What a transcript shows of a secret field's value: its placeholder, except that a
+    /// value that is a whole JWT (a session token sent back as `expired_token`) keeps its
+    /// header and claims, as it does everywhere else in a transcript, and only its
+    /// signature is replaced, with the number that signature has everywhere else.
+    pub(crate) fn field_value(&mut self, value: &str) -> String {
+        match whole_jwt_signature_start(value).and_then(|start| Some((value.get(..start)?, value.get(start..)?))) {
+            Some((head, signature)) => format!("{head}{}", self.placeholder(signature)),
+            None => self.placeholder(value),
+        }
+    }
+
     /// `text` with every known long secret replaced by its placeholder and the signature
     /// of every JWT (`eyJ….….…`) replaced by one, header and claims kept. Everything else
     /// is copied exactly.
@@ -73,6 +94,11 @@ impl Placeholders {
         }
         out
     }
+}
+
+/// Where the signature starts when `value` is one whole JWT and nothing else.
+fn whole_jwt_signature_start(value: &str) -> Option<usize> {
+    jwt_extent(value).filter(|(_, end)| *end == value.len()).map(|(start, _)| start)
 }
 
 fn is_base64url(byte: u8) -> bool {

@@ -55,6 +55,8 @@ const SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cooki
 /// Query and form field names whose values are always replaced, marked secret or not.
 const SECRET_FIELDS: &[&str] = &[
     "password",
+    "current_password",
+    "new_password",
     "code",
     "ticket",
     "token",
@@ -62,6 +64,16 @@ const SECRET_FIELDS: &[&str] = &[
     "rotating_token_nonce",
     "signature",
     "public_key_credential",
+    "__clerk_db_jwt",
+    "__dev_session",
+    "__clerk_token",
+    "__clerk_ticket",
+    "captcha_token",
+    "id_token",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "code_verifier",
 ];
 
 /// A request as a transcript records it.
@@ -207,6 +219,13 @@ impl TranscriptWriter {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(path).map_err(|source| TranscriptError::Open { path: path.to_owned(), source })?;
+        // `mode` applies only to a file it creates: an existing one is narrowed too.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|source| TranscriptError::Open { path: path.to_owned(), source })?;
+        }
         Ok(TranscriptWriter::new(BufWriter::new(file)))
     }
 
@@ -248,25 +267,25 @@ fn redact_exchange(
     // Learn every secret of the exchange first, so one that reappears in plain text
     // earlier in the line is caught too.
     let fields = request.query.iter().chain(request.form.iter().flatten()).filter(|f| is_secret_field(f));
+    for field in fields {
+        placeholders.learn_field_value(field.value.expose());
+    }
     let headers = request.headers.iter().chain(outcome.iter().flat_map(|r| &r.headers)).filter(|f| is_secret_header(f));
-    for field in fields.chain(headers) {
+    for field in headers {
         placeholders.learn(field.value.expose());
     }
 
     let mut url = format!("{}{}", base_url.trim_end_matches('/'), request.path);
     if !request.query.is_empty() {
         url.push('?');
-        url.push_str(&encode_fields(&request.query, |field| shown(placeholders, field, is_secret_field(field))));
+        url.push_str(&encode_fields(&request.query, |field| shown_field(placeholders, field)));
     }
-    let request_headers = request
-        .headers
-        .iter()
-        .map(|field| (field.name.to_string(), shown(placeholders, field, is_secret_header(field))))
-        .collect();
+    let request_headers =
+        request.headers.iter().map(|field| (field.name.to_string(), shown_header(placeholders, field))).collect();
     let body = request
         .form
         .as_deref()
-        .map(|form| encode_fields(form, |field| shown(placeholders, field, is_secret_field(field))))
+        .map(|form| encode_fields(form, |field| shown_field(placeholders, field)))
         .unwrap_or_default();
     let request = TranscriptRequest { method: request.method.as_str().to_owned(), url, headers: request_headers, body };
 
@@ -275,7 +294,7 @@ fn redact_exchange(
             let headers = response
                 .headers
                 .iter()
-                .map(|field| (field.name.to_string(), shown(placeholders, field, is_secret_header(field))))
+                .map(|field| (field.name.to_string(), shown_header(placeholders, field)))
                 .collect();
             let body = placeholders.redact_text(&String::from_utf8_lossy(&response.body));
             Ok(TranscriptResponse { status: response.status, headers, body })
@@ -285,10 +304,25 @@ fn redact_exchange(
     TranscriptEntry { request, outcome }
 }
 
-/// What a transcript shows of a field's value: its placeholder when secret, else the
-/// value with JWT signatures and known secrets replaced.
-fn shown(placeholders: &mut Placeholders, field: &Field, secret: bool) -> String {
-    if secret { placeholders.placeholder(field.value.expose()) } else { placeholders.redact_text(field.value.expose()) }
+/// What a transcript shows of a query or form field's value: a secret's placeholder (of a
+/// JWT, its signature's), else the value with JWT signatures and known secrets replaced.
+fn shown_field(placeholders: &mut Placeholders, field: &Field) -> String {
+    if is_secret_field(field) {
+        placeholders.field_value(field.value.expose())
+    } else {
+        placeholders.redact_text(field.value.expose())
+    }
+}
+
+/// What a transcript shows of a header's value: a secret header's whole value is a
+/// placeholder (a client token shows nothing of itself), else the value with JWT
+/// signatures and known secrets replaced.
+fn shown_header(placeholders: &mut Placeholders, field: &Field) -> String {
+    if is_secret_header(field) {
+        placeholders.placeholder(field.value.expose())
+    } else {
+        placeholders.redact_text(field.value.expose())
+    }
 }
 
 /// `name=value&…`, form-encoded as [`HttpRequest`] encodes them, each value as `shown`

@@ -289,3 +289,57 @@ fn a_save_waits_for_the_lock_held_by_another_process() {
     writer.join().unwrap();
     assert_eq!(store.load().unwrap().as_ref().and_then(token), Some("after"));
 }
+
+#[test]
+fn a_stale_process_cannot_clear_a_rotated_token() {
+    let dir = TempDir::new("stale-clear");
+    let a = FileStore::new(dir.path(), HOST).unwrap();
+    let b = FileStore::new(dir.path(), HOST).unwrap();
+    a.save(&state_with_token("token-1")).unwrap();
+    assert_eq!(b.load().unwrap().as_ref().and_then(token), Some("token-1"));
+    // A rotates; B, still at the old state, destroys its client and clears.
+    a.save(&state_with_token("token-2-rotated")).unwrap();
+    match b.clear() {
+        Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) => {
+            assert_eq!(token(&on_disk), Some("token-2-rotated"))
+        }
+        other => panic!("a stale clear was not refused: {other:?}"),
+    }
+    assert_eq!(a.load().unwrap().as_ref().and_then(token), Some("token-2-rotated"), "the rotated token was wiped");
+    // Having seen the newer state, B may clear it.
+    b.clear().unwrap();
+    assert!(a.load().unwrap().is_none());
+}
+
+#[test]
+fn peeking_at_the_token_does_not_count_as_having_seen_a_newer_state() {
+    let dir = TempDir::new("peek");
+    let a = FileStore::new(dir.path(), HOST).unwrap();
+    let b = FileStore::new(dir.path(), HOST).unwrap();
+    let older = state_with_token("same-token");
+    a.save(&older).unwrap();
+    b.load().unwrap();
+    // B saves a newer state with the same token (it signed a session out).
+    let mut newer = state_with_token("same-token");
+    newer.epoch += 1;
+    b.save(&newer).unwrap();
+    // A peeks (as a driver does before each call), then tries to save its older state.
+    assert_eq!(a.client_token().unwrap().as_ref().map(|t| t.expose()), Some("same-token"));
+    assert!(matches!(a.save(&older), Err(StoreError::Conflict { .. })), "B's newer state would be overwritten");
+    assert_eq!(b.load().unwrap(), Some(newer));
+}
+
+#[test]
+fn a_save_leaves_another_hosts_temporary_files_alone() {
+    let dir = TempDir::new("sweep");
+    let short = FileStore::new(dir.path(), "h.example").unwrap();
+    let longer = FileStore::new(dir.path(), "h.example.json.x").unwrap();
+    let file_name = longer.path().file_name().and_then(|name| name.to_str()).unwrap().to_owned();
+    // A write of the longer-named host in progress (its own lock guards it).
+    let in_flight = dir.path().join(format!(".{file_name}.99999.0.tmp"));
+    fs::write(&in_flight, b"in flight").unwrap();
+    let mut state = state_with_token("t");
+    state.frontend_api_host = String::from("h.example");
+    short.save(&state).unwrap();
+    assert!(in_flight.exists(), "h.example's save removed h.example.json.x's temporary file");
+}

@@ -368,3 +368,67 @@ fn malformed_lines_are_typed_errors_with_line_numbers() {
     let both = r#"{"request":{"method":"GET","url":"u","headers":[],"body":""},"error":"x","response":{"status":1,"headers":[],"body":""}}"#;
     assert!(matches!(TranscriptReader::parse_line(both), Err(TranscriptError::Malformed { line: None, .. })));
 }
+
+#[test]
+fn a_session_token_sent_back_keeps_its_claims_and_its_signature_keeps_its_number() {
+    let (jwt, header_and_claims) = session_jwt();
+    let buffer = SharedBuffer::default();
+    let writer = TranscriptWriter::new(buffer.clone());
+    let path = "/v1/client/sessions/sess_1/tokens";
+    let body = format!(r#"{{"object":"token","jwt":"{jwt}"}}"#);
+    // The token arrives, then goes back as `expired_token` (a secret field), and arrives again.
+    let first = request(Method::Post, path, vec![], vec![], Some(vec![]));
+    writer.record(&first, BASE, &Ok(HttpResponse::ok_json(body.clone()))).unwrap();
+    let again = request(Method::Post, path, vec![Field::secret("expired_token", jwt.clone())], vec![], Some(vec![]));
+    writer.record(&again, BASE, &Ok(HttpResponse::ok_json(body))).unwrap();
+
+    let text = buffer.text();
+    assert!(!text.contains(SIGNATURE), "the signature reached the transcript");
+    let kept = format!("{header_and_claims}.[redacted#1]");
+    let lines = entries(&text);
+    let sent_back = lines[1].request.url.split_once('?').map(|(_, query)| decoded(query)).unwrap_or_default();
+    assert_eq!(sent_back, vec![(String::from("expired_token"), kept.clone())]);
+    for entry in &lines {
+        let body = &entry.outcome.as_ref().unwrap().body;
+        assert!(body.contains(&kept), "the answer lost the token's claims or its number: {body}");
+    }
+}
+
+#[test]
+fn secret_names_clerk_uses_are_redacted_even_when_unmarked() {
+    let canaries = [
+        ("__clerk_db_jwt", "dvb_2devbrowsercanary"),
+        ("__dev_session", "dvb_3devsessioncanary"),
+        ("__clerk_token", "sync-token-canary"),
+        ("current_password", "old-password-canary"),
+        ("new_password", "new-password-canary"),
+    ];
+    let buffer = SharedBuffer::default();
+    let writer = TranscriptWriter::new(buffer.clone());
+    let (query, form) = canaries.split_at(3);
+    let hand_built = request(
+        Method::Post,
+        "/v1/me/change_password",
+        query.iter().map(|(name, value)| Field::plain(*name, *value)).collect(),
+        vec![],
+        Some(form.iter().map(|(name, value)| Field::plain(*name, *value)).collect()),
+    );
+    writer.record(&hand_built, BASE, &Ok(HttpResponse::ok_json(r#"{"id":"dvb_2devbrowsercanary"}"#))).unwrap();
+    let text = buffer.text();
+    for (name, canary) in canaries {
+        assert!(!text.contains(canary), "{name}'s value reached the transcript");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_transcript_written_over_an_existing_file_is_private_too() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("transcript-mode");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let path = dir.path().join("old.jsonl");
+    std::fs::write(&path, b"old").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _writer = TranscriptWriter::create(&path).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
