@@ -5,6 +5,9 @@
 //! five `GET /v1/client` per iteration, at least 30 samples. The baselines use the same
 //! client settings as the drivers (redirects off, statuses as data, the same timeouts). The
 //! ratio driver / plain is the driver's overhead (engine, bookkeeping, persistence hooks).
+//! For the async driver a third side, the plain client decoding each answer into
+//! `clerk-core`'s wire types, separates the cost of reading the answer at all from the
+//! rest of the driver's work.
 //! Run with `cargo bench -p clerk-tests --bench drivers`.
 //!
 //! After criterion's figures the bench prints the ratio measured in alternating blocks
@@ -73,13 +76,16 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("async_5_client_gets");
     group.sample_size(30);
     group.bench_function("baseline: plain reqwest", |b| b.iter(|| loopback.plain_reqwest(REQUESTS)));
+    group.bench_function("plain reqwest, answers decoded", |b| b.iter(|| loopback.plain_reqwest_decoding(REQUESTS)));
     group.bench_function("clerk-reqwest driver", |b| b.iter(|| loopback.driver_reqwest(REQUESTS)));
     group.finish();
     let asynchronous = interleaved(|| loopback.plain_reqwest(REQUESTS), || loopback.driver_reqwest(REQUESTS));
+    let decoding = interleaved(|| loopback.plain_reqwest_decoding(REQUESTS), || loopback.driver_reqwest(REQUESTS));
 
     println!();
     report("clerk-ureq, 5 × GET /v1/client", blocking);
     report("clerk-reqwest, 5 × GET /v1/client", asynchronous);
+    report("clerk-reqwest against a plain client that decodes each answer into clerk-core's types", decoding);
 }
 
 criterion_group!(benches, bench);

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! * `MODE`: `plain-ureq`, `ureq` (clerk-ureq's `reload`), `plain-reqwest`, `reqwest`
-//!   (clerk-reqwest's `reload`, called from a task on the runtime) or `setup` (start the
+//!   (clerk-reqwest's `reload`, called from a task on the runtime), `plain-reqwest-decoding`
+//!   (the plain reqwest client decoding each answer into clerk-core's wire types) or `setup` (start the
 //!   mock and both drivers, send nothing more).
 //! * `REQUESTS`: how many (default 500).
 
@@ -23,6 +24,7 @@ fn main() {
         "ureq" => loopback.driver_ureq(requests),
         "plain-reqwest" => loopback.plain_reqwest(requests),
         "reqwest" => loopback.driver_reqwest(requests),
+        "plain-reqwest-decoding" => loopback.plain_reqwest_decoding(requests),
         _ => {}
     }
 }

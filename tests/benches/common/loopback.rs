@@ -105,6 +105,30 @@ impl Loopback {
     /// runtime (as application code runs, not on a thread outside it, which would add a
     /// hand-off between threads to every call).
     pub(crate) fn plain_reqwest(&self, requests: usize) {
+        self.plain_reqwest_reading(requests, |body| {
+            std::hint::black_box(body);
+        });
+    }
+
+    /// As [`plain_reqwest`](Self::plain_reqwest), each answer then decoded into
+    /// `clerk-core`'s own wire types (a hand-written client using the same types, without
+    /// the engine): the share of the driver's overhead that is decoding the answer at all.
+    pub(crate) fn plain_reqwest_decoding(&self, requests: usize) {
+        /// The envelope of a client answer, as far as this needs it.
+        #[derive(serde::Deserialize)]
+        struct ClientAnswer {
+            #[allow(dead_code)] // decoded to measure decoding; never read
+            response: Option<clerk_core::wire::ClientResource>,
+        }
+        self.plain_reqwest_reading(requests, |body| {
+            let answer: ClientAnswer = serde_json::from_slice(body).unwrap_or_else(|e| panic!("{e}"));
+            std::hint::black_box(answer);
+        });
+    }
+
+    /// `requests` × `GET /v1/client` through the plain reqwest client as one task on the
+    /// runtime, each answer's body handed to `read`.
+    fn plain_reqwest_reading(&self, requests: usize, read: fn(&[u8])) {
         let (http, url, token) = (self.http.clone(), self.url.clone(), self.async_token.clone());
         self.runtime.block_on(async move {
             tokio::spawn(async move {
@@ -116,7 +140,7 @@ impl Loopback {
                         .send()
                         .await
                         .unwrap_or_else(|e| panic!("{e}"));
-                    let _ = response.bytes().await;
+                    read(&response.bytes().await.unwrap_or_else(|e| panic!("{e}")));
                 }
             })
             .await
