@@ -3,7 +3,7 @@
 //! ```text
 //! clerk demo                      # a guided tour against a built-in local Frontend API
 //! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE] [--strategy S] [--second-factor S]
-//! clerk sign-up --email E [--phone P] [--password-stdin] [--code CODE] [--legal-accepted]
+//! clerk sign-up [--email E] [--phone P] [--password-stdin] [--code CODE] [--legal-accepted]
 //! clerk whoami | sessions | switch SESSION [--org ORG]
 //! clerk token [--template T] [--org O | --personal]
 //! clerk sign-out [--all | SESSION]

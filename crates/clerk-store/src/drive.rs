@@ -224,7 +224,8 @@ impl DriveSupport {
         &self.base_url
     }
 
-    /// Persists the engine's state to `store` on every client-token change.
+    /// Persists the engine's state to `store` whenever what a restart must find changes
+    /// (see [`on_event`](Self::on_event)).
     pub fn set_store(&mut self, store: Arc<dyn TokenStore>) {
         self.store = Some(store);
     }

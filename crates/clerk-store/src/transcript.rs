@@ -24,8 +24,12 @@
 //!   (client token, password, code, ticket, `rotating_token_nonce`, signature, …), and, in
 //!   case a request was built by hand, every `authorization`, `proxy-authorization`,
 //!   `cookie`, `set-cookie` and `clerk-db-jwt` header and every query or form field named
-//!   `password`, `code`, `ticket`, `token`, `expired_token`, `rotating_token_nonce`,
-//!   `signature` or `public_key_credential`, marked or not.
+//!   like a secret Clerk parameter (`password`, `current_password`, `new_password`, `code`,
+//!   `ticket`, `token`, `expired_token`, `rotating_token_nonce`, `signature`,
+//!   `public_key_credential`, `__clerk_db_jwt`, `__dev_session`, `__clerk_token`, OAuth
+//!   and captcha tokens), marked or not. A secret query or form value that is a whole JWT
+//!   (a session token sent back as `expired_token`) keeps its header and claims, like
+//!   every other JWT below; headers (a client token) show nothing of themselves.
 //! * The signature of every JWT anywhere else (header values, query and form values,
 //!   bodies, error text): `eyJhbGc….eyJleHAi….[redacted#3]`. Header and claims stay, so
 //!   `exp`, `iat` and `sid` can still be read.

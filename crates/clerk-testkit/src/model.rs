@@ -21,8 +21,9 @@ pub enum Expectation {
     InvalidState,
     /// Refused with `CommandError::FactorNotOffered`.
     FactorNotOffered,
-    /// The model does not know (session commands: their legality table is not documented
-    /// yet). Either outcome is checked for its consequences only.
+    /// The model does not know (session commands: it does not encode their legality table,
+    /// which `tests/tests/legality.rs` checks). Either outcome is checked for its
+    /// consequences only.
     Unknown,
 }
 

@@ -2,7 +2,7 @@
 //! every invariant checked after every step (see docs/testing.md).
 //!
 //! `CLERK_PROPTEST_CASES` sets the number of sequences (default 20 000, about 10 s at opt-level 1 on 2 cores; sized for a 2-core
-//! CI runner); failures shrink (capped) and are kept in `proptest-regressions/`.
+//! CI runner); failures shrink (capped) and are kept in `properties.proptest-regressions` beside this file.
 
 use clerk_testkit::Runner;
 use clerk_testkit::transition::{Transition, strategy};
