@@ -1207,6 +1207,32 @@ fn a_failed_save_is_reported_then_saved_again_without_losing_the_sign_in() {
 }
 
 #[test]
+fn a_sign_out_whose_save_failed_is_saved_before_the_next_call() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let store = Arc::new(FailingStore::default());
+        let setup = Setup::new(mock.base_url()).store(store.clone());
+        let mut d = signed_in(kind, &mock, setup.clone());
+
+        // The sign-out keeps the client token, so only its session events ask for a save,
+        // and that save fails: the call says so.
+        store.failing.store(true, Ordering::SeqCst);
+        let result = d.run(SessionCommand::SignOut { session_id: None }.into());
+        assert!(matches!(result, Err(DriverError::Store(_))), "{kind:?}: {result:?}");
+        let stored = store.inner.load().expect("load").expect("a state");
+        assert!(stored.active_session_id.is_some(), "{kind:?}: the failed save changed the store");
+
+        // The disk has room again: the next call saves the signed-out state first, so a
+        // restart is signed out.
+        store.failing.store(false, Ordering::SeqCst);
+        d.run(ClientCommand::Reload.into()).expect("reload");
+        drop(d);
+        let mut again = build(kind, &setup).expect("a restarted driver");
+        assert_eq!(again.snapshot().signed_in_count(), 0, "{kind:?}: signed in again after a restart");
+    }
+}
+
+#[test]
 fn a_restart_after_a_sign_out_is_signed_out_even_offline() {
     for kind in KINDS {
         for offline in [false, true] {

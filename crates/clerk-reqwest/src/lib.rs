@@ -370,11 +370,15 @@ impl DriverTask {
             tokio::select! {
                 message = rx.recv(), if receiving => match message {
                     Some(Message::Run(command, within, reply)) => {
-                        if in_flight.is_none() && self.waiting.is_empty()
-                            && let Err(error) = self.support.sync_from_store(&mut self.engine)
-                        {
-                            let _ = reply.send(Err(error));
-                            continue;
+                        if in_flight.is_none() && self.waiting.is_empty() {
+                            if let Err(error) = self.support.sync_from_store(&mut self.engine) {
+                                let _ = reply.send(Err(error));
+                                continue;
+                            }
+                            // A failed save not yet reported was made good: nothing to tell.
+                            if !self.support.has_unsaved_state() {
+                                self.unreported = None;
+                            }
                         }
                         let now = OffsetDateTime::now_utc();
                         match self.engine.submit(*command, now) {

@@ -191,6 +191,8 @@ pub struct DriveSupport {
     /// that differs from the engine's there means this driver's own save failed, not that
     /// another process rotated the token.
     seen_in_store: Option<Option<ClientToken>>,
+    /// The last save failed: the store holds an older state than the engine.
+    unsaved: bool,
 }
 
 impl std::fmt::Debug for DriveSupport {
@@ -215,6 +217,7 @@ impl DriveSupport {
             exchange_listeners: Vec::new(),
             base_url,
             seen_in_store: None,
+            unsaved: false,
         }
     }
 
@@ -307,11 +310,17 @@ impl DriveSupport {
         })
     }
 
+    /// Whether the last save failed (and has not been made good by a later one).
+    #[must_use]
+    pub fn has_unsaved_state(&self) -> bool {
+        self.unsaved
+    }
+
     /// Before a call: when another process sharing the store changed the client (a
     /// rotated token, a sign-out) and this engine is idle, continue from the shared state,
     /// so this process never presents a token the server has rotated away. When instead
-    /// the store still holds what this driver last saw there, this driver's own last save
-    /// failed: the engine's state is the newer one, and it is saved again.
+    /// the store still holds what this driver last saw there and this driver's last save
+    /// failed, the engine's state is the newer one, and it is saved again.
     ///
     /// # Errors
     /// A store error (the engine is left as it was), or a shared state the engine refuses.
@@ -324,12 +333,13 @@ impl DriveSupport {
         }
         // The cheap check first: most calls find the token they already hold.
         let stored = store.client_token()?;
-        if stored.as_ref() == engine.client_token() {
-            self.seen_in_store = Some(stored);
-            return Ok(());
-        }
-        if self.seen_in_store.as_ref() == Some(&stored) {
-            self.persist(engine)?;
+        let ours = stored.as_ref() == engine.client_token() || self.seen_in_store.as_ref() == Some(&stored);
+        if ours {
+            if self.unsaved {
+                self.persist(engine)?;
+            } else {
+                self.seen_in_store = Some(stored);
+            }
             return Ok(());
         }
         let shared = store.load()?;
@@ -357,6 +367,7 @@ impl DriveSupport {
         // just as it refuses a save.
         let nothing = state.client_token.is_none() && state.client.is_none();
         let written = if nothing { store.clear() } else { store.save(&state) };
+        self.unsaved = matches!(written, Err(ref error) if !matches!(error, StoreError::Conflict { .. }));
         match written {
             Ok(()) => {
                 self.seen_in_store = Some(state.client_token);
