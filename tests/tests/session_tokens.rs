@@ -586,3 +586,118 @@ fn a_sign_in_completion_with_a_piggybacked_token_gets_a_refresh_deadline() {
     assert_eq!(h.client.cached_session_token("sess_1").map(SessionJwt::expose), Some(jwt.as_str()));
     assert_eq!(h.client.poll_timeout(), Some(START + secs(LIFETIME - 17)));
 }
+
+// ---------------------------------------------------------------------------------------
+// Organizations, eviction and switching sessions (found in review, 2026-11-27)
+// ---------------------------------------------------------------------------------------
+
+/// A session JWT whose claims carry organization `org` (`o.id`, v2 format).
+fn org_jwt(sid: &str, org: Option<&str>, iat: i64, exp: i64) -> String {
+    let header = r#"{"alg":"RS256","typ":"JWT"}"#;
+    let o = org.map(|org| format!(r#","o":{{"id":"{org}"}}"#)).unwrap_or_default();
+    let claims = format!(r#"{{"sid":"{sid}","iat":{iat},"exp":{exp}{o}}}"#);
+    format!("{}.{}.{}", b64url(header.as_bytes()), b64url(claims.as_bytes()), b64url(b"sig"))
+}
+
+/// A session `id`, active, in organization `org`, with a piggybacked token when given.
+fn session_with(id: &str, org: Option<&str>, jwt: Option<&str>) -> Value {
+    let mut session = session_json(id, "active");
+    session["last_active_organization_id"] = json!(org);
+    if let Some(jwt) = jwt {
+        session["last_active_token"] = json!({ "object": "token", "jwt": jwt });
+    }
+    session
+}
+
+/// A client holding `sessions`.
+fn client_of(sessions: Vec<Value>, last_active: Option<&str>, updated_seconds: i64) -> Value {
+    let mut client = client_json(&[], last_active, updated_seconds);
+    client["sessions"] = Value::Array(sessions);
+    client
+}
+
+#[test]
+fn a_template_token_of_the_previous_organization_is_not_served_after_a_switch() {
+    let now = unix(START);
+    let org_1_session = session_with("sess_1", Some("org_1"), Some(&org_jwt("sess_1", Some("org_1"), now, now + 60)));
+    let mut h = Harness::signed_in(&client_of(vec![org_1_session], Some("sess_1"), 1));
+    let template = || get_token(TokenRequest { template: Some("supabase".into()), ..TokenRequest::default() });
+    let op = h.submit(template());
+    let request = h.expect_request();
+    let org_1_template = org_jwt("sess_1", Some("org_1"), now, now + 60);
+    h.respond_json(&request, 200, &token_body(&org_1_template));
+    assert_eq!(token_of(h.expect_success(op)), org_1_template);
+
+    // Switch to org_2.
+    h.now = START + secs(5);
+    let switch = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::Id("org_2".into()),
+    });
+    let request = h.expect_request();
+    let session = session_with("sess_1", Some("org_2"), Some(&org_jwt("sess_1", Some("org_2"), now + 5, now + 65)));
+    let client = client_of(vec![session.clone()], Some("sess_1"), 2);
+    h.respond_json(&request, 200, &json!({ "response": session, "client": client }));
+    let _ = h.expect_success(switch);
+
+    // The same template now: fetched for org_2, not the org_1 token from the cache.
+    h.now = START + secs(6);
+    let op = h.submit(template());
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client/sessions/sess_1/tokens/supabase");
+    let org_2_template = org_jwt("sess_1", Some("org_2"), now + 6, now + 66);
+    h.respond_json(&request, 200, &token_body(&org_2_template));
+    assert_eq!(token_of(h.expect_success(op)), org_2_template);
+}
+
+#[test]
+fn an_expired_token_is_evicted() {
+    let (mut h, _) = signed_in_with_token();
+    // The device sleeps past `exp` (no background refresh past exp: the mobile guard).
+    h.advance(secs(2 * LIFETIME));
+    assert!(h.poll_request().is_none());
+    assert!(h.client.cached_session_token("sess_1").is_none(), "an expired JWT is still offered");
+}
+
+#[test]
+fn an_expired_token_with_oiat_does_not_keep_newer_tokens_out_of_the_cache() {
+    let now = unix(START);
+    let session = session_with("sess_1", None, Some(&jwt_with_oiat("sess_1", now, now, now + LIFETIME)));
+    let mut h = Harness::signed_in(&client_of(vec![session], Some("sess_1"), 1));
+    h.advance(secs(2 * LIFETIME));
+    assert!(h.poll_request().is_none());
+    let op = h.submit(default_token());
+    let fetch = h.expect_request();
+    // A token without `oiat` loses to one with it, but not to an expired one.
+    let fresh = canned_jwt("sess_1", now + 120, now + 180);
+    h.respond_json(&fetch, 200, &token_body(&fresh));
+    assert_eq!(token_of(h.expect_success(op)), fresh);
+    h.advance(secs(1));
+    let op = h.submit(default_token());
+    assert!(h.poll_request().is_none(), "the fresh token was not cached");
+    assert_eq!(token_of(h.expect_success(op)), fresh);
+}
+
+#[test]
+fn set_active_answered_without_a_client_schedules_the_new_sessions_refresh() {
+    let now = unix(START);
+    let sessions = vec![
+        session_with("sess_1", None, Some(&canned_jwt("sess_1", now, now + LIFETIME))),
+        session_with("sess_2", None, None),
+    ];
+    let mut h = Harness::signed_in(&client_of(sessions, Some("sess_1"), 1));
+    h.now = START + secs(10);
+    let switch = h.submit(SessionCommand::SetActive {
+        session_id: "sess_2".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    let touch = h.expect_request();
+    let sess_2_token = canned_jwt("sess_2", now + 10, now + 10 + LIFETIME);
+    let answer = json!({ "response": session_with("sess_2", None, Some(&sess_2_token)), "client": null });
+    h.respond_json(&touch, 200, &answer);
+    let _ = h.expect_success(switch);
+    assert_eq!(h.client.active_session_id(), Some("sess_2"));
+    // sess_2's token arrived at +10 s and lives 60 s: its refresh is due at +53 s, not at
+    // sess_1's +43 s.
+    assert_eq!(h.client.poll_timeout(), Some(START + secs(10 + LIFETIME - 17)));
+}

@@ -77,7 +77,10 @@ impl TokenCache {
         if claims.sid.as_deref().is_some_and(|sid| sid != key.session_id) {
             return false;
         }
+        // An entry past its `exp` is evicted (fapi.md §6.4): it competes with nothing (an
+        // expired token with `oiat` would otherwise beat every later token without one).
         if let Some(current) = self.entries.get(key)
+            && current.expires_at() > now
             && !current.is_superseded_by(&claims)
         {
             return false;

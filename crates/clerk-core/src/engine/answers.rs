@@ -259,6 +259,8 @@ impl Client {
                         let session_id = session_id.detach();
                         self.active_session = Some(session_id.clone());
                         self.events.push_back(Event::ActiveSessionChanged { session_id: Some(session_id) });
+                        // The refresh deadline armed above was the previous session's.
+                        self.schedule_token_refresh_for_active();
                     }
                 }
                 let mut resource = resource;

@@ -389,11 +389,12 @@ impl Client {
                             });
                         }
                     };
-                // Templates take no organization: one token per template and session.
-                let organization_id = match request.template {
-                    Some(_) => None,
-                    None => request.organization.resolve(self.session(&session_id)),
-                };
+                // The resolved organization is part of the cache key for templates too
+                // (fapi.md §3.5.4: `sess_1-tmpl-org_2`): a template token minted while
+                // another organization was active is not served after a switch. (A template
+                // request itself sends no organization: the server mints it for the
+                // session's active one.)
+                let organization_id = request.organization.resolve(self.session(&session_id));
                 let spec = crate::session::token_request(
                     &session_id,
                     request.template.as_deref(),

@@ -142,7 +142,8 @@ impl Client {
     pub fn cached_session_token(&self, session_id: &str) -> Option<&SessionJwt> {
         let organization_id = self.session(session_id).and_then(|s| s.last_active_organization_id.clone());
         let key = TokenKey { session_id: Text::from(session_id), template: None, organization_id };
-        self.tokens.get(&key).map(|cached| &cached.jwt)
+        // Past its `exp` a token is evicted (fapi.md §6.4): never handed out.
+        self.tokens.get(&key).filter(|cached| cached.expires_at() > self.now).map(|cached| &cached.jwt)
     }
 
     /// The current reverification, if one was started: the session it re-checks and the
