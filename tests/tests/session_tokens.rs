@@ -7,7 +7,7 @@ use clerk_core::secret::SessionJwt;
 use clerk_core::wire::ErrorCode;
 use clerk_core::{
     ApiError, Command, Completion, Event, HttpResponse, OperationError, OrganizationChoice, RequestKind, ResponseError,
-    RetryPolicy, SessionCommand, TokenRequest, TransportError,
+    RetryPolicy, SessionCommand, SignOutReason, TokenRequest, TransportError,
 };
 use clerk_tests::canned_jwt;
 use clerk_tests::harness::{Harness, START, client_json, config, error_json, session_json};
@@ -700,4 +700,32 @@ fn set_active_answered_without_a_client_schedules_the_new_sessions_refresh() {
     // sess_2's token arrived at +10 s and lives 60 s: its refresh is due at +53 s, not at
     // sess_1's +43 s.
     assert_eq!(h.client.poll_timeout(), Some(START + secs(10 + LIFETIME - 17)));
+}
+
+/// A 401 on a token fetch re-checks the session with `GET /v1/client`; that refresh fails
+/// with `refresh_status`.
+fn a_401_then_a_failing_client_refresh(refresh_status: u16) -> Harness {
+    let (mut h, _) = signed_in_with_token();
+    let op = h.submit(get_token(TokenRequest { skip_cache: true, ..TokenRequest::default() }));
+    let fetch = h.expect_request();
+    h.respond_json(&fetch, 401, &error_json("authentication_invalid", None));
+    let _ = h.expect_failure(op);
+    let refresh = h.expect_request();
+    assert_eq!(refresh.kind, RequestKind::ClientGet);
+    h.respond_json(&refresh, refresh_status, &error_json("internal_clerk_error", None));
+    let _ = h.drain();
+    h
+}
+
+#[test]
+fn a_401_then_a_client_refresh_failing_with_403_or_500_signs_out_locally() {
+    for status in [403, 500] {
+        let h = a_401_then_a_failing_client_refresh(status);
+        assert_eq!(h.client.active_session_id(), None, "{status}: still signed in");
+        assert!(h.events.contains(&Event::SignedOut { reason: SignOutReason::Unauthenticated }), "{status}");
+        assert!(h.client.cached_session_token("sess_1").is_none(), "{status}: the refused session's token is kept");
+    }
+    // Any other failure (here 404) keeps the session, as clerk-js rethrows it.
+    let h = a_401_then_a_failing_client_refresh(404);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
 }

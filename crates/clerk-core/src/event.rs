@@ -229,6 +229,9 @@ pub enum SignOutReason {
     },
     /// The session disappeared from the client.
     SessionMissing,
+    /// The server refused the session (an unauthenticated answer) and the client refresh
+    /// that re-checks it failed with 403 or 500 (fapi.md §2.4): signed out locally.
+    Unauthenticated,
     /// The server no longer knows this client.
     ClientLost,
 }

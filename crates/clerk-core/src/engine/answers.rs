@@ -492,7 +492,8 @@ impl Client {
         if already {
             return;
         }
-        let op = self.start_op(Flow::Client, OpKind::Refresh, false, true);
+        let recheck = self.active_session.clone();
+        let op = self.start_op(Flow::Client, OpKind::Refresh { recheck }, false, true);
         self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
     }
 }

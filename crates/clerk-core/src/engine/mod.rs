@@ -60,8 +60,12 @@ enum OpKind {
     Create,
     Destroy,
     RemoveSessions,
-    /// The coalesced client refresh after a 401 (internal: no completion event).
-    Refresh,
+    /// The coalesced client refresh after a 401 (internal: no completion event), and the
+    /// session that was active when it was asked for: if the refresh itself fails with 403
+    /// or 500 while that session is still active, it is signed out locally (fapi.md §2.4).
+    Refresh {
+        recheck: Option<Text>,
+    },
     /// A local-only command (reset, clear cache): completes at once.
     Local,
     /// A sign-in command; `watch` when it waits for an email link.

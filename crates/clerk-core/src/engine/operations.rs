@@ -88,6 +88,21 @@ impl Client {
         let Some(operation) = self.ops.remove(&op) else {
             return;
         };
+        // fapi.md §2.4 (`handleUnauthenticated`): when the client refresh that re-checks a
+        // refused session fails with 403 or 500, the session is signed out locally.
+        if let (OpKind::Refresh { recheck: Some(session_id) }, Some(OperationError::Api(error))) =
+            (&operation.kind, &operation.failure)
+            && matches!(error.status, 403 | 500)
+            && self.active_session.as_ref() == Some(session_id)
+        {
+            self.tokens.forget_session(session_id);
+            self.timers.retain(
+                |timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == *session_id),
+            );
+            self.active_session = None;
+            self.events.push_back(Event::SignedOut { reason: SignOutReason::Unauthenticated });
+            self.events.push_back(Event::ActiveSessionChanged { session_id: None });
+        }
         if let OpKind::TokenFetch { key, .. } = &operation.kind {
             let outcome = match (&operation.failure, &operation.result.token) {
                 (Some(error), _) => Err(error.clone()),
@@ -109,7 +124,7 @@ impl Client {
                 Ok(Completion::Loaded { client_present: operation.result.client_present.unwrap_or(false) })
             }
             (OpKind::LoadEnvironment, None) => Ok(Completion::EnvironmentLoaded),
-            (OpKind::Reload | OpKind::Refresh, None) => Ok(Completion::ClientReloaded {
+            (OpKind::Reload | OpKind::Refresh { .. }, None) => Ok(Completion::ClientReloaded {
                 client_present: operation.result.client_present.unwrap_or(false),
                 applied: operation.result.applied,
             }),
