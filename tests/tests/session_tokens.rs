@@ -729,3 +729,23 @@ fn a_401_then_a_client_refresh_failing_with_403_or_500_signs_out_locally() {
     let h = a_401_then_a_failing_client_refresh(404);
     assert_eq!(h.client.active_session_id(), Some("sess_1"));
 }
+
+#[test]
+fn skip_cache_is_not_answered_by_a_fetch_already_on_the_wire() {
+    let (mut h, _) = signed_in_with_token();
+    let now = unix(START);
+    // The refresh ahead goes out at +43 s.
+    h.advance(secs(LIFETIME - 17));
+    let refresh = h.expect_request();
+    assert!(refresh.request.query_value("debug").is_none());
+    // The app changed the user's metadata and wants a token that shows it.
+    let skip = h.submit(get_token(TokenRequest { skip_cache: true, ..TokenRequest::default() }));
+    let background = canned_jwt("sess_1", now + 43, now + 43 + LIFETIME);
+    h.respond_json(&refresh, 200, &token_body(&background));
+    assert!(h.outcome(skip).is_none(), "skip_cache was answered by the refresh sent before it");
+    let own = h.expect_request();
+    assert_eq!(own.request.query_value("debug").map(|value| value.expose()), Some("skip_cache"));
+    let fresh = canned_jwt("sess_1", now + 44, now + 44 + LIFETIME);
+    h.respond_json(&own, 200, &token_body(&fresh));
+    assert_eq!(token_of(h.expect_success(skip)), fresh);
+}

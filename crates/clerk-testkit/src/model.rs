@@ -103,6 +103,12 @@ pub struct Model {
     pub suppressed_sign_up: Option<String>,
     /// An answer may have made the engine schedule an internal `GET /v1/client`.
     pub internal_refresh_allowed: bool,
+    /// A 401 was answered while this session was active, and no internal client refresh
+    /// was answered since: if that refresh fails with 403 or 500, the engine may sign the
+    /// session out locally (fapi.md §2.4). (The model cannot see whether the engine
+    /// coalesced the refresh with one queued for another reason, so it allows, not
+    /// requires, the sign-out.)
+    pub recheck: Option<String>,
     /// A session token was fetched: internal refreshes of it may follow.
     pub token_refresh_allowed: bool,
     /// The epochs in which an answer may have queued an internal client refresh since the

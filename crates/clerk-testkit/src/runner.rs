@@ -330,6 +330,9 @@ impl Runner {
         let answer = if internal && request.epoch == u64::MAX { Answer::Transport } else { answer };
         let now = self.now();
         let active_before = self.client.active_session_id().map(str::to_owned);
+        if matches!(answer, Answer::Error(ErrorChoice::AuthenticationInvalid)) && kind != RequestKind::ClientGet {
+            self.model.recheck = self.model.active.clone();
+        }
         let (result, retryable_answer) = self.answer_for(&request, answer);
         if let Err(error) = self.client.handle_response(outgoing.id, result, now) {
             violation("the answer to the request on the wire was refused", error);
@@ -349,6 +352,21 @@ impl Runner {
         let will_retry = retryable_answer && retryable_kind(kind) && outgoing.attempt < 3;
         if internal && kind == RequestKind::ClientGet && !will_retry {
             self.model.trigger_epochs.clear();
+            // The refresh re-checking a session refused with 401 failed with 403 or 500:
+            // the engine may have signed that session out locally.
+            let status = match answer {
+                Answer::ServerError(n) => Some(500 + u16::from(n % 5)),
+                Answer::Error(choice) => Some(choice.wire().0),
+                _ => None,
+            };
+            let recheck = self.model.recheck.take();
+            if matches!(status, Some(403 | 500))
+                && recheck.is_some()
+                && self.model.active == recheck
+                && self.client.active_session_id().is_none()
+            {
+                self.model.active = None;
+            }
         }
         if matches!(answer, Answer::Error(_) | Answer::Success(_) | Answer::RotatedToken | Answer::StaleClient) {
             self.model.trigger_epochs.insert(self.model.epoch);

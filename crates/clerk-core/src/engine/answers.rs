@@ -141,14 +141,14 @@ impl Client {
                     match classify_error(&error.code, status, kind) {
                         ErrorEffect::RetryWithExpiredToken if self.retry_with_expired_token(&in_flight) => return,
                         ErrorEffect::RetryWithExpiredToken | ErrorEffect::None => {}
-                        ErrorEffect::RefreshClient => self.schedule_refresh(kind),
+                        ErrorEffect::RefreshClient => self.schedule_refresh(kind, status == 401),
                         ErrorEffect::SessionGone(reason) if current => {
                             let session_id = self.session_of(&in_flight).or_else(|| self.active_session.clone());
                             if let Some(session_id) = session_id {
                                 self.session_gone(&session_id, reason);
                             }
                             // The session left the active slot above: refresh regardless.
-                            self.refresh_client(kind);
+                            self.refresh_client(kind, None);
                         }
                         ErrorEffect::ClientGone if current => {
                             self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
@@ -472,18 +472,22 @@ impl Client {
         true
     }
 
-    /// After a 401 on anything but `GET /v1/client`, while a session is active: one
-    /// coalesced client refresh (fapi.md §2.4), whose answer re-validates the session.
-    pub(super) fn schedule_refresh(&mut self, kind: RequestKind) {
+    /// After an error that asks for it (a 401, `session_exists`, …) on anything but
+    /// `GET /v1/client`, while a session is active: one coalesced client refresh (fapi.md
+    /// §2.4), whose answer re-validates the session. After a 401 (`unauthenticated`) the
+    /// refresh re-checks the active session: if it fails with 403 or 500, that session is
+    /// signed out locally.
+    pub(super) fn schedule_refresh(&mut self, kind: RequestKind, unauthenticated: bool) {
         if self.active_session.is_none() {
             return;
         }
-        self.refresh_client(kind);
+        let recheck = if unauthenticated { self.active_session.clone() } else { None };
+        self.refresh_client(kind, recheck);
     }
 
     /// Queues one coalesced `GET /v1/client` (not after a `GET /v1/client` itself, and not
     /// without a client token: there would be nothing to refresh).
-    pub(super) fn refresh_client(&mut self, kind: RequestKind) {
+    pub(super) fn refresh_client(&mut self, kind: RequestKind, recheck: Option<Text>) {
         if kind == RequestKind::ClientGet || (self.token.is_none() && self.config.mode() == TransportMode::Native) {
             return;
         }
@@ -492,7 +496,6 @@ impl Client {
         if already {
             return;
         }
-        let recheck = self.active_session.clone();
         let op = self.start_op(Flow::Client, OpKind::Refresh { recheck }, false, true);
         self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
     }

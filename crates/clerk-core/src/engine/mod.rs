@@ -84,9 +84,11 @@ enum OpKind {
     Session,
     /// Sign-out of one session (`POST …/remove`), local state already cleared.
     SignOutSession,
-    /// A `get_token` waiting for the fetch of `key` (no request of its own).
+    /// A `get_token` waiting for a fetch of `key` (no request of its own): `fetch` is the
+    /// one it waits for (none while it is being answered from the cache).
     TokenWaiter {
         key: TokenKey,
+        fetch: Option<OpId>,
     },
     /// The one fetch of `key` that every waiter shares (internal).
     TokenFetch {

@@ -103,13 +103,13 @@ impl Client {
             self.events.push_back(Event::SignedOut { reason: SignOutReason::Unauthenticated });
             self.events.push_back(Event::ActiveSessionChanged { session_id: None });
         }
-        if let OpKind::TokenFetch { key, .. } = &operation.kind {
+        if let OpKind::TokenFetch { .. } = &operation.kind {
             let outcome = match (&operation.failure, &operation.result.token) {
                 (Some(error), _) => Err(error.clone()),
                 (None, Some(token)) => Ok(Completion::SessionToken(token.clone())),
                 (None, None) => Err(OperationError::Superseded),
             };
-            self.complete_token_waiters(key, &outcome);
+            self.complete_token_waiters(op, &outcome);
             return;
         }
         let outcome = match (operation.kind, operation.failure) {
@@ -420,7 +420,8 @@ impl Client {
                 self.advance(now);
                 let key =
                     TokenKey { session_id, template: request.template.as_deref().map(Text::from), organization_id };
-                let op = self.start_op(Flow::Session, OpKind::TokenWaiter { key: key.clone() }, false, false);
+                let op =
+                    self.start_op(Flow::Session, OpKind::TokenWaiter { key: key.clone(), fetch: None }, false, false);
                 if !request.skip_cache
                     && let Some(cached) = self.tokens.usable(&key, self.now, self.config.token_lookup_leeway())
                 {
@@ -428,14 +429,27 @@ impl Client {
                     self.complete_now(op, Ok(Completion::SessionToken(token)));
                     return Ok(op);
                 }
-                if !self.token_fetch_pending(&key) {
-                    let fetch = self.start_op(
-                        Flow::Session,
-                        OpKind::TokenFetch { key, expired_retry_done: false },
-                        false,
-                        true,
-                    );
-                    self.enqueue(fetch, spec, None);
+                // Asks for a key share its pending fetch, except `skip_cache`: a fetch already
+                // on the wire may have been minted before what the caller wants reflected
+                // (fresh claims after a metadata change), so it gets a fetch of its own.
+                let pending = if request.skip_cache { None } else { self.pending_token_fetch(&key) };
+                let fetch = match pending {
+                    Some(fetch) => fetch,
+                    None => {
+                        let fetch = self.start_op(
+                            Flow::Session,
+                            OpKind::TokenFetch { key, expired_retry_done: false },
+                            false,
+                            true,
+                        );
+                        self.enqueue(fetch, spec, None);
+                        fetch
+                    }
+                };
+                if let Some(Operation { kind: OpKind::TokenWaiter { fetch: waiting_for, .. }, .. }) =
+                    self.ops.get_mut(&op)
+                {
+                    *waiting_for = Some(fetch);
                 }
                 Ok(op)
             }
@@ -461,7 +475,15 @@ impl Client {
     }
 
     pub(super) fn token_fetch_pending(&self, key: &TokenKey) -> bool {
-        self.ops.values().any(|op| matches!(&op.kind, OpKind::TokenFetch { key: pending, .. } if pending == key))
+        self.pending_token_fetch(key).is_some()
+    }
+
+    /// The pending fetch of `key`, if there is one.
+    pub(super) fn pending_token_fetch(&self, key: &TokenKey) -> Option<OpId> {
+        self.ops
+            .iter()
+            .find(|(_, op)| matches!(&op.kind, OpKind::TokenFetch { key: pending, .. } if pending == key))
+            .map(|(id, _)| *id)
     }
 
     /// The session a request concerned: from its operation, else from its path.
@@ -577,11 +599,11 @@ impl Client {
         self.enqueue(fetch, spec, None);
     }
 
-    pub(super) fn complete_token_waiters(&mut self, key: &TokenKey, outcome: &Outcome) {
+    pub(super) fn complete_token_waiters(&mut self, fetch: OpId, outcome: &Outcome) {
         let waiters: Vec<OpId> = self
             .ops
             .iter()
-            .filter(|(_, op)| matches!(&op.kind, OpKind::TokenWaiter { key: waiting } if waiting == key))
+            .filter(|(_, op)| matches!(&op.kind, OpKind::TokenWaiter { fetch: Some(waited), .. } if *waited == fetch))
             .map(|(id, _)| *id)
             .collect();
         for op in waiters {
