@@ -1110,6 +1110,45 @@ fn reset_sign_up_supersedes_the_pending_attempt_and_its_late_answer_stays_out() 
 }
 
 #[test]
+fn a_create_in_flight_at_reset_sign_in_does_not_show_its_new_attempt_but_the_rest_applies() {
+    let mut h = prepared_email_code();
+    let op =
+        h.submit(SignInCommand::Create(SignInCreate::redirect(Strategy::from("oauth_google"), "myapp://sso-callback")));
+    let request = h.expect_request();
+    let _ = h.client.reset_sign_in(h.now);
+    assert_eq!(h.expect_failure(op), OperationError::Superseded);
+    h.clear_events();
+    // The server made a new attempt (a new id, which hiding the reset sia_1 does not cover)
+    // and, meanwhile, the user signed in elsewhere on this client.
+    let pending = with(
+        with(
+            sign_in_json("sia_2", "needs_first_factor"),
+            "supported_first_factors",
+            json!([{ "strategy": "oauth_google" }]),
+        ),
+        "first_factor_verification",
+        json!({ "object": "verification_oauth", "status": "unverified", "strategy": "oauth_google",
+                "external_verification_redirect_url": PROVIDER_URL, "expire_at": ms(600) }),
+    );
+    let mut client = completed_client(2);
+    client["sign_in"] = pending.clone();
+    h.respond_json(&request, 200, &answer(&pending, &client));
+    assert!(h.client.sign_in().is_none(), "the superseded create's attempt showed after the reset");
+    assert!(!h.events.iter().any(|e| matches!(e, Event::ExternalVerificationRequired { .. })));
+    // Everything else in the answer applies.
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+
+    // A request queued after the reset shows the server's attempt: it is not the one reset.
+    let reload = h.client.reload(h.now);
+    let request = h.expect_request();
+    let mut client = completed_client(3);
+    client["sign_in"] = pending;
+    h.respond_json(&request, 200, &json!({ "response": client, "client": null }));
+    let _ = h.expect_success(reload);
+    assert_eq!(h.client.sign_in().map(|s| s.id.as_str()), Some("sia_2"));
+}
+
+#[test]
 fn cancel_then_reset_while_in_flight_keeps_the_attempt_out() {
     let mut h = prepared_email_code();
     let (op, request) = attempt_email_code(&mut h, "424242");

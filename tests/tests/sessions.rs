@@ -11,7 +11,7 @@ use clerk_core::{
 };
 use clerk_tests::canned_jwt;
 use clerk_tests::golden::{self, GET_HEADERS, Golden, NATIVE_QUERY, POST_HEADERS};
-use clerk_tests::harness::{Harness, START, client_json, session_json};
+use clerk_tests::harness::{Harness, START, client_json, error_json, session_json};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
@@ -691,4 +691,210 @@ fn signing_out_of_another_session_keeps_the_active_one() {
         h.expect_success(op),
         Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { .. } }
     ));
+}
+
+// ---------------------------------------------------------------------------------------
+// Signing out of one session or resetting an attempt clears only that (design §7.4): an
+// answer to a request queued before is applied for everything else (fapi.md §3.8.3: "the
+// current session is kept"), and cannot bring back the session signed out of.
+// ---------------------------------------------------------------------------------------
+
+/// `sess_1`, `sess_2` and `sess_3` signed in, `sess_1` active with a 60 s token that arrived
+/// at [`START`].
+fn three_sessions() -> Harness {
+    let n = START.unix_timestamp();
+    Harness::signed_in(&client_of(
+        vec![
+            session_with_token("sess_1", "active", &canned_jwt("sess_1", n, n + 60)),
+            session_json("sess_2", "active"),
+            session_json("sess_3", "active"),
+        ],
+        Some("sess_1"),
+        1,
+    ))
+}
+
+fn set_active(session_id: &str) -> SessionCommand {
+    SessionCommand::SetActive { session_id: session_id.into(), organization: OrganizationChoice::SessionDefault }
+}
+
+fn token_of(completion: Completion) -> String {
+    match completion {
+        Completion::SessionToken(jwt) => jwt.expose().to_owned(),
+        other => panic!("expected a session token, got {other:?}"),
+    }
+}
+
+/// `set_active(sess_2)`'s touch is on the wire when the user signs out of `sess_3`; the
+/// touch answer switches to `sess_2`; then the remove is answered with `remove_status`.
+fn sign_out_of_another_session_during_set_active(remove_status: u16) {
+    let n = START.unix_timestamp();
+    let mut h = three_sessions();
+    let switch = h.submit(set_active("sess_2"));
+    let touch = h.expect_request();
+    assert_eq!(touch.request.path, "/v1/client/sessions/sess_2/touch");
+    let sign_out = h.submit(SessionCommand::SignOut { session_id: Some("sess_3".into()) });
+    assert!(h.client.session("sess_3").is_none());
+
+    let sess_2_token = canned_jwt("sess_2", n + 1, n + 61);
+    let sess_2 = session_with_token("sess_2", "active", &sess_2_token);
+    let client = client_of(
+        vec![session_json("sess_1", "active"), sess_2.clone(), session_json("sess_3", "active")],
+        Some("sess_2"),
+        2,
+    );
+    h.respond_json(&touch, 200, &session_answer(&sess_2, &client));
+    match h.expect_success(switch) {
+        Completion::Session(session) => assert_eq!(session.id, "sess_2"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.client.active_session_id(), Some("sess_2"), "set_active succeeded but did not switch");
+    assert!(h.client.session("sess_3").is_none(), "the session signed out of came back");
+    let remove = h.expect_request();
+    assert_eq!(remove.request.path, "/v1/client/sessions/sess_3/remove");
+    let op = h.submit(token_request(TokenRequest::default()));
+    assert_eq!(token_of(h.expect_success(op)), sess_2_token, "get_token serves the new active session's token");
+
+    let confirmation = if remove_status == 200 {
+        let client =
+            client_json(&[("sess_1", "active"), ("sess_2", "active"), ("sess_3", "removed")], Some("sess_2"), 3);
+        h.respond_json(&remove, 200, &session_answer(&session_json("sess_3", "removed"), &client));
+        match h.expect_success(sign_out) {
+            Completion::SignedOut { confirmation } => confirmation,
+            other => panic!("{other:?}"),
+        }
+    } else {
+        h.respond_json(&remove, remove_status, &error_json("service_unavailable", None));
+        match h.expect_success(sign_out) {
+            Completion::SignedOut { confirmation } => confirmation,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(matches!(confirmation, SignOutConfirmation::Revoked), remove_status == 200);
+    assert_eq!(h.client.active_session_id(), Some("sess_2"));
+    assert!(h.client.session("sess_3").is_none_or(|s| !s.is_signed_in()));
+    assert!(!h.events.iter().any(|e| matches!(e, Event::SignedOut { .. })), "nobody was signed out of the active slot");
+}
+
+#[test]
+fn signing_out_of_another_session_does_not_void_a_pending_set_active() {
+    sign_out_of_another_session_during_set_active(200);
+}
+
+#[test]
+fn signing_out_of_another_session_does_not_void_a_pending_set_active_when_the_remove_fails() {
+    sign_out_of_another_session_during_set_active(503);
+}
+
+#[test]
+fn signing_out_of_another_session_keeps_the_active_sessions_refresh_going() {
+    let n = START.unix_timestamp();
+    let mut h = three_sessions();
+    // The proactive refresh of sess_1's token (60 s, refreshed 17 s ahead) is on the wire…
+    h.advance(time::Duration::seconds(43));
+    let refresh = h.expect_request();
+    assert_eq!(refresh.request.path, "/v1/client/sessions/sess_1/tokens");
+    // …when the user signs out of sess_3.
+    let sign_out = h.submit(SessionCommand::SignOut { session_id: Some("sess_3".into()) });
+    let fresh = canned_jwt("sess_1", n + 43, n + 103);
+    h.respond_json(&refresh, 200, &json!({ "object": "token", "jwt": fresh }));
+    assert_eq!(h.client.cached_session_token("sess_1").map(|t| t.expose()), Some(fresh.as_str()));
+    let remove = h.expect_request();
+    assert_eq!(remove.request.path, "/v1/client/sessions/sess_3/remove");
+    assert!(h.events.iter().any(|e| matches!(e, Event::SessionTokenRefreshed { .. })));
+    h.fail(&remove, TransportError::Connect("offline".into()));
+    let _ = h.expect_success(sign_out);
+    // The next refresh is due 17 s before the fresh token's end.
+    assert_eq!(h.client.poll_timeout(), Some(START + time::Duration::seconds(43 + 60 - 17)));
+    let op = h.submit(token_request(TokenRequest::default()));
+    assert_eq!(token_of(h.expect_success(op)), fresh);
+}
+
+#[test]
+fn reset_sign_in_does_not_void_a_pending_set_active() {
+    let n = START.unix_timestamp();
+    let mut h = three_sessions();
+    let switch = h.submit(set_active("sess_2"));
+    let touch = h.expect_request();
+    let reset = h.client.reset_sign_in(h.now);
+    assert_eq!(h.expect_success(reset), Completion::LocalChange);
+    let sess_2_token = canned_jwt("sess_2", n + 1, n + 61);
+    let sess_2 = session_with_token("sess_2", "active", &sess_2_token);
+    let client = client_of(
+        vec![session_json("sess_1", "active"), sess_2.clone(), session_json("sess_3", "active")],
+        Some("sess_2"),
+        2,
+    );
+    h.respond_json(&touch, 200, &session_answer(&sess_2, &client));
+    assert!(matches!(h.expect_success(switch), Completion::Session(_)));
+    assert_eq!(h.client.active_session_id(), Some("sess_2"), "set_active succeeded but did not switch");
+    let op = h.submit(token_request(TokenRequest::default()));
+    assert_eq!(token_of(h.expect_success(op)), sess_2_token);
+}
+
+#[test]
+fn a_late_answer_cannot_bring_back_a_session_signed_out_of() {
+    let n = START.unix_timestamp();
+    let mut h = three_sessions();
+    // set_active(sess_3) is on the wire when the user signs out of sess_3.
+    let switch = h.submit(set_active("sess_3"));
+    let touch = h.expect_request();
+    let sign_out = h.submit(SessionCommand::SignOut { session_id: Some("sess_3".into()) });
+    assert!(h.client.session("sess_3").is_none());
+    h.clear_events();
+
+    // The server had switched to sess_3 and minted its token.
+    let sess_3 = session_with_token("sess_3", "active", &canned_jwt("sess_3", n + 1, n + 61));
+    let client = client_of(
+        vec![session_json("sess_1", "active"), session_json("sess_2", "active"), sess_3.clone()],
+        Some("sess_3"),
+        2,
+    );
+    h.respond_json(&touch, 200, &session_answer(&sess_3, &client));
+    let _ = h.expect_outcome(switch);
+    assert!(h.client.session("sess_3").is_none(), "the session signed out of is listed again");
+    assert!(!h.client.signed_in_sessions().any(|s| s.id == "sess_3"));
+    assert!(h.client.cached_session_token("sess_3").is_none(), "its piggybacked token was cached");
+    assert_eq!(h.client.active_session_id(), Some("sess_1"), "the active session is kept");
+    assert!(!h.events.iter().any(|e| matches!(e, Event::SignedOut { .. } | Event::ActiveSessionChanged { .. })));
+    // The rest of the answer applied: the client's last active session is the server's.
+    assert_eq!(h.client.last_active_session_id(), Some("sess_3"));
+
+    // The remove fails: nothing from before the sign-out brings sess_3 back meanwhile.
+    let remove = h.expect_request();
+    h.respond_json(&remove, 503, &error_json("service_unavailable", None));
+    assert!(matches!(
+        h.expect_success(sign_out),
+        Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { .. } }
+    ));
+    assert!(h.client.session("sess_3").is_none());
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+}
+
+#[test]
+fn a_late_session_or_token_answer_without_a_client_cannot_bring_it_back_either() {
+    let n = START.unix_timestamp();
+    let mut h = three_sessions();
+    // A touch of sess_3 and a token fetch for it are queued when the user signs out of it.
+    let touch_op = h.submit(SessionCommand::Touch { session_id: "sess_3".into(), intent: None });
+    let get = h.submit(token_request(TokenRequest { session_id: Some("sess_3".into()), ..TokenRequest::default() }));
+    let touch = h.expect_request();
+    let sign_out = h.submit(SessionCommand::SignOut { session_id: Some("sess_3".into()) });
+    let sess_3 = session_with_token("sess_3", "active", &canned_jwt("sess_3", n + 1, n + 61));
+    h.respond_json(&touch, 200, &json!({ "response": sess_3, "client": null }));
+    let _ = h.expect_outcome(touch_op);
+    assert!(h.client.session("sess_3").is_none(), "a session answer merged the session back");
+    assert!(h.client.cached_session_token("sess_3").is_none());
+
+    let fetch = h.expect_request();
+    assert_eq!(fetch.request.path, "/v1/client/sessions/sess_3/tokens");
+    h.respond_json(&fetch, 200, &json!({ "object": "token", "jwt": canned_jwt("sess_3", n + 2, n + 62) }));
+    let _ = h.outcome(get);
+    assert!(h.client.cached_session_token("sess_3").is_none(), "a late token of the session was cached");
+
+    let remove = h.expect_request();
+    h.fail(&remove, TransportError::Connect("offline".into()));
+    let _ = h.expect_success(sign_out);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    assert!(h.client.session("sess_3").is_none());
 }

@@ -139,7 +139,8 @@ pub enum Completion {
         /// Whether the server knows a client for this token (`false`: `response: null`).
         client_present: bool,
         /// Whether the answer was applied (`false`: the stale gate refused it as older
-        /// than what the engine already holds, or it answered an earlier epoch).
+        /// than what the engine already holds, or a sign-out of every session or a
+        /// destroy came after the request).
         applied: bool,
     },
     /// A new client was created.

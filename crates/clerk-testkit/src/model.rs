@@ -83,8 +83,17 @@ pub struct Model {
     pub now_ms: i64,
     /// The client token the engine must hold.
     pub token: Option<String>,
-    /// The local epoch.
+    /// The local epoch (bumped by sign-out, destroy and resets; requests are stamped with
+    /// the epoch they were queued in).
     pub epoch: u64,
+    /// The epoch of the last sign-out or destroy: answers to requests stamped earlier
+    /// change no identity.
+    pub cleared_epoch: u64,
+    /// The epoch of the last `reset_sign_in`: a client from an answer to a request stamped
+    /// earlier is applied with an empty sign-in slot (the rest of it still applies).
+    pub sign_in_reset: Option<u64>,
+    /// The same for `reset_sign_up`.
+    pub sign_up_reset: Option<u64>,
     /// The applied client (`None`: none, or cleared).
     pub client: Option<LocalClient>,
     /// The active session.
@@ -276,7 +285,7 @@ impl Model {
             Command::Client(ClientCommand::RemoveSessions) => {
                 pinned = Some(self.token.clone());
                 superseded = self.ops.iter().filter(|(_, o)| o.flow == Flow::Session).map(|(id, _)| *id).collect();
-                self.epoch += 1;
+                self.clear_epoch();
                 self.active = None;
                 if let Some(client) = &mut self.client {
                     client.sessions.retain(|(_, status)| !is_signed_in_status(status));
@@ -285,6 +294,7 @@ impl Model {
             Command::Client(ClientCommand::ResetSignIn) => {
                 superseded = self.ops.iter().filter(|(_, o)| o.flow == Flow::SignIn).map(|(id, _)| *id).collect();
                 self.epoch += 1;
+                self.sign_in_reset = Some(self.epoch);
                 if let Some(client) = &mut self.client
                     && let Some((id, _)) = client.sign_in.take()
                 {
@@ -294,6 +304,7 @@ impl Model {
             Command::Client(ClientCommand::ResetSignUp) => {
                 superseded = self.ops.iter().filter(|(_, o)| o.flow == Flow::SignUp).map(|(id, _)| *id).collect();
                 self.epoch += 1;
+                self.sign_up_reset = Some(self.epoch);
                 if let Some(client) = &mut self.client
                     && let Some((id, _)) = client.sign_up.take()
                 {
@@ -325,8 +336,16 @@ impl Model {
         superseded
     }
 
-    fn clear_identity(&mut self) {
+    /// A sign-out of every session or a destroy: every earlier answer is void.
+    fn clear_epoch(&mut self) {
         self.epoch += 1;
+        self.cleared_epoch = self.epoch;
+        self.sign_in_reset = None;
+        self.sign_up_reset = None;
+    }
+
+    fn clear_identity(&mut self) {
+        self.clear_epoch();
         self.token = None;
         self.client = None;
         self.active = None;
@@ -363,7 +382,7 @@ impl Model {
         sent_with_current: bool,
         client: Option<&ServerClient>,
     ) -> bool {
-        if request.epoch != self.epoch || !sent_with_current {
+        if request.epoch < self.cleared_epoch || !sent_with_current {
             return false;
         }
         if self.last_applied_request.is_some_and(|last| request.id <= last) {
@@ -379,7 +398,7 @@ impl Model {
                 if self.last_updated.is_some_and(|last| server.updated < last) {
                     return false;
                 }
-                self.apply_client(server);
+                self.apply_client(request, server);
                 self.last_updated = Some(server.updated);
             }
         }
@@ -398,9 +417,13 @@ impl Model {
         }
     }
 
-    fn apply_client(&mut self, server: &ServerClient) {
+    fn apply_client(&mut self, request: &ModelRequest, server: &ServerClient) {
         let previous_last_active = self.client.as_ref().and_then(|c| c.last_active.clone());
+        // A request queued before a reset leaves the reset slot empty (and the hidden id
+        // as it was).
+        let before_reset = |reset: Option<u64>| reset.is_some_and(|epoch| request.epoch < epoch);
         let sign_in = match &server.sign_in {
+            _ if before_reset(self.sign_in_reset) => None,
             Some((id, _)) if self.suppressed_sign_in.as_deref() == Some(id) => None,
             Some(attempt) => {
                 self.suppressed_sign_in = None;
@@ -409,6 +432,7 @@ impl Model {
             None => None,
         };
         let sign_up = match &server.sign_up {
+            _ if before_reset(self.sign_up_reset) => None,
             Some((id, _)) if self.suppressed_sign_up.as_deref() == Some(id) => None,
             Some(attempt) => {
                 self.suppressed_sign_up = None;
@@ -430,10 +454,10 @@ impl Model {
         });
     }
 
-    /// A `client_not_found` answer sent with the current token in the current epoch
-    /// clears the client as a `response: null` would.
+    /// A `client_not_found` answer sent with the current token, queued after the last
+    /// sign-out or destroy, clears the client as a `response: null` would.
     pub fn client_gone(&mut self, request: &ModelRequest, sent_with_current: bool) {
-        if request.epoch == self.epoch && sent_with_current {
+        if request.epoch >= self.cleared_epoch && sent_with_current {
             self.client = None;
             self.active = None;
             self.last_updated = None;
@@ -445,6 +469,9 @@ impl Model {
     /// stale gate's request order restarts.
     pub fn restart(&mut self) {
         self.ops.clear();
+        self.cleared_epoch = self.epoch;
+        self.sign_in_reset = None;
+        self.sign_up_reset = None;
         self.trigger_epochs.clear();
         self.timer_epochs.clear();
         self.last_applied_request = None;

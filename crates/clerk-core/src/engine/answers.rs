@@ -33,6 +33,7 @@ impl Client {
             }
             Ok(response) => self.handle_answer(in_flight, response),
         }
+        self.prune_tombstones();
         Ok(())
     }
 
@@ -137,7 +138,7 @@ impl Client {
                     if let Some(client) = body.meta.and_then(|meta| meta.client) {
                         self.offer_client(&in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
                     }
-                    let current = in_flight.request.epoch == self.epoch && sent_with_current;
+                    let current = !self.voided(&in_flight) && sent_with_current;
                     match classify_error(&error.code, status, kind) {
                         ErrorEffect::RetryWithExpiredToken if self.retry_with_expired_token(&in_flight) => return,
                         ErrorEffect::RetryWithExpiredToken | ErrorEffect::None => {}
@@ -201,7 +202,7 @@ impl Client {
                 StepResult::default()
             }
             Answer::SignIn(resource, update) => {
-                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let gates = !self.voided(in_flight) && sent_with_current && !self.hidden(in_flight, &Cleared::SignIn);
                 let had_client = matches!(update, ClientUpdate::Present(_));
                 let applied = self.offer_client(in_flight, sent_with_current, update);
                 if gates && !had_client {
@@ -213,7 +214,7 @@ impl Client {
                 StepResult { applied, sign_in: Some(resource), ..StepResult::default() }
             }
             Answer::SignUp(resource, update) => {
-                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let gates = !self.voided(in_flight) && sent_with_current && !self.hidden(in_flight, &Cleared::SignUp);
                 let had_client = matches!(update, ClientUpdate::Present(_));
                 let applied = self.offer_client(in_flight, sent_with_current, update);
                 if gates && !had_client {
@@ -233,7 +234,8 @@ impl Client {
                 StepResult { applied, sign_up: Some(resource), ..StepResult::default() }
             }
             Answer::Session(resource, update) => {
-                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let gates =
+                    !self.voided(in_flight) && sent_with_current && !self.session_hidden(in_flight, &resource.id);
                 let had_client = matches!(update, ClientUpdate::Present(_));
                 let applied = self.offer_client(in_flight, sent_with_current, update);
                 if gates {
@@ -268,11 +270,12 @@ impl Client {
                 StepResult { applied, session: Some(resource), ..StepResult::default() }
             }
             Answer::Reverification(resource, update) => {
-                let gates = in_flight.request.epoch == self.epoch && sent_with_current;
+                let gates = !self.voided(in_flight) && sent_with_current;
                 let applied = self.offer_client(in_flight, sent_with_current, update);
                 if gates
                     && let Some(OpKind::Reverification { session_id }) =
                         self.ops.get(&in_flight.request.op).map(|op| op.kind.clone())
+                    && !self.session_hidden(in_flight, &session_id)
                 {
                     let mut stored = (*resource).clone();
                     if let Some(session) = stored.session.as_mut() {
@@ -291,8 +294,9 @@ impl Client {
                     Some(OpKind::TokenFetch { key, .. }) => Some(key.clone()),
                     _ => None,
                 };
-                if in_flight.request.epoch == self.epoch
+                if !self.voided(in_flight)
                     && let Some(key) = key
+                    && !self.session_hidden(in_flight, &key.session_id)
                 {
                     let was = self.tokens.get(&key).map(|cached| cached.jwt.clone());
                     if self.tokens.offer(&key, jwt.clone(), self.now) {
@@ -321,11 +325,13 @@ impl Client {
     }
 
     /// The stale gate (design §4, §7.3–7.4): a client from an answer is applied only when
-    /// the request was sent in the current epoch with the current token, was issued after
-    /// the request whose client was last applied, and is not older by `updated_at` (equal
-    /// values are accepted). Returns whether it was applied.
+    /// the request was queued after the last sign-out of every session or destroy and sent
+    /// with the current token, was issued after the request whose client was last applied,
+    /// and is not older by `updated_at` (equal values are accepted); what a later sign-out
+    /// of one session or reset cleared is taken out of it first. Returns whether it was
+    /// applied.
     pub(super) fn offer_client(&mut self, in_flight: &InFlight, sent_with_current: bool, update: ClientUpdate) -> bool {
-        if in_flight.request.epoch != self.epoch || !sent_with_current {
+        if self.voided(in_flight) || !sent_with_current {
             return false;
         }
         if let Some(mark) = self.last_applied {
@@ -340,7 +346,8 @@ impl Client {
         }
         match update {
             ClientUpdate::NoInformation => false,
-            ClientUpdate::Present(client) => {
+            ClientUpdate::Present(mut client) => {
+                self.hide_cleared(in_flight, &mut client);
                 self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: client.updated_at });
                 self.install_client(Some(client));
                 true

@@ -49,7 +49,10 @@ pub const TOUCH_ELIGIBILITY: Duration = Duration::days(8);
 mod answers;
 mod commands;
 mod operations;
+mod tombstones;
 mod views;
+
+use tombstones::{Cleared, Tombstone};
 
 /// What an operation does, and what it reports when it ends.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +183,12 @@ pub struct Client {
     next_request: u64,
     next_op: u64,
     epoch: u64,
+    /// The epoch of the last sign-out of every session or destroy: answers to requests
+    /// queued in an earlier epoch change no identity.
+    cleared_epoch: u64,
+    /// What a sign-out of one session or a reset cleared while requests were outstanding
+    /// (`tombstones`).
+    tombstones: Vec<Tombstone>,
     token: Option<ClientToken>,
     client: Option<Box<ClientResource>>,
     environment: Option<Environment>,
@@ -209,6 +218,8 @@ impl Client {
             next_request: 1,
             next_op: 1,
             epoch: 0,
+            cleared_epoch: 0,
+            tombstones: Vec::new(),
             token: None,
             client: None,
             environment: None,
@@ -250,6 +261,8 @@ impl Client {
         client.next_request = persisted.next_request_id.max(1);
         client.next_op = persisted.next_op_id.max(1);
         client.epoch = persisted.epoch;
+        // No request outlives a restart: nothing from an earlier epoch can be answered.
+        client.cleared_epoch = persisted.epoch;
         client.token = persisted.client_token.filter(|token| !token.is_empty());
         client.environment = persisted.environment;
         client.suppressed_sign_in = persisted.suppressed_sign_in_id;

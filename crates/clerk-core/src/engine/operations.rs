@@ -170,11 +170,13 @@ impl Client {
     }
 
     /// `reset_sign_in` / `reset_sign_up` (design §7.4): the flow's pending operations are
-    /// superseded, the epoch bumped, and the local attempt hidden until a new one appears.
+    /// superseded, the slot stays empty for answers to requests queued before (a
+    /// tombstone; the rest of those answers still applies), and the local attempt is
+    /// hidden until a new one appears.
     pub(super) fn reset_attempt(&mut self, flow: Flow) -> OpId {
         self.supersede_flow(flow);
         let op = self.start_op(Flow::Client, OpKind::Local, false, false);
-        self.epoch = self.epoch.saturating_add(1);
+        self.bury(if flow == Flow::SignUp { Cleared::SignUp } else { Cleared::SignIn });
         let event = match (flow, self.client.as_mut()) {
             (Flow::SignIn, Some(client)) => client.sign_in.take().map(|sign_in| {
                 self.suppressed_sign_in = Some(sign_in.id.detach());
@@ -632,9 +634,10 @@ impl Client {
         self.reverification = None;
     }
 
-    /// Local part of signing out of one session (design §7.9).
+    /// Local part of signing out of one session (design §7.9). Answers to requests queued
+    /// before do not bring the session back (a tombstone) but are otherwise applied.
     pub(super) fn sign_out_one_locally(&mut self, session_id: &str) {
-        self.epoch = self.epoch.saturating_add(1);
+        self.bury(Cleared::Session(Text::from(session_id)));
         self.tokens.forget_session(session_id);
         self.timers
             .retain(|timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == session_id));
@@ -664,6 +667,8 @@ impl Client {
     /// Clears local identity for destroy: token, client, sessions, session tokens.
     pub(super) fn clear_identity_locally(&mut self, drop_token: bool) {
         self.epoch = self.epoch.saturating_add(1);
+        self.cleared_epoch = self.epoch;
+        self.tombstones.clear();
         let had_active = self.active_session.take().is_some();
         let previous = self.client.take();
         self.clear_tokens();
@@ -688,6 +693,8 @@ impl Client {
     pub(super) fn sign_out_locally(&mut self) {
         self.drop_session_work(None);
         self.epoch = self.epoch.saturating_add(1);
+        self.cleared_epoch = self.epoch;
+        self.tombstones.clear();
         let had_active = self.active_session.take().is_some();
         self.clear_tokens();
         let mut changed = false;

@@ -15,8 +15,10 @@ impl Client {
         self.now
     }
 
-    /// The local epoch: bumped by sign-out, destroy and resets. An answer to a request
-    /// issued in an earlier epoch cannot bring back what was cleared.
+    /// The local epoch: bumped by sign-out, destroy and resets; every request is stamped
+    /// with the epoch it was queued in. An answer to a request from before a sign-out of
+    /// every session or a destroy changes no identity; one from before a sign-out of one
+    /// session or a reset is applied without the session or attempt that was cleared.
     #[must_use]
     pub fn epoch(&self) -> u64 {
         self.epoch
