@@ -231,6 +231,15 @@ pub fn session_json(id: &str, status: &str) -> Value {
     })
 }
 
+/// A client object whose sessions are given as whole session objects (see
+/// [`client_json`] for the rest).
+#[must_use]
+pub fn client_of(sessions: Vec<Value>, last_active: Option<&str>, updated_seconds: i64) -> Value {
+    let mut client = client_json(&[], last_active, updated_seconds);
+    client["sessions"] = Value::Array(sessions);
+    client
+}
+
 /// A client object: `sessions` as `(id, status)`, the last active session, `updated_at`
 /// as seconds from [`START`].
 #[must_use]

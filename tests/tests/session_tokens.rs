@@ -10,7 +10,7 @@ use clerk_core::{
     RetryPolicy, SessionCommand, SignOutReason, TokenRequest, TransportError,
 };
 use clerk_tests::canned_jwt;
-use clerk_tests::harness::{Harness, START, client_json, config, error_json, session_json};
+use clerk_tests::harness::{Harness, START, client_json, client_of, config, error_json, session_json};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
@@ -607,13 +607,6 @@ fn session_with(id: &str, org: Option<&str>, jwt: Option<&str>) -> Value {
         session["last_active_token"] = json!({ "object": "token", "jwt": jwt });
     }
     session
-}
-
-/// A client holding `sessions`.
-fn client_of(sessions: Vec<Value>, last_active: Option<&str>, updated_seconds: i64) -> Value {
-    let mut client = client_json(&[], last_active, updated_seconds);
-    client["sessions"] = Value::Array(sessions);
-    client
 }
 
 #[test]

@@ -11,7 +11,7 @@ use clerk_core::{
 };
 use clerk_tests::canned_jwt;
 use clerk_tests::golden::{self, GET_HEADERS, Golden, NATIVE_QUERY, POST_HEADERS};
-use clerk_tests::harness::{Harness, START, client_json, error_json, session_json};
+use clerk_tests::harness::{Harness, START, client_json, client_of, error_json, session_json};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
@@ -51,13 +51,6 @@ fn session_with_token(id: &str, status: &str, jwt: &str) -> Value {
     let mut session = session_json(id, status);
     session["last_active_token"] = json!({ "object": "token", "jwt": jwt });
     session
-}
-
-/// A client whose sessions are given as objects.
-fn client_of(sessions: Vec<Value>, last_active: Option<&str>, updated_seconds: i64) -> Value {
-    let mut client = client_json(&[], last_active, updated_seconds);
-    client["sessions"] = Value::Array(sessions);
-    client
 }
 
 /// Signed in with `sess_1` active (organization `org` when given) and a 60 s token that
