@@ -879,15 +879,30 @@ fn a_late_session_or_token_answer_without_a_client_cannot_bring_it_back_either()
     assert!(h.client.session("sess_3").is_none(), "a session answer merged the session back");
     assert!(h.client.cached_session_token("sess_3").is_none());
 
-    let fetch = h.expect_request();
-    assert_eq!(fetch.request.path, "/v1/client/sessions/sess_3/tokens");
-    h.respond_json(&fetch, 200, &json!({ "object": "token", "jwt": canned_jwt("sess_3", n + 2, n + 62) }));
-    let _ = h.outcome(get);
-    assert!(h.client.cached_session_token("sess_3").is_none(), "a late token of the session was cached");
+    // The token fetch still queued was dropped at the sign-out, its ask superseded (a fetch
+    // already on the wire: a_token_asked_for_a_session_then_signed_out_of_is_not_handed_out).
+    assert!(matches!(h.expect_failure(get), OperationError::Superseded));
+    assert!(h.client.cached_session_token("sess_3").is_none());
 
     let remove = h.expect_request();
     h.fail(&remove, TransportError::Connect("offline".into()));
     let _ = h.expect_success(sign_out);
     assert_eq!(h.client.active_session_id(), Some("sess_1"));
     assert!(h.client.session("sess_3").is_none());
+}
+
+#[test]
+fn a_token_asked_for_a_session_then_signed_out_of_is_not_handed_out() {
+    let n = START.unix_timestamp();
+    let mut h = three_sessions();
+    let ask = h.submit(token_request(TokenRequest { session_id: Some("sess_3".into()), ..TokenRequest::default() }));
+    let fetch = h.expect_request();
+    assert_eq!(fetch.request.path, "/v1/client/sessions/sess_3/tokens");
+    let _sign_out = h.submit(SessionCommand::SignOut { session_id: Some("sess_3".into()) });
+    assert!(matches!(h.expect_failure(ask), OperationError::Superseded));
+    // The fetch's answer arrives after all: nothing of it is kept.
+    h.respond_json(&fetch, 200, &json!({ "object": "token", "jwt": canned_jwt("sess_3", n, n + 60) }));
+    assert!(h.client.cached_session_token("sess_3").is_none());
+    // The other sessions' tokens are untouched.
+    assert!(h.client.cached_session_token("sess_1").is_some());
 }

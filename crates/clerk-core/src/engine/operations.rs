@@ -638,6 +638,20 @@ impl Client {
     /// before do not bring the session back (a tombstone) but are otherwise applied.
     pub(super) fn sign_out_one_locally(&mut self, session_id: &str) {
         self.bury(Cleared::Session(Text::from(session_id)));
+        // Its token work ends now: a `get_token` waiting for it completes `Superseded`
+        // rather than receiving a JWT of a session the user has left.
+        let token_work: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| {
+                matches!(&op.kind, OpKind::TokenWaiter { key, .. } | OpKind::TokenFetch { key, .. }
+                    if key.session_id == session_id)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for op in token_work {
+            self.drop_op(op, OperationError::Superseded);
+        }
         self.tokens.forget_session(session_id);
         self.timers
             .retain(|timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == session_id));
