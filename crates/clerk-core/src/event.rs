@@ -120,6 +120,23 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether this event changed what a restarted program must find in its saved state
+    /// ([`Client::export`](crate::Client::export)): the client token, which sessions exist
+    /// or are signed in, which one is active. A driver saves the state on these (and need
+    /// not on the others, which a restart re-learns from the next answer).
+    #[must_use]
+    pub fn changes_saved_identity(&self) -> bool {
+        matches!(
+            self,
+            Event::ClientTokenChanged { .. }
+                | Event::SessionsChanged
+                | Event::ActiveSessionChanged { .. }
+                | Event::SignedOut { .. }
+        )
+    }
+}
+
 /// How an operation ended.
 pub type Outcome = Result<Completion, OperationError>;
 

@@ -297,7 +297,7 @@ impl DriveSupport {
         event: &Event,
         op: Option<OpId>,
     ) -> Result<Option<Outcome>, DriverError> {
-        let persisted = if must_persist(event) { self.persist(engine) } else { Ok(false) };
+        let persisted = if event.changes_saved_identity() { self.persist(engine) } else { Ok(false) };
         for listener in &mut self.listeners {
             listener(event);
         }
@@ -391,18 +391,6 @@ impl DriveSupport {
             Err(other) => Err(other.into()),
         }
     }
-}
-
-/// Whether an event changed what a restarted program must find in the store: the client
-/// token, which sessions exist or are signed in, which one is active.
-fn must_persist(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::ClientTokenChanged { .. }
-            | Event::SessionsChanged
-            | Event::ActiveSessionChanged { .. }
-            | Event::SignedOut { .. }
-    )
 }
 
 /// The completion of an outcome, or the failure as a driver error.
