@@ -12,6 +12,7 @@ pub mod fuzzing;
 pub mod golden;
 pub mod harness;
 pub mod replay;
+pub mod response_schemas;
 pub mod spec;
 
 use std::fmt::Write as _;

@@ -28,6 +28,29 @@ use clerk_core::{
 use clerk_mock::{Fault, MockServer, RecordedRequest, Route, Totp, UserSpec};
 use clerk_store::drive::DriverError;
 use clerk_store::{FileStore, StoreError, TokenStore};
+use clerk_tests::response_schemas;
+
+/// Every answer the mock gave follows the spec's response schemas, but for the spec's known
+/// inaccuracies (`clerk_tests::response_schemas::SPEC_DEVIATIONS`).
+fn assert_answers_follow_the_spec(mock: &MockServer) {
+    let Some(shared) = clerk_tests::shared_dir() else { return };
+    let schemas = response_schemas::schemas(&shared);
+    let mut findings = response_schemas::Findings::default();
+    for answer in mock.answers() {
+        let request = &answer.request;
+        let origin = format!("{} {} → {}", request.effective_method, request.path, answer.status);
+        let violations = response_schemas::answer_violations(
+            schemas,
+            &request.effective_method,
+            &request.path,
+            answer.status,
+            Some(&answer.body),
+        );
+        findings.add(&origin, violations);
+    }
+    let unlisted = findings.unlisted();
+    assert!(unlisted.is_empty(), "the mock's answers depart from the spec:\n{}", unlisted.join("\n"));
+}
 
 // ---------------------------------------------------------------------------------------
 // The two drivers behind one blocking interface
@@ -396,11 +419,13 @@ fn on_both(scenario: fn(&mut dyn Driver, &MockServer, &mut Trace)) {
     let mut traces = Vec::new();
     for kind in KINDS {
         let mock = MockServer::start();
+        mock.set_answer_recording(true);
         let mut driver = driver(kind, &mock);
         let mut trace = Trace::default();
         scenario(driver.as_mut(), &mock, &mut trace);
         let violations = mock.violations();
         assert!(violations.is_empty(), "{kind:?}: requests the spec does not document: {violations:#?}");
+        assert_answers_follow_the_spec(&mock);
         traces.push(trace.0);
     }
     assert!(traces[0].len() > 1, "the scenario recorded nothing");

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use crate::faults::{Fault, Route};
-use crate::request::RecordedRequest;
+use crate::request::{RecordedAnswer, RecordedRequest};
 use crate::routes::{sign_ins, sign_ups};
 use crate::server::{Shared, router};
 use crate::state::users::{Identification, Organization, User, UserSpec};
@@ -182,6 +182,26 @@ impl MockServer {
     #[must_use]
     pub fn violations(&self) -> Vec<SpecViolation> {
         self.shared.lock().violations.clone()
+    }
+
+    /// Starts (`true`) or stops keeping every answer the mock's own logic gives (status and
+    /// JSON body, errors included; injected faults are not), for tests that check answers
+    /// against the spec's response schemas. Off by default: a long-running mock would keep
+    /// every body. Stopping drops what was kept.
+    pub fn set_answer_recording(&self, enabled: bool) {
+        let mut state = self.shared.lock();
+        match (enabled, state.answers.is_some()) {
+            (true, false) => state.answers = Some(Vec::new()),
+            (false, true) => state.answers = None,
+            _ => {}
+        }
+    }
+
+    /// The answers kept since [`MockServer::set_answer_recording`] turned recording on, in
+    /// order (empty when it is off).
+    #[must_use]
+    pub fn answers(&self) -> Vec<RecordedAnswer> {
+        self.shared.lock().answers.clone().unwrap_or_default()
     }
 
     /// Sets the lifetime (`exp − iat`) of session tokens minted from now on (default 60 s).

@@ -32,7 +32,13 @@
 //!   `424242`; other identifiers get random codes, readable with [`MockServer::latest_code`].
 //! - **Shapes.** Envelopes as fapi.md §2.1–2.3, objects shaped like the recordings, timestamps
 //!   in milliseconds, session tokens as RS256 JWTs with fapi.md §6.4's v2 claims and header
-//!   `oiat` (committed test-only key; JWKS at `/.well-known/jwks.json`).
+//!   `oiat` (committed test-only key; JWKS at `/.well-known/jwks.json`). Answers follow the
+//!   spec's response schemas: with [`MockServer::set_answer_recording`] on, the mock keeps
+//!   every answer ([`MockServer::answers`]), and its own tests and the drivers' tests check
+//!   each one with `clerk_spec::responses`. They may depart from the spec only where the
+//!   recorded server or fapi.md does (`clerk_tests::response_schemas::SPEC_DEVIATIONS`, each
+//!   entry with its evidence); where the spec requires what the older recordings lack
+//!   (`native_settings`, `saml`, …), the mock follows the spec.
 //! - **Spec validation.** Every request is checked with `clerk_spec::SpecTable::validate`; a
 //!   violation answers Clerk's error envelope naming the parameter and is kept in
 //!   [`MockServer::violations`]. So is a body whose `Content-Type` is not a media type the
@@ -73,6 +79,6 @@ mod validation;
 
 pub use faults::{Fault, Route};
 pub use handle::MockServer;
-pub use request::RecordedRequest;
+pub use request::{RecordedAnswer, RecordedRequest};
 pub use state::users::{Totp, UserSpec};
 pub use validation::SpecViolation;

@@ -22,6 +22,18 @@ pub struct RecordedRequest {
     pub form: Vec<(String, String)>,
 }
 
+/// An answer the mock gave, as [`crate::MockServer::answers`] keeps it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RecordedAnswer {
+    /// The request it answers.
+    pub request: RecordedRequest,
+    /// The status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: serde_json::Value,
+}
+
 impl RecordedRequest {
     /// The first value of a query parameter.
     #[must_use]

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::faults::Fault;
-use crate::request::{CLIENT_COOKIE, RecordedRequest, decode_pairs};
+use crate::request::{CLIENT_COOKIE, RecordedAnswer, RecordedRequest, decode_pairs};
 use crate::routes;
 use crate::state::{Exchange, MockState};
 use crate::validation::{self, SpecViolation};
@@ -143,7 +143,11 @@ fn process(shared: &Shared, request: &RecordedRequest, has_body: bool) -> (u16, 
     if let Err(violations) = validation::validate(&shared.spec, request, has_body) {
         let (status, errors) = validation::violation_errors(&violations);
         state.violations.push(SpecViolation { request: request.clone(), violations });
-        return (status, error_body(&errors, Value::Null), None);
+        let body = error_body(&errors, Value::Null);
+        if let Some(answers) = state.answers.as_mut() {
+            answers.push(RecordedAnswer { request: request.clone(), status, body: body.clone() });
+        }
+        return (status, body, None);
     }
     state.expire_sessions();
     state.abandon_attempts();
@@ -155,13 +159,17 @@ fn process(shared: &Shared, request: &RecordedRequest, has_body: bool) -> (u16, 
         // A mutation without a live client gets a brand-new, session-less one.
         state.ensure_client(&mut exchange);
     }
-    match routes::dispatch(&mut state, &mut exchange, request) {
-        Ok(reply) => (reply.status, reply.body, exchange.issued_token),
+    let (status, body) = match routes::dispatch(&mut state, &mut exchange, request) {
+        Ok(reply) => (reply.status, reply.body),
         Err(error) => {
             let client = exchange.client_id.as_deref().map_or(Value::Null, |id| state.render_client(id));
-            (error.status, error_body(&[error], client), exchange.issued_token)
+            (error.status, error_body(&[error], client))
         }
+    };
+    if let Some(answers) = state.answers.as_mut() {
+        answers.push(RecordedAnswer { request: request.clone(), status, body: body.clone() });
     }
+    (status, body, exchange.issued_token)
 }
 
 /// Clerk's error envelope, with the piggybacked client in `meta.client` when there is one.

@@ -20,7 +20,7 @@ fn environment_url(mock: &MockServer) -> String {
 
 #[test]
 fn too_many_requests_carries_retry_after_then_the_route_recovers() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_fault(Route::new("GET", "/v1/environment"), Fault::TooManyRequests { retry_after_secs: 7 }, Some(1));
     let mut native = Native::new(&mock.base_url());
     let limited = native.get("/v1/environment");
@@ -32,7 +32,7 @@ fn too_many_requests_carries_retry_after_then_the_route_recovers() {
 
 #[test]
 fn server_errors_leave_state_untouched() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("s@example.com").password("password-1234"));
     mock.set_fault(Route::any_method("/v1/client/**"), Fault::ServerError(503), None);
     let mut native = Native::new(&mock.base_url());
@@ -46,7 +46,7 @@ fn server_errors_leave_state_untouched() {
 
 #[test]
 fn slow_answers_arrive_late_but_whole() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_fault(Route::new("GET", "/v1/environment"), Fault::Slow(Duration::from_millis(300)), Some(1));
     let started = Instant::now();
     let mut native = Native::new(&mock.base_url());
@@ -58,7 +58,7 @@ fn slow_answers_arrive_late_but_whole() {
 
 #[test]
 fn truncated_bodies_do_not_decode() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_fault(Route::new("GET", "/v1/environment"), Fault::TruncatedBody, Some(1));
     let result = agent().get(&environment_url(&mock)).call();
     let undecodable = match result {
@@ -73,7 +73,7 @@ fn truncated_bodies_do_not_decode() {
 
 #[test]
 fn truncated_bodies_arrive_with_status_headers_and_half_the_body_then_the_connection_breaks() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_fault(Route::new("GET", "/v1/environment"), Fault::TruncatedBody, Some(1));
     let started = Instant::now();
     let received = raw_exchange(mock.port(), "GET /v1/environment?_is_native=true HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
@@ -98,7 +98,7 @@ fn truncated_bodies_arrive_with_status_headers_and_half_the_body_then_the_connec
 
 #[test]
 fn html_bodies_are_not_json() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_fault(Route::new("GET", "/v1/environment"), Fault::HtmlBody, Some(1));
     let mut response = agent().get(&environment_url(&mock)).call().expect("an answer");
     assert_eq!(response.status().as_u16(), 502);
@@ -111,7 +111,7 @@ fn html_bodies_are_not_json() {
 
 #[test]
 fn dropped_connections_are_transport_errors() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_fault(Route::new("GET", "/v1/environment"), Fault::DropConnection, Some(1));
     let result = agent().get(&environment_url(&mock)).call();
     let failed = match result {
@@ -133,7 +133,7 @@ fn dropped_connections_are_transport_errors() {
 
 #[test]
 fn session_jwts_verify_against_the_jwks_and_carry_the_organization() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let user = mock.add_user(UserSpec::with_email("jwt@example.com").password("password-1234"));
     mock.add_organization(&user, "org_mock_1", "acme");
     let mut native = Native::new(&mock.base_url());
@@ -199,7 +199,7 @@ fn session_jwts_verify_against_the_jwks_and_carry_the_organization() {
 #[test]
 fn the_publishable_key_points_at_the_mock() {
     use base64::Engine as _;
-    let mock = MockServer::start();
+    let mock = support::mock();
     let key = mock.publishable_key();
     let payload = key.strip_prefix("pk_test_").expect("test key");
     assert!(!payload.contains('='), "unpadded");
@@ -230,7 +230,7 @@ fn decode_parts(jwt: &str) -> (Value, Value) {
 
 #[test]
 fn template_tokens_are_limited_to_the_configured_templates() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let (mut native, session_id) = signed_in(&mock, "templates@example.com");
     let template =
         |native: &mut Native, name: &str| native.post(&format!("/v1/client/sessions/{session_id}/tokens/{name}"), &[]);
@@ -261,7 +261,7 @@ fn template_tokens_are_limited_to_the_configured_templates() {
 
 #[test]
 fn session_jwts_carry_the_v2_claims_and_oiat_in_the_header() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let (mut native, session_id) = signed_in(&mock, "claims@example.com");
     let first = native.post(&format!("/v1/client/sessions/{session_id}/tokens"), &[]);
     let (header, claims) = decode_parts(first.body["jwt"].as_str().expect("jwt"));

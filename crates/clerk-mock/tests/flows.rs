@@ -2,7 +2,7 @@
 
 mod support;
 
-use clerk_mock::{MockServer, Totp, UserSpec};
+use clerk_mock::{Totp, UserSpec};
 use serde_json::Value;
 use support::{Browser, Native, assert_ms, assert_recorded_shape, raw_exchange};
 
@@ -70,7 +70,7 @@ fn check_envelope(body: &Value) {
 
 #[test]
 fn password_sign_in_end_to_end_rotates_the_client_token() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery").name("Ada", "Lovelace"));
     let mut native = Native::new(&mock.base_url());
 
@@ -143,7 +143,7 @@ fn password_sign_in_end_to_end_rotates_the_client_token() {
 
 #[test]
 fn email_code_sign_in_accepts_424242_and_counts_wrong_codes() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("grace+clerk_test@example.com"));
     let mut native = Native::new(&mock.base_url());
 
@@ -192,7 +192,7 @@ fn email_code_sign_in_accepts_424242_and_counts_wrong_codes() {
 
 #[test]
 fn three_wrong_codes_fail_the_verification_and_expiry_is_reported() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("real@example.com"));
     let mut native = Native::new(&mock.base_url());
     let id = native.post("/v1/client/sign_ins", &[("identifier", "real@example.com"), ("strategy", "email_code")]).body
@@ -225,7 +225,7 @@ fn three_wrong_codes_fail_the_verification_and_expiry_is_reported() {
 
 #[test]
 fn sign_up_with_email_code_then_phone_code() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let mut native = Native::new(&mock.base_url());
     let created = native.post(
         "/v1/client/sign_ups",
@@ -290,7 +290,7 @@ fn sign_up_with_email_code_then_phone_code() {
 
 #[test]
 fn email_link_is_clicked_out_of_band_and_seen_by_polling() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("link@example.com"));
     let mut native = Native::new(&mock.base_url());
     let created = native.post("/v1/client/sign_ins", &[("identifier", "link@example.com")]);
@@ -323,7 +323,7 @@ fn email_link_is_clicked_out_of_band_and_seen_by_polling() {
 
 #[test]
 fn totp_and_backup_code_second_factors() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(
         UserSpec::with_email("mfa@example.com")
             .password("password-1234")
@@ -359,7 +359,7 @@ fn totp_and_backup_code_second_factors() {
 
 #[test]
 fn client_trust_asks_for_an_email_code_on_a_new_device() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_client_trust(true);
     mock.add_user(UserSpec::with_email("trust+clerk_test@example.com").password("password-1234"));
     let mut native = Native::new(&mock.base_url());
@@ -380,7 +380,7 @@ fn client_trust_asks_for_an_email_code_on_a_new_device() {
 
 #[test]
 fn a_stale_token_gets_a_brand_new_session_less_client() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("stale@example.com").password("password-1234"));
     let mut native = Native::new(&mock.base_url());
     let first = native.post("/v1/client", &[]).token.expect("token");
@@ -399,7 +399,7 @@ fn a_stale_token_gets_a_brand_new_session_less_client() {
 
 #[test]
 fn single_session_mode_refuses_a_second_sign_in() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_single_session_mode(true);
     mock.add_user(UserSpec::with_email("one@example.com").password("password-1234"));
     let mut native = Native::new(&mock.base_url());
@@ -410,7 +410,7 @@ fn single_session_mode_refuses_a_second_sign_in() {
 
 #[test]
 fn tunnelled_delete_ends_the_client() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("end@example.com").password("password-1234"));
     let mut native = Native::new(&mock.base_url());
     let done = native.post("/v1/client/sign_ins", &[("identifier", "end@example.com"), ("password", "password-1234")]);
@@ -426,7 +426,7 @@ fn tunnelled_delete_ends_the_client() {
 
 #[test]
 fn transfers_go_both_ways() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     // Sign-in → sign-up: an unknown identifier proven by a code.
     let mut native = Native::new(&mock.base_url());
     let created = native.post(
@@ -461,7 +461,7 @@ fn transfers_go_both_ways() {
 
 #[test]
 fn reset_password_and_ticket_sign_ins() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let user = mock.add_user(UserSpec::with_email("reset+clerk_test@example.com").password("old-password"));
     let mut native = Native::new(&mock.base_url());
     let created = native.post("/v1/client/sign_ins", &[("identifier", "reset+clerk_test@example.com")]);
@@ -495,7 +495,7 @@ fn reset_password_and_ticket_sign_ins() {
 
 #[test]
 fn a_spec_violation_is_answered_with_the_envelope_naming_the_parameter() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let mut native = Native::new(&mock.base_url());
     let answer = native.post("/v1/client/sign_ins", &[("identifier", "x@example.com"), ("favourite_colour", "blue")]);
     assert_eq!(answer.status, 422);
@@ -509,7 +509,7 @@ fn a_spec_violation_is_answered_with_the_envelope_naming_the_parameter() {
 #[test]
 fn updating_a_sign_up_with_a_strategy_sends_a_new_code_to_the_corrected_email() {
     // As recorded in clerk_auth/sign_up_test/sign_up_with_email_code_and_typo/003–005.json.
-    let mock = MockServer::start();
+    let mock = support::mock();
     let mut native = Native::new(&mock.base_url());
     let created = native.post(
         "/v1/client/sign_ups",
@@ -569,7 +569,7 @@ fn updating_a_sign_up_with_a_strategy_sends_a_new_code_to_the_corrected_email() 
 
 #[test]
 fn the_authorization_header_identifies_the_client_only_in_native_mode() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let mut native = Native::new(&mock.base_url());
     let created = native.post("/v1/client", &[]);
     let client_id = created.body["response"]["id"].clone();
@@ -590,7 +590,7 @@ fn the_authorization_header_identifies_the_client_only_in_native_mode() {
 
 #[test]
 fn a_browser_is_identified_by_the_client_cookie_the_mock_sets() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("cookie@example.com").password("password-1234"));
     let mut browser = Browser::new(&mock.base_url());
 
@@ -621,7 +621,7 @@ fn a_browser_is_identified_by_the_client_cookie_the_mock_sets() {
 
 #[test]
 fn signing_in_with_an_identifier_that_is_signed_in_names_its_session() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("twice@example.com").password("password-1234"));
     mock.add_user(UserSpec::with_email("other@example.com").password("password-1234"));
     let mut native = Native::new(&mock.base_url());
@@ -649,7 +649,7 @@ fn signing_in_with_an_identifier_that_is_signed_in_names_its_session() {
 
 #[test]
 fn a_body_in_a_media_type_the_operation_does_not_take_is_a_violation() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("media@example.com"));
     let post = |content_type: Option<&str>, body: &str| -> (u16, Value) {
         let content_type = content_type.map(|value| format!("content-type: {value}\r\n")).unwrap_or_default();
@@ -694,7 +694,7 @@ fn a_body_in_a_media_type_the_operation_does_not_take_is_a_violation() {
 
 #[test]
 fn attempts_past_abandon_at_are_abandoned() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.add_user(UserSpec::with_email("late+clerk_test@example.com").password("password-1234"));
     let mut native = Native::new(&mock.base_url());
     let sign_in = native.post("/v1/client/sign_ins", &[("identifier", "late+clerk_test@example.com")]);
@@ -747,7 +747,7 @@ fn attempts_past_abandon_at_are_abandoned() {
 
 #[test]
 fn a_sign_up_verification_that_failed_or_expired_needs_a_new_prepare() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     mock.set_legal_consent_required(false);
     let mut native = Native::new(&mock.base_url());
     let email = "fresh@example.com";
@@ -806,7 +806,7 @@ fn a_sign_up_verification_that_failed_or_expired_needs_a_new_prepare() {
 
 #[test]
 fn headers_undocumented_json_lists_pass_and_others_are_violations() {
-    let mock = MockServer::start();
+    let mock = support::mock();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let url = format!("{}/v1/environment?_is_native=true", mock.base_url());
     let allowed = agent

@@ -120,7 +120,7 @@ pub fn generate(spec_yaml: &str, undocumented_json: &str) -> Result<String, Gene
 // ---------------------------------------------------------------------------------------------
 // YAML → JSON
 
-fn yaml_to_json(text: &str) -> Result<Value, GenerateError> {
+pub(crate) fn yaml_to_json(text: &str) -> Result<Value, GenerateError> {
     let documents = Yaml::load_from_str(text).map_err(|e| GenerateError::Yaml(e.to_string()))?;
     let mut documents = documents.iter();
     let (Some(document), None) = (documents.next(), documents.next()) else {

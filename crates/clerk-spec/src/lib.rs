@@ -10,6 +10,10 @@
 //! from it (`src/operations.json`): every operation with its path template, path, query,
 //! header and form body parameters (types, `required`, enum values), body media types,
 //! security requirement and documented response codes, plus the extras of `undocumented.json`.
+//! Answers are checked against the spec's response schemas by [`responses::ResponseSchemas`]
+//! (feature `generate`, which reads the spec's YAML at run time): the mock's answers in tests,
+//! and the recorded answers of the real server.
+//!
 //! `cargo run -p clerk-spec --bin gen-spec-table` rewrites the table from
 //! `$CLERK_SHARED_DIR/fapi/` (default `<workspace>/../shared/fapi/`); a test regenerates it and
 //! compares byte for byte.
@@ -48,6 +52,8 @@
 #[cfg(feature = "generate")]
 pub mod generate;
 mod path_template;
+#[cfg(feature = "generate")]
+pub mod responses;
 pub mod table;
 pub mod validate;
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::clock::Clock;
 use crate::faults::FaultTable;
 use crate::random::Random;
-use crate::request::RecordedRequest;
+use crate::request::{RecordedAnswer, RecordedRequest};
 use crate::tokens::SessionTokenSigner;
 use crate::{SpecViolation, state::users::Organization};
 
@@ -183,6 +183,9 @@ pub(crate) struct MockState {
     pub(crate) faults: FaultTable,
     pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) violations: Vec<SpecViolation>,
+    /// Every answer the mock's own logic produced (faults not included), when recording is on
+    /// ([`crate::MockServer::set_answer_recording`]).
+    pub(crate) answers: Option<Vec<RecordedAnswer>>,
 }
 
 /// What one request did to client identity: which client it acts for and which token the
@@ -217,6 +220,7 @@ impl MockState {
             faults: FaultTable::default(),
             requests: Vec::new(),
             violations: Vec::new(),
+            answers: None,
         }
     }
 

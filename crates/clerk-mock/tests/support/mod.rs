@@ -5,7 +5,51 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use clerk_mock::MockServer;
+use clerk_tests::response_schemas;
 use serde_json::Value;
+
+/// A mock that keeps its answers and, when the test ends without panicking, checks every one
+/// of them against the spec's response schemas (but for the spec's known inaccuracies,
+/// `clerk_tests::response_schemas::SPEC_DEVIATIONS`).
+pub struct CheckedMock(MockServer);
+
+/// Starts a [`CheckedMock`].
+pub fn mock() -> CheckedMock {
+    let mock = MockServer::start();
+    mock.set_answer_recording(true);
+    CheckedMock(mock)
+}
+
+impl std::ops::Deref for CheckedMock {
+    type Target = MockServer;
+
+    fn deref(&self) -> &MockServer {
+        &self.0
+    }
+}
+
+impl Drop for CheckedMock {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let Some(shared) = clerk_tests::shared_dir() else { return };
+        let schemas = response_schemas::schemas(&shared);
+        let mut findings = response_schemas::Findings::default();
+        for answer in self.0.answers() {
+            let request = &answer.request;
+            let origin = format!("{} {} → {}", request.effective_method, request.path, answer.status);
+            let method = &request.effective_method;
+            findings.add(
+                &origin,
+                response_schemas::answer_violations(schemas, method, &request.path, answer.status, Some(&answer.body)),
+            );
+        }
+        let unlisted = findings.unlisted();
+        assert!(unlisted.is_empty(), "the mock's answers depart from the spec:\n{}", unlisted.join("\n"));
+    }
+}
 
 /// One answer.
 #[derive(Debug)]
