@@ -255,12 +255,15 @@ fn identifier_already_signed_in_refreshes_the_client() {
 
 #[test]
 fn user_banned_ends_the_session_as_banned() {
-    for kind in SESSION_KINDS.into_iter().chain(OTHER_KINDS) {
+    for kind in SESSION_KINDS {
         assert_eq!(
             classify_error(&code("user_banned"), 403, kind),
             ErrorEffect::SessionGone(SessionEndReason::Banned),
             "{kind}"
         );
+    }
+    for kind in OTHER_KINDS {
+        assert_eq!(classify_error(&code("user_banned"), 403, kind), ErrorEffect::None, "{kind}");
     }
     let mut h = signed_in();
     let _ = answer_with_error(&mut h, touch(), 403, "user_banned");
@@ -269,8 +272,21 @@ fn user_banned_ends_the_session_as_banned() {
 }
 
 #[test]
+fn a_banned_or_deactivated_account_failing_to_sign_in_leaves_the_signed_in_user_alone() {
+    // fapi.md §2.4: these codes mean "unauthenticated" only for session operations. Another
+    // account's failed sign-in on this client says nothing about the active session.
+    for (status, error) in [(403, "user_banned"), (403, "user_deactivated"), (400, "signed_out")] {
+        let mut h = signed_in();
+        let _ = answer_with_error(&mut h, sign_in_create(), status, error);
+        assert_still_signed_in(&mut h);
+        assert!(h.client.cached_session_token("sess_1").is_some(), "{error}: the active session keeps its token");
+        assert_nothing_follows(&mut h);
+    }
+}
+
+#[test]
 fn user_deactivated_ends_the_session_as_deactivated() {
-    for kind in SESSION_KINDS.into_iter().chain(OTHER_KINDS) {
+    for kind in SESSION_KINDS {
         assert_eq!(
             classify_error(&code("user_deactivated"), 403, kind),
             ErrorEffect::SessionGone(SessionEndReason::Deactivated),
@@ -526,9 +542,11 @@ fn the_classification_table_in_docs_matches_the_code() {
                     assert_eq!(classify_error(code, *status, *kind), effect, "{code} {status} {kind}: {row:?}");
                     checked += 1;
                 }
-                // "On a session request" means: not on others.
+                // "On a session request" means: on others the code is like any unknown one
+                // (the status rows still apply).
                 for kind in &others {
-                    assert_eq!(classify_error(code, *status, *kind), ErrorEffect::None, "{code} {status} {kind}");
+                    let unknown = classify_error(&self::code("a_code_nobody_has_seen"), *status, *kind);
+                    assert_eq!(classify_error(code, *status, *kind), unknown, "{code} {status} {kind}");
                 }
             }
         }

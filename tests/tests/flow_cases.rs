@@ -757,7 +757,7 @@ fn an_illegal_command_in_every_sign_in_status_is_refused_and_changes_nothing() {
         || SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailCode { email_address_id: None });
     let cases: Vec<(Option<&str>, SignInCommand, &str)> = vec![
         (None, SignInCommand::Reload { rotating_token_nonce: None }, "reload"),
-        (Some("needs_identifier"), prepare_first(), "prepare_first_factor"),
+        (Some("needs_identifier"), attempt_first(), "attempt_first_factor"),
         (
             Some("needs_first_factor"),
             SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(code("1"))),
@@ -1358,4 +1358,105 @@ fn a_create_in_flight_at_reset_is_not_applied_but_a_later_reload_shows_its_new_a
     h.respond_json(&request, 200, &json!({ "response": client_with_sign_in(fresh, 3), "client": null }));
     let _ = h.expect_success(reload);
     assert_eq!(h.client.sign_in().map(|s| s.id.as_str()), Some("sia_new"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Domain discovery and the default MFA phone (fapi.md §5.1, §3.3.4, §4.4)
+// ---------------------------------------------------------------------------------------
+
+fn form_value(outgoing: &clerk_core::Outgoing, name: &str) -> Option<String> {
+    let form = outgoing.request.form.as_ref()?;
+    form.iter().find(|field| field.name == name).map(|field| field.value.expose().to_owned())
+}
+
+/// Identifying a user whose email domain has an enterprise connection answers
+/// `needs_identifier` with only `enterprise_sso` factors: preparing it is the way on, and its
+/// answer brings the provider's URL.
+#[test]
+fn enterprise_sso_is_prepared_after_domain_discovery() {
+    const IDP_URL: &str = "https://idp.corp.example/sso?SAMLRequest=x";
+    let discovered = with(
+        with(sign_in_json("sia_1", "needs_identifier"), "identifier", json!("ada@corp.example")),
+        "supported_first_factors",
+        json!([{ "strategy": "enterprise_sso", "enterprise_connection_id": "ent_1", "enterprise_connection_name": "Corp" }]),
+    );
+    let mut h = Harness::signed_in(&client_with_sign_in(discovered.clone(), 1));
+    let op = h.submit(SignInCommand::PrepareFirstFactor(FirstFactorPreparation::Redirect {
+        strategy: Strategy::EnterpriseSso,
+        redirect_url: "myapp://sso-callback".into(),
+        action_complete_redirect_url: None,
+    }));
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client/sign_ins/sia_1/prepare_first_factor");
+    assert_eq!(form_value(&request, "strategy").as_deref(), Some("enterprise_sso"));
+    assert_eq!(form_value(&request, "redirect_url").as_deref(), Some("myapp://sso-callback"));
+    let prepared = with(
+        discovered,
+        "first_factor_verification",
+        json!({ "object": "verification_saml", "status": "unverified", "strategy": "enterprise_sso",
+                "external_verification_redirect_url": IDP_URL, "expire_at": ms(600) }),
+    );
+    h.respond_json(&request, 200, &answer(&prepared, &client_with_sign_in(prepared.clone(), 2)));
+    let _ = h.expect_success(op);
+    assert!(
+        h.events.contains(&Event::ExternalVerificationRequired { flow: Flow::SignIn, url: IDP_URL.into() }),
+        "{:?}",
+        h.events
+    );
+}
+
+/// In `needs_identifier` nothing else may be prepared: a strategy the attempt does not offer
+/// is refused before anything is sent.
+#[test]
+fn a_factor_not_offered_after_domain_discovery_is_refused() {
+    let discovered = with(
+        sign_in_json("sia_1", "needs_identifier"),
+        "supported_first_factors",
+        json!([{ "strategy": "enterprise_sso", "enterprise_connection_id": "ent_1" }]),
+    );
+    let mut h = Harness::signed_in(&client_with_sign_in(discovered, 1));
+    let refused = h.client.submit(
+        Command::SignIn(SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailCode {
+            email_address_id: None,
+        })),
+        h.now,
+    );
+    assert_eq!(refused, Err(CommandError::FactorNotOffered { strategy: "email_code".into() }));
+    assert!(h.poll_request().is_none());
+}
+
+/// A second-factor SMS without a chosen phone goes to the user's default MFA phone, not to the
+/// first one offered.
+#[test]
+fn a_second_factor_code_without_a_phone_goes_to_the_default_phone() {
+    let needs_second = with(
+        sign_in_json("sia_1", "needs_second_factor"),
+        "supported_second_factors",
+        json!([
+            { "strategy": "phone_code", "phone_number_id": "idn_old", "safe_identifier": "+1******0001", "default": false },
+            { "strategy": "phone_code", "phone_number_id": "idn_default", "safe_identifier": "+1******0002", "default": true },
+            { "strategy": "totp" }
+        ]),
+    );
+    let mut h = Harness::signed_in(&client_with_sign_in(needs_second, 1));
+    let _ = h.submit(SignInCommand::PrepareSecondFactor(SecondFactorPreparation::PhoneCode { phone_number_id: None }));
+    let request = h.expect_request();
+    assert_eq!(form_value(&request, "phone_number_id").as_deref(), Some("idn_default"));
+
+    // A phone the caller names is still the one used.
+    let mut h = Harness::signed_in(&client_with_sign_in(
+        with(
+            sign_in_json("sia_1", "needs_second_factor"),
+            "supported_second_factors",
+            json!([
+                { "strategy": "phone_code", "phone_number_id": "idn_old", "default": false },
+                { "strategy": "phone_code", "phone_number_id": "idn_default", "default": true }
+            ]),
+        ),
+        1,
+    ));
+    let _ = h.submit(SignInCommand::PrepareSecondFactor(SecondFactorPreparation::PhoneCode {
+        phone_number_id: Some("idn_old".into()),
+    }));
+    assert_eq!(form_value(&h.expect_request(), "phone_number_id").as_deref(), Some("idn_old"));
 }

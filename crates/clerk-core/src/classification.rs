@@ -10,9 +10,9 @@
 //! | `resource_not_found` on a session request | 404 | one coalesced client refresh |
 //! | `session_exists` | any | one coalesced client refresh (the session is on the client) |
 //! | `identifier_already_signed_in` | any | one coalesced client refresh |
-//! | `user_banned` | 403 | session gone: banned |
-//! | `user_deactivated` | 403 | session gone: deactivated |
-//! | `signed_out` | any | session gone: ended |
+//! | `user_banned` on a session request | 403 | session gone: banned |
+//! | `user_deactivated` on a session request | 403 | session gone: deactivated |
+//! | `signed_out` on a session request | any | session gone: ended |
 //! | `client_not_found` | any | client gone |
 //! | `missing_expired_token` | 422 | token request repeated once with `expired_token` |
 //! | `requires_captcha`, `dev_browser_unauthenticated`, `native_api_disabled`, `origin_invalid` | any | none (configuration, reported as the error) |
@@ -23,8 +23,12 @@
 //! | status `abandoned` | — | session gone: abandoned |
 //! | status `replaced` | — | session gone: replaced |
 //!
-//! "Session gone" drops the session from the active slot with `SignedOut { reason }` and
-//! refreshes the client; "client gone" clears the client as a `response: null` would.
+//! "Session gone" drops the session the request concerned from the active slot with
+//! `SignedOut { reason }` and refreshes the client; "client gone" clears the client as a
+//! `response: null` would. The session-gone codes count only on a session request (fapi.md
+//! §2.4: clerk-js treats `user_banned`/`user_deactivated` as "unauthenticated" only for
+//! session operations): a banned account failing to sign in on a client where someone else is
+//! signed in says nothing about that other session.
 
 use serde::Serialize;
 
@@ -95,9 +99,11 @@ pub fn classify_error(code: &ErrorCode, status: u16, kind: RequestKind) -> Error
         | ErrorCode::DevBrowserUnauthenticated
         | ErrorCode::NativeApiDisabled
         | ErrorCode::OriginInvalid => ErrorEffect::None,
-        ErrorCode::UserBanned => ErrorEffect::SessionGone(SessionEndReason::Banned),
-        ErrorCode::UserDeactivated => ErrorEffect::SessionGone(SessionEndReason::Deactivated),
-        ErrorCode::SignedOut => ErrorEffect::SessionGone(SessionEndReason::Ended),
+        ErrorCode::UserBanned if is_session_request(kind) => ErrorEffect::SessionGone(SessionEndReason::Banned),
+        ErrorCode::UserDeactivated if is_session_request(kind) => {
+            ErrorEffect::SessionGone(SessionEndReason::Deactivated)
+        }
+        ErrorCode::SignedOut if is_session_request(kind) => ErrorEffect::SessionGone(SessionEndReason::Ended),
         ErrorCode::ClientNotFound => ErrorEffect::ClientGone,
         ErrorCode::MissingExpiredToken if kind == RequestKind::SessionToken => ErrorEffect::RetryWithExpiredToken,
         ErrorCode::AuthenticationInvalid | ErrorCode::SessionExists | ErrorCode::IdentifierAlreadySignedIn => {

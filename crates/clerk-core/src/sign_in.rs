@@ -8,7 +8,7 @@
 //! | status | create | reload | prepare 1st | attempt 1st | prepare 2nd | attempt 2nd | reset password |
 //! | --- | --- | --- | --- | --- | --- | --- | --- |
 //! | no attempt | ✓ | | | | | | |
-//! | `needs_identifier` | ✓ | ✓ | | | | | |
+//! | `needs_identifier` | ✓ | ✓ | ✓ | | | | |
 //! | `needs_first_factor` | ✓ | ✓ | ✓ | ✓ | | | |
 //! | `needs_second_factor` | ✓ | ✓ | | | ✓ | ✓ | |
 //! | `needs_client_trust` | ✓ | ✓ | | | ✓ | ✓ | |
@@ -394,6 +394,10 @@ pub fn legal(command: &str, status: Option<&SignInStatus>) -> bool {
         ("reload", None | Some(S::Abandoned)) => false,
         ("reload", Some(_)) => true,
         ("prepare_first_factor" | "attempt_first_factor", Some(S::NeedsFirstFactor)) => true,
+        // Domain discovery (fapi.md §5.1): identifying an enterprise user answers
+        // `needs_identifier` with only `enterprise_sso` factors; preparing that factor is the
+        // way on. A strategy the attempt does not offer is still refused (`FactorNotOffered`).
+        ("prepare_first_factor", Some(S::NeedsIdentifier)) => true,
         ("prepare_second_factor" | "attempt_second_factor", Some(S::NeedsSecondFactor | S::NeedsClientTrust)) => true,
         ("reset_password", Some(S::NeedsNewPassword)) => true,
         _ => false,
@@ -423,8 +427,8 @@ fn action_path(id: &ResourceId, action: &str) -> String {
 }
 
 /// Picks the factor id for `strategy` from `factors` (fapi.md §3.3.2): the given id must
-/// be offered; without one, the factor whose `safe_identifier` is the sign-in's
-/// identifier, else the first of that strategy.
+/// be offered; without one, for a second factor the offer marked `default`, then the factor
+/// whose `safe_identifier` is the sign-in's identifier, else the first of that strategy.
 fn pick_factor_id(
     sign_in: &SignInResource,
     second: bool,
@@ -447,9 +451,14 @@ fn pick_factor_id(
             Err(not_offered())
         };
     }
-    let by_identifier =
-        offered.iter().find(|factor| factor.safe_identifier.is_some() && factor.safe_identifier == sign_in.identifier);
-    Ok(by_identifier.or(offered.first()).and_then(|factor| id_of(factor)).map(String::from))
+    // A second factor goes to the user's default MFA phone (`default: true`, fapi.md §3.3.4,
+    // §4.4) when the offer marks one; otherwise (and for first factors, §3.3.2) to the factor
+    // for the identifier the sign-in was made with, else the first offered.
+    let by_default = if second { offered.iter().find(|factor| factor.default == Some(true)) } else { None };
+    let by_identifier = || {
+        offered.iter().find(|factor| factor.safe_identifier.is_some() && factor.safe_identifier == sign_in.identifier)
+    };
+    Ok(by_default.or_else(by_identifier).or(offered.first()).and_then(|factor| id_of(factor)).map(String::from))
 }
 
 fn email_id(factor: &crate::wire::Factor) -> Option<&Text> {

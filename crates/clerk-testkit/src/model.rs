@@ -141,7 +141,9 @@ pub fn sign_in_legal(command: &str, status: Option<&str>) -> bool {
         ("create", _) => true,
         (_, None) => false,
         ("reload", Some(status)) => status != "abandoned",
-        ("prepare_first_factor" | "attempt_first_factor", Some(status)) => status == "needs_first_factor",
+        // `needs_identifier`: domain discovery offers a factor to prepare (fapi.md §5.1).
+        ("prepare_first_factor", Some(status)) => status == "needs_first_factor" || status == "needs_identifier",
+        ("attempt_first_factor", Some(status)) => status == "needs_first_factor",
         ("prepare_second_factor" | "attempt_second_factor", Some(status)) => {
             status == "needs_second_factor" || status == "needs_client_trust"
         }

@@ -144,8 +144,8 @@ impl Client {
                         ErrorEffect::RetryWithExpiredToken | ErrorEffect::None => {}
                         ErrorEffect::RefreshClient => self.schedule_refresh(kind, status == 401),
                         ErrorEffect::SessionGone(reason) if current => {
-                            let session_id = self.session_of(&in_flight).or_else(|| self.active_session.clone());
-                            if let Some(session_id) = session_id {
+                            // Only session requests get here; each names its session.
+                            if let Some(session_id) = self.session_of(&in_flight) {
                                 self.session_gone(&session_id, reason);
                             }
                             // The session left the active slot above: refresh regardless.
