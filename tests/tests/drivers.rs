@@ -456,6 +456,40 @@ fn password_sign_in() {
     });
 }
 
+/// A locked account (fapi.md §2.5 `user_locked`): both drivers report it as the API error it
+/// is, with the time left, and a user already signed in on the client stays signed in.
+#[test]
+fn a_locked_account_is_reported_and_the_signed_in_user_stays() {
+    on_both(|d, mock, t| {
+        mock.set_user_lockout(2, StdDuration::from_secs(600));
+        mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery"));
+        mock.add_user(UserSpec::with_email("bob@example.com").password("bob's password"));
+        step(d, t, ClientCommand::Load);
+        let signed_in = step(
+            d,
+            t,
+            SignInCommand::Create(SignInCreate::password("bob@example.com", Password::new("bob's password"))),
+        );
+        assert_eq!(sign_in_status(&signed_in), "complete");
+        let before = t.state("bob signed in", d);
+        let wrong = || SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("nope")));
+        assert_eq!(refused(d, t, wrong()), "form_password_incorrect");
+        assert_eq!(refused(d, t, wrong()), "form_password_incorrect");
+        let right =
+            SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("correct horse battery")));
+        let error = d.run(right.into()).expect_err("locked");
+        let api = error.api().unwrap_or_else(|| panic!("not an API error: {error:?}"));
+        assert_eq!((api.status, &api.code), (403, &clerk_core::wire::ErrorCode::UserLocked));
+        // Other meta keys stay available verbatim.
+        let left = api.meta.other.get("lockout_expires_in_seconds").map(|raw| raw.get().to_owned());
+        assert_eq!(left.as_deref(), Some("600"));
+        t.push(format!("refused {} ({} s left)", api.code, left.unwrap_or_default()));
+        let after = t.state("after the lockout", d);
+        assert_eq!(after.active, before.active, "bob is still the active session");
+        assert_eq!(after.signed_in_count(), 1);
+    });
+}
+
 #[test]
 fn email_code_sign_in() {
     on_both(|d, mock, t| {

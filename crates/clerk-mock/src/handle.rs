@@ -123,6 +123,8 @@ impl MockServer {
             unsafe_metadata: json!({}),
             legal_accepted_at: None,
             last_sign_in_at: None,
+            failed_attempts: 0,
+            locked_until: None,
             created_at: now,
             updated_at: now,
         };
@@ -202,6 +204,18 @@ impl MockServer {
     #[must_use]
     pub fn answers(&self) -> Vec<RecordedAnswer> {
         self.shared.lock().answers.clone().unwrap_or_default()
+    }
+
+    /// Account lockout (`attack_protection.user_lockout`, default 100 attempts and one hour):
+    /// after `max_attempts` failed sign-in verifications of a password, TOTP or backup code
+    /// the user is locked for `duration`, and every sign-in verification answers 403
+    /// `user_locked` with `meta.lockout_expires_in_seconds` until it passes (see
+    /// [`MockServer::advance_clock`]). A success resets the count. `max_attempts` 0 turns
+    /// lockout off. The environment advertises the setting.
+    pub fn set_user_lockout(&self, max_attempts: u32, duration: Duration) {
+        let mut state = self.shared.lock();
+        state.settings.lockout_max_attempts = max_attempts;
+        state.settings.lockout_duration = duration;
     }
 
     /// Sets the lifetime (`exp − iat`) of session tokens minted from now on (default 60 s).

@@ -17,7 +17,13 @@
 //!   answers `identifier_already_signed_in` (400, `meta.session_id`). Sign-ins and sign-ups
 //!   past `abandon_at` (24 h, see [`MockServer::advance_clock`]) are `abandoned`: they leave
 //!   the client, a sign-in is then not found (404) and a sign-up answers
-//!   `sign_up_cannot_be_updated`.
+//!   `sign_up_cannot_be_updated`. Account lockout ([`MockServer::set_user_lockout`], default
+//!   100 attempts and one hour as the environment advertises): failed passwords, TOTP and
+//!   backup codes count, and a locked user's sign-in verifications answer 403 `user_locked`
+//!   with `meta.lockout_expires_in_seconds`; the user object's `locked`,
+//!   `lockout_expires_in_seconds` and `verification_attempts_remaining` follow. One-time
+//!   email and phone codes have their own attempt limit instead (the verification turns
+//!   `failed`).
 //! - **Flows.** Sign-in by password, email code, phone code, email link (opened with
 //!   [`MockServer::click_email_link`] or `POST /__mock/email_links/click`), TOTP, backup
 //!   codes, phone second factor, device trust, password reset, tickets, ID tokens

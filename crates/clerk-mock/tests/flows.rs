@@ -826,3 +826,89 @@ fn headers_undocumented_json_lists_pass_and_others_are_violations() {
     assert_eq!(body["errors"][0]["meta"]["param_name"], "x-favourite-colour");
     assert_eq!(mock.violations().len(), 1);
 }
+
+/// Account lockout: failed passwords and second-factor codes count; at the limit every
+/// sign-in verification answers 403 `user_locked` (even the right password) until the lockout
+/// passes; a success resets the count. The environment and the user object say so.
+#[test]
+fn failed_verifications_lock_the_account_until_the_lockout_passes() {
+    use std::time::Duration;
+
+    let mock = support::mock();
+    mock.set_user_lockout(3, Duration::from_secs(30 * 60));
+    mock.add_user(
+        UserSpec::with_email("ada@example.com").password("correct horse").mfa_totp(Totp::FixedCode("123456".into())),
+    );
+    let mut native = Native::new(&mock.base_url());
+    let lockout = &native.get("/v1/environment").body["user_settings"]["attack_protection"]["user_lockout"];
+    assert_eq!(*lockout, serde_json::json!({ "enabled": true, "max_attempts": 3, "duration_in_minutes": 30 }));
+
+    let sign_in = |native: &mut Native, password: &str| {
+        native.post("/v1/client/sign_ins", &[("identifier", "ada@example.com"), ("password", password)])
+    };
+    // Two failures, then a success: the count starts again.
+    for _ in 0..2 {
+        assert_eq!(sign_in(&mut native, "nope").body["errors"][0]["code"], "form_password_incorrect");
+    }
+    let right = sign_in(&mut native, "correct horse");
+    assert_eq!(right.body["response"]["status"], "needs_second_factor", "{:?}", right.body);
+    let sign_in_id = right.body["response"]["id"].as_str().expect("id").to_owned();
+    // Two more failures (a wrong TOTP code counts too), and a third locks the account.
+    let totp = native.post(
+        &format!("/v1/client/sign_ins/{sign_in_id}/attempt_second_factor"),
+        &[("strategy", "totp"), ("code", "000000")],
+    );
+    assert_eq!(totp.body["errors"][0]["code"], "form_code_incorrect");
+    assert_eq!(sign_in(&mut native, "nope").body["errors"][0]["code"], "form_password_incorrect");
+    let locking = sign_in(&mut native, "nope");
+    assert_eq!(
+        locking.body["errors"][0]["code"], "form_password_incorrect",
+        "the failure that locks is still reported"
+    );
+
+    let locked = sign_in(&mut native, "correct horse");
+    assert_eq!(locked.status, 403);
+    let error = &locked.body["errors"][0];
+    assert_eq!(error["code"], "user_locked");
+    assert_eq!(error["meta"]["lockout_expires_in_seconds"], 30 * 60);
+    assert!(error["long_message"].as_str().is_some_and(|m| m.contains("30 minutes")), "{error}");
+    let totp = native.post(
+        &format!("/v1/client/sign_ins/{sign_in_id}/attempt_second_factor"),
+        &[("strategy", "totp"), ("code", "123456")],
+    );
+    assert_eq!(totp.body["errors"][0]["code"], "user_locked", "the second factor is locked too");
+
+    mock.advance_clock(Duration::from_secs(29 * 60));
+    let still = sign_in(&mut native, "correct horse");
+    assert_eq!(still.body["errors"][0]["meta"]["lockout_expires_in_seconds"], 60);
+    mock.advance_clock(Duration::from_secs(60));
+    let after = sign_in(&mut native, "correct horse");
+    assert_eq!(after.body["response"]["status"], "needs_second_factor", "{:?}", after.body);
+    let done = native.post(
+        &format!("/v1/client/sign_ins/{}/attempt_second_factor", after.body["response"]["id"].as_str().expect("id")),
+        &[("strategy", "totp"), ("code", "123456")],
+    );
+    assert_eq!(done.body["response"]["status"], "complete");
+    let user = &done.body["client"]["sessions"][0]["user"];
+    assert_eq!(user["locked"], false);
+    assert_eq!(user["lockout_expires_in_seconds"], serde_json::Value::Null);
+    assert_eq!(user["verification_attempts_remaining"], 3);
+}
+
+/// With lockout off, failures never lock and the user object says no attempts are counted.
+#[test]
+fn without_lockout_failures_never_lock() {
+    let mock = support::mock();
+    mock.set_user_lockout(0, std::time::Duration::from_secs(3600));
+    mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse"));
+    let mut native = Native::new(&mock.base_url());
+    for _ in 0..5 {
+        let wrong = native.post("/v1/client/sign_ins", &[("identifier", "ada@example.com"), ("password", "nope")]);
+        assert_eq!(wrong.body["errors"][0]["code"], "form_password_incorrect");
+    }
+    let right = native.post("/v1/client/sign_ins", &[("identifier", "ada@example.com"), ("password", "correct horse")]);
+    assert_eq!(right.body["response"]["status"], "complete");
+    assert_eq!(right.body["client"]["sessions"][0]["user"]["verification_attempts_remaining"], serde_json::Value::Null);
+    let environment = native.get("/v1/environment");
+    assert_eq!(environment.body["user_settings"]["attack_protection"]["user_lockout"]["enabled"], false);
+}

@@ -151,7 +151,11 @@ fn environment(state: &MockState) -> Value {
             },
             "actions": { "delete_self": true, "create_organization": true, "create_organizations_limit": null },
             "attack_protection": {
-                "user_lockout": { "enabled": true, "max_attempts": 100, "duration_in_minutes": 60 },
+                "user_lockout": {
+                    "enabled": state.settings.lockout_max_attempts > 0,
+                    "max_attempts": state.settings.lockout_max_attempts,
+                    "duration_in_minutes": state.settings.lockout_duration.as_secs() / 60,
+                },
                 "pii": { "enabled": true },
                 "email_link": { "require_same_client": false },
                 "enumeration_protection": { "enabled": false },

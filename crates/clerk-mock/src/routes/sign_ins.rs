@@ -211,22 +211,26 @@ fn expect_status(sign_in: &SignIn, allowed: &[&str]) -> Result<(), ApiError> {
     }
 }
 
-fn check_password(state: &MockState, sign_in: &SignIn, password: &str) -> Result<(), ApiError> {
-    let user = sign_in.user_id.as_deref().and_then(|id| state.user(id));
-    match user.and_then(|u| u.password.as_deref()) {
-        Some(expected) if expected == password => Ok(()),
-        Some(_) => Err(ApiError::form(
-            "form_password_incorrect",
-            "password",
-            "Password is incorrect. Try again, or use another method.",
-            "Password is incorrect. Try again, or use another method.",
-        )),
-        None => Err(ApiError::form(
-            "strategy_for_user_invalid",
-            "strategy",
-            "Invalid verification strategy",
-            "The verification strategy is not valid for this account.",
-        )),
+/// Checks a password (a locked-out user gets `user_locked` whatever it is); a wrong one counts
+/// towards the lockout, a right one resets the count.
+fn check_password(state: &mut MockState, sign_in: &SignIn, password: &str) -> Result<(), ApiError> {
+    let Some(user_id) = sign_in.user_id.clone() else { return Err(strategy_invalid()) };
+    state.check_not_locked(&user_id)?;
+    match state.user(&user_id).and_then(|u| u.password.clone()) {
+        Some(expected) if expected == password => {
+            state.record_verified(&user_id);
+            Ok(())
+        }
+        Some(_) => {
+            state.record_failed_verification(&user_id);
+            Err(ApiError::form(
+                "form_password_incorrect",
+                "password",
+                "Password is incorrect. Try again, or use another method.",
+                "Password is incorrect. Try again, or use another method.",
+            ))
+        }
+        None => Err(strategy_invalid()),
     }
 }
 
@@ -413,6 +417,9 @@ fn attempt_second(
     let now = state.now();
     let user_id = sign_in.user_id.clone().ok_or_else(strategy_invalid)?;
     let user = state.user(&user_id).cloned().ok_or_else(strategy_invalid)?;
+    if matches!(strategy.as_str(), "totp" | "backup_code") {
+        state.check_not_locked(&user_id)?;
+    }
     match strategy.as_str() {
         "totp" if sign_in.status == "needs_second_factor" => {
             let setting = user.totp.as_ref().ok_or_else(strategy_invalid)?;
@@ -428,15 +435,19 @@ fn attempt_second(
             if !ok {
                 verification.status = "unverified";
                 sign_in.second_factor = Some(verification);
+                state.record_failed_verification(&user_id);
                 return Err(ApiError::form("form_code_incorrect", "code", "is incorrect", "Incorrect code"));
             }
+            state.record_verified(&user_id);
             sign_in.second_factor = Some(verification);
         }
         "backup_code" if sign_in.status == "needs_second_factor" => {
             let position = user.backup_codes.iter().position(|c| *c == code);
             let Some(position) = position else {
+                state.record_failed_verification(&user_id);
                 return Err(ApiError::form("form_code_incorrect", "code", "is incorrect", "Incorrect code"));
             };
+            state.record_verified(&user_id);
             if let Some(user) = state.user_mut(&user_id) {
                 user.backup_codes.remove(position);
             }

@@ -300,6 +300,8 @@ fn settle(state: &mut MockState, exchange: &mut Exchange, sign_up: &mut SignUp, 
         unsafe_metadata: sign_up.unsafe_metadata.clone(),
         legal_accepted_at: sign_up.legal_accepted_at,
         last_sign_in_at: None,
+        failed_attempts: 0,
+        locked_until: None,
         created_at: now,
         updated_at: now,
     };

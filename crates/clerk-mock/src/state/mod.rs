@@ -1,6 +1,7 @@
 //! The mock's world: users, clients, sign-in and sign-up attempts, sessions, and the settings
 //! tests can change. One [`MockState`] behind a mutex; route handlers mutate it.
 
+mod lockout;
 pub(crate) mod users;
 pub(crate) mod verification;
 
@@ -41,6 +42,12 @@ pub(crate) struct Settings {
     /// The instance's JWT templates: `None` (the default) serves any template name, `Some`
     /// only these (an unknown name is `resource_not_found`, fapi.md §2.5).
     pub(crate) jwt_templates: Option<Vec<String>>,
+    /// Account lockout (`attack_protection.user_lockout`): after this many failed sign-in
+    /// verifications of a password, TOTP or backup code the user is locked for
+    /// `lockout_duration`; 0 turns it off. Default 100 and one hour, as the recordings' instance.
+    pub(crate) lockout_max_attempts: u32,
+    /// How long a lockout lasts.
+    pub(crate) lockout_duration: Duration,
 }
 
 impl Default for Settings {
@@ -51,6 +58,8 @@ impl Default for Settings {
             single_session_mode: false,
             legal_consent_required: true,
             jwt_templates: None,
+            lockout_max_attempts: 100,
+            lockout_duration: Duration::from_secs(3600),
         }
     }
 }

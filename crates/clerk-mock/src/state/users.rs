@@ -120,6 +120,11 @@ pub(crate) struct User {
     pub(crate) unsafe_metadata: Value,
     pub(crate) legal_accepted_at: Option<i64>,
     pub(crate) last_sign_in_at: Option<i64>,
+    /// Failed sign-in verifications of static credentials (password, TOTP, backup code)
+    /// since the last success or lockout.
+    pub(crate) failed_attempts: u32,
+    /// Locked out of signing in until then (ms epoch).
+    pub(crate) locked_until: Option<i64>,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
 }
