@@ -37,9 +37,14 @@ pub(crate) struct SignInArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
-    /// A verification code; repeat for a second factor (first code first).
-    #[arg(long)]
+    /// A verification code; repeat for a second factor (first code first). A code given
+    /// here shows in the process list: use --code-stdin for a backup code.
+    #[arg(long, conflicts_with = "code_stdin")]
     code: Vec<String>,
+    /// Read verification codes from standard input, one a line as each is needed (after
+    /// the password's line with --password-stdin), so that none shows in the process list.
+    #[arg(long)]
+    code_stdin: bool,
     /// The first factor to use: password, email_code, phone_code or email_link.
     #[arg(long)]
     strategy: Option<String>,
@@ -74,8 +79,12 @@ pub(crate) struct SignUpArgs {
     #[arg(long)]
     password_stdin: bool,
     /// Verification codes, in the order they are asked for (email first, then phone).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "code_stdin")]
     code: Vec<String>,
+    /// Read verification codes from standard input, one a line as each is needed (after
+    /// the password's line with --password-stdin).
+    #[arg(long)]
+    code_stdin: bool,
     /// Accept the terms and privacy policy.
     #[arg(long)]
     legal_accepted: bool,
@@ -98,16 +107,19 @@ struct Answers<'a> {
     codes: std::vec::IntoIter<String>,
     /// The password read from standard input (`--password-stdin`), until it is used.
     stdin_password: Option<Password>,
+    /// Codes come from standard input, a line each (`--code-stdin`).
+    stdin_codes: bool,
     /// Who is asked for the rest.
     ask: &'a mut dyn Ask,
 }
 
 impl<'a> Answers<'a> {
-    /// Answers from `--code` values and, with `--password-stdin`, the password on standard
-    /// input (read now, so that a missing one fails before anything is sent).
-    fn new(codes: Vec<String>, password_stdin: bool, ask: &'a mut dyn Ask) -> Result<Self, String> {
-        let stdin_password = if password_stdin { Some(password_from_stdin()?) } else { None };
-        Ok(Answers { codes: codes.into_iter(), stdin_password, ask })
+    /// Answers from `--code` values (or, with `--code-stdin`, lines of standard input read
+    /// as codes are needed) and, with `--password-stdin`, the password on standard input's
+    /// first line (read now, so that a missing one fails before anything is sent).
+    fn new(codes: Vec<String>, stdin: StdinInputs, ask: &'a mut dyn Ask) -> Result<Self, String> {
+        let stdin_password = if stdin.password { Some(password_from_stdin()?) } else { None };
+        Ok(Answers { codes: codes.into_iter(), stdin_password, stdin_codes: stdin.codes, ask })
     }
 
     /// Whether a password can be had (from standard input or by asking).
@@ -120,8 +132,11 @@ impl<'a> Answers<'a> {
         if let Some(code) = self.codes.next() {
             return Ok(VerificationCode::new(code));
         }
+        if self.stdin_codes {
+            return code_from_stdin(what);
+        }
         if !self.ask.can_ask() {
-            return Err(format!("{what} needed: pass it with --code"));
+            return Err(format!("{what} needed: pass it with --code or --code-stdin"));
         }
         let question = format!("{what}: ");
         let code = match echo {
@@ -145,6 +160,25 @@ impl<'a> Answers<'a> {
 
 /// The first line of standard input as a password (`--password-stdin`). An empty one is an
 /// error here rather than an empty password sent to the server.
+/// What standard input carries: `--password-stdin`'s password (its first line) and
+/// `--code-stdin`'s codes (the lines after it, one a code).
+#[derive(Debug, Clone, Copy)]
+struct StdinInputs {
+    password: bool,
+    codes: bool,
+}
+
+/// The next line of standard input, as the code asked for as `what`.
+fn code_from_stdin(what: &str) -> Result<VerificationCode, String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the {what}: {e}"))?;
+    let code = line.trim();
+    if code.is_empty() {
+        return Err(format!("{what} needed: standard input has no more lines (--code-stdin reads one a code)"));
+    }
+    Ok(VerificationCode::new(code))
+}
+
 fn password_from_stdin() -> Result<Password, String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
@@ -218,7 +252,8 @@ pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Resul
 /// A sign-in, asking `ask` for what the flags did not give. Succeeds only when it made a new
 /// session the active one.
 fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dyn Ask) -> Result<(), String> {
-    let mut answers = Answers::new(args.code, args.password_stdin, ask)?;
+    let stdin = StdinInputs { password: args.password_stdin, codes: args.code_stdin };
+    let mut answers = Answers::new(args.code, stdin, ask)?;
     let before = SessionsBefore::of(clerk.engine());
     let identifier = match args.identifier {
         Some(identifier) => identifier,
@@ -353,7 +388,8 @@ fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -
 /// A sign-up, asking `ask` for what the flags did not give. Succeeds only when it made a new
 /// session the active one; declining the terms stops it at once.
 fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dyn Ask) -> Result<(), String> {
-    let mut answers = Answers::new(args.code, args.password_stdin, ask)?;
+    let stdin = StdinInputs { password: args.password_stdin, codes: args.code_stdin };
+    let mut answers = Answers::new(args.code, stdin, ask)?;
     let before = SessionsBefore::of(clerk.engine());
     let email = match args.email {
         Some(email) => Some(email),
@@ -473,6 +509,7 @@ mod tests {
             last_name: None,
             password_stdin: false,
             code: vec![String::from("424242")],
+            code_stdin: false,
             legal_accepted: false,
         }
     }
@@ -497,6 +534,7 @@ mod tests {
             identifier: Some(String::from("mfa@example.com")),
             password_stdin: false,
             code: Vec::new(),
+            code_stdin: false,
             strategy: None,
             second_factor: second_factor.map(str::to_owned),
         }

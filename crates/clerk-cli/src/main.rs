@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! clerk demo                      # a guided tour against a built-in local Frontend API
-//! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE] [--strategy S] [--second-factor S]
-//! clerk sign-up [--email E] [--phone P] [--password-stdin] [--code CODE] [--legal-accepted]
+//! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE | --code-stdin] [--strategy S] [--second-factor S]
+//! clerk sign-up [--email E] [--phone P] [--password-stdin] [--code CODE | --code-stdin] [--legal-accepted]
 //! clerk whoami | sessions | switch SESSION [--org ORG]
 //! clerk token [--template T] [--org O | --personal]
 //! clerk sign-out [--all | SESSION]
@@ -62,7 +62,8 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Action {
-    /// Sign in (asks for what it needs; scriptable with --identifier, --password-stdin, --code).
+    /// Sign in (asks for what it needs; scriptable with --identifier, --password-stdin, --code
+    /// or --code-stdin).
     SignIn(interactive::SignInArgs),
     /// Sign up (asks for what it needs; scriptable with flags).
     SignUp(interactive::SignUpArgs),

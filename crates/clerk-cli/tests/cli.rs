@@ -602,3 +602,38 @@ fn an_unusable_token_file_is_named_with_the_way_out_and_left_untouched() {
     let whoami = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
     assert_eq!(whoami["signed_in"], false, "{whoami}");
 }
+
+/// `--code-stdin`: codes from standard input, a line each after the password's, so that a
+/// long-lived backup code never shows in the process list; a missing line is a clear error.
+#[test]
+fn codes_can_come_from_standard_input() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    mock.add_user(
+        UserSpec::with_email("stdin@example.com")
+            .password("cli-password-1234")
+            .mfa_totp(Totp::FixedCode(String::from("135790")))
+            .mfa_backup_codes(&["bk-1111-2222"]),
+    );
+    let sign_in = |extra: &[&str], stdin: &str| {
+        let dir = TempDir::new("code-stdin");
+        let store = dir.path().to_str().expect("utf-8 path");
+        let mut args = vec!["sign-in", "--identifier", "stdin@example.com", "--password-stdin", "--store-dir", store];
+        args.extend_from_slice(extra);
+        clerk(&args, Some(&key), stdin)
+    };
+
+    let done = sign_in(&["--code-stdin", "--second-factor", "backup_code"], "cli-password-1234\nbk-1111-2222\n");
+    assert!(succeeded(&done, "sign-in with --code-stdin").contains("Signed in as stdin@example.com"));
+    let attempt = mock.requests().into_iter().find(|r| r.path.ends_with("/attempt_second_factor")).expect("attempt");
+    assert!(attempt.form.contains(&(String::from("code"), String::from("bk-1111-2222"))), "{:?}", attempt.form);
+
+    let missing = sign_in(&["--code-stdin"], "cli-password-1234\n");
+    assert!(!missing.status.success(), "signed in without a code");
+    let stderr = text(&missing.stderr);
+    assert!(stderr.contains("Authenticator code needed") && stderr.contains("--code-stdin"), "{stderr}");
+
+    let both = sign_in(&["--code-stdin", "--code", "135790"], "cli-password-1234\n");
+    assert!(!both.status.success(), "--code and --code-stdin together were accepted");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
