@@ -419,3 +419,27 @@ fn status_names_in_errors() {
     assert_eq!(status_name(None), "none started");
     assert_eq!(status_name(Some(&ReverificationStatus::NeedsSecondFactor)), "needs_second_factor");
 }
+
+/// A second-factor SMS without a chosen phone goes to the user's default MFA phone (fapi.md
+/// §4.4 `default`), as for sign-in, not to the first phone offered.
+#[test]
+fn the_second_factor_code_without_a_phone_goes_to_the_default_phone() {
+    let mut h = signed_in();
+    let op = h.submit(start(ReverificationLevel::SecondFactor));
+    let request = h.expect_request();
+    let mut reverification = reverification_json("needs_second_factor", "second_factor");
+    reverification["supported_second_factors"] = json!([
+        { "strategy": "phone_code", "phone_number_id": "idn_backup", "safe_identifier": "+1******0199", "default": false },
+        { "strategy": "phone_code", "phone_number_id": "idn_mfa", "safe_identifier": "+1******0100", "default": true },
+        { "strategy": "totp" }
+    ]);
+    h.respond_json(
+        &request,
+        200,
+        &json!({ "response": reverification, "client": client_json(&[("sess_1", "active")], Some("sess_1"), 2) }),
+    );
+    let _ = h.expect_success(op);
+    let _ = h.submit(ReverificationCommand::PrepareSecondFactor { phone_number_id: None });
+    let sent = h.expect_request().request;
+    assert_eq!(sent.form_value("phone_number_id").map(|v| v.expose().to_owned()).as_deref(), Some("idn_mfa"));
+}

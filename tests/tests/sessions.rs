@@ -906,3 +906,40 @@ fn a_token_asked_for_a_session_then_signed_out_of_is_not_handed_out() {
     // The other sessions' tokens are untouched.
     assert!(h.client.cached_session_token("sess_1").is_some());
 }
+
+/// An instance that forces organization selection has no personal account: activating it is
+/// refused with a typed error and nothing is sent (fapi.md §3.8.2 step 3; the server would keep
+/// the previous organization and the switch would look done). Choosing an organization still
+/// works, and before the environment is known the engine cannot tell and sends as usual.
+#[test]
+fn the_personal_account_is_refused_where_organization_selection_is_forced() {
+    let mut session = session_json("sess_1", "active");
+    session["last_active_organization_id"] = json!("org_1");
+    let mut client = client_json(&[], Some("sess_1"), 1);
+    client["sessions"] = json!([session]);
+    let personal =
+        || SessionCommand::SetActive { session_id: "sess_1".into(), organization: OrganizationChoice::Personal };
+
+    // Environment not loaded yet: sent as usual.
+    let mut h = Harness::signed_in(&client);
+    let _ = h.submit(personal());
+    assert!(h.poll_request().is_some(), "without an environment the engine cannot know");
+
+    let mut h = Harness::signed_in(&client);
+    let op = h.submit(ClientCommand::LoadEnvironment);
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "organization_settings": { "force_organization_selection": true } }));
+    let _ = h.expect_success(op);
+    let refused = h.client.submit(Command::Session(personal()), h.now);
+    assert!(
+        matches!(&refused, Err(CommandError::InvalidArgument { name: "organization", reason }) if reason.contains("force_organization_selection")),
+        "{refused:?}"
+    );
+    assert!(h.poll_request().is_none(), "nothing is sent");
+    let _ = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::Id("org_2".into()),
+    });
+    let sent = h.expect_request().request;
+    assert_eq!(sent.form_value("active_organization_id").map(|v| v.expose().to_owned()).as_deref(), Some("org_2"));
+}

@@ -151,7 +151,11 @@ fn pick(
             Ok(Some(requested.to_owned()))
         }
         Some(_) => Err(not_offered()),
-        None => Ok(id_of(first).map(String::from)),
+        // The user's default MFA phone when the offer marks one (fapi.md §4.4), else the first.
+        None => {
+            let default = offered.iter().find(|factor| factor.default == Some(true)).unwrap_or(first);
+            Ok(id_of(default).map(String::from))
+        }
     }
 }
 

@@ -32,7 +32,10 @@ pub enum OrganizationChoice {
     /// The session's active organization (`last_active_organization_id`), whatever it is.
     #[default]
     SessionDefault,
-    /// The personal account (no organization): sent as an empty value.
+    /// The personal account (no organization): sent as an empty value. Activating it is
+    /// refused (`CommandError::InvalidArgument`) when the loaded environment forces
+    /// organization selection (`organization_settings.force_organization_selection`), where
+    /// the server would keep the previous organization.
     Personal,
     /// This organization (an id `org_…`, or a slug for activation).
     Id(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))] String),

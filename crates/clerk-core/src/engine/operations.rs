@@ -349,6 +349,21 @@ impl Client {
             |client: &Self, id: &str| client.session(id).and_then(|s| s.last_active_organization_id.clone());
         match command {
             SessionCommand::SetActive { session_id, organization } => {
+                // fapi.md §3.8.2 step 3: an instance that forces organization selection has
+                // no personal account to activate; the server would keep the previous
+                // organization and the switch would look done. Refused instead, so the app
+                // knows (known only once the environment is loaded).
+                if organization == OrganizationChoice::Personal
+                    && self.environment.as_ref().is_some_and(|e| e.organization_settings.force_organization_selection)
+                {
+                    return Err(CommandError::InvalidArgument {
+                        name: "organization",
+                        reason: String::from(
+                            "this instance requires an organization (organization_settings.\
+                             force_organization_selection): the personal account cannot be activated",
+                        ),
+                    });
+                }
                 let org = organization.resolve(self.session(&session_id));
                 let intent = if organization == OrganizationChoice::SessionDefault {
                     TouchIntent::SelectSession
