@@ -22,7 +22,7 @@ use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
 
 /// Names whose values are secrets wherever they appear (query, header or form).
-const SECRET_NAMES: [&str; 8] = [
+const SECRET_NAMES: [&str; 9] = [
     "password",
     "code",
     "ticket",
@@ -31,6 +31,7 @@ const SECRET_NAMES: [&str; 8] = [
     "public_key_credential",
     "rotating_token_nonce",
     "authorization",
+    "captcha_token",
 ];
 
 /// Checks `request` against `golden`, the spec and the secret marks.
@@ -268,6 +269,28 @@ fn create_with_sign_up_if_missing() {
     let mut h = Harness::new();
     let request = create(&mut h, SignInCreate::identifier("new@example.com").sign_up_if_missing(false));
     check(&request, &first_post("identifier=new%40example.com"));
+}
+
+/// `locale` and a bot-protection outcome (clerk-js sends them with `sign_up_if_missing` in
+/// browsers, fapi.md §1.7, §3.3.1); the captcha token is a secret.
+#[test]
+fn create_with_a_locale_and_a_captcha() {
+    use clerk_core::captcha::{Captcha, CaptchaWidgetType};
+
+    let mut h = Harness::new();
+    let command = SignInCreate::with_strategy(Strategy::EmailCode, "new@example.com")
+        .sign_up_if_missing(true)
+        .locale("de-CH")
+        .captcha(Captcha::solved(Credential::new("0.tt-CANARY"), CaptchaWidgetType::Invisible));
+    let request = create(&mut h, command);
+    check(
+        &request,
+        &first_post(
+            "strategy=email_code&identifier=new%40example.com&sign_up_if_missing=true&locale=de-CH\
+             &captcha_token=0.tt-CANARY&captcha_widget_type=invisible",
+        ),
+    );
+    assert!(!format!("{request:?}").contains("CANARY"), "the captcha token reaches Debug");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
 
 /// Names whose values are secrets wherever they appear (query, header or form).
-const SECRET_NAMES: [&str; 7] =
-    ["password", "code", "ticket", "token", "signature", "rotating_token_nonce", "authorization"];
+const SECRET_NAMES: [&str; 8] =
+    ["password", "code", "ticket", "token", "signature", "rotating_token_nonce", "authorization", "captcha_token"];
 
 /// Checks `request` against `golden`, the spec and the secret marks.
 fn check(request: &HttpRequest, golden: &Golden<'_>) {
@@ -405,4 +405,46 @@ fn reload_with_and_without_a_nonce() {
     assert!(!format!("{request:?}").contains("n0nce"));
     golden::check_secret_marks(&request, &SECRET_NAMES);
     assert_conforms(&request);
+}
+
+/// `locale` and a bot-protection outcome on create (fapi.md §3.4.1, §1.7): the token is a
+/// secret; the update takes neither (§3.4.2).
+#[test]
+fn create_with_a_locale_and_a_captcha_and_update_refuses_them() {
+    use clerk_core::captcha::{Captcha, CaptchaWidgetType};
+
+    let request = create(SignUpFields {
+        email_address: Some("ada@example.com".into()),
+        locale: Some("fr-FR".into()),
+        captcha: Some(Captcha::solved(Credential::new("0.tt-CANARY"), CaptchaWidgetType::Smart)),
+        ..SignUpFields::default()
+    });
+    check(
+        &request,
+        &first_post("email_address=ada%40example.com&locale=fr-FR&captcha_token=0.tt-CANARY&captcha_widget_type=smart"),
+    );
+    assert!(!format!("{request:?}").contains("CANARY"), "the captcha token reaches Debug");
+
+    let failed = create(SignUpFields {
+        email_address: Some("ada@example.com".into()),
+        captcha: Some(Captcha::failed("300030", CaptchaWidgetType::Invisible)),
+        ..SignUpFields::default()
+    });
+    check(&failed, &first_post("email_address=ada%40example.com&captcha_widget_type=invisible&captcha_error=300030"));
+
+    for (fields, name) in [
+        (SignUpFields { locale: Some("fr-FR".into()), ..SignUpFields::default() }, "locale"),
+        (
+            SignUpFields {
+                captcha: Some(Captcha::solved(Credential::new("t"), CaptchaWidgetType::Smart)),
+                ..SignUpFields::default()
+            },
+            "captcha",
+        ),
+    ] {
+        let mut h = with_sign_up();
+        let refused = h.client.submit(SignUpCommand::Update(fields).into(), h.now);
+        assert!(matches!(refused, Err(CommandError::InvalidArgument { name: n, .. }) if n == name), "{refused:?}");
+        assert!(h.poll_request().is_none());
+    }
 }

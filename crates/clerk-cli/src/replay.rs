@@ -15,6 +15,7 @@
 
 use std::path::Path;
 
+use clerk_core::captcha::{Captcha, CaptchaWidgetType};
 use clerk_core::encoding::form_decode;
 use clerk_core::secret::{Credential, Password, Ticket, VerificationCode};
 use clerk_core::wire::{ReverificationLevel, Strategy};
@@ -317,6 +318,8 @@ fn command_for(recorded: &Recorded) -> Result<Command, String> {
             oidc_login_hint: recorded.form("oidc_login_hint"),
             transfer: recorded.form("transfer").as_deref() == Some("true"),
             sign_up_if_missing: recorded.form("sign_up_if_missing").as_deref() == Some("true"),
+            locale: recorded.form("locale"),
+            captcha: captcha_of(recorded),
         })
         .into(),
         ("GET", ["v1", "client", "sign_ins", _]) => {
@@ -474,5 +477,63 @@ fn sign_up_fields(recorded: &Recorded) -> SignUpFields {
         redirect_url: recorded.form("redirect_url"),
         action_complete_redirect_url: recorded.form("action_complete_redirect_url"),
         transfer: recorded.form("transfer").as_deref() == Some("true"),
+        locale: recorded.form("locale"),
+        captcha: captcha_of(recorded),
+    }
+}
+
+/// The bot-protection outcome a recorded create carried (`captcha_widget_type` is always sent
+/// with one); a widget type this program does not know is left out, and the replay reports the
+/// difference.
+fn captcha_of(recorded: &Recorded) -> Option<Captcha> {
+    let widget_type = match recorded.form("captcha_widget_type")?.as_str() {
+        "smart" => CaptchaWidgetType::Smart,
+        "invisible" => CaptchaWidgetType::Invisible,
+        _ => return None,
+    };
+    let mut captcha = match recorded.form("captcha_token") {
+        Some(token) => Captcha::solved(Credential::new(token), widget_type),
+        None => Captcha::failed(String::new(), widget_type),
+    };
+    captcha.error = recorded.form("captcha_error");
+    Some(captcha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign_up_create(form: &[(&str, &str)]) -> Recorded {
+        Recorded {
+            method: String::from("POST"),
+            path: String::from("/v1/client/sign_ups"),
+            query: Vec::new(),
+            form: form.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+        }
+    }
+
+    /// A recorded create with a locale and a captcha becomes the command that sends the same
+    /// body again (so `clerk replay` of a browser front end's transcript matches).
+    #[test]
+    fn a_create_with_a_locale_and_a_captcha_is_rebuilt_with_them() {
+        let form = [
+            ("email_address", "ada@example.com"),
+            ("locale", "fr-FR"),
+            ("captcha_token", "[redacted#1]"),
+            ("captcha_widget_type", "invisible"),
+            ("captcha_error", "300030"),
+        ];
+        let fields = sign_up_fields(&sign_up_create(&form));
+        assert_eq!(fields.locale.as_deref(), Some("fr-FR"));
+        let captcha = fields.captcha.expect("captcha");
+        assert_eq!(captcha.token.as_ref().map(Credential::expose), Some("[redacted#1]"));
+        assert_eq!(captcha.widget_type, CaptchaWidgetType::Invisible);
+        assert_eq!(captcha.error.as_deref(), Some("300030"));
+
+        let failed = sign_up_fields(&sign_up_create(&[("captcha_widget_type", "smart"), ("captcha_error", "e")]));
+        let captcha = failed.captcha.expect("captcha");
+        assert!(captcha.token.is_none());
+        assert_eq!(captcha.error.as_deref(), Some("e"));
+        assert!(sign_up_fields(&sign_up_create(&[("captcha_widget_type", "managed")])).captcha.is_none());
     }
 }

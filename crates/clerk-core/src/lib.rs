@@ -85,6 +85,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod builder;
+pub mod captcha;
 pub mod classification;
 pub mod command;
 pub mod config;

@@ -21,6 +21,7 @@
 use serde::Serialize;
 
 use crate::builder::RequestSpec;
+use crate::captcha::Captcha;
 use crate::encoding::ResourceId;
 use crate::error::CommandError;
 use crate::kind::RequestKind;
@@ -65,6 +66,13 @@ pub struct SignInCreate {
     pub transfer: bool,
     /// `sign_up_if_missing=true`: go on identifying even when no user exists.
     pub sign_up_if_missing: bool,
+    /// `locale`: the person's language (BCP 47, e.g. `fr-FR`), for the emails and texts the
+    /// server sends (clerk-js sends the browser's).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub locale: Option<String>,
+    /// The outcome of a bot-protection challenge (browser front ends, with
+    /// `sign_up_if_missing`; see [`crate::captcha`]).
+    pub captcha: Option<Captcha>,
 }
 
 impl SignInCreate {
@@ -128,6 +136,20 @@ impl SignInCreate {
         self
     }
 
+    /// Sets `locale` (BCP 47).
+    #[must_use]
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.locale = Some(locale.into());
+        self
+    }
+
+    /// Sets the bot-protection outcome (see [`crate::captcha`]).
+    #[must_use]
+    pub fn captcha(mut self, captcha: Captcha) -> Self {
+        self.captcha = Some(captcha);
+        self
+    }
+
     fn form(&self) -> Vec<Field> {
         let mut form = Vec::new();
         push(&mut form, "strategy", self.strategy.as_ref().map(Strategy::as_str));
@@ -145,6 +167,10 @@ impl SignInCreate {
         }
         if self.sign_up_if_missing {
             form.push(Field::plain("sign_up_if_missing", "true"));
+        }
+        push(&mut form, "locale", self.locale.as_deref());
+        if let Some(captcha) = &self.captcha {
+            captcha.push_fields(&mut form);
         }
         form
     }
@@ -319,6 +345,9 @@ pub enum SecondFactorAttempt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
+// `Create` is the large one (a few hundred bytes): a command is built once per user action
+// and moved into `submit`, so boxing it would only cost every caller a `Box::new`.
+#[allow(clippy::large_enum_variant)]
 pub enum SignInCommand {
     /// `POST /v1/client/sign_ins`: a new attempt, replacing any previous one.
     Create(SignInCreate),

@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 use crate::builder::RequestSpec;
+use crate::captcha::Captcha;
 use crate::encoding::ResourceId;
 use crate::error::CommandError;
 use crate::kind::RequestKind;
@@ -68,6 +69,13 @@ pub struct SignUpFields {
     pub action_complete_redirect_url: Option<String>,
     /// `transfer=true` (create only): build the sign-up from the transferable sign-in.
     pub transfer: bool,
+    /// `locale` (create only): the person's language (BCP 47, e.g. `fr-FR`), for the emails
+    /// and texts the server sends (clerk-js sends the browser's).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub locale: Option<String>,
+    /// The outcome of a bot-protection challenge (create only; browser front ends, see
+    /// [`crate::captcha`]).
+    pub captcha: Option<Captcha>,
 }
 
 impl SignUpFields {
@@ -136,6 +144,10 @@ impl SignUpFields {
         text("action_complete_redirect_url", &self.action_complete_redirect_url, &mut form);
         if self.transfer {
             form.push(Field::plain("transfer", "true"));
+        }
+        text("locale", &self.locale, &mut form);
+        if let Some(captcha) = &self.captcha {
+            captcha.push_fields(&mut form);
         }
         form
     }
@@ -303,11 +315,14 @@ pub(crate) fn request_for(
         }
         SignUpCommand::Update(fields) => {
             fields.validate()?;
-            if fields.transfer {
-                return Err(CommandError::InvalidArgument {
-                    name: "transfer",
-                    reason: "only a create can transfer".into(),
-                });
+            // The spec's update takes none of these (fapi.md §3.4.2).
+            let create_only = [
+                ("transfer", fields.transfer, "only a create can transfer"),
+                ("locale", fields.locale.is_some(), "only a create sends the locale"),
+                ("captcha", fields.captcha.is_some(), "only a create sends a captcha"),
+            ];
+            if let Some((name, _, reason)) = create_only.into_iter().find(|(_, given, _)| *given) {
+                return Err(CommandError::InvalidArgument { name, reason: reason.into() });
             }
             let sign_up = attempt()?;
             let form = fields.update_form(sign_up);
