@@ -1807,3 +1807,66 @@ fn no_secret_reaches_the_tracing_output() {
         assert!(!text.contains(secret.as_str()), "a secret ({} chars) appears in the tracing output", secret.len());
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The caller's code panicking inside a driver
+// ---------------------------------------------------------------------------------------
+
+/// A `view` closure that panics raises its panic in the caller's task; the driver's task goes
+/// on (before, every later call failed with `Stopped`).
+#[test]
+fn a_panicking_view_is_raised_in_the_caller_and_the_async_driver_goes_on() {
+    let mock = MockServer::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("url").build().expect("driver");
+        clerk.load().await.expect("load");
+        let viewer = clerk.clone();
+        let panicked = tokio::spawn(async move {
+            viewer.view(|engine| engine.active_session().map(|s| s.id.to_string()).expect("signed in")).await
+        })
+        .await;
+        assert!(panicked.is_err_and(|error| error.is_panic()), "the panic reaches the caller");
+        clerk.load().await.expect("the driver still runs");
+        assert_eq!(clerk.view(|engine| engine.sessions().len()).await.expect("view"), 0);
+    });
+}
+
+/// An event listener that panics does not stop either driver in the middle of an operation:
+/// the sign-in completes and later calls work.
+#[test]
+fn a_panicking_event_listener_does_not_stop_the_drivers() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery"));
+    let sign_in = || SignInCreate::password("ada@example.com", Password::new("correct horse battery"));
+    let listener = || -> clerk_store::drive::EventListener {
+        Box::new(|event: &Event| {
+            if matches!(event, Event::SessionsChanged) {
+                panic!("a listener bug");
+            }
+        })
+    };
+
+    let mut blocking = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+        .expect("url")
+        .on_event(listener())
+        .build()
+        .expect("driver");
+    blocking.run(ClientCommand::Load).expect("load");
+    blocking.run(SignInCommand::Create(sign_in())).expect("the sign-in completes");
+    assert!(blocking.engine().active_session_id().is_some());
+    blocking.run(ClientCommand::Reload).expect("later calls work");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+            .expect("url")
+            .on_event(listener())
+            .build()
+            .expect("driver");
+        clerk.load().await.expect("load");
+        clerk.sign_in(sign_in()).await.expect("the sign-in completes");
+        assert!(clerk.view(|engine| engine.active_session_id().is_some()).await.expect("view"), "signed in");
+        clerk.reload().await.expect("later calls work");
+    });
+}

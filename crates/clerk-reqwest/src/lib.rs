@@ -196,7 +196,9 @@ impl Clerk {
         answer.await.map_err(|_| DriverError::Stopped)?
     }
 
-    /// Reads the engine's state (sessions, sign-in status, …) through `view`.
+    /// Reads the engine's state (sessions, sign-in status, …) through `view`, which runs in
+    /// the driver's task. If `view` panics, the panic is raised again here, in the caller's
+    /// task, and the driver goes on.
     ///
     /// # Errors
     /// A stopped task.
@@ -206,10 +208,14 @@ impl Clerk {
     ) -> Result<T, DriverError> {
         let (reply, answer) = oneshot::channel();
         let boxed: View = Box::new(move |engine| {
-            let _ = reply.send(view(engine));
+            // The engine is only read: a panic leaves nothing half-changed.
+            let _ = reply.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| view(engine))));
         });
         self.tx.send(Message::View(boxed)).await.map_err(|_| DriverError::Stopped)?;
-        answer.await.map_err(|_| DriverError::Stopped)
+        match answer.await.map_err(|_| DriverError::Stopped)? {
+            Ok(value) => Ok(value),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// Loads the environment and, when a client token is stored, the client.

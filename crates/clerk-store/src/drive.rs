@@ -179,6 +179,16 @@ pub type EventListener = Box<dyn FnMut(&Event) + Send>;
 /// marked in both; print them only through their redacting `Debug`/`shown` forms.
 pub type ExchangeListener = Box<dyn FnMut(&HttpRequest, &Result<HttpResponse, TransportError>) + Send>;
 
+/// Runs a caller's listener so that its panic does not unwind through the drive loop: the
+/// driver would stop in the middle of an operation (the async driver's task for good, the
+/// blocking driver with a request answered but never applied). The panic is reported through
+/// `tracing` (and the panic hook has printed it) and the drive goes on; the listener stays.
+fn contain_panic(what: &str, listener: impl FnOnce()) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(listener)).is_err() {
+        tracing::error!("{what} panicked; the driver goes on");
+    }
+}
+
 /// The glue both drivers share: the store, the transcript and the event listeners.
 pub struct DriveSupport {
     store: Option<Arc<dyn TokenStore>>,
@@ -273,7 +283,7 @@ impl DriveSupport {
     /// listeners.
     pub fn record(&mut self, request: &HttpRequest, result: &Result<HttpResponse, TransportError>) {
         for listener in &mut self.exchange_listeners {
-            listener(request, result);
+            contain_panic("an exchange listener", || listener(request, result));
         }
         if let Some(transcript) = &self.transcript
             && let Ok(writer) = transcript.lock()
@@ -299,7 +309,7 @@ impl DriveSupport {
     ) -> Result<Option<Outcome>, DriverError> {
         let persisted = if event.changes_saved_identity() { self.persist(engine) } else { Ok(false) };
         for listener in &mut self.listeners {
-            listener(event);
+            contain_panic("an event listener", || listener(event));
         }
         if persisted? {
             return Err(DriverError::StateReplaced);
