@@ -1870,3 +1870,51 @@ fn a_panicking_event_listener_does_not_stop_the_drivers() {
         clerk.reload().await.expect("later calls work");
     });
 }
+
+/// An organization switch is announced (`ActiveOrganizationChanged`) and saved: after a
+/// restart, the first token (before any load) is for that organization, not the personal
+/// account.
+#[test]
+fn an_organization_switch_is_announced_and_survives_a_restart() {
+    for (first, second) in [(Kind::Blocking, Kind::Async), (Kind::Async, Kind::Blocking)] {
+        let mock = MockServer::start();
+        let dir = TempDir::new("org-restart");
+        let user = mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        mock.add_organization(&user, "org_acme", "acme");
+        let mut d = build(first, &Setup::new(mock.base_url()).store(file_store(&dir, &mock))).expect("driver");
+        d.run(ClientCommand::Load.into()).expect("load");
+        d.run(SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("password-1234"))).into())
+            .expect("sign in");
+        let session = d.snapshot().active.expect("signed in");
+        let _ = d.events();
+        d.run(
+            SessionCommand::SetActive {
+                session_id: session.clone(),
+                organization: OrganizationChoice::Id("org_acme".into()),
+            }
+            .into(),
+        )
+        .expect("switch");
+        let events = d.events();
+        let announced = events
+            .iter()
+            .position(|e| *e == Event::ActiveOrganizationChanged { organization_id: Some("org_acme".into()) });
+        // Announced before the switch's completion (the last event).
+        let completed = events.iter().rposition(|e| matches!(e, Event::OperationCompleted { .. }));
+        assert!(announced.is_some() && announced < completed, "{first:?}: {events:?}");
+        drop(d);
+
+        let mut again = build(second, &Setup::new(mock.base_url()).store(file_store(&dir, &mock))).expect("restart");
+        let jwt = match again.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("token") {
+            Completion::SessionToken(jwt) => jwt,
+            other => panic!("{other:?}"),
+        };
+        let claims = verified_claims(&mock, &jwt);
+        assert_eq!(claims["o"]["id"], "org_acme", "{first:?}→{second:?}: {claims}");
+        let restored_events = again.events();
+        assert!(
+            !restored_events.iter().any(|e| matches!(e, Event::ActiveOrganizationChanged { .. })),
+            "a restore reports nothing new: {restored_events:?}"
+        );
+    }
+}

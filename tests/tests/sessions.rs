@@ -376,10 +376,67 @@ fn set_active_with_an_organization_moves_the_session_and_its_token_to_it() {
     let _ = h.expect_success(op);
     assert_eq!(h.client.active_session().and_then(|s| s.last_active_organization_id.as_deref()), Some("org_1"));
     assert_eq!(h.client.cached_session_token("sess_1").map(|t| t.expose()), Some(org_token.as_str()));
+    assert_eq!(h.client.active_organization().as_deref(), Some("org_1"));
+    assert_eq!(
+        h.events.iter().filter(|e| matches!(e, Event::ActiveOrganizationChanged { .. })).collect::<Vec<_>>(),
+        [&Event::ActiveOrganizationChanged { organization_id: Some("org_1".into()) }],
+        "announced once"
+    );
     // The default token of the new organization is served from the cache.
     let op = h.submit(token_request(TokenRequest::default()));
     assert!(h.poll_request().is_none());
     assert_eq!(h.expect_success(op), Completion::SessionToken(clerk_core::secret::SessionJwt::new(org_token)));
+}
+
+/// `ActiveOrganizationChanged` follows the active session's organization wherever the change
+/// comes from: back to the personal account, a client that arrives with another organization
+/// (a change made elsewhere), signing out. Nothing when it stays the same.
+#[test]
+fn the_active_organization_is_announced_when_it_changes_and_only_then() {
+    let with_org = |org: Option<&str>, updated: i64| {
+        let mut session = session_json("sess_1", "active");
+        session["last_active_organization_id"] = json!(org);
+        client_of(vec![session], Some("sess_1"), updated)
+    };
+    let mut h = Harness::signed_in(&with_org(Some("org_1"), 1));
+    assert_eq!(h.client.active_organization().as_deref(), Some("org_1"));
+    let announced = |h: &Harness| -> Vec<Option<String>> {
+        h.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::ActiveOrganizationChanged { organization_id } => {
+                    Some(organization_id.as_deref().map(str::to_owned))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(announced(&h).is_empty(), "the starting state is not a change");
+
+    // The same organization again: nothing.
+    let op = h.submit(ClientCommand::Reload);
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": with_org(Some("org_1"), 2), "client": null }));
+    let _ = h.expect_success(op);
+    assert!(announced(&h).is_empty());
+
+    // Changed elsewhere (another device chose the personal account).
+    let op = h.submit(ClientCommand::Reload);
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": with_org(None, 3), "client": null }));
+    let _ = h.expect_success(op);
+    assert_eq!(announced(&h), [None]);
+
+    let op = h.submit(ClientCommand::Reload);
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": with_org(Some("org_2"), 4), "client": null }));
+    let _ = h.expect_success(op);
+    assert_eq!(announced(&h), [None, Some(String::from("org_2"))]);
+
+    // Signing out: no active session, no active organization.
+    let _ = h.submit(SessionCommand::SignOut { session_id: None });
+    let _ = h.poll_request();
+    assert_eq!(announced(&h), [None, Some(String::from("org_2")), None]);
 }
 
 #[test]

@@ -195,6 +195,9 @@ pub(crate) fn event_text(event: &Event) -> Option<String> {
         Event::ActiveSessionChanged { session_id } => {
             format!("active session → {}", session_id.as_deref().unwrap_or("none"))
         }
+        Event::ActiveOrganizationChanged { organization_id } => {
+            format!("active organization → {}", organization_id.as_deref().unwrap_or("personal account"))
+        }
         Event::ClientTokenChanged { token } => {
             format!("client token {} (stored)", if token.is_some() { "rotated" } else { "dropped" })
         }

@@ -76,6 +76,15 @@ pub enum Event {
         /// The new active session, `None` when signed out.
         session_id: Option<Text>,
     },
+    /// The active organization changed: the active session's `last_active_organization_id`
+    /// after a `SetActive` with an organization, a switch to a session in another
+    /// organization, or a change made elsewhere ([`Client::active_organization`](crate::Client::active_organization)).
+    /// Token requests for the session's default organization now mean this one.
+    ActiveOrganizationChanged {
+        /// The new active organization, `None` for the personal account or when no session
+        /// is active.
+        organization_id: Option<Text>,
+    },
     /// The sign-in attempt's status changed (`None`: no attempt).
     SignInStatusChanged {
         /// The previous status.
@@ -123,7 +132,7 @@ pub enum Event {
 impl Event {
     /// Whether this event changed what a restarted program must find in its saved state
     /// ([`Client::export`](crate::Client::export)): the client token, which sessions exist
-    /// or are signed in, which one is active. A driver saves the state on these (and need
+    /// or are signed in, which one is active and in which organization. A driver saves the state on these (and need
     /// not on the others, which a restart re-learns from the next answer).
     #[must_use]
     pub fn changes_saved_identity(&self) -> bool {
@@ -132,6 +141,7 @@ impl Event {
             Event::ClientTokenChanged { .. }
                 | Event::SessionsChanged
                 | Event::ActiveSessionChanged { .. }
+                | Event::ActiveOrganizationChanged { .. }
                 | Event::SignedOut { .. }
         )
     }

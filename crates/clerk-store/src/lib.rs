@@ -17,8 +17,9 @@
 //!
 //! 1. At start: [`load`](TokenStore::load); with a state, `Client::restore(config, state,
 //!    now)`, otherwise `Client::new(config, now)`.
-//! 2. Whenever an event changes what a restart must find (`ClientTokenChanged`,
-//!    `SessionsChanged`, `ActiveSessionChanged`, `SignedOut`): [`save`](TokenStore::save)
+//! 2. Whenever an event changes what a restart must find (`Event::changes_saved_identity`:
+//!    `ClientTokenChanged`, `SessionsChanged`, `ActiveSessionChanged`,
+//!    `ActiveOrganizationChanged`, `SignedOut`): [`save`](TokenStore::save)
 //!    the engine's `export()` ([`clear`](TokenStore::clear) when nothing is left to keep).
 //!    A save that failed is tried again before the next call.
 //! 3. If the save says [`StoreError::Conflict`], another process rotated the token since:

@@ -24,6 +24,7 @@ impl Client {
         let Some(in_flight) = self.in_flight.take_if(|in_flight| in_flight.id == id) else {
             return Err(ResponseError::UnknownRequest(id));
         };
+        let step_start = self.events.len();
         self.advance(now);
         match result {
             Err(error) => {
@@ -34,6 +35,7 @@ impl Client {
             Ok(response) => self.handle_answer(in_flight, response),
         }
         self.prune_tombstones();
+        self.note_active_organization(step_start);
         Ok(())
     }
 

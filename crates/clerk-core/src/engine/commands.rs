@@ -10,6 +10,13 @@ impl Client {
     /// [`CommandError`] when the command is refused; then nothing changed and nothing will
     /// be sent.
     pub fn submit(&mut self, command: Command, now: OffsetDateTime) -> Result<OpId, CommandError> {
+        let step_start = self.events.len();
+        let submitted = self.submit_checked(command, now);
+        self.note_active_organization(step_start);
+        submitted
+    }
+
+    fn submit_checked(&mut self, command: Command, now: OffsetDateTime) -> Result<OpId, CommandError> {
         let flow = command.flow();
         // A sign-out is never refused as busy: it supersedes pending session work.
         let sign_out = matches!(command, Command::Session(SessionCommand::SignOut { .. }));

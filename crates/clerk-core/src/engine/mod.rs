@@ -193,6 +193,8 @@ pub struct Client {
     client: Option<Box<ClientResource>>,
     environment: Option<Environment>,
     active_session: Option<Text>,
+    /// The active organization last reported (`Event::ActiveOrganizationChanged`).
+    reported_organization: Option<Text>,
     last_applied: Option<AppliedMark>,
     suppressed_sign_in: Option<Text>,
     suppressed_sign_up: Option<Text>,
@@ -224,6 +226,7 @@ impl Client {
             client: None,
             environment: None,
             active_session: None,
+            reported_organization: None,
             last_applied: None,
             suppressed_sign_in: None,
             suppressed_sign_up: None,
@@ -275,6 +278,7 @@ impl Client {
             client.client = Some(Box::new(resource));
         }
         client.active_session = persisted.active_session_id.filter(|id| client.signed_in_session(id).is_some());
+        client.reported_organization = client.active_organization();
         Ok(client)
     }
 
@@ -337,8 +341,37 @@ impl Client {
         }
     }
 
+    /// The active session's organization (`last_active_organization_id`); `None` for the
+    /// personal account or when no session is active.
+    #[must_use]
+    pub fn active_organization(&self) -> Option<Text> {
+        self.active_session().and_then(|session| session.last_active_organization_id.as_ref()).map(Text::detach)
+    }
+
+    /// Reports a change of the active organization made by the step whose events start at
+    /// `step_start`: `Event::ActiveOrganizationChanged`, placed before the step's first
+    /// `OperationCompleted` so that an app sees the new state before the completion.
+    fn note_active_organization(&mut self, step_start: usize) {
+        let current = self.active_organization();
+        if current == self.reported_organization {
+            return;
+        }
+        self.reported_organization = current.clone();
+        let event = Event::ActiveOrganizationChanged { organization_id: current };
+        let position = (step_start..self.events.len())
+            .find(|&index| matches!(self.events.get(index), Some(Event::OperationCompleted { .. })))
+            .unwrap_or(self.events.len());
+        self.events.insert(position, event);
+    }
+
     /// Tells the engine the time; requests waiting for a backoff deadline become ready.
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
+        let step_start = self.events.len();
+        self.handle_due_timers(now);
+        self.note_active_organization(step_start);
+    }
+
+    fn handle_due_timers(&mut self, now: OffsetDateTime) {
         self.advance(now);
         let current = self.now;
         let (due, later): (Vec<PollTimer>, Vec<PollTimer>) =
