@@ -1918,3 +1918,19 @@ fn an_organization_switch_is_announced_and_survives_a_restart() {
         );
     }
 }
+
+/// The key the mock prints works with the library as it is (decision 0011): both drivers
+/// built from it reach the mock over plain HTTP.
+#[test]
+fn the_mocks_publishable_key_reaches_the_mock_from_both_drivers() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let mut blocking = clerk_ureq::Clerk::builder_from_publishable_key(&key).expect("key").build().expect("driver");
+    assert!(matches!(blocking.load(), Ok(Completion::Loaded { .. })));
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let clerk = clerk_reqwest::Clerk::builder_from_publishable_key(&key).expect("key").build().expect("driver");
+        assert!(matches!(clerk.load().await, Ok(Completion::Loaded { .. })));
+    });
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}

@@ -202,27 +202,10 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 /// The engine configuration for a key. A key whose Frontend API host is on the loopback
-/// interface (the local mock) is reached over plain HTTP.
+/// interface (the local mock) is reached over plain HTTP: `clerk_core`'s rule
+/// (`clerk_core::config::is_loopback_host`), the same for every user of the library.
 fn config_for_key(key: &str) -> Result<ClientConfig, String> {
-    let parsed = clerk_core::PublishableKey::parse(key).map_err(|e| format!("invalid publishable key: {e}"))?;
-    let host = parsed.frontend_api_host();
-    if is_loopback(host) {
-        ClientConfig::for_base_url(&format!("http://{host}"), parsed.instance_type()).map_err(|e| e.to_string())
-    } else {
-        ClientConfig::from_publishable_key(key).map_err(|e| e.to_string())
-    }
-}
-
-/// Whether a Frontend API host (`name` or `name:port`) is on this machine's loopback
-/// interface: a loopback IP literal or exactly `localhost`. Only such a host is spoken to
-/// over plain HTTP; a name that merely starts like one (`127.attacker.example`,
-/// `localhost.example.com`) is a remote host and gets HTTPS.
-fn is_loopback(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split_once(']').map_or(rest, |(inside, _)| inside),
-        None => host.split_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    ClientConfig::from_publishable_key(key).map_err(|e| e.to_string())
 }
 
 /// A driver error as a user reads it; one about the token file says where the file is and
@@ -243,28 +226,6 @@ pub(crate) fn describe(error: DriverError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback;
-
-    #[test]
-    fn only_loopback_addresses_and_localhost_count_as_loopback() {
-        for host in
-            ["127.0.0.1:39111", "127.0.0.1", "127.1.2.3:80", "localhost:3000", "LOCALHOST", "[::1]:8080", "[::1]"]
-        {
-            assert!(is_loopback(host), "{host}");
-        }
-        for host in [
-            "127.attacker.example",
-            "127.attacker.example:443",
-            "localhost.example.com",
-            "localhost.example.com:80",
-            "clerk.example.com",
-            "10.0.0.1:80",
-            "[2001:db8::1]:443",
-        ] {
-            assert!(!is_loopback(host), "{host}");
-        }
-    }
-
     #[test]
     fn a_key_for_a_name_that_only_looks_local_is_spoken_to_over_https() {
         // pk_test_ + base64("127.attacker.example$")

@@ -168,10 +168,25 @@ pub struct ClientConfig {
     client_id_header: bool,
 }
 
+/// Whether a Frontend API host (`name` or `name:port`) is on this machine's loopback
+/// interface: a loopback IP literal (`127.0.0.0/8`, `[::1]`) or exactly `localhost`. A name
+/// that merely starts like one (`127.attacker.example`, `localhost.example.com`) is a remote
+/// host.
+#[must_use]
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or(rest, |(inside, _)| inside),
+        None => host.split_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 impl ClientConfig {
     /// The configuration for the instance of `publishable_key`, with every setting at its
     /// default. Fails with [`ConfigError::InvalidPublishableKey`] (see
-    /// [`PublishableKey::parse`]).
+    /// [`PublishableKey::parse`]). The base URL is `https://` + the key's Frontend API host,
+    /// or `http://` for a host on this machine's loopback interface ([`is_loopback_host`]:
+    /// a local mock such as `clerk-mock`, whose printed key then works as it is).
     pub fn from_publishable_key(publishable_key: &str) -> Result<Self, ConfigError> {
         let key = PublishableKey::parse(publishable_key)?;
         let instance_type = key.instance_type();
@@ -373,7 +388,11 @@ impl ClientConfig {
         if let (InstanceType::Production, Some(domain)) = (self.instance_type, &self.domain) {
             return format!("https://{}", with_clerk_prefix(domain));
         }
-        format!("https://{}", self.frontend_api_host)
+        // A key for a Frontend API on this machine (a local mock, `clerk-mock`) is spoken to
+        // over plain HTTP: it has no certificate, and nothing leaves the machine
+        // (decision 0011).
+        let scheme = if is_loopback_host(&self.frontend_api_host) { "http" } else { "https" };
+        format!("{scheme}://{}", self.frontend_api_host)
     }
 
     /// The value of the `__domain` query parameter every request must carry: the domain
@@ -524,6 +543,42 @@ mod tests {
 
     fn live() -> ClientConfig {
         ClientConfig::from_publishable_key(LIVE_KEY).unwrap()
+    }
+
+    /// `pk_test_` + base64 of `host$`.
+    fn key_for(host: &str) -> String {
+        use base64::Engine as _;
+        format!("pk_test_{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("{host}$")))
+    }
+
+    #[test]
+    fn only_loopback_addresses_and_localhost_count_as_loopback() {
+        for host in
+            ["127.0.0.1:39111", "127.0.0.1", "127.1.2.3:80", "localhost:3000", "LOCALHOST", "[::1]:8080", "[::1]"]
+        {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "127.attacker.example",
+            "127.attacker.example:443",
+            "localhost.example.com",
+            "localhost.example.com:80",
+            "clerk.example.com",
+            "10.0.0.1:80",
+            "[2001:db8::1]:443",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_key_for_a_local_frontend_api_is_spoken_to_over_http_and_only_that_one() {
+        let local = ClientConfig::from_publishable_key(&key_for("127.0.0.1:39111")).unwrap();
+        assert_eq!(local.base_url(), "http://127.0.0.1:39111");
+        assert_eq!(local.frontend_api_host(), "127.0.0.1:39111");
+        let look_alike = ClientConfig::from_publishable_key(&key_for("127.attacker.example")).unwrap();
+        assert_eq!(look_alike.base_url(), "https://127.attacker.example");
+        assert_eq!(dev().base_url(), "https://foo-bar-13.clerk.accounts.dev");
     }
 
     #[test]
