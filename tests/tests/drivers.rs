@@ -1934,3 +1934,46 @@ fn the_mocks_publishable_key_reaches_the_mock_from_both_drivers() {
     });
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
+
+/// Another process sharing the store signs out and signs in as someone else: on its next call
+/// this driver continues from the shared state and the app hears of it (`SignedOut`,
+/// `ActiveSessionChanged`), instead of serving the other user's tokens to a UI that still
+/// shows the first one.
+#[test]
+fn a_user_switched_by_another_process_reaches_the_app_as_events() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let dir = TempDir::new("swap");
+        mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        mock.add_user(UserSpec::with_email("bob@example.com").password("password-1234"));
+        let sign_in = |who: &str| SignInCommand::Create(SignInCreate::password(who, Password::new("password-1234")));
+        let mut app = build(kind, &Setup::new(mock.base_url()).store(file_store(&dir, &mock))).expect("driver");
+        app.run(ClientCommand::Load.into()).expect("load");
+        app.run(sign_in("ada@example.com").into()).expect("ada signs in");
+        let ada = app.snapshot().active.expect("ada");
+        let seen_before = app.events().len();
+
+        // The companion program on the same store.
+        let mut other = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+            .expect("url")
+            .store(file_store(&dir, &mock))
+            .build()
+            .expect("other");
+        other.sign_out(None).expect("sign out");
+        other.run(sign_in("bob@example.com")).expect("bob signs in");
+        let bob = other.engine().active_session_id().map(str::to_owned).expect("bob");
+
+        let jwt = match app.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("token") {
+            Completion::SessionToken(jwt) => jwt,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(verified_claims(&mock, &jwt)["sid"], bob.as_str(), "{kind:?}: the token is Bob's");
+        let events = app.events().split_off(seen_before);
+        assert!(events.iter().any(|e| matches!(e, Event::SignedOut { .. })), "{kind:?}: {events:?}");
+        assert!(
+            events.contains(&Event::ActiveSessionChanged { session_id: Some(bob.as_str().into()) }),
+            "{kind:?}: {events:?}"
+        );
+        assert_ne!(ada, bob);
+    }
+}

@@ -49,7 +49,10 @@ fn clerk(args: &[&str], key: Option<&str>, stdin: &str) -> Output {
         command.env("CLERK_PUBLISHABLE_KEY", key);
     }
     let mut child = command.spawn().expect("clerk runs");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    // A program that stops before reading its input (a usage error) closes the pipe first.
+    if let Err(error) = child.stdin.take().expect("stdin").write_all(stdin.as_bytes()) {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {error}");
+    }
     child.wait_with_output().expect("clerk finishes")
 }
 

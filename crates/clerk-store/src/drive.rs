@@ -353,12 +353,11 @@ impl DriveSupport {
             return Ok(());
         }
         let shared = store.load()?;
-        self.seen_in_store = Some(shared.as_ref().and_then(|state| state.client_token.clone()));
-        let config = engine.config().clone();
-        *engine = match shared {
-            Some(state) => Client::restore(config, state, engine.now())?,
-            None => Client::new(config, engine.now()),
-        };
+        let token = shared.as_ref().and_then(|state| state.client_token.clone());
+        // What changed (another user, a sign-out) reaches the app as events.
+        let now = engine.now();
+        engine.adopt(shared, now)?;
+        self.seen_in_store = Some(token);
         Ok(())
     }
 
@@ -387,15 +386,15 @@ impl DriveSupport {
                 // Another process rotated the token since this one loaded: its newer state
                 // wins, and this engine continues from it.
                 self.seen_in_store = Some(on_disk.client_token.clone());
-                let config = engine.config().clone();
-                *engine = Client::restore(config, *on_disk, engine.now())?;
+                let now = engine.now();
+                engine.adopt(Some(*on_disk), now)?;
                 Ok(true)
             }
             Err(StoreError::Conflict { on_disk: None, .. }) => {
                 // Another process signed out and cleared the store: so do we.
                 self.seen_in_store = Some(None);
-                let config = engine.config().clone();
-                *engine = Client::new(config, engine.now());
+                let now = engine.now();
+                engine.adopt(None, now)?;
                 Ok(true)
             }
             Err(other) => Err(other.into()),

@@ -282,6 +282,52 @@ impl Client {
         Ok(client)
     }
 
+    /// Continues from a state another program saved (a token store shared between
+    /// processes: another process rotated the token, switched the user or signed out), or
+    /// from nothing (`None`: it cleared the store). It is [`restore`](Self::restore) with
+    /// this engine's configuration, except that what changed is reported as if the server
+    /// had said so: `ClientTokenChanged`, `SessionsChanged`, the sign-in and sign-up status
+    /// changes, `SignedOut` (with the reason, when the active session is no longer signed
+    /// in), `ActiveSessionChanged` and `ActiveOrganizationChanged`. An app that shows who is
+    /// signed in follows the other program without polling. Operations of this engine do not
+    /// carry over: adopt when none is pending.
+    ///
+    /// # Errors
+    /// As [`restore`](Self::restore); then this engine is left as it was.
+    pub fn adopt(&mut self, persisted: Option<PersistedState>, now: OffsetDateTime) -> Result<(), RestoreError> {
+        let config = self.config.clone();
+        let next = match persisted {
+            Some(state) => Client::restore(config, state, now)?,
+            None => Client::new(config, now),
+        };
+        let previous = std::mem::replace(self, next);
+        if previous.token != self.token {
+            self.events.push_back(Event::ClientTokenChanged { token: self.token.clone() });
+        }
+        self.emit_differences(previous.client.as_deref());
+        if previous.active_session != self.active_session {
+            if let Some(old) = previous.active_session.as_deref()
+                && self.signed_in_session(old).is_none()
+            {
+                let reason = if self.client.is_none() {
+                    SignOutReason::ClientLost
+                } else {
+                    match self.session(old).and_then(|session| session.status.as_ref()).and_then(classify_status) {
+                        Some(reason) => SignOutReason::SessionEnded { reason },
+                        None => SignOutReason::SessionMissing,
+                    }
+                };
+                self.events.push_back(Event::SignedOut { reason });
+            }
+            self.events.push_back(Event::ActiveSessionChanged { session_id: self.active_session.clone() });
+        }
+        if previous.reported_organization != self.reported_organization {
+            self.events
+                .push_back(Event::ActiveOrganizationChanged { organization_id: self.reported_organization.clone() });
+        }
+        Ok(())
+    }
+
     /// The state to persist: format version, Frontend API host, client token, the client
     /// without session JWTs, the environment, the active session, the id counters and the
     /// epoch (design §7.11).
