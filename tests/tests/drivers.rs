@@ -20,8 +20,8 @@ use std::time::{Duration as StdDuration, Instant};
 use clerk_core::secret::{Password, SessionJwt, Ticket, VerificationCode};
 use clerk_core::wire::{SignInResource, SignUpResource, Strategy, Text};
 use clerk_core::{
-    ClientCommand, ClientConfig, Command, Completion, EmailLinkOutcome, Event, FirstFactorAttempt,
-    FirstFactorPreparation, InstanceType, OperationError, OrganizationChoice, PersistedState, ResponseError,
+    ClientCommand, ClientConfig, Command, CommandError, Completion, EmailLinkOutcome, Event, FirstFactorAttempt,
+    FirstFactorPreparation, Flow, InstanceType, OperationError, OrganizationChoice, PersistedState, ResponseError,
     SecondFactorAttempt, SecondFactorPreparation, SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation,
     SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation, TokenRequest, TransportError,
 };
@@ -140,6 +140,28 @@ trait Driver {
     fn snapshot(&mut self) -> Snapshot;
     /// Every event the driver's listeners saw so far.
     fn events(&mut self) -> Vec<Event>;
+    /// A handle that ends the driver's wait from another thread.
+    fn cancel_handle(&self) -> CancelHandle;
+}
+
+/// Ends a driver's wait from another thread: the blocking driver's `Canceller` (ends the
+/// call running), or the async driver's `cancel(flow)` (through its runtime).
+#[derive(Clone)]
+enum CancelHandle {
+    Blocking(clerk_ureq::Canceller),
+    Async(clerk_reqwest::Clerk, tokio::runtime::Handle),
+}
+
+impl CancelHandle {
+    /// Cancels the sign-in's wait; returns whether there was one.
+    fn cancel_sign_in(&self) -> bool {
+        match self {
+            CancelHandle::Blocking(canceller) => canceller.cancel(),
+            CancelHandle::Async(clerk, runtime) => {
+                runtime.block_on(clerk.cancel(Flow::SignIn)).expect("the driver's task is running")
+            }
+        }
+    }
 }
 
 struct Blocking {
@@ -166,6 +188,10 @@ impl Driver for Blocking {
 
     fn events(&mut self) -> Vec<Event> {
         self.events.lock().expect("events").clone()
+    }
+
+    fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle::Blocking(self.clerk.canceller())
     }
 }
 
@@ -197,6 +223,10 @@ impl Driver for Async {
     fn events(&mut self) -> Vec<Event> {
         let _ = self.snapshot();
         self.events.lock().expect("events").clone()
+    }
+
+    fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle::Async(self.clerk.clone(), self.runtime.handle().clone())
     }
 }
 
@@ -597,6 +627,160 @@ fn an_operation_past_its_time_limit_is_cancelled_and_one_call_may_ask_for_longer
         assert!(matches!(done, Ok(Completion::EmailLink(EmailLinkOutcome::Completed { .. }))), "{kind:?}: {done:?}");
         assert_eq!(d.snapshot().signed_in_count(), 1, "{kind:?}");
     }
+}
+
+fn email_link() -> FirstFactorPreparation {
+    FirstFactorPreparation::EmailLink {
+        email_address_id: None,
+        redirect_url: String::from("http://localhost/verified"),
+    }
+}
+
+/// Whether the mock has received a `GET /v1/client` after the latest
+/// `prepare_first_factor`: the driver is polling for the email link.
+fn polling(mock: &MockServer) -> bool {
+    let requests = mock.requests();
+    let prepared = requests.iter().rposition(|r| r.path.ends_with("/prepare_first_factor"));
+    prepared
+        .is_some_and(|at| requests.iter().skip(at + 1).any(|r| r.effective_method == "GET" && r.path == "/v1/client"))
+}
+
+/// From another thread: waits until the driver polls for the email link, then cancels the
+/// sign-in's wait. Returns whether there was one; gives up after a generous deadline.
+fn cancel_once_polling(mock: &MockServer, cancel: &CancelHandle) -> bool {
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    while Instant::now() < deadline {
+        if polling(mock) {
+            return cancel.cancel_sign_in();
+        }
+        std::thread::sleep(StdDuration::from_millis(20));
+    }
+    false
+}
+
+/// Runs the email-link prepare with a 15-minute limit (clerk-js's wait for an email link)
+/// while another thread cancels it once the driver polls. Returns the call's result and
+/// how long it took.
+fn prepare_email_link_and_cancel(
+    d: &mut dyn Driver,
+    mock: &MockServer,
+) -> (Result<Completion, DriverError>, StdDuration) {
+    let cancel = d.cancel_handle();
+    let started = Instant::now();
+    let (waited, cancelled) = std::thread::scope(|scope| {
+        let canceller = scope.spawn(|| cancel_once_polling(mock, &cancel));
+        let waited = d.run_within(SignInCommand::PrepareFirstFactor(email_link()).into(), time::Duration::minutes(15));
+        (waited, canceller.join().expect("the cancelling thread"))
+    });
+    assert!(cancelled, "{:?}: the wait was never there to cancel ({waited:?})", d.kind());
+    (waited, started.elapsed())
+}
+
+#[test]
+fn a_cancelled_email_link_wait_ends_at_once_and_the_sign_in_goes_on_with_a_password() {
+    on_both(|d, mock, t| {
+        mock.add_user(UserSpec::with_email("link@example.com").password("correct horse battery"));
+        step(d, t, ClientCommand::Load);
+        step(d, t, SignInCommand::Create(SignInCreate::identifier("link@example.com")));
+
+        let (waited, took) = prepare_email_link_and_cancel(d, mock);
+        assert!(matches!(waited, Err(DriverError::Operation(OperationError::Cancelled))), "{:?}: {waited:?}", d.kind());
+        // Well under the 15-minute limit (the cancel comes after the first poll, ~1 s).
+        assert!(took < StdDuration::from_secs(30), "{:?}: the cancelled wait took {took:?}", d.kind());
+        t.push(String::from("prepare_first_factor(email_link) -> cancelled"));
+
+        // The attempt was kept and the flow is free: a password finishes the same sign-in.
+        let s = t.state("after the cancel", d);
+        let waiting_id = s.sign_in.as_ref().map(|sign_in| sign_in.id.clone());
+        assert!(waiting_id.is_some(), "the attempt is kept");
+        let password = FirstFactorAttempt::Password(Password::new("correct horse battery"));
+        let done = step(d, t, SignInCommand::AttemptFirstFactor(password));
+        assert_eq!(sign_in_status(&done), "complete");
+        let Completion::SignIn(sign_in) = &done else { unreachable!("a sign-in completion") };
+        assert_eq!(Some(&sign_in.id), waiting_id.as_ref(), "the same sign-in");
+        assert_eq!(t.state("signed in", d).signed_in_count(), 1);
+    });
+}
+
+#[test]
+fn a_cancel_with_nothing_pending_does_nothing_and_leaves_the_next_call_alone() {
+    on_both(|d, mock, t| {
+        mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery"));
+        let cancel = d.cancel_handle();
+        assert!(!cancel.cancel_sign_in(), "{:?}: nothing to cancel before any call", d.kind());
+        step(d, t, ClientCommand::Load);
+        step(d, t, SignInCommand::Create(SignInCreate::identifier("ada@example.com")));
+        assert!(!cancel.cancel_sign_in(), "{:?}: nothing to cancel between calls", d.kind());
+        // The cancels made while nothing ran are not kept for this call.
+        let password = FirstFactorAttempt::Password(Password::new("correct horse battery"));
+        let done = step(d, t, SignInCommand::AttemptFirstFactor(password));
+        assert_eq!(sign_in_status(&done), "complete");
+    });
+}
+
+#[test]
+fn a_cancel_during_a_request_on_the_wire_ends_the_wait_when_it_is_answered() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = driver(kind, &mock);
+        mock.add_user(UserSpec::with_email("wire@example.com").password("correct horse battery"));
+        d.run(ClientCommand::Load.into()).expect("load");
+        d.run(SignInCommand::Create(SignInCreate::identifier("wire@example.com")).into()).expect("create");
+        // The first poll is answered late: the cancel comes while it is on the wire. The
+        // blocking driver ends the call when the answer arrives, the async one at once.
+        mock.set_fault(Route::new("GET", "/v1/client"), Fault::Slow(StdDuration::from_secs(1)), Some(1));
+        let (waited, took) = prepare_email_link_and_cancel(d.as_mut(), &mock);
+        assert!(matches!(waited, Err(DriverError::Operation(OperationError::Cancelled))), "{kind:?}: {waited:?}");
+        assert!(took < StdDuration::from_secs(30), "{kind:?}: the cancelled wait took {took:?}");
+        let password = FirstFactorAttempt::Password(Password::new("correct horse battery"));
+        let done = d.run(SignInCommand::AttemptFirstFactor(password).into()).expect("the password attempt");
+        assert_eq!(sign_in_status(&done), "complete", "{kind:?}");
+    }
+}
+
+#[test]
+fn the_async_driver_frees_a_flow_whose_caller_gave_up() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("gave-up@example.com").password("correct horse battery"));
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    let clerk = {
+        let _entered = runtime.enter();
+        clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build().expect("a driver")
+    };
+    runtime.block_on(async {
+        clerk.load().await.expect("load");
+        clerk.sign_in(SignInCreate::identifier("gave-up@example.com")).await.expect("create");
+        assert!(!clerk.cancel(Flow::SignIn).await.expect("the task runs"), "nothing pending yet");
+
+        // The caller gives up on the wait once the link is asked for: its future is
+        // dropped, and the task goes on waiting.
+        let wait = clerk.run_within(SignInCommand::PrepareFirstFactor(email_link()), time::Duration::minutes(15));
+        let asked = async {
+            while !mock.requests().iter().any(|r| r.path.ends_with("/prepare_first_factor")) {
+                tokio::time::sleep(StdDuration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            ended = wait => panic!("the wait ended by itself: {ended:?}"),
+            () = asked => {}
+        }
+        let password =
+            || SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Password(Password::new("correct horse battery")));
+        let busy = clerk.sign_in_step(password()).await;
+        assert!(
+            matches!(busy, Err(DriverError::Command(CommandError::Busy { flow: Flow::SignIn, .. }))),
+            "the abandoned wait holds the sign-in: {busy:?}"
+        );
+
+        // Cancelled, the flow is free at once and the same attempt goes on.
+        assert!(clerk.cancel(Flow::SignIn).await.expect("the task runs"), "the wait was pending");
+        assert!(!clerk.cancel(Flow::SignIn).await.expect("the task runs"), "nothing left to cancel");
+        let done = clerk.sign_in_step(password()).await.expect("the password attempt");
+        assert_eq!(sign_in_status(&done), "complete");
+        let signed_in = clerk.view(|engine| engine.signed_in_sessions().count()).await.expect("the task runs");
+        assert_eq!(signed_in, 1);
+    });
 }
 
 #[test]

@@ -944,6 +944,29 @@ fn email_link_wait_keeps_the_flow_busy_but_allows_a_reload() {
 }
 
 #[test]
+fn the_pending_operation_of_a_flow_is_the_one_it_is_busy_with() {
+    let (mut h, op) = email_link_waiting();
+    assert_eq!(h.client.pending_operation(Flow::SignIn), Some(op));
+    assert_eq!(h.client.pending_operation(Flow::SignUp), None);
+    assert_eq!(h.client.pending_operation(Flow::Client), None);
+    // A read on the flow does not hold it, so it is not named.
+    let reload = h.submit(SignInCommand::Reload { rotating_token_nonce: None });
+    assert_ne!(reload, op);
+    assert_eq!(h.client.pending_operation(Flow::SignIn), Some(op));
+    // What `Busy` names is what the accessor names.
+    let refused = h.client.submit(
+        Command::SignIn(SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Password(Password::new("pw")))),
+        h.now,
+    );
+    assert_eq!(refused, Err(CommandError::Busy { flow: Flow::SignIn, pending: op }));
+    // Cancelled, the flow is free and the attempt is kept.
+    assert_eq!(h.client.cancel(op), Ok(()));
+    assert_eq!(h.expect_failure(op), OperationError::Cancelled);
+    assert_eq!(h.client.pending_operation(Flow::SignIn), None);
+    assert!(h.client.sign_in().is_some(), "the attempt is kept");
+}
+
+#[test]
 fn cancel_stops_email_link_polling() {
     let (mut h, op) = email_link_waiting();
     assert_eq!(h.client.cancel(op), Ok(()));
@@ -1459,4 +1482,26 @@ fn a_second_factor_code_without_a_phone_goes_to_the_default_phone() {
         phone_number_id: Some("idn_old".into()),
     }));
     assert_eq!(form_value(&h.expect_request(), "phone_number_id").as_deref(), Some("idn_old"));
+}
+
+/// `poll_event` hands out events only: a request queued behind them stays queued for
+/// `poll_output` (a driver draining events after a cancel must not take a request it will
+/// never send; the engine would wait for its answer for ever).
+#[test]
+fn poll_event_leaves_the_next_request_queued() {
+    let mut client = client_json(&[("sess_1", "active")], Some("sess_1"), 1);
+    client["sign_in"] = sign_in("sia_1", "needs_first_factor");
+    let mut h = Harness::signed_in(&client);
+    let _ = h.submit(SignInCommand::Reload { rotating_token_nonce: None });
+    // A sign-out queues events (SessionsChanged, …) ahead of its own request; the reload is
+    // queued too.
+    let _ = h.client.submit(Command::Session(clerk_core::SessionCommand::SignOut { session_id: None }), h.now);
+    let mut events = 0;
+    while let Some(_event) = h.client.poll_event() {
+        events += 1;
+    }
+    assert!(events > 0, "the sign-out's events");
+    assert!(h.client.poll_event().is_none());
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client/sign_ins/sia_1", "the reload is still sent");
 }

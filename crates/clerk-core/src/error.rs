@@ -18,7 +18,9 @@ use crate::wire::{ErrorCode, ErrorItem, ErrorItemMeta};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CommandError {
-    /// The flow already has a mutating operation pending; wait for its completion.
+    /// The flow already has a mutating operation pending; wait for its completion, or
+    /// [`cancel`](crate::Client::cancel) it (`pending`, also named by
+    /// [`Client::pending_operation`](crate::Client::pending_operation)).
     #[error("the {flow} flow is busy with {pending}")]
     Busy {
         /// The busy flow.

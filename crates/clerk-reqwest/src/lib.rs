@@ -8,7 +8,10 @@
 //!   half-driven: the operation runs to completion in the background and its result is
 //!   simply not delivered;
 //! * the engine's deadlines — retry backoff, email-link polling, the proactive refresh of
-//!   session tokens ahead of expiry — are served all the time, between calls too.
+//!   session tokens ahead of expiry — are served all the time, between calls too;
+//! * to stop an operation instead (an email-link wait nobody will finish), call
+//!   [`Clerk::cancel`] with its flow: its caller, if still waiting, gets
+//!   `OperationError::Cancelled`, and the flow takes the next command at once.
 //!
 //! The task sends each request with one reused [`reqwest::Client`] (redirects off, every
 //! response header kept, non-2xx returned as data, connect and request timeouts, the
@@ -38,7 +41,7 @@ use std::sync::Arc;
 
 use clerk_core::secret::SessionJwt;
 use clerk_core::{
-    ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, OpId, Output, RequestId,
+    ClientCommand, ClientConfig, Command, Completion, Event, Flow, HttpRequest, HttpResponse, OpId, Output, RequestId,
     SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest,
     TransportError,
 };
@@ -57,6 +60,8 @@ enum Message {
     /// A command, and how long it may take (`None`: the driver's operation timeout).
     Run(Box<Command>, Option<Duration>, Reply),
     View(View),
+    /// Cancel the pending operation of a flow; the answer says whether there was one.
+    Cancel(Flow, oneshot::Sender<Result<bool, DriverError>>),
 }
 
 /// Builds a [`Clerk`].
@@ -193,6 +198,32 @@ impl Clerk {
     async fn send_command(&self, command: Command, within: Option<Duration>) -> Result<Completion, DriverError> {
         let (reply, answer) = oneshot::channel();
         self.tx.send(Message::Run(Box::new(command), within, reply)).await.map_err(|_| DriverError::Stopped)?;
+        answer.await.map_err(|_| DriverError::Stopped)?
+    }
+
+    /// Cancels the pending operation of `flow` — the one that makes another command on it
+    /// [`Busy`](clerk_core::CommandError::Busy), such as the wait for an email link to be
+    /// opened — as `cancelEmailLinkFlow()` does in clerk-js. Returns `true` when something
+    /// was cancelled, `false` when the flow had nothing pending.
+    ///
+    /// The engine stops polling and drops the operation's queued requests; the flow is free
+    /// at once, and the attempt is kept (after cancelling an email-link wait, attempt a
+    /// password on the same sign-in). A caller still waiting for that operation ends with
+    /// [`DriverError::Operation`]`(`[`OperationError::Cancelled`](clerk_core::OperationError::Cancelled)`)`;
+    /// this also frees a flow whose caller gave up (dropped its future), which the task
+    /// would otherwise keep busy until the operation's time limit. An answer to the
+    /// operation's request already on the wire still counts for what it says about
+    /// identity (a rotated token, a newer client) but reports to nobody.
+    ///
+    /// Reads on the flow (a reload, [`get_token`](Self::get_token)) do not hold it and are
+    /// not cancelled. Should a sign-out have joined a pending session operation, both are
+    /// cancelled (the sign-out's local effect stays).
+    ///
+    /// # Errors
+    /// A stopped task.
+    pub async fn cancel(&self, flow: Flow) -> Result<bool, DriverError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Message::Cancel(flow, reply)).await.map_err(|_| DriverError::Stopped)?;
         answer.await.map_err(|_| DriverError::Stopped)?
     }
 
@@ -398,6 +429,10 @@ impl DriverTask {
                         }
                     }
                     Some(Message::View(view)) => view(&self.engine),
+                    Some(Message::Cancel(flow, reply)) => {
+                        // The completions it queues reach their callers on the next turn.
+                        let _ = reply.send(self.cancel_flow(flow));
+                    }
                     None => receiving = false,
                 },
                 (id, request, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
@@ -420,6 +455,22 @@ impl DriverTask {
                 }
             }
         }
+    }
+
+    /// Cancels every pending operation that holds `flow` (usually one). Returns whether
+    /// there was any.
+    fn cancel_flow(&mut self, flow: Flow) -> Result<bool, DriverError> {
+        let mut cancelled: Vec<OpId> = Vec::new();
+        while let Some(op) = self.engine.pending_operation(flow) {
+            // The engine forgets a cancelled operation; should it ever name the same one
+            // again, stop rather than loop.
+            if cancelled.contains(&op) {
+                break;
+            }
+            self.engine.cancel(op)?;
+            cancelled.push(op);
+        }
+        Ok(!cancelled.is_empty())
     }
 
     /// Handles one event. Returns `true` when the engine was replaced by a newer shared

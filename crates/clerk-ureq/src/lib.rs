@@ -17,6 +17,33 @@
 //! if you want background refreshes in a long-lived blocking program, or use
 //! `clerk-reqwest`, whose background task serves them all the time.
 //!
+//! ## Cancelling a wait from another thread
+//!
+//! A call holds `&mut Clerk` until its operation ends, which for an email link nobody
+//! opens is the operation's time limit. To end it sooner, take a [`Canceller`] with
+//! [`Clerk::canceller`] **before** the call and hand it to another thread (it is `Clone`,
+//! `Send` and `Sync`); its [`cancel`](Canceller::cancel) ends the call that is running at
+//! that moment: the driver wakes from its sleep at once, cancels the operation in the
+//! engine and the call returns [`DriverError::Operation`]`(`[`OperationError::Cancelled`]`)`.
+//! A request already on the wire is not interrupted: the call ends when its answer (or its
+//! own time limit) arrives, and that answer still counts for what it says about identity.
+//! The attempt is kept: after cancelling an email-link wait, attempt a password on the
+//! same sign-in. A cancel while no call runs does nothing (it never ends a later call).
+//!
+//! ```no_run
+//! # fn demo(mut clerk: clerk_ureq::Clerk, preparation: clerk_core::FirstFactorPreparation) {
+//! use clerk_core::SignInCommand;
+//!
+//! let canceller = clerk.canceller();
+//! let typed_a_password = std::thread::spawn(move || {
+//!     // … the user chose another way in:
+//!     canceller.cancel();
+//! });
+//! let waited = clerk.sign_in_step(SignInCommand::PrepareFirstFactor(preparation));
+//! # let _ = (waited, typed_a_password.join());
+//! # }
+//! ```
+//!
 //! ## HTTP settings
 //!
 //! Redirects off, non-2xx statuses returned as data (`http_status_as_error(false)`), every
@@ -38,14 +65,20 @@
 
 use clerk_core::secret::SessionJwt;
 use clerk_core::{
-    ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, Output, SessionCommand,
-    SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest, TransportError,
+    ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, OperationError, Output,
+    SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest,
+    TransportError,
 };
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
 };
 use clerk_store::drive::{DriveSupport, DriverSettings, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
+
+mod cancel;
+
+use cancel::CallGuard;
+pub use cancel::Canceller;
 
 /// Builds a [`Clerk`].
 pub struct ClerkBuilder {
@@ -85,7 +118,7 @@ impl ClerkBuilder {
             .into();
         let DriverSettings { config, mut support, operation_timeout, request_timeout, .. } = self.settings;
         let engine = support.start_engine(config, OffsetDateTime::now_utc())?;
-        Ok(Clerk { engine, agent, support, operation_timeout, request_timeout })
+        Ok(Clerk { engine, agent, support, operation_timeout, request_timeout, canceller: Canceller::new() })
     }
 }
 
@@ -98,6 +131,9 @@ pub struct Clerk {
     /// The agent's limit for one request, shortened for a request that would outlive its
     /// operation's time limit.
     request_timeout: std::time::Duration,
+    /// Shared with every [`Canceller`] handed out: the running call and whether it was
+    /// asked to end.
+    canceller: Canceller,
 }
 
 impl std::fmt::Debug for Clerk {
@@ -129,6 +165,14 @@ impl Clerk {
         DriverSettings::for_base_url(base_url).map(ClerkBuilder::from_settings)
     }
 
+    /// A handle another thread uses to end the call this driver is running (see the crate
+    /// documentation): take it before the call, since the call holds `&mut self`. Every
+    /// handle of one driver is the same handle.
+    #[must_use]
+    pub fn canceller(&self) -> Canceller {
+        self.canceller.clone()
+    }
+
     /// The engine, for its read views (sessions, sign-in status, …).
     #[must_use]
     pub fn engine(&self) -> &clerk_core::Client {
@@ -137,8 +181,12 @@ impl Clerk {
 
     /// Runs `command` until its operation completes.
     ///
+    /// A [`Canceller`] ends the call early with
+    /// [`OperationError::Cancelled`].
+    ///
     /// # Errors
-    /// The engine's refusal, the operation's failure, a timeout or a store error.
+    /// The engine's refusal, the operation's failure, a timeout, a cancellation or a store
+    /// error.
     pub fn run(&mut self, command: impl Into<Command>) -> Result<Completion, DriverError> {
         self.run_within(command, self.operation_timeout)
     }
@@ -150,6 +198,8 @@ impl Clerk {
     /// # Errors
     /// As [`run`](Self::run).
     pub fn run_within(&mut self, command: impl Into<Command>, timeout: Duration) -> Result<Completion, DriverError> {
+        // From here until this call returns, a cancel ends it (and one made before does not).
+        let call = CallGuard::begin(&self.canceller);
         self.support.sync_from_store(&mut self.engine)?;
         let started = OffsetDateTime::now_utc();
         let op = self.engine.submit(command.into(), started)?;
@@ -157,7 +207,16 @@ impl Clerk {
         let give_up = started.checked_add(timeout);
         // Whether the last request's own time limit was cut short to end with the operation's.
         let mut cut_short = false;
+        // Whether the operation was cancelled at the caller's request.
+        let mut cancelled = false;
         loop {
+            if !cancelled && call.cancel_requested() {
+                cancelled = true;
+                // Its completion (`Cancelled`) is the next event for this operation, ahead
+                // of any request: the loop ends on it. When the operation had completed
+                // already, its own outcome is queued instead, and that is the answer.
+                let _ = self.engine.cancel(op);
+            }
             match self.engine.poll_output() {
                 Output::Event(event) => {
                     if let Some(outcome) = self.support.on_event(&mut self.engine, &event, Some(op))? {
@@ -198,15 +257,24 @@ impl Clerk {
                     self.support.record(&outgoing.request, &result);
                     self.engine.handle_response(outgoing.id, result, OffsetDateTime::now_utc())?;
                 }
+                Output::Timeout(_) if cancelled => {
+                    // Not reached: the cancelled operation's completion comes first. Should
+                    // it not, the call still ends as asked rather than wait.
+                    return Err(DriverError::Operation(OperationError::Cancelled));
+                }
                 Output::Timeout(deadline) => {
                     let now = OffsetDateTime::now_utc();
                     if let Some(give_up) = give_up.filter(|give_up| deadline > *give_up) {
-                        std::thread::sleep(sleep_for(give_up, now));
+                        if call.sleep_unless_cancelled(sleep_for(give_up, now)) {
+                            continue;
+                        }
                         let _ = self.engine.cancel(op);
                         self.drain_events()?;
                         return Err(DriverError::Timeout(timeout));
                     }
-                    std::thread::sleep(sleep_for(deadline, now));
+                    if call.sleep_unless_cancelled(sleep_for(deadline, now)) {
+                        continue;
+                    }
                     self.engine.handle_timeout(OffsetDateTime::now_utc());
                 }
                 _ => {
@@ -240,7 +308,9 @@ impl Clerk {
     }
 
     fn drain_events(&mut self) -> Result<(), DriverError> {
-        while let Output::Event(event) = self.engine.poll_output() {
+        // Events only: a request taken here would never be sent, and the engine would wait
+        // for its answer for ever.
+        while let Some(event) = self.engine.poll_event() {
             self.support.on_event(&mut self.engine, &event, None)?;
         }
         Ok(())

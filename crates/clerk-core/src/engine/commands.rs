@@ -22,9 +22,9 @@ impl Client {
         let sign_out = matches!(command, Command::Session(SessionCommand::SignOut { .. }));
         if command.is_mutating()
             && !sign_out
-            && let Some((pending, _)) = self.ops.iter().find(|(_, op)| op.flow == flow && op.mutating && !op.internal)
+            && let Some(pending) = self.pending_operation(flow)
         {
-            return Err(CommandError::Busy { flow, pending: *pending });
+            return Err(CommandError::Busy { flow, pending });
         }
         match &command {
             Command::SignIn(command) => {

@@ -371,6 +371,14 @@ impl Client {
         }
     }
 
+    /// The next event only, leaving requests and deadlines where they are: for a driver that
+    /// hands out what happened without starting anything (after cancelling an operation,
+    /// between calls). [`poll_output`](Self::poll_output) instead would hand over the next
+    /// request, which the driver must then send.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
     /// The next instant at which [`handle_timeout`](Self::handle_timeout) has work, if any.
     /// Never earlier than the latest `now` the engine has seen.
     #[must_use]

@@ -160,6 +160,19 @@ impl Client {
         self.ops.iter().filter(|(_, op)| !op.internal).map(|(id, _)| *id)
     }
 
+    /// The pending operation that holds `flow`: the mutating one (a prepare, an attempt,
+    /// an email-link wait, a `set_active`, …) that a new mutating command on the flow is
+    /// refused [`CommandError::Busy`] for, if any. Reads (a reload, `load`, `get_token`)
+    /// never hold a flow and are not named here. Should a sign-out have joined a pending
+    /// session operation (a sign-out is never refused as busy), this is the oldest of them.
+    ///
+    /// A driver uses it to [`cancel`](Self::cancel) a flow's wait, e.g. to stop polling for
+    /// an email link and keep the attempt for another factor.
+    #[must_use]
+    pub fn pending_operation(&self, flow: Flow) -> Option<OpId> {
+        self.ops.iter().find(|(_, op)| op.flow == flow && op.mutating && !op.internal).map(|(id, _)| *id)
+    }
+
     /// Whether the engine has nothing queued, nothing on the wire and no event waiting.
     #[must_use]
     pub fn is_quiescent(&self) -> bool {
