@@ -2161,3 +2161,161 @@ fn a_user_switched_by_another_process_reaches_the_app_as_events() {
         assert_ne!(ada, bob);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Adopting a shared state (review of Client::adopt's use in the drivers)
+// ---------------------------------------------------------------------------------------
+
+/// Following another process's state does not write it back: the other process's next save
+/// is not a conflict (its sign-out is not undone).
+#[test]
+fn adopting_a_shared_state_does_not_make_the_other_process_conflict() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let dir = TempDir::new("adopt-resave");
+        mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        mock.add_user(UserSpec::with_email("bob@example.com").password("password-1234"));
+        let sign_in = |who: &str| SignInCommand::Create(SignInCreate::password(who, Password::new("password-1234")));
+        let mut app = build(kind, &Setup::new(mock.base_url()).store(file_store(&dir, &mock))).expect("driver");
+        app.run(ClientCommand::Load.into()).expect("load");
+        app.run(sign_in("ada@example.com").into()).expect("ada signs in");
+
+        let other_store = file_store(&dir, &mock);
+        let mut other = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+            .expect("url")
+            .store(Arc::clone(&other_store) as Arc<dyn TokenStore>)
+            .build()
+            .expect("other");
+        other.sign_out(None).expect("sign out");
+        other.run(sign_in("bob@example.com")).expect("bob signs in");
+        let generation_after_bob = other_store.generation();
+
+        // The app follows Bob (nothing of its own changes).
+        app.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("token");
+        let probe = file_store(&dir, &mock);
+        let _ = probe.load().expect("readable");
+        assert_eq!(probe.generation(), generation_after_bob, "{kind:?}: adopting the shared state wrote it again");
+
+        // Bob signs out in the other program.
+        let signed_out = other.sign_out(None);
+        assert!(signed_out.is_ok(), "{kind:?}: {signed_out:?}");
+        assert!(other.engine().active_session_id().is_none(), "{kind:?}: the sign-out was undone");
+    }
+}
+
+/// The next save, once armed, finds the very same state already saved by another process.
+#[derive(Default)]
+struct SameStateSavedFirst {
+    state: Mutex<Option<PersistedState>>,
+    armed: AtomicBool,
+}
+
+impl TokenStore for SameStateSavedFirst {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        Ok(self.state.lock().expect("state").clone())
+    }
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        *self.state.lock().expect("state") = Some(state.clone());
+        if self.armed.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Conflict { on_disk: Some(Box::new(state.clone())), generation: 99 });
+        }
+        Ok(())
+    }
+    fn clear(&self) -> Result<(), StoreError> {
+        *self.state.lock().expect("state") = None;
+        Ok(())
+    }
+}
+
+/// A save conflict in the middle of a step: the rest of the step's events still reach the
+/// listeners (the sign-out's `ActiveSessionChanged`), although the other process had saved
+/// the same change.
+#[test]
+fn a_save_conflict_mid_step_does_not_swallow_the_steps_events() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+    let store = Arc::new(SameStateSavedFirst::default());
+    let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let mut app = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+        .expect("url")
+        .store(Arc::clone(&store) as Arc<dyn TokenStore>)
+        .on_event(Box::new(move |event: &Event| sink.lock().expect("events").push(event.clone())))
+        .build()
+        .expect("driver");
+    app.run(ClientCommand::Load).expect("load");
+    app.run(SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("password-1234"))))
+        .expect("ada signs in");
+    let before = seen.lock().expect("events").len();
+
+    store.armed.store(true, Ordering::SeqCst);
+    let signed_out = app.sign_out(None);
+    assert!(app.engine().active_session_id().is_none(), "the adopted state is signed out");
+    let events = seen.lock().expect("events").split_off(before);
+    assert!(
+        events.contains(&Event::ActiveSessionChanged { session_id: None }),
+        "the app was never told no session is active ({signed_out:?}): {events:?}"
+    );
+}
+
+/// The next save, once armed, finds another process's (different) state on disk.
+#[derive(Default)]
+struct OtherStateOnDisk {
+    state: Mutex<Option<PersistedState>>,
+    newer: Mutex<Option<PersistedState>>,
+}
+
+impl TokenStore for OtherStateOnDisk {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        Ok(self.state.lock().expect("state").clone())
+    }
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        if let Some(newer) = self.newer.lock().expect("newer").take() {
+            *self.state.lock().expect("state") = Some(newer.clone());
+            return Err(StoreError::Conflict { on_disk: Some(Box::new(newer)), generation: 99 });
+        }
+        *self.state.lock().expect("state") = Some(state.clone());
+        Ok(())
+    }
+    fn clear(&self) -> Result<(), StoreError> {
+        *self.state.lock().expect("state") = None;
+        Ok(())
+    }
+}
+
+/// The blocking driver tells the listeners what an adopted state changed before it returns
+/// `StateReplaced`, and the engine is left with nothing queued.
+#[test]
+fn the_blocking_driver_reports_an_adopted_state_before_returning() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+    mock.add_user(UserSpec::with_email("bob@example.com").password("password-1234"));
+    let sign_in = |who: &str| SignInCommand::Create(SignInCreate::password(who, Password::new("password-1234")));
+    let store = Arc::new(OtherStateOnDisk::default());
+    let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let mut app = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+        .expect("url")
+        .store(Arc::clone(&store) as Arc<dyn TokenStore>)
+        .on_event(Box::new(move |event: &Event| sink.lock().expect("events").push(event.clone())))
+        .build()
+        .expect("driver");
+    app.run(ClientCommand::Load).expect("load");
+    app.run(sign_in("ada@example.com")).expect("ada signs in");
+    let ada_state = app.engine().export();
+    let ada = app.engine().active_session_id().map(str::to_owned).expect("ada");
+    app.sign_out(None).expect("sign out");
+    app.run(sign_in("bob@example.com")).expect("bob signs in");
+    let before = seen.lock().expect("events").len();
+
+    *store.newer.lock().expect("newer") = Some(ada_state); // another process put Ada back
+    let result = app.sign_out(None);
+    assert!(matches!(result, Err(DriverError::StateReplaced)), "{result:?}");
+    assert_eq!(app.engine().active_session_id(), Some(ada.as_str()), "the engine follows the state on disk");
+    let events = seen.lock().expect("events").split_off(before);
+    assert!(
+        events.contains(&Event::ActiveSessionChanged { session_id: Some(ada.as_str().into()) }),
+        "the listeners were not told Ada is active again: {events:?}"
+    );
+    assert!(app.engine().is_quiescent(), "nothing left queued");
+}

@@ -123,6 +123,8 @@ impl ClerkBuilder {
         };
         let DriverSettings { config, mut support, operation_timeout, .. } = self.settings;
         let engine = support.start_engine(config, OffsetDateTime::now_utc())?;
+        // Events reported around an adopted shared state reach `subscribe()` too.
+        support.keep_told_events();
         let (tx, rx) = mpsc::channel(64);
         let (events, _) = broadcast::channel(256);
         let task = DriverTask {
@@ -408,7 +410,9 @@ impl DriverTask {
                 message = rx.recv(), if receiving => match message {
                     Some(Message::Run(command, within, reply)) => {
                         if in_flight.is_none() && self.waiting.is_empty() {
-                            if let Err(error) = self.support.sync_from_store(&mut self.engine) {
+                            let synced = self.support.sync_from_store(&mut self.engine);
+                            self.publish_told_events();
+                            if let Err(error) = synced {
                                 let _ = reply.send(Err(error));
                                 continue;
                             }
@@ -473,6 +477,17 @@ impl DriverTask {
         Ok(!cancelled.is_empty())
     }
 
+    /// Passes on to subscribers what the store glue told the listeners around an adopted
+    /// shared state (the listeners have heard it already).
+    fn publish_told_events(&mut self) {
+        let told = self.support.take_told_events();
+        if self.events.receiver_count() > 0 {
+            for event in told {
+                let _ = self.events.send(event);
+            }
+        }
+    }
+
     /// Handles one event. Returns `true` when the engine was replaced by a newer shared
     /// state: every waiting call then ends with [`DriverError::StateReplaced`] and the
     /// request on the wire (the old engine's) must be forgotten.
@@ -486,6 +501,7 @@ impl DriverTask {
         if self.events.receiver_count() > 0 {
             let _ = self.events.send(event);
         }
+        self.publish_told_events();
         if matches!(outcome, Err(DriverError::StateReplaced)) {
             for (_, (reply, _, _)) in std::mem::take(&mut self.waiting) {
                 let _ = reply.send(Err(DriverError::StateReplaced));

@@ -195,6 +195,11 @@ pub struct DriveSupport {
     transcript: Option<Mutex<TranscriptWriter>>,
     listeners: Vec<EventListener>,
     exchange_listeners: Vec<ExchangeListener>,
+    /// Events told to the listeners here rather than through the driver's dispatch (around
+    /// an adopted shared state), for a driver with subscribers of its own to pass on; kept
+    /// only when `keep_told` says it takes them.
+    told: Vec<Event>,
+    keep_told: bool,
     base_url: String,
     /// The client token the store held when this driver last read or wrote it (`None`:
     /// not known yet). A store that still holds it was changed by nobody else, so a token
@@ -225,6 +230,8 @@ impl DriveSupport {
             transcript: None,
             listeners: Vec::new(),
             exchange_listeners: Vec::new(),
+            told: Vec::new(),
+            keep_told: false,
             base_url,
             seen_in_store: None,
             unsaved: false,
@@ -320,6 +327,46 @@ impl DriveSupport {
         })
     }
 
+    /// Continues from another process's saved state (or from nothing). The listeners first
+    /// hear the rest of the step the old engine was reporting (a save conflict can come in
+    /// the middle of one), then what changed between that and the shared state. None of
+    /// these events is saved: the shared state is what the store holds, and writing it back
+    /// would only make the other process's next save a conflict.
+    fn adopt(&mut self, engine: &mut Client, shared: Option<PersistedState>) -> Result<(), DriverError> {
+        while let Some(event) = engine.poll_event() {
+            self.tell(event);
+        }
+        let now = engine.now();
+        engine.adopt(shared, now)?;
+        while let Some(event) = engine.poll_event() {
+            self.tell(event);
+        }
+        Ok(())
+    }
+
+    /// Tells the listeners one event outside the driver's dispatch, and keeps it for
+    /// [`take_told_events`](Self::take_told_events).
+    fn tell(&mut self, event: Event) {
+        for listener in &mut self.listeners {
+            contain_panic("an event listener", || listener(&event));
+        }
+        if self.keep_told {
+            self.told.push(event);
+        }
+    }
+
+    /// A driver that passes events on to subscribers of its own calls this once, then takes
+    /// them with [`take_told_events`](Self::take_told_events).
+    pub fn keep_told_events(&mut self) {
+        self.keep_told = true;
+    }
+
+    /// The events told to the listeners around an adopted shared state since the last call,
+    /// for a driver that passes events on to subscribers of its own.
+    pub fn take_told_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.told)
+    }
+
     /// Whether the last save failed (and has not been made good by a later one).
     #[must_use]
     pub fn has_unsaved_state(&self) -> bool {
@@ -354,9 +401,7 @@ impl DriveSupport {
         }
         let shared = store.load()?;
         let token = shared.as_ref().and_then(|state| state.client_token.clone());
-        // What changed (another user, a sign-out) reaches the app as events.
-        let now = engine.now();
-        engine.adopt(shared, now)?;
+        self.adopt(engine, shared)?;
         self.seen_in_store = Some(token);
         Ok(())
     }
@@ -386,15 +431,13 @@ impl DriveSupport {
                 // Another process rotated the token since this one loaded: its newer state
                 // wins, and this engine continues from it.
                 self.seen_in_store = Some(on_disk.client_token.clone());
-                let now = engine.now();
-                engine.adopt(Some(*on_disk), now)?;
+                self.adopt(engine, Some(*on_disk))?;
                 Ok(true)
             }
             Err(StoreError::Conflict { on_disk: None, .. }) => {
                 // Another process signed out and cleared the store: so do we.
                 self.seen_in_store = Some(None);
-                let now = engine.now();
-                engine.adopt(None, now)?;
+                self.adopt(engine, None)?;
                 Ok(true)
             }
             Err(other) => Err(other.into()),
