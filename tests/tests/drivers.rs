@@ -2203,28 +2203,56 @@ fn adopting_a_shared_state_does_not_make_the_other_process_conflict() {
     }
 }
 
-/// The next save, once armed, finds the very same state already saved by another process.
+/// A store whose next save, once armed, is a conflict: the state on disk is the one armed, or
+/// (armed with `None`) the very state being saved, which another process saved first.
 #[derive(Default)]
-struct SameStateSavedFirst {
+struct ConflictOnNextSave {
     state: Mutex<Option<PersistedState>>,
-    armed: AtomicBool,
+    armed: Mutex<Option<Option<PersistedState>>>,
 }
 
-impl TokenStore for SameStateSavedFirst {
+impl ConflictOnNextSave {
+    fn arm(&self, on_disk: Option<PersistedState>) {
+        *self.armed.lock().expect("armed") = Some(on_disk);
+    }
+}
+
+impl TokenStore for ConflictOnNextSave {
     fn load(&self) -> Result<Option<PersistedState>, StoreError> {
         Ok(self.state.lock().expect("state").clone())
     }
     fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
-        *self.state.lock().expect("state") = Some(state.clone());
-        if self.armed.swap(false, Ordering::SeqCst) {
-            return Err(StoreError::Conflict { on_disk: Some(Box::new(state.clone())), generation: 99 });
+        let armed = self.armed.lock().expect("armed").take();
+        let on_disk = armed.map(|newer| newer.unwrap_or_else(|| state.clone()));
+        *self.state.lock().expect("state") = Some(on_disk.clone().unwrap_or_else(|| state.clone()));
+        match on_disk {
+            Some(on_disk) => Err(StoreError::Conflict { on_disk: Some(Box::new(on_disk)), generation: 99 }),
+            None => Ok(()),
         }
-        Ok(())
     }
     fn clear(&self) -> Result<(), StoreError> {
         *self.state.lock().expect("state") = None;
         Ok(())
     }
+}
+
+/// A blocking driver on `store` whose listener keeps every event, signed in as `email`.
+fn listening_blocking(
+    mock: &MockServer,
+    store: &Arc<ConflictOnNextSave>,
+    email: &str,
+) -> (clerk_ureq::Clerk, Arc<Mutex<Vec<Event>>>) {
+    let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let mut app = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+        .expect("url")
+        .store(Arc::clone(store) as Arc<dyn TokenStore>)
+        .on_event(Box::new(move |event: &Event| sink.lock().expect("events").push(event.clone())))
+        .build()
+        .expect("driver");
+    app.run(ClientCommand::Load).expect("load");
+    app.run(SignInCommand::Create(SignInCreate::password(email, Password::new("password-1234")))).expect("sign in");
+    (app, seen)
 }
 
 /// A save conflict in the middle of a step: the rest of the step's events still reach the
@@ -2234,21 +2262,11 @@ impl TokenStore for SameStateSavedFirst {
 fn a_save_conflict_mid_step_does_not_swallow_the_steps_events() {
     let mock = MockServer::start();
     mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
-    let store = Arc::new(SameStateSavedFirst::default());
-    let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
-    let sink = Arc::clone(&seen);
-    let mut app = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
-        .expect("url")
-        .store(Arc::clone(&store) as Arc<dyn TokenStore>)
-        .on_event(Box::new(move |event: &Event| sink.lock().expect("events").push(event.clone())))
-        .build()
-        .expect("driver");
-    app.run(ClientCommand::Load).expect("load");
-    app.run(SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("password-1234"))))
-        .expect("ada signs in");
+    let store = Arc::new(ConflictOnNextSave::default());
+    let (mut app, seen) = listening_blocking(&mock, &store, "ada@example.com");
     let before = seen.lock().expect("events").len();
 
-    store.armed.store(true, Ordering::SeqCst);
+    store.arm(None);
     let signed_out = app.sign_out(None);
     assert!(app.engine().active_session_id().is_none(), "the adopted state is signed out");
     let events = seen.lock().expect("events").split_off(before);
@@ -2258,31 +2276,6 @@ fn a_save_conflict_mid_step_does_not_swallow_the_steps_events() {
     );
 }
 
-/// The next save, once armed, finds another process's (different) state on disk.
-#[derive(Default)]
-struct OtherStateOnDisk {
-    state: Mutex<Option<PersistedState>>,
-    newer: Mutex<Option<PersistedState>>,
-}
-
-impl TokenStore for OtherStateOnDisk {
-    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
-        Ok(self.state.lock().expect("state").clone())
-    }
-    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
-        if let Some(newer) = self.newer.lock().expect("newer").take() {
-            *self.state.lock().expect("state") = Some(newer.clone());
-            return Err(StoreError::Conflict { on_disk: Some(Box::new(newer)), generation: 99 });
-        }
-        *self.state.lock().expect("state") = Some(state.clone());
-        Ok(())
-    }
-    fn clear(&self) -> Result<(), StoreError> {
-        *self.state.lock().expect("state") = None;
-        Ok(())
-    }
-}
-
 /// The blocking driver tells the listeners what an adopted state changed before it returns
 /// `StateReplaced`, and the engine is left with nothing queued.
 #[test]
@@ -2290,25 +2283,16 @@ fn the_blocking_driver_reports_an_adopted_state_before_returning() {
     let mock = MockServer::start();
     mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
     mock.add_user(UserSpec::with_email("bob@example.com").password("password-1234"));
-    let sign_in = |who: &str| SignInCommand::Create(SignInCreate::password(who, Password::new("password-1234")));
-    let store = Arc::new(OtherStateOnDisk::default());
-    let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
-    let sink = Arc::clone(&seen);
-    let mut app = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
-        .expect("url")
-        .store(Arc::clone(&store) as Arc<dyn TokenStore>)
-        .on_event(Box::new(move |event: &Event| sink.lock().expect("events").push(event.clone())))
-        .build()
-        .expect("driver");
-    app.run(ClientCommand::Load).expect("load");
-    app.run(sign_in("ada@example.com")).expect("ada signs in");
+    let store = Arc::new(ConflictOnNextSave::default());
+    let (mut app, seen) = listening_blocking(&mock, &store, "ada@example.com");
     let ada_state = app.engine().export();
     let ada = app.engine().active_session_id().map(str::to_owned).expect("ada");
     app.sign_out(None).expect("sign out");
-    app.run(sign_in("bob@example.com")).expect("bob signs in");
+    app.run(SignInCommand::Create(SignInCreate::password("bob@example.com", Password::new("password-1234"))))
+        .expect("bob signs in");
     let before = seen.lock().expect("events").len();
 
-    *store.newer.lock().expect("newer") = Some(ada_state); // another process put Ada back
+    store.arm(Some(ada_state)); // another process put Ada back
     let result = app.sign_out(None);
     assert!(matches!(result, Err(DriverError::StateReplaced)), "{result:?}");
     assert_eq!(app.engine().active_session_id(), Some(ada.as_str()), "the engine follows the state on disk");

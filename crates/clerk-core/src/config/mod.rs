@@ -178,7 +178,7 @@ pub fn is_loopback_host(host: &str) -> bool {
         Some(rest) => rest.split_once(']').map_or(rest, |(inside, _)| inside),
         None => host.split_once(':').map_or(host, |(name, _)| name),
     };
-    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    name.eq_ignore_ascii_case("localhost") || name.parse::<core::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl ClientConfig {

@@ -443,14 +443,7 @@ impl Client {
         if let Some(old) = self.active_session.as_deref()
             && candidate.is_none()
         {
-            let reason = if client_lost || self.client.is_none() {
-                SignOutReason::ClientLost
-            } else {
-                match self.session(old).and_then(|session| session.status.as_ref()).and_then(classify_status) {
-                    Some(reason) => SignOutReason::SessionEnded { reason },
-                    None => SignOutReason::SessionMissing,
-                }
-            };
+            let reason = self.sign_out_reason(old, client_lost);
             self.events.push_back(Event::SignedOut { reason });
         }
         let candidate = candidate.as_ref().map(Text::detach);

@@ -309,14 +309,7 @@ impl Client {
             if let Some(old) = previous.active_session.as_deref()
                 && self.signed_in_session(old).is_none()
             {
-                let reason = if self.client.is_none() {
-                    SignOutReason::ClientLost
-                } else {
-                    match self.session(old).and_then(|session| session.status.as_ref()).and_then(classify_status) {
-                        Some(reason) => SignOutReason::SessionEnded { reason },
-                        None => SignOutReason::SessionMissing,
-                    }
-                };
+                let reason = self.sign_out_reason(old, false);
                 self.events.push_back(Event::SignedOut { reason });
             }
             self.events.push_back(Event::ActiveSessionChanged { session_id: self.active_session.clone() });
@@ -522,6 +515,21 @@ impl StepResult {
 /// status does not.
 fn is_signed_in(session: &SessionResource) -> bool {
     session.status.as_ref().is_some_and(crate::wire::SessionStatus::is_signed_in)
+}
+
+impl Client {
+    /// Why `session`, active until now and no longer signed in on the current client, is
+    /// gone: the client is lost (`client_lost`, or no client at all), the session ended with
+    /// a terminal status, or it is missing from the client.
+    fn sign_out_reason(&self, session: &str, client_lost: bool) -> SignOutReason {
+        if client_lost || self.client.is_none() {
+            return SignOutReason::ClientLost;
+        }
+        match self.session(session).and_then(|session| session.status.as_ref()).and_then(classify_status) {
+            Some(reason) => SignOutReason::SessionEnded { reason },
+            None => SignOutReason::SessionMissing,
+        }
+    }
 }
 
 fn session_summary(sessions: &[SessionResource]) -> Vec<(&str, Option<&crate::wire::SessionStatus>)> {
