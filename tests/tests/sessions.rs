@@ -143,6 +143,61 @@ fn set_active_with_an_organization_sends_it_and_select_org() {
     );
 }
 
+/// Signed in with `sess_1` active, its user a member of `org_2` (slug `acme`).
+fn member_of_acme() -> Harness {
+    let now = START.unix_timestamp();
+    let mut session = session_with_token("sess_1", "active", &canned_jwt("sess_1", now, now + 60));
+    session["user"]["organization_memberships"] = json!([
+        { "object": "organization_membership", "id": "orgmem_2", "role": "org:admin",
+          "organization": { "object": "organization", "id": "org_2", "name": "Acme", "slug": "acme" } }
+    ]);
+    Harness::signed_in(&client_of(vec![session], Some("sess_1"), 1))
+}
+
+#[test]
+fn an_organization_slug_is_sent_as_the_id_of_the_users_membership() {
+    // fapi.md §3.8.2 step 3: clerk-js looks a slug up among the user's memberships.
+    let mut h = member_of_acme();
+    let _ = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::Id("acme".into()),
+    });
+    check(
+        &h.expect_request().request,
+        &post("/v1/client/sessions/sess_1/touch", "active_organization_id=org_2&intent=select_org"),
+    );
+
+    // A token for the slug is a token for the organization's id: same request, same key.
+    let mut h = member_of_acme();
+    let by_slug = h.submit(token_request(TokenRequest {
+        organization: OrganizationChoice::Id("acme".into()),
+        ..TokenRequest::default()
+    }));
+    let request = h.expect_request();
+    check(&request.request, &post("/v1/client/sessions/sess_1/tokens", "organization_id=org_2"));
+    let now = START.unix_timestamp();
+    let jwt = canned_jwt("sess_1", now, now + 60);
+    h.respond_json(&request, 200, &json!({ "object": "token", "jwt": jwt }));
+    assert!(matches!(h.expect_success(by_slug), Completion::SessionToken(_)));
+    let by_id = h.submit(token_request(TokenRequest {
+        organization: OrganizationChoice::Id("org_2".into()),
+        ..TokenRequest::default()
+    }));
+    assert!(matches!(h.expect_success(by_id), Completion::SessionToken(_)), "served from the cache");
+    assert!(h.poll_request().is_none(), "no second fetch");
+
+    // A slug no membership has goes as given, for the server to accept or refuse.
+    let mut h = member_of_acme();
+    let _ = h.submit(SessionCommand::SetActive {
+        session_id: "sess_1".into(),
+        organization: OrganizationChoice::Id("globex".into()),
+    });
+    check(
+        &h.expect_request().request,
+        &post("/v1/client/sessions/sess_1/touch", "active_organization_id=globex&intent=select_org"),
+    );
+}
+
 #[test]
 fn touch_sends_the_current_organization_and_the_intent_only_when_given() {
     let mut h = signed_in_with_org(Some("org_9"));

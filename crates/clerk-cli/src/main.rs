@@ -75,7 +75,7 @@ enum Action {
     Switch {
         /// The session id.
         session: String,
-        /// An organization id to activate.
+        /// An organization (id or slug) to activate.
         #[arg(long)]
         org: Option<String>,
     },
@@ -84,7 +84,7 @@ enum Action {
         /// A JWT template name.
         #[arg(long)]
         template: Option<String>,
-        /// An organization id.
+        /// An organization (id or slug).
         #[arg(long, conflicts_with = "personal")]
         org: Option<String>,
         /// The personal account (no organization).

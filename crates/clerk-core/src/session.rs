@@ -37,20 +37,54 @@ pub enum OrganizationChoice {
     /// organization selection (`organization_settings.force_organization_selection`), where
     /// the server would keep the previous organization.
     Personal,
-    /// This organization (an id `org_…`, or a slug for activation).
+    /// This organization: its id (`org_…`) or its slug. A slug is looked up among the
+    /// session user's organization memberships and sent as that organization's id, as
+    /// clerk-js does (fapi.md §3.8.2); a slug no membership has is sent as given, for the
+    /// server to accept or refuse (clerk-js would quietly choose the personal account).
     Id(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))] String),
 }
 
 impl OrganizationChoice {
     /// The organization id this choice means for `session`: `None` is the personal account.
+    ///
+    /// ```
+    /// use clerk_core::OrganizationChoice;
+    /// use clerk_core::wire::SessionResource;
+    ///
+    /// let session: SessionResource = serde_json::from_str(
+    ///     r#"{"id":"sess_1","status":"active","last_active_organization_id":"org_1",
+    ///         "user":{"id":"user_1","organization_memberships":[
+    ///             {"id":"orgmem_2","organization":{"id":"org_2","slug":"acme"}}]}}"#,
+    /// ).unwrap();
+    /// let id = |choice: OrganizationChoice| choice.resolve(Some(&session)).map(|id| id.to_string());
+    /// assert_eq!(id(OrganizationChoice::SessionDefault).as_deref(), Some("org_1"));
+    /// assert_eq!(id(OrganizationChoice::Personal), None);
+    /// assert_eq!(id(OrganizationChoice::Id("acme".into())).as_deref(), Some("org_2"));
+    /// assert_eq!(id(OrganizationChoice::Id("org_9".into())).as_deref(), Some("org_9"));
+    /// assert_eq!(id(OrganizationChoice::Id("unknown".into())).as_deref(), Some("unknown"));
+    /// ```
     #[must_use]
     pub fn resolve(&self, session: Option<&SessionResource>) -> Option<Text> {
         match self {
             OrganizationChoice::SessionDefault => session.and_then(|s| s.last_active_organization_id.clone()),
             OrganizationChoice::Personal => None,
-            OrganizationChoice::Id(id) => Some(Text::from(id)),
+            OrganizationChoice::Id(id) if id.starts_with("org_") => Some(Text::from(id)),
+            OrganizationChoice::Id(slug) => {
+                Some(organization_with_slug(session, slug).unwrap_or_else(|| Text::from(slug)))
+            }
         }
     }
+}
+
+/// The id of the organization whose slug is `slug` among the memberships of `session`'s
+/// user.
+fn organization_with_slug(session: Option<&SessionResource>, slug: &str) -> Option<Text> {
+    let user = session?.user.as_deref()?;
+    user.organization_memberships
+        .iter()
+        .filter_map(|membership| membership.organization.as_ref())
+        .find(|organization| organization.slug.as_deref() == Some(slug))
+        .and_then(|organization| organization.id.clone())
 }
 
 /// Why a touch happened (`intent`).
