@@ -971,14 +971,14 @@ fn transfer_from_sign_in_to_sign_up() {
         let create =
             SignInCreate::with_strategy(Strategy::EmailCode, "fresh+clerk_test@example.com").sign_up_if_missing(true);
         step(d, t, SignInCommand::Create(create));
-        let attempt = step(d, t, SignInCommand::AttemptFirstFactor(FirstFactorAttempt::EmailCode(code(TEST_CODE))));
-        match &attempt {
-            Completion::SignIn(sign_in) => assert_eq!(
-                sign_in.first_factor_verification.as_ref().and_then(|v| v.status.as_ref()).map(|s| s.as_str()),
-                Some("transferable")
-            ),
-            other => panic!("{other:?}"),
-        }
+        // fapi.md §5.1, §5.4: the right code answers an error, and the client it carries
+        // shows the verification `transferable`: the engine applies it before reporting.
+        let attempt = SignInCommand::AttemptFirstFactor(FirstFactorAttempt::EmailCode(code(TEST_CODE)));
+        assert_eq!(refused(d, t, attempt), "sign_up_if_missing_transfer");
+        let sign_in = d.snapshot().sign_in;
+        let status =
+            sign_in.as_ref().and_then(|s| s.first_factor_verification.as_ref()).and_then(|v| v.status.as_ref());
+        assert_eq!(status.map(|s| s.as_str()), Some("transferable"));
         let fields = SignUpFields {
             password: Some(Password::new("a-fresh-password-77")),
             legal_accepted: Some(true),

@@ -17,9 +17,12 @@
 //!   answers `identifier_already_signed_in` (400, `meta.session_id`). Sign-ins and sign-ups
 //!   past `abandon_at` (24 h, see [`MockServer::advance_clock`]) are `abandoned`: they leave
 //!   the client, a sign-in is then not found (404) and a sign-up answers
-//!   `sign_up_cannot_be_updated`. Account lockout ([`MockServer::set_user_lockout`], default
+//!   `sign_up_cannot_be_updated`. A sign-in a newer `create` replaced is not found either
+//!   (the client has one current sign-in; a completed one stays readable). A pending code or
+//!   link past its `expire_at` (10 minutes) reads `expired`. Account lockout ([`MockServer::set_user_lockout`], default
 //!   100 attempts and one hour as the environment advertises): failed passwords, TOTP and
-//!   backup codes count, and a locked user's sign-in verifications answer 403 `user_locked`
+//!   backup codes count, and a locked user's sign-in verifications (codes and links too)
+//!   answer 403 `user_locked`
 //!   with `meta.lockout_expires_in_seconds`; the user object's `locked`,
 //!   `lockout_expires_in_seconds` and `verification_attempts_remaining` follow. One-time
 //!   email and phone codes have their own attempt limit instead (the verification turns
@@ -29,7 +32,9 @@
 //!   codes, phone second factor, device trust, password reset, tickets, ID tokens
 //!   (`google_one_tap`/`oauth_token_*`, whose token is the asserted email address); sign-up
 //!   with create, update, email/phone codes, email links, missing requirements and legal
-//!   acceptance; transfers both ways; sessions (touch with organizations, end, remove, tokens
+//!   acceptance; transfers both ways (a correct code on a `sign_up_if_missing` sign-in for
+//!   an unknown identifier answers 422 `sign_up_if_missing_transfer`, its `meta.client`
+//!   showing the verification `transferable`, fapi.md §5.4); sessions (touch with organizations, end, remove, tokens
 //!   and template tokens: any template name, or only those given to
 //!   [`MockServer::set_jwt_templates`], others answering 404 `resource_not_found`);
 //!   `DELETE /v1/client` and `DELETE /v1/client/sessions`. A sign-up verification that

@@ -113,7 +113,8 @@ impl MockState {
             .into_iter()
             .filter(|field| match *field {
                 "email_address" => sign_up.email_address.is_none(),
-                "password" => sign_up.password.is_none(),
+                // A sign-up through an external account needs no password.
+                "password" => sign_up.password.is_none() && sign_up.external_account.is_none(),
                 "legal_accepted" => sign_up.legal_accepted_at.is_none(),
                 _ => false,
             })

@@ -438,7 +438,11 @@ fn transfers_go_both_ways() {
         &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
         &[("strategy", "email_code"), ("code", "424242")],
     );
-    assert_eq!(attempt.body["client"]["sign_in"]["first_factor_verification"]["status"], "transferable");
+    // fapi.md §5.1, §5.4: the right code answers an error; the piggybacked client is what
+    // shows the verification `transferable`.
+    assert_eq!(attempt.status, 422, "{}", attempt.body);
+    assert_eq!(attempt.body["errors"][0]["code"], "sign_up_if_missing_transfer");
+    assert_eq!(attempt.body["meta"]["client"]["sign_in"]["first_factor_verification"]["status"], "transferable");
     let transferred = native.post(
         "/v1/client/sign_ups",
         &[("transfer", "true"), ("password", "password-1234"), ("legal_accepted", "true")],
@@ -911,4 +915,124 @@ fn without_lockout_failures_never_lock() {
     assert_eq!(right.body["client"]["sessions"][0]["user"]["verification_attempts_remaining"], serde_json::Value::Null);
     let environment = native.get("/v1/environment");
     assert_eq!(environment.body["user_settings"]["attack_protection"]["user_lockout"]["enabled"], false);
+}
+
+/// A code or link past its `expire_at` reads `expired` on the next read, before any attempt
+/// (fapi.md §4.10), so a client polling for an email link stops (§3.7.2 step 4).
+#[test]
+fn a_pending_code_or_link_reads_expired_once_its_time_is_up() {
+    let mock = support::mock();
+    mock.set_legal_consent_required(false);
+    mock.add_user(UserSpec::with_email("link@example.com"));
+    let mut native = Native::new(&mock.base_url());
+    let created = native.post("/v1/client/sign_ins", &[("identifier", "link@example.com")]);
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    native.post(
+        &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
+        &[("strategy", "email_link"), ("redirect_url", "https://example.com/verify")],
+    );
+    let sign_up =
+        native.post("/v1/client/sign_ups", &[("email_address", "new@example.com"), ("strategy", "email_code")]);
+    let sign_up_id = sign_up.body["response"]["id"].as_str().expect("id").to_owned();
+    let poll = native.get(&format!("/v1/client/sign_ins/{id}"));
+    assert_eq!(poll.body["response"]["first_factor_verification"]["status"], "unverified");
+
+    mock.advance_clock(std::time::Duration::from_secs(11 * 60));
+    let poll = native.get(&format!("/v1/client/sign_ins/{id}"));
+    assert_eq!(poll.body["response"]["first_factor_verification"]["status"], "expired");
+    mock.click_email_link("link@example.com");
+    let poll = native.get(&format!("/v1/client/sign_ins/{id}"));
+    assert_eq!(
+        poll.body["response"]["first_factor_verification"]["status"], "expired",
+        "a late click verifies nothing"
+    );
+    assert_eq!(poll.body["response"]["status"], "needs_first_factor");
+    let reloaded = native.get(&format!("/v1/client/sign_ups/{sign_up_id}"));
+    let email = &reloaded.body["response"]["verifications"]["email_address"];
+    assert_eq!(email["status"], "expired");
+    assert_eq!(email["next_action"], "needs_prepare");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+/// A `create` replaces the client's sign-in (fapi.md §3.3.1): the replaced attempt answers
+/// `resource_not_found`, so a client acting on a stale attempt finds out.
+#[test]
+fn a_replaced_sign_in_is_not_found() {
+    let mock = support::mock();
+    mock.add_user(UserSpec::with_email("ada+clerk_test@example.com"));
+    mock.add_user(UserSpec::with_email("bob+clerk_test@example.com"));
+    let mut native = Native::new(&mock.base_url());
+    let first =
+        native.post("/v1/client/sign_ins", &[("identifier", "ada+clerk_test@example.com"), ("strategy", "email_code")]);
+    let first_id = first.body["response"]["id"].as_str().expect("id").to_owned();
+    let second = native.post("/v1/client/sign_ins", &[("identifier", "bob+clerk_test@example.com")]);
+    assert_eq!(second.body["client"]["sign_in"]["id"], second.body["response"]["id"]);
+
+    assert_eq!(native.get(&format!("/v1/client/sign_ins/{first_id}")).status, 404);
+    let attempt = native.post(
+        &format!("/v1/client/sign_ins/{first_id}/attempt_first_factor"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    assert_eq!(attempt.status, 404);
+    assert_eq!(attempt.body["errors"][0]["code"], "resource_not_found");
+    assert_eq!(native.get("/v1/client").body["response"]["sessions"], serde_json::json!([]), "nobody signed in");
+
+    // The current attempt goes on; once completed it stays readable (an email-link
+    // completion is read after the fact), though it left the client's slot.
+    let second_id = second.body["response"]["id"].as_str().expect("id").to_owned();
+    native.post(&format!("/v1/client/sign_ins/{second_id}/prepare_first_factor"), &[("strategy", "email_code")]);
+    let done = native.post(
+        &format!("/v1/client/sign_ins/{second_id}/attempt_first_factor"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    assert_eq!(done.body["response"]["status"], "complete", "{}", done.body);
+    let reloaded = native.get(&format!("/v1/client/sign_ins/{second_id}"));
+    assert_eq!((reloaded.status, reloaded.body["client"]["sign_in"].clone()), (200, Value::Null));
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+/// A locked user gets `user_locked` from every sign-in verification, codes included
+/// (fapi.md §2.5), not only from passwords and TOTP.
+#[test]
+fn a_locked_user_cannot_sign_in_with_a_code_either() {
+    let mock = support::mock();
+    mock.set_user_lockout(2, std::time::Duration::from_secs(3600));
+    mock.add_user(UserSpec::with_email("ada+clerk_test@example.com").password("correct horse"));
+    let mut native = Native::new(&mock.base_url());
+    for _ in 0..2 {
+        let wrong =
+            native.post("/v1/client/sign_ins", &[("identifier", "ada+clerk_test@example.com"), ("password", "nope")]);
+        assert_eq!(wrong.body["errors"][0]["code"], "form_password_incorrect");
+    }
+    let created = native.post("/v1/client/sign_ins", &[("identifier", "ada+clerk_test@example.com")]);
+    assert_eq!(created.status, 200, "identifying is not a verification");
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    let prepare = native.post(&format!("/v1/client/sign_ins/{id}/prepare_first_factor"), &[("strategy", "email_code")]);
+    assert_eq!((prepare.status, prepare.body["errors"][0]["code"].as_str()), (403, Some("user_locked")));
+    let attempt = native.post(
+        &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+        &[("strategy", "email_code"), ("code", "424242")],
+    );
+    assert_eq!((attempt.status, attempt.body["errors"][0]["code"].as_str()), (403, Some("user_locked")));
+    assert_eq!(native.get("/v1/client").body["response"]["sessions"], serde_json::json!([]), "nobody signed in");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+/// A sign-up through an external account needs no password: `missing_fields` does not ask
+/// for one, before or after completion (fapi.md §5.2).
+#[test]
+fn an_external_account_sign_up_never_lists_a_password_as_missing() {
+    let mock = support::mock();
+    let mut native = Native::new(&mock.base_url());
+    let created =
+        native.post("/v1/client/sign_ups", &[("strategy", "google_one_tap"), ("token", "newbie@example.com")]);
+    assert_eq!(created.body["response"]["missing_fields"], serde_json::json!(["legal_accepted"]), "{}", created.body);
+    let updated = native.send(
+        "PATCH",
+        &format!("/v1/client/sign_ups/{}", created.body["response"]["id"].as_str().expect("id")),
+        &[("legal_accepted", "true")],
+    );
+    assert_eq!(updated.body["response"]["status"], "complete", "{}", updated.body);
+    assert_eq!(updated.body["response"]["missing_fields"], serde_json::json!([]));
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }

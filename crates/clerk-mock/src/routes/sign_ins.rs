@@ -175,15 +175,18 @@ pub(crate) fn action(
     Ok(Reply::ok(envelope(state, state.render_sign_in(id), exchange)))
 }
 
-/// The sign-in `id` of the request's client, unless abandoned (`resource_not_found`
-/// otherwise, as the spec says of `GET /v1/client/sign_ins/{id}`). Mutations on a request
-/// without a live client get a new client first (which has no sign-ins).
+/// The sign-in `id` of the request's client: its current one, or a completed one (an
+/// email-link completion is reloaded after the fact). An abandoned attempt, or one a newer
+/// `create` replaced (fapi.md §3.3.1: the client has a single current sign-in), answers
+/// `resource_not_found`, as the spec says of `GET /v1/client/sign_ins/{id}`. Mutations on a
+/// request without a live client get a new client first (which has no sign-ins).
 fn own_sign_in(state: &mut MockState, exchange: &mut Exchange, id: &str) -> Result<SignIn, ApiError> {
     let client_id = exchange.client_id.clone().ok_or_else(|| ApiError::not_found("sign in"))?;
+    let current = state.clients.get(&client_id).and_then(|c| c.sign_in_id.as_deref()) == Some(id);
     state
         .sign_ins
         .get(id)
-        .filter(|s| s.client_id == client_id && s.status != "abandoned")
+        .filter(|s| s.client_id == client_id && s.status != "abandoned" && (current || s.status == "complete"))
         .cloned()
         .ok_or_else(|| ApiError::not_found("sign in"))
 }
@@ -234,6 +237,17 @@ fn check_password(state: &mut MockState, sign_in: &SignIn, password: &str) -> Re
     }
 }
 
+/// The error a correct code on a `sign_up_if_missing` sign-in for an unknown identifier
+/// answers. fapi.md does not name its code or status; apps in the wild match this code.
+fn sign_up_if_missing_transfer() -> ApiError {
+    ApiError::new(
+        422,
+        "sign_up_if_missing_transfer",
+        "Sign up required",
+        "No account has this identifier: transfer to a sign-up to create one.",
+    )
+}
+
 fn strategy_invalid() -> ApiError {
     ApiError::form(
         "strategy_for_user_invalid",
@@ -282,6 +296,9 @@ fn prepare_first(
     identification: Option<&str>,
 ) -> Result<(), ApiError> {
     let now = state.now();
+    if let Some(user_id) = sign_in.user_id.as_deref() {
+        state.check_not_locked(user_id)?;
+    }
     match strategy {
         "email_code" | "phone_code" | "reset_password_email_code" | "reset_password_phone_code" => {
             if strategy.starts_with("reset_password") && sign_in.user_id.is_none() {
@@ -313,6 +330,9 @@ fn attempt_first(
 ) -> Result<(), ApiError> {
     let strategy = call.require("strategy")?.to_owned();
     let now = state.now();
+    if let Some(user_id) = sign_in.user_id.clone() {
+        state.check_not_locked(&user_id)?;
+    }
     if strategy == "password" {
         let password = call.require("password")?;
         check_password(state, sign_in, password)?;
@@ -334,9 +354,11 @@ fn attempt_first(
         )?;
     verification.attempt(&code, now)?;
     if sign_in.user_id.is_none() {
-        // sign_up_if_missing: the identifier is proven but no user has it.
+        // sign_up_if_missing: the identifier is proven but no user has it. The attempt
+        // answers an error; the piggybacked client shows the verification `transferable`
+        // (fapi.md §5.1, §5.4: "for codes the attempt itself answers with an error").
         verification.status = "transferable";
-        return Ok(());
+        return Err(sign_up_if_missing_transfer());
     }
     if strategy.starts_with("reset_password") {
         match call.form_nonempty("password") {
@@ -383,6 +405,7 @@ fn prepare_second(state: &mut MockState, call: &Call<'_>, sign_in: &mut SignIn) 
     let now = state.now();
     let client_trust = sign_in.status == "needs_client_trust";
     let user = sign_in.user_id.as_deref().and_then(|id| state.user(id)).cloned().ok_or_else(strategy_invalid)?;
+    state.check_not_locked(&user.id)?;
     let allowed = match strategy.as_str() {
         "phone_code" => user.phone.is_some() && (user.phone_second_factor || client_trust),
         "email_code" | "email_link" => user.email.is_some() && client_trust,
@@ -417,9 +440,7 @@ fn attempt_second(
     let now = state.now();
     let user_id = sign_in.user_id.clone().ok_or_else(strategy_invalid)?;
     let user = state.user(&user_id).cloned().ok_or_else(strategy_invalid)?;
-    if matches!(strategy.as_str(), "totp" | "backup_code") {
-        state.check_not_locked(&user_id)?;
-    }
+    state.check_not_locked(&user_id)?;
     match strategy.as_str() {
         "totp" if sign_in.status == "needs_second_factor" => {
             let setting = user.totp.as_ref().ok_or_else(strategy_invalid)?;

@@ -61,7 +61,7 @@ pub(crate) fn create(state: &mut MockState, exchange: &mut Exchange, call: &Call
                 .to_json(),
             );
         } else {
-            sign_up.email_verification = Some(Verification::verified("verification_from_oauth", "from_oauth_google"));
+            sign_up.email_verification = Some(proven_by_the_external_account());
         }
         sign_up.external_account = Some(verification);
     }
@@ -273,11 +273,7 @@ fn attempt(state: &mut MockState, call: &Call<'_>, sign_up: &mut SignUp, strateg
 /// session (rotating the token when the request's own client completes it).
 fn settle(state: &mut MockState, exchange: &mut Exchange, sign_up: &mut SignUp, strategy: &str, _by_request: bool) {
     let external_pending = sign_up.external_account.as_ref().is_some_and(|v| v.status != "verified");
-    let mut missing = state.missing_fields(sign_up);
-    if sign_up.external_account.is_some() {
-        // Sign-ups through an external account need no password.
-        missing.retain(|f| *f != "password");
-    }
+    let missing = state.missing_fields(sign_up);
     if sign_up.status != "missing_requirements"
         || external_pending
         || !missing.is_empty()
@@ -343,7 +339,7 @@ fn transfer_from_sign_in(state: &mut MockState, sign_up: &mut SignUp) -> Result<
     if is_id_token_strategy(&verification.strategy) {
         sign_up.external_account = Some(proven);
         sign_up.email_address = Some(identifier.clone());
-        sign_up.email_verification = Some(Verification::verified("verification_from_oauth", "from_oauth_google"));
+        sign_up.email_verification = Some(proven_by_the_external_account());
     } else if identifier.contains('@') {
         proven.supported_strategies = Some(vec!["email_code", "email_link"]);
         sign_up.email_address = Some(identifier);
@@ -357,6 +353,16 @@ fn transfer_from_sign_in(state: &mut MockState, sign_up: &mut SignUp) -> Result<
         client.sign_in_id = None;
     }
     Ok(())
+}
+
+/// The email verification of a sign-up through an external account: verified by the
+/// provider, nothing left to prepare (a sign-up verification always carries `next_action`
+/// and `supported_strategies`, per the spec's `SignUpVerification`).
+fn proven_by_the_external_account() -> Verification {
+    Verification {
+        supported_strategies: Some(Vec::new()),
+        ..Verification::verified("verification_from_oauth", "from_oauth_google")
+    }
 }
 
 /// Opens a sign-up's email link: verifies the email and, when nothing else is needed, completes

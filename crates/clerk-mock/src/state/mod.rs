@@ -256,9 +256,21 @@ impl MockState {
     /// §5.2): an open sign-in or a `missing_requirements` sign-up becomes `abandoned` and leaves
     /// its client's `sign_in`/`sign_up` slot. An abandoned sign-in is not found any more
     /// (`GET /v1/client/sign_ins/{id}` answers 404, §3.3.8); an abandoned sign-up answers
-    /// `sign_up_cannot_be_updated` to mutations.
+    /// `sign_up_cannot_be_updated` to mutations. Pending codes and links past their
+    /// `expire_at` turn `expired` first.
     pub(crate) fn abandon_attempts(&mut self) {
         let now = self.now();
+        for sign_in in self.sign_ins.values_mut() {
+            for verification in [&mut sign_in.first_factor, &mut sign_in.second_factor].into_iter().flatten() {
+                verification.expire_if_due(now);
+            }
+        }
+        for sign_up in self.sign_ups.values_mut() {
+            for verification in [&mut sign_up.email_verification, &mut sign_up.phone_verification].into_iter().flatten()
+            {
+                verification.expire_if_due(now);
+            }
+        }
         let mut emptied_slots = Vec::new();
         for sign_in in self.sign_ins.values_mut() {
             if !matches!(sign_in.status, "complete" | "abandoned") && now >= sign_in.abandon_at {

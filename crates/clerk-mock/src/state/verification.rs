@@ -121,6 +121,15 @@ impl Verification {
         Err(ApiError::form("form_code_incorrect", "code", "is incorrect", "Incorrect code"))
     }
 
+    /// Turns a pending (`unverified`) code or link past its `expire_at` into `expired`
+    /// (fapi.md §4.10), as the server reports it on any read: a client polling for an email
+    /// link stops on it (fapi.md §3.7.2 step 4) without having to attempt first.
+    pub(crate) fn expire_if_due(&mut self, now: i64) {
+        if self.status == "unverified" && self.expire_at.is_some_and(|at| now >= at) {
+            self.status = "expired";
+        }
+    }
+
     /// A sign-up verification's `next_action`, "what the client should do next for this field"
     /// (fapi.md §4.5): nothing once `verified`; `needs_prepare` once `failed` (too many wrong
     /// codes) or `expired`, since no attempt can succeed any more ([`Self::attempt`] answers
