@@ -742,3 +742,25 @@ fn skip_cache_is_not_answered_by_a_fetch_already_on_the_wire() {
     h.respond_json(&own, 200, &token_body(&fresh));
     assert_eq!(token_of(h.expect_success(skip)), fresh);
 }
+
+/// Any non-negative refresh-ahead the setter accepts is safe: one longer than the calendar
+/// can subtract means "refresh at once", never a panic when a token arrives.
+#[test]
+fn a_refresh_ahead_too_long_to_subtract_does_not_panic() {
+    for ahead in [Duration::MAX, Duration::days(365 * 20_000)] {
+        let config = config().with_token_refresh_ahead(ahead).expect("not negative, so accepted");
+        let mut h = Harness::with_config(config);
+        let op = h.client.create(h.now).expect("create");
+        let request = h.expect_request();
+        let jwt = canned_jwt("sess_1", unix(START), unix(START) + LIFETIME);
+        h.respond_with_token(
+            &request,
+            200,
+            &json!({ "response": client_with_token(Some(&jwt), 1), "client": null }),
+            "tok",
+        );
+        let _ = h.expect_success(op);
+        let token = h.submit(default_token());
+        assert!(matches!(h.expect_success(token), Completion::SessionToken(_)), "the piggybacked token is served");
+    }
+}

@@ -591,7 +591,11 @@ impl Client {
         let Some(cached) = self.tokens.get(&key) else {
             return;
         };
-        let at = cached.expires_at() - self.config.token_refresh_ahead();
+        // A refresh-ahead longer than the calendar can subtract (the setter takes any
+        // non-negative duration) means "already due": no timer, as for any `at <= now`.
+        let Some(at) = cached.expires_at().checked_sub(self.config.token_refresh_ahead()) else {
+            return;
+        };
         if at > self.now {
             self.timers.push(PollTimer { at, purpose: TimerPurpose::TokenRefresh(key) });
         }
