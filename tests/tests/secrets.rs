@@ -103,3 +103,25 @@ fn the_persisted_bytes_keep_the_token_for_the_store_but_not_session_jwts() {
     assert!(bytes.contains(TOKEN_CANARY), "the token store needs the token");
     assert!(!bytes.contains(SIGNATURE_CANARY), "session JWTs are never persisted");
 }
+
+/// A user's backup codes in an answer body (held as secrets once decoded) do not show in a
+/// response's Debug or Serialize form, nor in an undecodable answer's error.
+#[test]
+fn backup_codes_in_an_answer_body_are_redacted() {
+    let body = json!({ "response": { "object": "client", "id": "client_1", "sessions": [{ "object": "session",
+        "id": "sess_1", "status": "active", "user": { "id": "user_1", "phone_numbers": [{ "id": "idn_2",
+        "phone_number": "+15555550100", "backup_codes": ["BACKUP-CANARY-1"] }] } }] }, "client": null });
+    let bytes = serde_json::to_vec(&body).expect("encodes");
+    let response = HttpResponse::ok_json(bytes.clone());
+    let shown = format!("{response:?} {}", serde_json::to_string(&response).expect("serializes"));
+    assert!(!shown.contains("BACKUP-CANARY-1"), "{shown}");
+
+    // The same body cut short is undecodable: the error keeps a redacted preview.
+    let mut h = Harness::new();
+    let op = h.client.reload(h.now);
+    let request = h.expect_request();
+    let cut = bytes.get(..bytes.len() - 4).expect("long enough").to_vec();
+    h.respond(&request, HttpResponse::ok_json(cut));
+    let error = format!("{:?}", h.expect_failure(op));
+    assert!(!error.contains("BACKUP-CANARY-1"), "{error}");
+}

@@ -5,24 +5,120 @@
 //! shows it through [`redact_body`], which replaces the signature of every JWT-shaped run
 //! with [`REDACTED`]. The header and claims stay readable (so
 //! expiry can still be diagnosed); without its signature the token is useless to anyone
-//! reading a log.
+//! reading a log. The string values of the keys in [`SECRET_BODY_KEYS`] (a user's backup
+//! codes, which the wire model holds as secrets) are replaced too
+//! ([`redact_secret_values`]).
 
 use crate::secret::REDACTED;
 
 /// How many bytes of a body a redacted preview keeps at most.
 pub const PREVIEW_LIMIT: usize = 4096;
 
+/// Keys of answer-body fields whose string values (or arrays of strings) are secrets:
+/// `backup_codes` (a user's backup codes on a phone number, fapi.md §4.7).
+pub const SECRET_BODY_KEYS: &[&str] = &["backup_codes"];
+
 /// The body as text (invalid UTF-8 replaced), truncated to [`PREVIEW_LIMIT`] bytes, with
-/// every JWT signature replaced.
+/// every JWT signature and every value of a [`SECRET_BODY_KEYS`] key replaced.
+///
+/// ```
+/// use clerk_core::redact::redact_body;
+///
+/// let shown = redact_body(br#"{"backup_codes":["a1b2","c3d4"],"id":"idn_1"}"#);
+/// assert_eq!(shown, r#"{"backup_codes":["[redacted]","[redacted]"],"id":"idn_1"}"#);
+/// ```
 #[must_use]
 pub fn redact_body(body: &[u8]) -> String {
     let end = body.len().min(PREVIEW_LIMIT);
     let text = String::from_utf8_lossy(body.get(..end).unwrap_or(body));
+    let text = redact_secret_values(&text, |_| String::from(REDACTED));
     let mut out = redact_jwts(&text);
     if body.len() > PREVIEW_LIMIT {
         out.push_str(&format!("…[{} more bytes]", body.len() - PREVIEW_LIMIT));
     }
     out
+}
+
+/// Replaces the contents of every JSON string that is the value of a [`SECRET_BODY_KEYS`]
+/// key, or an element of an array that is, with what `replace` gives for it (its raw,
+/// still-escaped text). Works on text, not on a parsed document, so it also redacts a
+/// truncated or malformed body (an unterminated string is replaced to the end); anything
+/// else is kept byte for byte.
+#[must_use]
+pub fn redact_secret_values(text: &str, mut replace: impl FnMut(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((key_end, _)) = next_secret_key(rest) {
+        let (head, tail) = rest.split_at(key_end);
+        out.push_str(head);
+        rest = redact_value_after_key(tail, &mut out, &mut replace);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the first quoted secret key in `text` ends (just past its closing quote).
+fn next_secret_key(text: &str) -> Option<(usize, &'static str)> {
+    SECRET_BODY_KEYS
+        .iter()
+        .filter_map(|key| {
+            let quoted = format!("\"{key}\"");
+            text.find(&quoted).map(|start| (start + quoted.len(), *key))
+        })
+        .min_by_key(|(end, _)| *end)
+}
+
+/// Copies `text` (what follows a secret key) to `out` with the key's string values
+/// replaced; returns what is left after the value (or after whatever did not look like one).
+fn redact_value_after_key<'a>(text: &'a str, out: &mut String, replace: &mut impl FnMut(&str) -> String) -> &'a str {
+    let mut rest = copy_while(text, out, char::is_whitespace);
+    let Some(after_colon) = rest.strip_prefix(':') else { return rest };
+    out.push(':');
+    rest = copy_while(after_colon, out, char::is_whitespace);
+    if rest.starts_with('"') {
+        return redact_string(rest, out, replace);
+    }
+    let Some(mut inside) = rest.strip_prefix('[') else { return rest };
+    out.push('[');
+    loop {
+        inside = copy_while(inside, out, |c| c.is_whitespace() || c == ',');
+        if inside.starts_with('"') {
+            inside = redact_string(inside, out, replace);
+        } else {
+            return inside;
+        }
+    }
+}
+
+/// `text` starts with `"`: writes the string with its contents replaced; returns the rest.
+fn redact_string<'a>(text: &'a str, out: &mut String, replace: &mut impl FnMut(&str) -> String) -> &'a str {
+    let body = text.get(1..).unwrap_or_default();
+    let mut escaped = false;
+    let end = body.char_indices().find_map(|(index, c)| {
+        let closes = c == '"' && !escaped;
+        escaped = c == '\\' && !escaped;
+        closes.then_some(index)
+    });
+    out.push('"');
+    match end {
+        Some(end) => {
+            out.push_str(&replace(body.get(..end).unwrap_or_default()));
+            out.push('"');
+            body.get(end + 1..).unwrap_or_default()
+        }
+        None => {
+            out.push_str(&replace(body));
+            ""
+        }
+    }
+}
+
+/// Copies the leading characters of `text` that satisfy `keep` to `out`; returns the rest.
+fn copy_while<'a>(text: &'a str, out: &mut String, keep: impl Fn(char) -> bool) -> &'a str {
+    let end = text.char_indices().find(|(_, c)| !keep(*c)).map_or(text.len(), |(index, _)| index);
+    let (kept, rest) = text.split_at(end);
+    out.push_str(kept);
+    rest
 }
 
 fn is_b64url(c: char) -> bool {
@@ -93,6 +189,29 @@ mod tests {
             let _ = redact_jwts(text);
         }
         assert_eq!(redact_jwts("no tokens"), "no tokens");
+    }
+
+    #[test]
+    fn secret_values_are_replaced_wherever_and_however_they_are_written() {
+        let redact = |text: &str| redact_secret_values(text, |_| String::from("X"));
+        assert_eq!(redact(r#"{"backup_codes" : [ "a" , "b\"c" ],"n":1}"#), r#"{"backup_codes" : [ "X" , "X" ],"n":1}"#);
+        assert_eq!(redact(r#"{"backup_codes":"one"}"#), r#"{"backup_codes":"X"}"#);
+        assert_eq!(redact(r#"{"backup_codes":null,"code":"kept"}"#), r#"{"backup_codes":null,"code":"kept"}"#);
+        assert_eq!(
+            redact(r#"[{"backup_codes":["a"]},{"backup_codes":["b"]}]"#),
+            r#"[{"backup_codes":["X"]},{"backup_codes":["X"]}]"#
+        );
+        // Truncated in the middle of a code: the rest is replaced.
+        assert_eq!(redact(r#"{"backup_codes":["abc"#), r#"{"backup_codes":["X"#);
+        assert_eq!(redact(r#"{"backup_codes""#), r#"{"backup_codes""#);
+        assert_eq!(redact("no secrets é"), "no secrets é");
+        // The raw (escaped) text goes to the replacement.
+        let mut seen = Vec::new();
+        let _ = redact_secret_values(r#"{"backup_codes":["a\u0062"]}"#, |raw| {
+            seen.push(raw.to_owned());
+            String::new()
+        });
+        assert_eq!(seen, [r"a\u0062"]);
     }
 
     #[test]

@@ -35,6 +35,8 @@
 //!   `exp`, `iat` and `sid` can still be read.
 //! * A secret of 16 characters or more wherever it reappears in plain text (a token
 //!   echoed in a body).
+//! * In answer bodies, the string values of the keys in
+//!   [`SECRET_BODY_KEYS`](clerk_core::redact::SECRET_BODY_KEYS): a user's backup codes.
 //!
 //! The same secret value gets the same number throughout one transcript (one
 //! [`TranscriptWriter`]); numbers count from 1 in order of first appearance. Everything
@@ -300,7 +302,12 @@ fn redact_exchange(
                 .iter()
                 .map(|field| (field.name.to_string(), shown_header(placeholders, field)))
                 .collect();
-            let body = placeholders.redact_text(&String::from_utf8_lossy(&response.body));
+            // A user's backup codes (`SECRET_BODY_KEYS`) become placeholders first: they
+            // are secrets nothing else in the exchange names.
+            let body = clerk_core::redact::redact_secret_values(&String::from_utf8_lossy(&response.body), |raw| {
+                placeholders.placeholder(raw)
+            });
+            let body = placeholders.redact_text(&body);
             Ok(TranscriptResponse { status: response.status, headers, body })
         }
         Err(error) => Err(placeholders.redact_text(&error.to_string())),

@@ -432,3 +432,20 @@ fn a_transcript_written_over_an_existing_file_is_private_too() {
     let _writer = TranscriptWriter::create(&path).unwrap();
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+/// A user's backup codes in an answer (`phone_numbers[].backup_codes`) are secrets nothing
+/// in the request names; they still become numbered placeholders, and the rest of the body
+/// stays byte for byte.
+#[test]
+fn backup_codes_in_an_answer_never_reach_the_transcript() {
+    let out = SharedBuffer::default();
+    let writer = TranscriptWriter::new(out.clone());
+    let get_client = request(Method::Get, "/v1/client", vec![Field::plain("_is_native", "true")], vec![], None);
+    let body = r#"{"response":{"object":"client","id":"client_1","sessions":[{"id":"sess_1","user":{"id":"user_1","phone_numbers":[{"id":"idn_2","backup_codes":["bkp-canary-1", "bkp-canary-2"]}]}}]},"client":null}"#;
+    writer.record(&get_client, BASE, &Ok(HttpResponse::ok_json(body))).unwrap();
+    let text = out.text();
+    assert!(!text.contains("bkp-canary"), "{text}");
+    let entry = entries(&text).remove(0);
+    let shown = entry.outcome.expect("an answer").body;
+    assert_eq!(shown, body.replace("bkp-canary-1", "[redacted#1]").replace("bkp-canary-2", "[redacted#2]"));
+}
