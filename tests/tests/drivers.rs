@@ -1235,6 +1235,9 @@ fn connection_refused_is_a_typed_error_and_changes_nothing() {
             matches!(error, DriverError::Operation(OperationError::Transport(TransportError::Connect(_)))),
             "{kind:?}: {error:?}"
         );
+        // The message says why, not only at which stage (reqwest's own message is
+        // "error sending request"; the cause is the OS's).
+        assert!(error.to_string().contains("refused"), "{kind:?}: {error}");
         assert_eq!(d.snapshot().identity(), before, "{kind:?}");
         let error =
             d.run(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into()).expect_err("refused");

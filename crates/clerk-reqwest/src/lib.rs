@@ -590,13 +590,33 @@ fn transport_error(error: reqwest::Error) -> TransportError {
     // reqwest's message names the request's URL, whose query may hold a secret
     // (`rotating_token_nonce`): the error keeps its kind and cause, not the URL.
     let error = error.without_url();
+    let message = with_causes(&error);
     if error.is_timeout() {
-        TransportError::Timeout(error.to_string())
+        TransportError::Timeout(message)
     } else if error.is_connect() {
-        TransportError::Connect(error.to_string())
+        TransportError::Connect(message)
     } else if error.is_body() || error.is_request() || error.is_decode() {
-        TransportError::Io(error.to_string())
+        TransportError::Io(message)
     } else {
-        TransportError::Other(error.to_string())
+        TransportError::Other(message)
     }
+}
+
+/// The error's message followed by its causes (`error sending request: client error
+/// (Connect): tcp connect error: Connection refused (os error 111)`): reqwest's own message
+/// only names the stage, the causes say what went wrong (refused, DNS, TLS). The causes
+/// are hyper's and the OS's; none of them names the URL.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        // Some layers repeat their cause's text in their own message.
+        if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
 }
