@@ -45,14 +45,18 @@ pub(crate) struct SignInArgs {
     /// the password's line with --password-stdin), so that none shows in the process list.
     #[arg(long)]
     code_stdin: bool,
-    /// The first factor to use: password, email_code, phone_code or email_link.
-    #[arg(long)]
+    /// The first factor to use: password, email_code, phone_code or email_link. One the
+    /// server did not offer is an error.
+    #[arg(long, value_parser = FIRST_FACTORS)]
     strategy: Option<String>,
     /// The second factor to use when one is needed (default: asked at a terminal, else the
     /// first the server offers). One the server did not offer is an error.
     #[arg(long, value_name = "STRATEGY", value_parser = SECOND_FACTORS)]
     second_factor: Option<String>,
 }
+
+/// The first factors `--strategy` names (and the sign-in knows how to answer).
+const FIRST_FACTORS: [&str; 4] = ["password", "email_code", "phone_code", "email_link"];
 
 /// The second factors `--second-factor` names (and the sign-in knows how to answer).
 const SECOND_FACTORS: [&str; 4] = ["totp", "backup_code", "phone_code", "email_code"];
@@ -168,10 +172,23 @@ struct StdinInputs {
     codes: bool,
 }
 
-/// The next line of standard input, as the code asked for as `what`.
-fn code_from_stdin(what: &str) -> Result<VerificationCode, String> {
+/// The next line of standard input (`--password-stdin`, `--code-stdin`). When standard
+/// input is a terminal, the person is typing it: asked for with a prompt on the terminal and
+/// read without echo, so that a password or backup code never stays on the screen.
+fn stdin_line(what: &str) -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("{what} (not shown): "))
+            .map(|line| line + "\n")
+            .map_err(|e| format!("reading the {what}: {e}"));
+    }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the {what}: {e}"))?;
+    Ok(line)
+}
+
+/// The next line of standard input, as the code asked for as `what`.
+fn code_from_stdin(what: &str) -> Result<VerificationCode, String> {
+    let line = stdin_line(what)?;
     let code = line.trim();
     if code.is_empty() {
         return Err(format!("{what} needed: standard input has no more lines (--code-stdin reads one a code)"));
@@ -180,8 +197,7 @@ fn code_from_stdin(what: &str) -> Result<VerificationCode, String> {
 }
 
 fn password_from_stdin() -> Result<Password, String> {
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    let line = stdin_line("password")?;
     let password = line.trim_end_matches(['\r', '\n']);
     if password.is_empty() {
         return Err(String::from("no password on standard input (--password-stdin reads its first line)"));
@@ -257,9 +273,11 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
     let before = SessionsBefore::of(clerk.engine());
     let identifier = match args.identifier {
         Some(identifier) => identifier,
-        None => answers.ask.line("Email, phone or username: ")?,
+        None => ask_for(answers.ask, "Email, phone or username", "--identifier")?,
     };
     clerk.sign_in(SignInCreate::identifier(identifier)).map_err(describe)?;
+    // A password on standard input means the password factor, unless --strategy says else.
+    let first_flag = if args.strategy.is_none() && args.password_stdin { "--password-stdin" } else { "--strategy" };
     let mut first_strategy = args.strategy;
     if first_strategy.is_none() && args.password_stdin {
         first_strategy = Some(String::from("password"));
@@ -275,10 +293,10 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
                     .supported_first_factors
                     .iter()
                     .map(|f| f.strategy.to_string())
-                    .filter(|s| matches!(s.as_str(), "password" | "email_code" | "phone_code" | "email_link"))
+                    .filter(|s| FIRST_FACTORS.contains(&s.as_str()))
                     .collect();
                 let strategy = match first_strategy.take() {
-                    Some(strategy) => strategy,
+                    Some(wanted) => offered_or_error(first_flag, wanted, &offered)?,
                     None => choose(answers.ask, "How do you want to sign in?", &offered)?,
                 };
                 first_factor(clerk, out, &mut answers, &strategy)?;
@@ -287,7 +305,7 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
                 let offered: Vec<String> =
                     sign_in.supported_second_factors.iter().map(|f| f.strategy.to_string()).collect();
                 let strategy = match second_strategy.take() {
-                    Some(wanted) => offered_or_error(wanted, &offered)?,
+                    Some(wanted) => offered_or_error("--second-factor", wanted, &offered)?,
                     None => choose(answers.ask, "Second factor:", &offered)?,
                 };
                 second_factor(clerk, &mut answers, &strategy)?;
@@ -347,16 +365,16 @@ fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strat
     Ok(())
 }
 
-/// The second factor `--second-factor` asked for, when the server offered it.
+/// The factor `flag` (`--strategy`, `--second-factor`) asked for, when the server offered it.
 ///
 /// # Errors
 /// The server did not offer it; the message lists what it offered.
-fn offered_or_error(wanted: String, offered: &[String]) -> Result<String, String> {
+fn offered_or_error(flag: &str, wanted: String, offered: &[String]) -> Result<String, String> {
     if offered.contains(&wanted) {
         return Ok(wanted);
     }
     let offered = if offered.is_empty() { String::from("none") } else { offered.join(", ") };
-    Err(format!("--second-factor {wanted}: the server did not offer it for this sign-in; it offered: {offered}"))
+    Err(format!("{flag} {wanted}: the server did not offer it for this sign-in; it offered: {offered}"))
 }
 
 fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -> Result<(), String> {
@@ -393,7 +411,7 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
     let before = SessionsBefore::of(clerk.engine());
     let email = match args.email {
         Some(email) => Some(email),
-        None if args.phone.is_none() => Some(answers.ask.line("Email address: ")?),
+        None if args.phone.is_none() => Some(ask_for(answers.ask, "Email address", "--email")?),
         None => None,
     };
     let password = if answers.has_password() { Some(answers.password("Choose a password")?) } else { None };
@@ -435,17 +453,25 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
                     update.legal_accepted = Some(true);
                 }
                 "password" => update.password = Some(answers.password("Choose a password")?),
-                "first_name" => update.first_name = Some(answers.ask.line("First name: ")?),
-                "last_name" => update.last_name = Some(answers.ask.line("Last name: ")?),
-                "username" => update.username = Some(answers.ask.line("Username: ")?),
-                "phone_number" => update.phone_number = Some(answers.ask.line("Phone number: ")?),
-                "email_address" => update.email_address = Some(answers.ask.line("Email address: ")?),
+                "first_name" => update.first_name = Some(ask_for(answers.ask, "First name", "--first-name")?),
+                "last_name" => update.last_name = Some(ask_for(answers.ask, "Last name", "--last-name")?),
+                "username" => update.username = Some(ask_for(answers.ask, "Username", "--username")?),
+                "phone_number" => update.phone_number = Some(ask_for(answers.ask, "Phone number", "--phone")?),
+                "email_address" => update.email_address = Some(ask_for(answers.ask, "Email address", "--email")?),
                 other => return Err(format!("the sign-up needs {other}, which the terminal cannot provide")),
             }
         }
         clerk.sign_up_step(SignUpCommand::Update(update)).map_err(describe)?;
     }
     finish(clerk, out, &before, "sign-up")
+}
+
+/// Asks for `what`; without anyone to ask, the error names the flag that gives it.
+fn ask_for(ask: &mut dyn Ask, what: &str, flag: &str) -> Result<String, String> {
+    if !ask.can_ask() {
+        return Err(format!("{what} needed: pass it with {flag}"));
+    }
+    ask.line(&format!("{what}: "))
 }
 
 /// Asks once whether the terms are accepted; anything but yes stops the sign-up.

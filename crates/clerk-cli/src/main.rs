@@ -157,7 +157,9 @@ fn run(cli: Cli) -> Result<(), String> {
         builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
     }
     let mut clerk = builder.build().map_err(describe)?;
-    offline::load_or_keep_stored(&mut clerk)?;
+    // Only what can be done from the stored state goes on without the server.
+    let works_offline = matches!(cli.command, Action::Whoami | Action::Sessions | Action::SignOut { .. });
+    offline::load_or_keep_stored(&mut clerk, works_offline)?;
     match cli.command {
         Action::SignIn(args) => interactive::sign_in(&mut clerk, out, args),
         Action::SignUp(args) => interactive::sign_up(&mut clerk, out, args),
@@ -170,6 +172,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Action::Switch { session, org } => {
+            signed_in_session(clerk.engine(), &session)?;
             let organization =
                 org.map_or(clerk_core::OrganizationChoice::SessionDefault, clerk_core::OrganizationChoice::Id);
             clerk.set_active(&session, organization).map_err(describe)?;
@@ -182,6 +185,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 (None, true) => clerk_core::OrganizationChoice::Personal,
                 (None, false) => clerk_core::OrganizationChoice::SessionDefault,
             };
+            if clerk.engine().active_session_id().is_none() {
+                return Err(String::from("not signed in: run `clerk sign-in` first"));
+            }
             let request = clerk_core::TokenRequest { session_id: None, template, organization, skip_cache };
             let token = clerk.get_token(request).map_err(describe)?;
             out.token(&token);
@@ -192,6 +198,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 if all { None } else { session.or_else(|| clerk.engine().active_session_id().map(str::to_owned)) };
             if !all && target.is_none() {
                 return Err(String::from("not signed in (use --all to clear every session)"));
+            }
+            if let (false, Some(session)) = (all, target.as_deref()) {
+                signed_in_session(clerk.engine(), session)?;
             }
             let confirmation = clerk.sign_out(target.as_deref()).map_err(describe)?;
             out.signed_out(&confirmation);
@@ -208,10 +217,30 @@ fn config_for_key(key: &str) -> Result<ClientConfig, String> {
     ClientConfig::from_publishable_key(key).map_err(|e| e.to_string())
 }
 
+/// Checks that `id` names a signed-in session of this client, with advice when not.
+fn signed_in_session(engine: &clerk_core::Client, id: &str) -> Result<(), String> {
+    match engine.session(id) {
+        None => Err(format!("no session {id} on this client: `clerk sessions` lists them")),
+        Some(session) if !session.is_signed_in() => Err(format!(
+            "session {id} is {}, no longer signed in: `clerk sessions` lists those that are",
+            session.status.as_ref().map_or("in an unknown state", |status| status.as_str())
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 /// A driver error as a user reads it; one about the token file says where the file is and
-/// how to start over.
+/// how to start over, and an identifier already signed in names the session to switch to.
 pub(crate) fn describe(error: DriverError) -> String {
     match error.api() {
+        Some(api) if api.code == clerk_core::wire::ErrorCode::IdentifierAlreadySignedIn => {
+            match api.meta.session_id.as_deref() {
+                Some(session) => format!(
+                    "already signed in on this client as session {session}: `clerk switch {session}` makes it the active one"
+                ),
+                None => String::from("already signed in on this client: `clerk sessions` lists the sessions"),
+            }
+        }
         Some(api) => format!(
             "{} ({})",
             api.long_message.as_deref().or(api.message.as_deref()).unwrap_or("request refused"),

@@ -6,20 +6,27 @@ use clerk_ureq::{Clerk, DriverError};
 
 use crate::describe;
 
-/// Loads the environment and the client. When the Frontend API cannot be reached, warns on
-/// standard error and goes on with the state restored from the token store: `whoami` and
-/// `sessions` show it, `sign-out` clears it (saying the server was not told), and a command
-/// that needs the server fails with its own error.
+/// Loads the environment and the client. When the Frontend API cannot be reached and the
+/// command `works_offline`, warns on standard error and goes on with the state restored
+/// from the token store: `whoami` and `sessions` show it, `sign-out` clears it (saying the
+/// server was not told). A command that needs the server fails at once, saying so.
 ///
 /// # Errors
-/// Any other failure of the load (the server refused, an answer that cannot be used, …).
-pub(crate) fn load_or_keep_stored(clerk: &mut Clerk) -> Result<(), String> {
+/// Any other failure of the load (the server refused, an answer that cannot be used, …),
+/// or an unreachable server for a command that needs it.
+pub(crate) fn load_or_keep_stored(clerk: &mut Clerk, works_offline: bool) -> Result<(), String> {
     match clerk.load() {
         Ok(_) => Ok(()),
         Err(error) if is_unreachable(&error) => {
+            let base_url = clerk.engine().config().base_url().to_owned();
+            if !works_offline {
+                return Err(format!(
+                    "cannot reach the Frontend API at {base_url} ({error}): check that it is running and that the \
+                     publishable key is the right one"
+                ));
+            }
             eprintln!(
-                "clerk: warning: could not reach the Frontend API at {} ({error}); showing the state stored on this machine",
-                clerk.engine().config().base_url()
+                "clerk: warning: could not reach the Frontend API at {base_url} ({error}); using the state stored on this machine"
             );
             Ok(())
         }

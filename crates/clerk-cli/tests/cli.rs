@@ -312,9 +312,12 @@ fn without_the_server_whoami_shows_the_stored_user_and_sign_out_clears_it_locall
     let sessions = clerk(&["sessions", "--json", "--store-dir", store], Some(&key), "");
     assert_eq!(json_line(&succeeded(&sessions, "sessions without the server")).as_array().map(Vec::len), Some(1));
 
-    // A command that needs the server fails with its own error, not the load's.
+    // A command that needs the server fails at once, saying the server is unreachable
+    // (not that it is showing the stored state).
     let token = clerk(&["token", "--skip-cache", "--store-dir", store], Some(&key), "");
     assert!(!token.status.success(), "a token was fetched without a server");
+    let said = text(&token.stderr);
+    assert!(said.contains("cannot reach the Frontend API") && !said.contains("stored on this machine"), "{said}");
 
     let sign_out = clerk(&["sign-out", "--store-dir", store], Some(&key), "");
     let said = succeeded(&sign_out, "sign-out without the server");
@@ -639,4 +642,60 @@ fn codes_can_come_from_standard_input() {
     let both = sign_in(&["--code-stdin", "--code", "135790"], "cli-password-1234\n");
     assert!(!both.status.success(), "--code and --code-stdin together were accepted");
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+/// Mistakes a person makes get advice naming what to run or pass, checked before anything
+/// is sent where the program can tell.
+#[test]
+fn mistakes_are_answered_with_what_to_do() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "advice@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let fails = |args: &[&str], stdin: &str| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--store-dir", store]);
+        let output = clerk(&all, Some(&key), stdin);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        text(&output.stderr)
+    };
+
+    let said = fails(&["switch", "sess_nope"], "");
+    assert!(said.contains("no session sess_nope on this client") && said.contains("clerk sessions"), "{said}");
+    let said = fails(&["sign-out", "sess_nope"], "");
+    assert!(said.contains("no session sess_nope"), "{said}");
+
+    // Signing in again as the same user names the session to switch to.
+    let said = fails(&["sign-in", "--identifier", "advice@example.com", "--password-stdin"], "cli-password-1234\n");
+    assert!(said.contains("already signed in") && said.contains("clerk switch sess_"), "{said}");
+
+    // A factor the server does not offer is refused before it is prepared.
+    let marker = mock.requests().len();
+    let said = fails(&["sign-in", "--identifier", "advice2@example.com", "--strategy", "phone_code"], "");
+    assert!(said.contains("no account") || said.contains("Couldn't find"), "{said}");
+    mock.add_user(UserSpec::with_email("advice2@example.com").password("cli-password-1234"));
+    let said = fails(&["sign-in", "--identifier", "advice2@example.com", "--strategy", "phone_code"], "");
+    assert!(said.contains("--strategy phone_code: the server did not offer it") && said.contains("password"), "{said}");
+    let prepared =
+        mock.requests().into_iter().skip(marker).filter(|r| r.path.ends_with("/prepare_first_factor")).count();
+    assert_eq!(prepared, 0, "nothing was prepared");
+
+    // Without a terminal, a missing input names the flag that gives it.
+    let said = fails(&["sign-in"], "");
+    assert!(said.contains("pass it with --identifier"), "{said}");
+    let said = fails(&["sign-up"], "");
+    assert!(said.contains("pass it with --email"), "{said}");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+/// Without anyone signed in, `token` says to sign in.
+#[test]
+fn a_token_without_a_session_says_to_sign_in() {
+    let mock = MockServer::start();
+    let dir = TempDir::new("no-session");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let output = clerk(&["token", "--store-dir", store], Some(&mock.publishable_key()), "");
+    assert!(!output.status.success());
+    let said = text(&output.stderr);
+    assert!(said.contains("not signed in: run `clerk sign-in` first"), "{said}");
 }
