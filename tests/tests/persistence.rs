@@ -59,6 +59,25 @@ fn restore_refuses_another_host() {
     );
 }
 
+/// A base-URL override (a local mock) is another endpoint: the state stored for the key's
+/// instance, client token and all, is refused there rather than sent to it (decision 0012).
+#[test]
+fn a_state_stored_for_the_instance_is_not_restored_against_a_base_url_override() {
+    let state = Harness::signed_in(&client_json(&[], None, 1)).client.export();
+    assert!(state.client_token.is_some(), "the state holds a client token");
+    let mock = config().with_base_url("http://127.0.0.1:4010").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        Client::restore(mock.clone(), state, START).err(),
+        Some(RestoreError::WrongHost {
+            expected: "127.0.0.1:4010".into(),
+            found: "foo-bar-13.clerk.accounts.dev".into()
+        })
+    );
+    // What the override's own client saves is restored there.
+    let own = Client::new(mock.clone(), START).export();
+    assert!(Client::restore(mock, own, START).is_ok());
+}
+
 #[test]
 fn restore_refuses_unknown_versions_and_garbage() {
     let mut state = Harness::new().client.export();

@@ -36,6 +36,14 @@ pub enum UrlError {
     /// The URL carries a user name or password (`user@host`).
     #[error("URL must not contain user information (`user@`)")]
     UserInfo,
+    /// Plain `http` to a host that is not on this machine: the client token and session
+    /// tokens would cross the network unencrypted (decision 0012). Loopback hosts
+    /// ([`is_loopback_host`](super::is_loopback_host)) may use `http`.
+    #[error("plain http to {host}, which is not on this machine, would send credentials unencrypted; use https")]
+    PlainHttpToRemoteHost {
+        /// The URL's `host[:port]`.
+        host: String,
+    },
     /// The URL has a query (`?…`) or fragment (`#…`); a base URL cannot carry either.
     #[error("URL must not have a query or fragment")]
     QueryOrFragment,
@@ -60,7 +68,8 @@ pub(crate) struct HttpUrl {
 
 impl HttpUrl {
     /// Parses an absolute `http(s)://authority[/path]` URL. Trailing `/`s of the path are
-    /// dropped; a query, a fragment or user information is refused.
+    /// dropped; a query, a fragment, user information, or plain `http` to a host off this
+    /// machine is refused.
     pub(crate) fn parse(input: &str) -> Result<Self, UrlError> {
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(if input.starts_with('/') { UrlError::RelativePath } else { UrlError::MissingScheme });
@@ -78,6 +87,9 @@ impl HttpUrl {
             return Err(UrlError::QueryOrFragment);
         }
         check_authority(authority)?;
+        if scheme == "http" && !super::is_loopback_host(authority) {
+            return Err(UrlError::PlainHttpToRemoteHost { host: authority.to_owned() });
+        }
         if let Some(character) = remainder.chars().find(|&c| c == '\\' || c.is_whitespace() || c.is_control()) {
             return Err(UrlError::InvalidPathCharacter { character });
         }

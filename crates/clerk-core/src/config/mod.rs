@@ -289,12 +289,15 @@ impl ClientConfig {
 
     /// Sends every request to `base_url` instead (for example a local mock at
     /// `http://127.0.0.1:8080`); it takes precedence over the proxy URL and the domain.
-    /// Default: none. The publishable key's host stays the
-    /// [`frontend_api_host`](Self::frontend_api_host). Same URL rules as
+    /// Default: none. The URL's `host[:port]` becomes the
+    /// [`frontend_api_host`](Self::frontend_api_host) that persisted state is keyed by, so
+    /// a client token stored for the key's instance is never sent to the override (nor one
+    /// of the override's to the instance; decision 0012). Same URL rules as
     /// [`with_proxy_url`](Self::with_proxy_url), reported as [`ConfigError::InvalidBaseUrl`].
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, ConfigError> {
         let url = HttpUrl::parse(base_url).map_err(ConfigError::InvalidBaseUrl)?;
         self.base_url_override = Some(url.to_base());
+        self.frontend_api_host = url.authority;
         Ok(self)
     }
 
@@ -405,9 +408,10 @@ impl ClientConfig {
         }
     }
 
-    /// The Frontend API host from the publishable key (or the base URL's `host[:port]` for
-    /// [`for_base_url`](Self::for_base_url)). Persisted state is keyed by it; it does not
-    /// change with a proxy, domain or base URL override.
+    /// The Frontend API host from the publishable key, or the base URL's `host[:port]` for
+    /// [`for_base_url`](Self::for_base_url) and [`with_base_url`](Self::with_base_url).
+    /// Persisted state is keyed by it. A proxy or domain does not change it: requests
+    /// through them reach the same instance, where the same client token is valid.
     #[must_use]
     pub fn frontend_api_host(&self) -> &str {
         &self.frontend_api_host
@@ -652,6 +656,27 @@ mod tests {
         assert_eq!(plain.base_url(), "http://localhost:3000");
     }
 
+    // Decision 0012: plain http only to this machine, for proxies and base URLs alike.
+    #[test]
+    fn plain_http_off_this_machine_is_refused() {
+        let remote = |host: &str| UrlError::PlainHttpToRemoteHost { host: host.to_owned() };
+        assert_eq!(
+            live().with_proxy_url("http://proxy.example.com/p"),
+            Err(ConfigError::InvalidProxyUrl(remote("proxy.example.com")))
+        );
+        assert_eq!(
+            live().with_base_url("HTTP://10.0.0.5:8080"),
+            Err(ConfigError::InvalidBaseUrl(remote("10.0.0.5:8080")))
+        );
+        assert_eq!(
+            ClientConfig::for_base_url("http://127.attacker.example", InstanceType::Development),
+            Err(ConfigError::InvalidBaseUrl(remote("127.attacker.example")))
+        );
+        for local in ["http://127.0.0.1:1", "http://localhost", "http://[::1]:8080", "https://10.0.0.5"] {
+            assert!(live().with_base_url(local).is_ok(), "{local}");
+        }
+    }
+
     #[test]
     fn relative_proxy_url_is_refused() {
         assert_eq!(live().with_proxy_url("/api/__clerk"), Err(ConfigError::InvalidProxyUrl(UrlError::RelativePath)));
@@ -708,7 +733,7 @@ mod tests {
     }
 
     #[test]
-    fn base_url_override_wins_and_keeps_key_host() {
+    fn base_url_override_wins_and_keys_state_by_its_host() {
         let config = live()
             .with_domain("example.com")
             .unwrap()
@@ -717,7 +742,12 @@ mod tests {
             .with_base_url("http://127.0.0.1:4010/")
             .unwrap();
         assert_eq!(config.base_url(), "http://127.0.0.1:4010");
-        assert_eq!(config.frontend_api_host(), "fake-clerk-test.clerk.accounts.dev");
+        // State stored for the key's instance is not the override's (decision 0012).
+        assert_eq!(config.frontend_api_host(), "127.0.0.1:4010");
+        assert_eq!(
+            live().with_proxy_url("https://proxy.example.com/p").unwrap().frontend_api_host(),
+            live().frontend_api_host()
+        );
         assert_eq!(live().with_base_url("127.0.0.1:4010"), Err(ConfigError::InvalidBaseUrl(UrlError::MissingScheme)));
     }
 
