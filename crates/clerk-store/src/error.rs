@@ -44,6 +44,18 @@ pub enum StoreError {
         /// The host the state names.
         found: String,
     },
+    /// A place the store would read or write is not private to this user (Unix): a
+    /// directory others can write to, a file or directory another user owns, a state file
+    /// others can write, or a symbolic link where the store keeps a file of its own.
+    /// Someone else could have planted a client token there (and would then share the
+    /// session signed in on it), so nothing was read or written.
+    #[error("{} is not private to this user: {reason}; nothing was read or written", path.display())]
+    NotPrivate {
+        /// The directory or file.
+        path: PathBuf,
+        /// What is wrong with it (and how to fix it).
+        reason: String,
+    },
     /// A host or application name that cannot be used as a file name (empty, `.`/`..`,
     /// a path separator, a control character, too long).
     #[error("{name:?} cannot name a store file: {reason}")]

@@ -15,6 +15,15 @@
 //! `0600`), or `null` once [`clear`](crate::TokenStore::clear)ed. `generation` grows by one
 //! with every write and never goes back, not even across a clear.
 //!
+//! ## Privacy (Unix)
+//!
+//! The store reads and writes only where no other user could have put a state of their
+//! own: its directory must not be writable by group or others and must belong to this
+//! user, the state file must belong to this user and not be writable by others, and
+//! neither it nor the lock file may be a symbolic link. Anything else is
+//! [`StoreError::NotPrivate`], with nothing read or written: a planted state would sign
+//! this program in to a client whose token someone else knows.
+//!
 //! ## Writes
 //!
 //! Every write goes to a temporary file in the same directory (`.client-<host>.json.<pid>.<n>.tmp`,
@@ -129,12 +138,16 @@ impl FileStore {
     ///
     /// # Errors
     /// [`StoreError::InvalidName`] for a host that cannot name a file inside `dir`
-    /// (empty, `.`/`..`, a path separator, a control character, too long), and
-    /// [`StoreError::Io`] when `dir` cannot be created.
+    /// (empty, `.`/`..`, a path separator, a control character, too long),
+    /// [`StoreError::Io`] when `dir` cannot be created, and (Unix)
+    /// [`StoreError::NotPrivate`] for a directory other users can write to or another user
+    /// owns: anyone who can put a state file there could sign this program in to a client
+    /// whose token they know.
     pub fn new(dir: impl Into<PathBuf>, frontend_api_host: &str) -> Result<Self, StoreError> {
         let dir = dir.into();
         let stem = encode_host(frontend_api_host)?;
         create_private_dir(&dir)?;
+        check_private_dir(&dir)?;
         let file_name = format!("client-{stem}.json");
         Ok(FileStore {
             path: dir.join(&file_name),
@@ -207,6 +220,7 @@ impl FileStore {
     }
 
     fn lock(&self, exclusive: bool) -> Result<FileLock, StoreError> {
+        refuse_symlink(&self.lock_path)?;
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -219,6 +233,7 @@ impl FileStore {
 
     /// The raw bytes of the store file, `None` when there is none.
     fn read_bytes(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        refuse_symlink(&self.path)?;
         let file = match File::open(&self.path) {
             Ok(file) => file,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -228,6 +243,7 @@ impl FileStore {
         if !metadata.is_file() {
             return Err(self.corrupt("not a regular file"));
         }
+        check_private_file(&self.path, &metadata)?;
         if metadata.len() > MAX_FILE_BYTES {
             return Err(self.corrupt(format!("{} bytes, larger than any client state", metadata.len())));
         }
@@ -493,6 +509,64 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).map_err(StoreError::io("create directory", dir))
+}
+
+/// Refuses a store directory others could plant a state in (Unix): one group or others
+/// can write to, or one another user owns. The directories the store creates are `0700`;
+/// one given with `--store-dir` or `FileStore::new` must be as private.
+fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = fs::metadata(dir).map_err(StoreError::io("inspect", dir))?;
+        let not_private = |reason: String| StoreError::NotPrivate { path: dir.to_owned(), reason };
+        let mode = metadata.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return Err(not_private(format!(
+                "other users can write to it (mode {mode:03o}); use a directory of your own, or `chmod go-w` it"
+            )));
+        }
+        let me = rustix::process::getuid().as_raw();
+        if metadata.uid() != me {
+            return Err(not_private(format!("it belongs to another user (uid {}, not {me})", metadata.uid())));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Refuses a state file someone else may have written (Unix): owned by another user, or
+/// writable by group or others. The store writes its files `0600`.
+fn check_private_file(path: &Path, metadata: &fs::Metadata) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let not_private = |reason: String| StoreError::NotPrivate { path: path.to_owned(), reason };
+        let me = rustix::process::getuid().as_raw();
+        if metadata.uid() != me {
+            return Err(not_private(format!("it belongs to another user (uid {}, not {me})", metadata.uid())));
+        }
+        let mode = metadata.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return Err(not_private(format!("other users can write to it (mode {mode:03o})")));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, metadata);
+    Ok(())
+}
+
+/// Refuses a symbolic link where the store keeps a file of its own (the state, its lock):
+/// opening it would read or lock whatever it points to.
+fn refuse_symlink(path: &Path) -> Result<(), StoreError> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => Err(StoreError::NotPrivate {
+            path: path.to_owned(),
+            reason: String::from("it is a symbolic link; the store keeps a file of its own there"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Creates `path` (which must not exist) with mode `0600`, writes `contents` and flushes

@@ -69,6 +69,43 @@ fn files_are_private_to_the_user() {
     assert_eq!(mode(store.path()), 0o600);
 }
 
+/// A directory others can write to could hold a state planted by one of them (a client
+/// token they know, so they would share the session signed in on it): refused, with
+/// nothing read or written, as are a symlinked state and a state file others can write.
+#[cfg(unix)]
+#[test]
+fn a_state_others_could_have_planted_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("shared");
+    let shared = dir.path().join("shared");
+    fs::create_dir_all(&shared).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o777)).unwrap();
+    match FileStore::new(&shared, HOST) {
+        Err(StoreError::NotPrivate { path, reason }) => {
+            assert_eq!(path, shared);
+            assert!(reason.contains("other users can write to it (mode 777)"), "{reason}");
+        }
+        other => panic!("a world-writable directory was used: {other:?}"),
+    }
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+    assert!(matches!(FileStore::new(&shared, HOST), Err(StoreError::NotPrivate { .. })), "sticky is not private");
+
+    // In a private directory: a state file that is a symbolic link, or writable by others.
+    let store = FileStore::new(dir.path().join("private"), HOST).unwrap();
+    let elsewhere = FileStore::new(dir.path().join("elsewhere"), HOST).unwrap();
+    elsewhere.save(&state_with_token("planted-token")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), store.path()).unwrap();
+    assert!(matches!(store.load(), Err(StoreError::NotPrivate { .. })), "a symlinked state was read");
+    assert!(matches!(store.save(&state_with_token("mine")), Err(StoreError::NotPrivate { .. })));
+    assert_eq!(elsewhere.load().unwrap().as_ref().and_then(token), Some("planted-token"), "the target is untouched");
+    fs::remove_file(store.path()).unwrap();
+
+    store.save(&state_with_token("mine")).unwrap();
+    fs::set_permissions(store.path(), fs::Permissions::from_mode(0o666)).unwrap();
+    let error = store.load().expect_err("a state others can write is not trusted");
+    assert!(error.to_string().contains("other users can write to it (mode 666)"), "{error}");
+}
+
 #[test]
 fn a_crashed_write_leaves_only_an_ignored_temp_file() {
     let dir = TempDir::new("crash");
