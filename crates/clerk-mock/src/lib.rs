@@ -40,7 +40,9 @@
 //!   `DELETE /v1/client` and `DELETE /v1/client/sessions`. A sign-up verification that
 //!   `failed` or `expired` says `next_action: needs_prepare`.
 //! - **Clerk's test mode.** Emails with `+clerk_test` and phones `+1 555 555 01xx` accept
-//!   `424242`; other identifiers get random codes, readable with [`MockServer::latest_code`].
+//!   `424242`; other identifiers get random codes, readable with [`MockServer::latest_code`]
+//!   or `GET /__mock/codes?to=ADDRESS` (`{"code": …}`, 404 when none was sent). The TOTP
+//!   code a user's authenticator would show now: `GET /__mock/totp?email=ADDRESS`.
 //! - **Shapes.** Envelopes as fapi.md §2.1–2.3, objects shaped like the recordings, timestamps
 //!   in milliseconds, session tokens as RS256 JWTs with fapi.md §6.4's v2 claims and header
 //!   `oiat` (committed test-only key; JWKS at `/.well-known/jwks.json`). Answers follow the

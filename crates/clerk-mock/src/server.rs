@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::routing::post;
+use axum::routing::{get, post};
 use clerk_spec::SpecTable;
 use http_body::{Frame, SizeHint};
 use serde_json::{Value, json};
@@ -40,7 +40,36 @@ impl Shared {
 
 /// The router: mock-only endpoints, then everything else through the FAPI pipeline.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().route("/__mock/email_links/click", post(click_email_link)).fallback(frontend_api).with_state(shared)
+    Router::new()
+        .route("/__mock/email_links/click", post(click_email_link))
+        .route("/__mock/codes", get(latest_code))
+        .route("/__mock/totp", get(current_totp))
+        .fallback(frontend_api)
+        .with_state(shared)
+}
+
+/// `GET /__mock/codes?to=ADDRESS`: the latest one-time code sent to an email address or
+/// phone number, as the person would read it in their inbox. 200 `{"code": "…"}`, or 404
+/// `{"code": null}` when none was sent.
+async fn latest_code(State(shared): State<Arc<Shared>>, request: Request) -> Response<Body> {
+    let query = request.uri().query().map(decode_pairs).unwrap_or_default();
+    let to = crate::request::first(&query, "to").unwrap_or_default();
+    let code = shared.lock().codes.get(&crate::state::code_key(to)).cloned();
+    json_response(if code.is_some() { 200 } else { 404 }, &json!({ "code": code }))
+}
+
+/// `GET /__mock/totp?email=ADDRESS`: the TOTP code the user's authenticator app would show
+/// now (the mock's clock). 200 `{"code": "…"}`, or 404 `{"code": null}` for a user without
+/// a TOTP second factor.
+async fn current_totp(State(shared): State<Arc<Shared>>, request: Request) -> Response<Body> {
+    let query = request.uri().query().map(decode_pairs).unwrap_or_default();
+    let email = crate::request::first(&query, "email").unwrap_or_default();
+    let state = shared.lock();
+    let code = state.user_by_identifier(email).and_then(|user| match user.totp.as_ref()? {
+        crate::state::users::Totp::Secret(secret) => crate::totp::code_at(secret, state.clock.now_secs()),
+        crate::state::users::Totp::FixedCode(code) => Some(code.clone()),
+    });
+    json_response(if code.is_some() { 200 } else { 404 }, &json!({ "code": code }))
 }
 
 /// `POST /__mock/email_links/click` with form `email=…`: opens the latest email link sent to

@@ -1036,3 +1036,49 @@ fn an_external_account_sign_up_never_lists_a_password_as_missing() {
     assert_eq!(updated.body["response"]["missing_fields"], serde_json::json!([]));
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
+
+/// The mock-only helpers a person uses with the `clerk-mock` binary: the latest code sent
+/// to an address, and the TOTP code a user's authenticator shows now.
+#[test]
+fn the_latest_code_and_the_current_totp_code_can_be_read() {
+    let mock = support::mock();
+    mock.add_user(UserSpec::with_email("real@example.com").mfa_totp(Totp::Secret("JBSWY3DPEHPK3PXP".into())));
+    let mut native = Native::new(&mock.base_url());
+    native.post("/v1/client/sign_ins", &[("identifier", "real@example.com"), ("strategy", "email_code")]);
+    let read = |path: &str| {
+        let response = ureq::get(format!("{}{path}", mock.base_url()))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .expect("answered");
+        let status = response.status().as_u16();
+        let body: Value = serde_json::from_str(&response.into_body().read_to_string().expect("body")).expect("JSON");
+        (status, body["code"].clone())
+    };
+    let (status, code) = read("/__mock/codes?to=real%40example.com");
+    assert_eq!((status, code.as_str()), (200, mock.latest_code("real@example.com").as_deref()));
+    assert_eq!(read("/__mock/codes?to=nobody%40example.com"), (404, Value::Null));
+
+    let (status, totp) = read("/__mock/totp?email=real%40example.com");
+    assert_eq!(status, 200);
+    let totp = totp.as_str().expect("a code").to_owned();
+    assert_eq!(totp.len(), 6);
+    // It is the code the sign-in accepts as the second factor.
+    let mut native = Native::new(&mock.base_url());
+    mock.add_user(
+        UserSpec::with_email("totp@example.com")
+            .password("password-1234")
+            .mfa_totp(Totp::Secret("JBSWY3DPEHPK3PXP".into())),
+    );
+    let created =
+        native.post("/v1/client/sign_ins", &[("identifier", "totp@example.com"), ("password", "password-1234")]);
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    let (_, now) = read("/__mock/totp?email=totp%40example.com");
+    let done = native.post(
+        &format!("/v1/client/sign_ins/{id}/attempt_second_factor"),
+        &[("strategy", "totp"), ("code", now.as_str().expect("code"))],
+    );
+    assert_eq!(done.body["response"]["status"], "complete", "{}", done.body);
+    assert_eq!(read("/__mock/totp?email=nobody%40example.com"), (404, Value::Null));
+}

@@ -5,6 +5,9 @@ use clerk_mock::{MockServer, Totp, UserSpec};
 /// The demo user's TOTP secret (base32).
 const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
+/// The demo user's backup codes (each works once per mock run).
+const DEMO_BACKUP_CODES: [&str; 3] = ["demo-backup-1", "demo-backup-2", "demo-backup-3"];
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut port: u16 = 0;
@@ -32,11 +35,20 @@ fn main() {
         UserSpec::with_email("demo+clerk_test@example.com")
             .password("demo-password-42")
             .name("Demo", "User")
-            .mfa_totp(Totp::Secret(DEMO_TOTP_SECRET.to_owned())),
+            .mfa_totp(Totp::Secret(DEMO_TOTP_SECRET.to_owned()))
+            .mfa_backup_codes(&DEMO_BACKUP_CODES),
     );
-    println!("clerk-mock listening on {}", mock.base_url());
+    let base = mock.base_url();
+    println!("clerk-mock listening on {base}");
     println!("publishable key: {}", mock.publishable_key());
-    println!("demo user: demo+clerk_test@example.com / demo-password-42 (TOTP secret {DEMO_TOTP_SECRET})");
+    println!("demo user: demo+clerk_test@example.com / demo-password-42");
+    println!(
+        "  second factor: TOTP (secret {DEMO_TOTP_SECRET}; the code now: curl '{base}/__mock/totp?email=demo%2Bclerk_test%40example.com')"
+    );
+    println!("  or a backup code: {}", DEMO_BACKUP_CODES.join(", "));
+    println!("+clerk_test emails and +1 555 555 01xx phones accept the code 424242; for others:");
+    println!("  the latest code sent: curl '{base}/__mock/codes?to=ADDRESS'   (URL-encode + and @)");
+    println!("  open an email link:   curl -d 'email=ADDRESS' {base}/__mock/email_links/click");
     println!("press Ctrl-C to stop");
     loop {
         std::thread::park();
