@@ -135,7 +135,7 @@ trait Driver {
     /// Runs a command to completion.
     fn run(&mut self, command: Command) -> Result<Completion, DriverError>;
     /// Runs a command to completion within `timeout` instead of the driver's own limit.
-    fn run_within(&mut self, command: Command, timeout: time::Duration) -> Result<Completion, DriverError>;
+    fn run_within(&mut self, command: Command, timeout: StdDuration) -> Result<Completion, DriverError>;
     /// The engine's state now (after every event of the last call was handled).
     fn snapshot(&mut self) -> Snapshot;
     /// Every event the driver's listeners saw so far.
@@ -178,7 +178,7 @@ impl Driver for Blocking {
         self.clerk.run(command)
     }
 
-    fn run_within(&mut self, command: Command, timeout: time::Duration) -> Result<Completion, DriverError> {
+    fn run_within(&mut self, command: Command, timeout: StdDuration) -> Result<Completion, DriverError> {
         self.clerk.run_within(command, timeout)
     }
 
@@ -210,7 +210,7 @@ impl Driver for Async {
         self.runtime.block_on(self.clerk.run(command))
     }
 
-    fn run_within(&mut self, command: Command, timeout: time::Duration) -> Result<Completion, DriverError> {
+    fn run_within(&mut self, command: Command, timeout: StdDuration) -> Result<Completion, DriverError> {
         self.runtime.block_on(self.clerk.run_within(command, timeout))
     }
 
@@ -236,7 +236,7 @@ struct Setup {
     base_url: String,
     store: Option<Arc<dyn TokenStore>>,
     timeouts: Option<(StdDuration, StdDuration)>,
-    operation_timeout: Option<time::Duration>,
+    operation_timeout: Option<StdDuration>,
     /// Where the driver's transcript goes, if it keeps one.
     transcript: Option<SharedBuffer>,
     /// Counts the exchanges the driver's exchange listener is told of.
@@ -282,7 +282,7 @@ impl Setup {
     }
 
     /// A shorter operation timeout, for tests whose call may hang on a driver bug.
-    fn operation_timeout(mut self, timeout: time::Duration) -> Self {
+    fn operation_timeout(mut self, timeout: StdDuration) -> Self {
         self.operation_timeout = Some(timeout);
         self
     }
@@ -592,7 +592,7 @@ fn email_link_sign_in_completes_while_the_driver_polls() {
 fn an_operation_past_its_time_limit_is_cancelled_and_one_call_may_ask_for_longer() {
     for kind in KINDS {
         let mock = MockServer::start();
-        let limit = time::Duration::seconds(1);
+        let limit = StdDuration::from_secs(1);
         let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(limit)).expect("a driver");
         mock.add_user(UserSpec::with_email("slow@example.com"));
         d.run(ClientCommand::Load.into()).expect("load");
@@ -620,7 +620,7 @@ fn an_operation_past_its_time_limit_is_cancelled_and_one_call_may_ask_for_longer
                 click_when_sent(&mock, "slow@example.com")
             });
             let done =
-                d.run_within(SignInCommand::PrepareFirstFactor(preparation()).into(), time::Duration::seconds(60));
+                d.run_within(SignInCommand::PrepareFirstFactor(preparation()).into(), StdDuration::from_secs(60));
             assert!(clicker.join().expect("clicker"), "{kind:?}: the link was never sent");
             done
         });
@@ -669,7 +669,8 @@ fn prepare_email_link_and_cancel(
     let started = Instant::now();
     let (waited, cancelled) = std::thread::scope(|scope| {
         let canceller = scope.spawn(|| cancel_once_polling(mock, &cancel));
-        let waited = d.run_within(SignInCommand::PrepareFirstFactor(email_link()).into(), time::Duration::minutes(15));
+        let waited =
+            d.run_within(SignInCommand::PrepareFirstFactor(email_link()).into(), StdDuration::from_secs(15 * 60));
         (waited, canceller.join().expect("the cancelling thread"))
     });
     assert!(cancelled, "{:?}: the wait was never there to cancel ({waited:?})", d.kind());
@@ -755,7 +756,7 @@ fn the_async_driver_frees_a_flow_whose_caller_gave_up() {
 
         // The caller gives up on the wait once the link is asked for: its future is
         // dropped, and the task goes on waiting.
-        let wait = clerk.run_within(SignInCommand::PrepareFirstFactor(email_link()), time::Duration::minutes(15));
+        let wait = clerk.run_within(SignInCommand::PrepareFirstFactor(email_link()), StdDuration::from_secs(15 * 60));
         let asked = async {
             while !mock.requests().iter().any(|r| r.path.ends_with("/prepare_first_factor")) {
                 tokio::time::sleep(StdDuration::from_millis(20)).await;
@@ -1361,7 +1362,7 @@ fn a_transport_error_never_shows_the_rotating_token_nonce() {
 fn the_operation_time_limit_also_bounds_a_request_on_the_wire() {
     for kind in KINDS {
         let mock = MockServer::start();
-        let limit = time::Duration::seconds(1);
+        let limit = StdDuration::from_secs(1);
         let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(limit)).expect("a driver");
         d.run(ClientCommand::Load.into()).expect("load");
         // The server answers after 4 s, well within the 30 s request timeout but past the
@@ -1372,7 +1373,7 @@ fn the_operation_time_limit_also_bounds_a_request_on_the_wire() {
         mock.clear_faults();
         // (The async driver's slow request may still be on the wire: the next request
         // waits for it, so this call gets more time.)
-        d.run_within(ClientCommand::Reload.into(), time::Duration::seconds(20)).expect("the driver works on");
+        d.run_within(ClientCommand::Reload.into(), StdDuration::from_secs(20)).expect("the driver works on");
     }
 }
 
@@ -1380,7 +1381,7 @@ fn the_operation_time_limit_also_bounds_a_request_on_the_wire() {
 fn a_limit_too_large_for_a_date_means_no_limit() {
     for kind in KINDS {
         let mock = MockServer::start();
-        let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(time::Duration::MAX)).expect("a driver");
+        let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(StdDuration::MAX)).expect("a driver");
         d.run(ClientCommand::Load.into()).expect("load");
         d.run(ClientCommand::Reload.into()).expect("reload");
     }
@@ -1744,7 +1745,7 @@ fn a_stale_token_answered_with_a_session_less_client_keeps_the_signed_in_state()
 
 /// The operation timeout of the tests whose call meets a store conflict: the async driver
 /// then waits it out (see the ignored test below).
-const BUG_BOUND: time::Duration = time::Duration::seconds(8);
+const BUG_BOUND: StdDuration = StdDuration::from_secs(8);
 
 /// A mutation whose answer is a brand-new session-less client (the token was stale).
 fn touch_active(d: &mut dyn Driver) {
@@ -1807,7 +1808,7 @@ fn a_call_whose_answer_meets_a_store_conflict_ends_promptly_with_a_clear_error()
         let dir = TempDir::new("conflict");
         // Two processes: two FileStore instances on one directory.
         let setup = |mock: &MockServer| {
-            Setup::new(mock.base_url()).store(file_store(&dir, mock)).operation_timeout(time::Duration::seconds(30))
+            Setup::new(mock.base_url()).store(file_store(&dir, mock)).operation_timeout(StdDuration::from_secs(30))
         };
         let mut a = signed_in(kind, &mock, setup(&mock));
         let mut b = build(kind, &setup(&mock)).expect("second process");

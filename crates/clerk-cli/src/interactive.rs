@@ -26,7 +26,7 @@ const EMAIL_LINK_REDIRECT: &str = "http://localhost/clerk-cli/verified";
 /// timeout. This is a little longer than a link lives (Clerk's links and codes expire after
 /// 10 minutes), so the wait normally ends with the engine's own answer: the link was opened,
 /// or the server reports it expired. The limit only stops a wait the server never settles.
-const EMAIL_LINK_WAIT: time::Duration = time::Duration::minutes(15);
+const EMAIL_LINK_WAIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Options of `clerk sign-in`.
 #[derive(Debug, Args)]

@@ -58,7 +58,7 @@ type View = Box<dyn FnOnce(&clerk_core::Client) + Send>;
 
 enum Message {
     /// A command, and how long it may take (`None`: the driver's operation timeout).
-    Run(Box<Command>, Option<Duration>, Reply),
+    Run(Box<Command>, Option<std::time::Duration>, Reply),
     View(View),
     /// Cancel the pending operation of a flow; the answer says whether there was one.
     Cancel(Flow, oneshot::Sender<Result<bool, DriverError>>),
@@ -193,11 +193,19 @@ impl Clerk {
     ///
     /// # Errors
     /// As [`run`](Self::run).
-    pub async fn run_within(&self, command: impl Into<Command>, timeout: Duration) -> Result<Completion, DriverError> {
+    pub async fn run_within(
+        &self,
+        command: impl Into<Command>,
+        timeout: std::time::Duration,
+    ) -> Result<Completion, DriverError> {
         self.send_command(command.into(), Some(timeout)).await
     }
 
-    async fn send_command(&self, command: Command, within: Option<Duration>) -> Result<Completion, DriverError> {
+    async fn send_command(
+        &self,
+        command: Command,
+        within: Option<std::time::Duration>,
+    ) -> Result<Completion, DriverError> {
         let (reply, answer) = oneshot::channel();
         self.tx.send(Message::Run(Box::new(command), within, reply)).await.map_err(|_| DriverError::Stopped)?;
         answer.await.map_err(|_| DriverError::Stopped)?
@@ -322,7 +330,11 @@ impl Clerk {
         }
     }
 
-    /// Signs out of one session, or of all when `session_id` is `None`.
+    /// Signs out of one session, or of all when `session_id` is `None`. Local state is
+    /// cleared whatever the server answers; the result says whether it confirmed.
+    ///
+    /// `None` signs out **every** account on this client, as clerk-js's `signOut()` does; to
+    /// sign out only the current user, pass the active session's id.
     ///
     /// # Errors
     /// See [`run`](Self::run).
@@ -345,10 +357,10 @@ struct DriverTask {
     /// The Frontend API's base URL, shared with every request in flight.
     base_url: Arc<str>,
     support: DriveSupport,
-    operation_timeout: Duration,
+    operation_timeout: std::time::Duration,
     /// Operations callers wait for: their reply, the instant they give up (none for a
     /// limit too large to add to a date) and the limit it came from (for the error).
-    waiting: BTreeMap<OpId, (Reply, Option<OffsetDateTime>, Duration)>,
+    waiting: BTreeMap<OpId, (Reply, Option<OffsetDateTime>, std::time::Duration)>,
     events: broadcast::Sender<Event>,
     /// A store error met while handling an event that completed no call (a failed save
     /// of a rotated token): the next call to complete reports it instead of its result,
@@ -425,7 +437,9 @@ impl DriverTask {
                         match self.engine.submit(*command, now) {
                             Ok(op) => {
                                 let timeout = within.unwrap_or(self.operation_timeout);
-                                self.waiting.insert(op, (reply, now.checked_add(timeout), timeout));
+                                // A limit too large to add to a date is no limit.
+                                let give_up = Duration::try_from(timeout).ok().and_then(|limit| now.checked_add(limit));
+                                self.waiting.insert(op, (reply, give_up, timeout));
                             }
                             Err(error) => {
                                 let _ = reply.send(Err(error.into()));

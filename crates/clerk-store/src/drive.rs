@@ -9,7 +9,7 @@ use clerk_core::{
     Client, ClientConfig, Command, CommandError, Completion, Event, HttpRequest, HttpResponse, OpId, OperationError,
     Outcome, PersistedState, ResponseError, TransportError,
 };
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::{StoreError, TokenStore, TranscriptWriter};
 
@@ -25,8 +25,8 @@ pub enum DriverError {
     Operation(#[from] OperationError),
     /// The operation did not complete before the driver's operation timeout; it was
     /// cancelled.
-    #[error("the operation did not complete within {0}")]
-    Timeout(Duration),
+    #[error("the operation did not complete within {0:?}")]
+    Timeout(std::time::Duration),
     /// The token store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -61,7 +61,7 @@ impl DriverError {
 }
 
 /// How long an operation may take before a driver cancels it, by default.
-pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::seconds(60);
+pub const DEFAULT_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// The drivers' default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// The drivers' default timeout of one request (connect, send, receive).
@@ -77,7 +77,7 @@ pub struct DriverSettings {
     /// The store, transcript and listeners.
     pub support: DriveSupport,
     /// How long one operation may take before it is cancelled.
-    pub operation_timeout: Duration,
+    pub operation_timeout: std::time::Duration,
     /// The HTTP client's connect timeout.
     pub connect_timeout: std::time::Duration,
     /// The HTTP client's timeout of one request.
@@ -120,8 +120,9 @@ impl DriverSettings {
 
 /// The builder methods both drivers share, for an `impl` block of a builder struct with a
 /// `settings: DriverSettings` field: `store`, `transcript`, `on_exchange`, `on_event`,
-/// `operation_timeout` and `timeouts`. The calling crate must depend on `time` (the
-/// operation timeout is a `time::Duration`, as in the engine).
+/// `operation_timeout` and `timeouts`. Every duration a driver takes from its user is a
+/// `std::time::Duration` (never negative, and what an app already has at hand); the engine's
+/// own `time::Duration`s stay inside.
 #[macro_export]
 macro_rules! shared_builder_methods {
     () => {
@@ -154,9 +155,10 @@ macro_rules! shared_builder_methods {
             self
         }
 
-        /// How long one operation may take before it is cancelled (default 60 s).
+        /// How long one operation may take before it is cancelled (default 60 s). A limit
+        /// too long to add to a date is no limit.
         #[must_use]
-        pub fn operation_timeout(mut self, timeout: ::time::Duration) -> Self {
+        pub fn operation_timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.settings.operation_timeout = timeout;
             self
         }

@@ -127,7 +127,7 @@ pub struct Clerk {
     engine: clerk_core::Client,
     agent: ureq::Agent,
     support: DriveSupport,
-    operation_timeout: Duration,
+    operation_timeout: std::time::Duration,
     /// The agent's limit for one request, shortened for a request that would outlive its
     /// operation's time limit.
     request_timeout: std::time::Duration,
@@ -197,14 +197,18 @@ impl Clerk {
     ///
     /// # Errors
     /// As [`run`](Self::run).
-    pub fn run_within(&mut self, command: impl Into<Command>, timeout: Duration) -> Result<Completion, DriverError> {
+    pub fn run_within(
+        &mut self,
+        command: impl Into<Command>,
+        timeout: std::time::Duration,
+    ) -> Result<Completion, DriverError> {
         // From here until this call returns, a cancel ends it (and one made before does not).
         let call = CallGuard::begin(&self.canceller);
         self.support.sync_from_store(&mut self.engine)?;
         let started = OffsetDateTime::now_utc();
         let op = self.engine.submit(command.into(), started)?;
         // A limit too large to add to a date is no limit.
-        let give_up = started.checked_add(timeout);
+        let give_up = Duration::try_from(timeout).ok().and_then(|limit| started.checked_add(limit));
         // Whether the last request's own time limit was cut short to end with the operation's.
         let mut cut_short = false;
         // Whether the operation was cancelled at the caller's request.
@@ -426,6 +430,9 @@ impl Clerk {
 
     /// Signs out of one session, or of all when `session_id` is `None`. Local state is
     /// cleared whatever the server answers; the result says whether it confirmed.
+    ///
+    /// `None` signs out **every** account on this client, as clerk-js's `signOut()` does; to
+    /// sign out only the current user, pass the active session's id.
     ///
     /// # Errors
     /// See [`run`](Self::run).
