@@ -199,7 +199,7 @@ pub(crate) fn event_text(event: &Event) -> Option<String> {
             format!("active organization → {}", organization_id.as_deref().unwrap_or("personal account"))
         }
         Event::ClientTokenChanged { token } => {
-            format!("client token {} (stored)", if token.is_some() { "rotated" } else { "dropped" })
+            format!("client token {}", if token.is_some() { "rotated" } else { "dropped" })
         }
         Event::SignedOut { reason } => format!("signed out ({reason:?})"),
         Event::EmailLinkSent { .. } => String::from("email link sent"),
