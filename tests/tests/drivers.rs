@@ -112,7 +112,8 @@ impl Snapshot {
     }
 
     fn signed_in_count(&self) -> usize {
-        self.sessions.iter().filter(|(_, status, _)| status == "active").count()
+        // Signed in: `active` or `pending` (fapi.md §4.10).
+        self.sessions.iter().filter(|(_, status, _)| matches!(status.as_str(), "active" | "pending")).count()
     }
 
     /// The outcome-relevant part, without ids or tokens (which differ between runs).
@@ -990,6 +991,57 @@ fn transfer_from_sign_in_to_sign_up() {
         let s = t.state("transferred", d);
         assert_eq!(s.signed_in_count(), 1);
         assert!(s.sign_in.is_none(), "the sign-in attempt is gone after the transfer");
+    });
+}
+
+/// The keys of the after-auth tasks of `session` as the engine holds them.
+fn tasks_of(driver: &mut dyn Driver, session: &str) -> Vec<String> {
+    let client = driver.snapshot().state.client.expect("a client");
+    let found = client.session(session).expect("the session").tasks.iter();
+    found.filter_map(|task| task.key.as_deref().map(str::to_owned)).collect()
+}
+
+/// An instance that forces organization selection: a sign-in ends with a `pending`
+/// session whose task is `choose-organization`; the personal account is refused before
+/// anything is sent; choosing an organization (here by its slug) makes the session active
+/// (fapi.md §4.7, §5.3 item 5, §3.8.2).
+#[test]
+fn a_pending_session_becomes_active_once_an_organization_is_chosen() {
+    on_both(|d, mock, t| {
+        mock.set_force_organization_selection(true);
+        let ada = mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery"));
+        mock.add_organization(&ada, "org_acme", "acme");
+        step(d, t, ClientCommand::Load);
+        let done = step(
+            d,
+            t,
+            SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("correct horse battery"))),
+        );
+        assert_eq!(sign_in_status(&done), "complete");
+        let s = t.state("signed in, organization not chosen", d);
+        let (session, status, org) = s.sessions.first().cloned().expect("a session");
+        assert_eq!((status.as_str(), org), ("pending", None), "a pending session, no organization");
+        assert_eq!(s.signed_in_count(), 1, "a pending session counts as signed in");
+        assert_eq!(tasks_of(d, &session), ["choose-organization"]);
+        let pending_token = verified_claims(mock, &token(d, t, TokenRequest::default()));
+        assert_eq!(pending_token["sts"], "pending");
+
+        let personal =
+            SessionCommand::SetActive { session_id: session.to_string(), organization: OrganizationChoice::Personal };
+        match d.run(personal.into()) {
+            Err(DriverError::Command(CommandError::InvalidArgument { name, .. })) => assert_eq!(name, "organization"),
+            other => panic!("the personal account was not refused: {other:?}"),
+        }
+        t.push(String::from("personal account refused"));
+
+        let by_slug = OrganizationChoice::Id(String::from("acme"));
+        step(d, t, SessionCommand::SetActive { session_id: session.to_string(), organization: by_slug });
+        let s = t.state("organization chosen", d);
+        let (_, status, org) = s.sessions.first().cloned().expect("a session");
+        assert_eq!((status.as_str(), org.as_deref()), ("active", Some("org_acme")));
+        assert!(tasks_of(d, &session).is_empty(), "the task is done");
+        let claims = verified_claims(mock, &token(d, t, TokenRequest { skip_cache: true, ..TokenRequest::default() }));
+        assert_eq!((claims["sts"].as_str(), claims["o"]["id"].as_str()), (Some("active"), Some("org_acme")));
     });
 }
 

@@ -235,6 +235,15 @@ impl MockServer {
         self.shared.lock().settings.single_session_mode = enabled;
     }
 
+    /// Forces organization selection (`organization_settings.force_organization_selection`,
+    /// default off): from now on a new session is `pending` with the task
+    /// `choose-organization` until a touch with `active_organization_id` names one of the
+    /// user's organizations (see [`add_organization`](Self::add_organization)); an empty
+    /// `active_organization_id` then keeps the session's organization.
+    pub fn set_force_organization_selection(&self, forced: bool) {
+        self.shared.lock().settings.force_organization_selection = forced;
+    }
+
     /// Whether sign-ups must send `legal_accepted=true` (default on).
     pub fn set_legal_consent_required(&self, required: bool) {
         self.shared.lock().settings.legal_consent_required = required;

@@ -36,7 +36,9 @@
 //!   an unknown identifier answers 422 `sign_up_if_missing_transfer`, its `meta.client`
 //!   showing the verification `transferable`, fapi.md §5.4); sessions (touch with organizations, end, remove, tokens
 //!   and template tokens: any template name, or only those given to
-//!   [`MockServer::set_jwt_templates`], others answering 404 `resource_not_found`);
+//!   [`MockServer::set_jwt_templates`], others answering 404 `resource_not_found`;
+//!   with [`MockServer::set_force_organization_selection`], new sessions are `pending` with
+//!   the task `choose-organization` until a touch chooses an organization);
 //!   `DELETE /v1/client` and `DELETE /v1/client/sessions`. A sign-up verification that
 //!   `failed` or `expired` says `next_action: needs_prepare`.
 //! - **Clerk's test mode.** Emails with `+clerk_test` and phones `+1 555 555 01xx` accept

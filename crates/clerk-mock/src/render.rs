@@ -145,7 +145,7 @@ impl MockState {
             "last_active_at": session.last_active_at,
             "last_active_organization_id": session.last_active_organization_id,
             "actor": null,
-            "tasks": null,
+            "tasks": if session.status == "pending" { json!([{ "key": "choose-organization" }]) } else { Value::Null },
             "user": user.map(|u| self.render_user(u)),
             "public_user_data": user.map(public_user_data),
             "factor_verification_age": [age(session.first_factor_at), second_age],

@@ -176,7 +176,7 @@ fn environment(state: &MockState) -> Value {
             "domains": { "enabled": false, "enrollment_modes": [], "default_role": "org:member" },
             "slug": { "disabled": false },
             "creator_role": "org:admin",
-            "force_organization_selection": false,
+            "force_organization_selection": state.settings.force_organization_selection,
         },
         "fraud_settings": { "object": "fraud_settings", "native": { "device_attestation_mode": "disabled" } },
         "commerce_settings": {

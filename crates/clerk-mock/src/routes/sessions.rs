@@ -34,8 +34,12 @@ pub(crate) fn get(state: &mut MockState, exchange: &mut Exchange, id: &str) -> O
 /// account; an id or slug of one of the user's organizations).
 pub(crate) fn touch(state: &mut MockState, exchange: &mut Exchange, call: &Call<'_>, id: &str) -> Outcome {
     let session = signed_in_session(state, exchange, id)?;
+    let forced = state.settings.force_organization_selection;
     let organization = match call.form("active_organization_id") {
         None => session.last_active_organization_id.clone(),
+        // With organization selection forced there is no personal account: empty keeps the
+        // organization the session has (fapi.md §3.8.2, `active_organization_id`).
+        Some("") if forced => session.last_active_organization_id.clone(),
         Some("") => None,
         Some(id_or_slug) => {
             Some(state.organization_of(&session.user_id, id_or_slug).map(|o| o.id.clone()).ok_or_else(|| {
@@ -45,6 +49,10 @@ pub(crate) fn touch(state: &mut MockState, exchange: &mut Exchange, call: &Call<
     };
     let now = state.now();
     if let Some(session) = state.sessions.get_mut(id) {
+        // Choosing an organization resolves the `choose-organization` task (fapi.md §5.3).
+        if session.status == "pending" && organization.is_some() {
+            session.status = "active";
+        }
         session.last_active_organization_id = organization;
         session.last_active_at = now;
         session.updated_at = now;

@@ -48,6 +48,10 @@ pub(crate) struct Settings {
     pub(crate) lockout_max_attempts: u32,
     /// How long a lockout lasts.
     pub(crate) lockout_duration: Duration,
+    /// `organization_settings.force_organization_selection`: a session created without an
+    /// organization is `pending` with the task `choose-organization` until a touch chooses
+    /// one of the user's organizations (fapi.md §4.7, §5.3 item 5).
+    pub(crate) force_organization_selection: bool,
 }
 
 impl Default for Settings {
@@ -60,6 +64,7 @@ impl Default for Settings {
             jwt_templates: None,
             lockout_max_attempts: 100,
             lockout_duration: Duration::from_secs(3600),
+            force_organization_selection: false,
         }
     }
 }
@@ -92,7 +97,8 @@ pub(crate) struct Session {
     pub(crate) id: String,
     pub(crate) client_id: String,
     pub(crate) user_id: String,
-    /// `active`, `ended`, `removed`, `revoked`, `expired`, `abandoned`.
+    /// `active`, `pending` (an after-auth task remains), `ended`, `removed`, `revoked`,
+    /// `expired`, `abandoned`.
     pub(crate) status: &'static str,
     pub(crate) last_active_organization_id: Option<String>,
     pub(crate) first_factor_at: i64,
@@ -415,13 +421,15 @@ impl MockState {
     ) -> String {
         let now = self.now();
         let id = self.random.id("sess");
+        // Forced organization selection: no organization chosen yet, so a task remains.
+        let status = if self.settings.force_organization_selection { "pending" } else { "active" };
         self.sessions.insert(
             id.clone(),
             Session {
                 id: id.clone(),
                 client_id: client_id.to_owned(),
                 user_id: user_id.to_owned(),
-                status: "active",
+                status,
                 last_active_organization_id: None,
                 first_factor_at: now,
                 second_factor_at: second_factor.then_some(now),
