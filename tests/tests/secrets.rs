@@ -125,3 +125,21 @@ fn backup_codes_in_an_answer_body_are_redacted() {
     let error = format!("{:?}", h.expect_failure(op));
     assert!(!error.contains("BACKUP-CANARY-1"), "{error}");
 }
+
+/// A backup code where the wire model wants a list (or after a `null` element) makes the
+/// answer undecodable; neither serde's reason nor the body preview may repeat it.
+#[test]
+fn backup_codes_in_an_undecodable_answer_stay_hidden() {
+    for codes in [r#""BACKUP-CANARY-1""#, r#"["aaaa",null,"BACKUP-CANARY-1"]"#] {
+        let body = format!(
+            r#"{{"response":{{"object":"client","id":"client_1","sessions":[{{"object":"session","id":"sess_1","status":"active","user":{{"id":"user_1","phone_numbers":[{{"id":"idn_2","backup_codes":{codes}}}]}}}}]}},"client":null}}"#
+        );
+        let mut h = Harness::new();
+        let op = h.client.reload(h.now);
+        let request = h.expect_request();
+        h.respond(&request, HttpResponse::ok_json(body.into_bytes()));
+        let error = h.expect_failure(op);
+        let shown = format!("{error:?} {error}");
+        assert!(!shown.contains("BACKUP-CANARY-1"), "{codes}: {shown}");
+    }
+}

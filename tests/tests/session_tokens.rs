@@ -744,7 +744,8 @@ fn skip_cache_is_not_answered_by_a_fetch_already_on_the_wire() {
 }
 
 /// Any non-negative refresh-ahead the setter accepts is safe: one longer than the calendar
-/// can subtract means "refresh at once", never a panic when a token arrives.
+/// can subtract sets no refresh timer (as any deadline already past), never a panic when a
+/// token arrives; the token is still served.
 #[test]
 fn a_refresh_ahead_too_long_to_subtract_does_not_panic() {
     for ahead in [Duration::MAX, Duration::days(365 * 20_000)] {

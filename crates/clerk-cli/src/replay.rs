@@ -138,7 +138,7 @@ pub(crate) fn run(out: Output, file: &Path) -> Result<(), String> {
     };
     // The engine talks to the first request's origin; every other request must go there too.
     let origin = Origin::of(&first.request.url);
-    let config = ClientConfig::for_base_url(&origin.0, InstanceType::Development).map_err(|e| e.to_string())?;
+    let config = replay_config(&origin.0)?;
     let mut now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
     let mut engine = Client::new(config, now);
     for (index, entry) in entries.iter().enumerate() {
@@ -158,6 +158,22 @@ pub(crate) fn run(out: Output, file: &Path) -> Result<(), String> {
     out.note(&format!("Replayed {} exchanges: every request matched.", entries.len()));
     out.whoami(&engine);
     Ok(())
+}
+
+/// The engine's configuration for a transcript recorded at `origin`. The engine only builds
+/// paths and queries, and replay sends nothing, so an `http` origin off this machine (a mock
+/// on another host, recorded before plain http was refused there, decision 0012) is given to
+/// it as `https`: same host, same requests.
+fn replay_config(origin: &str) -> Result<ClientConfig, String> {
+    match ClientConfig::for_base_url(origin, InstanceType::Development) {
+        Err(clerk_core::config::ConfigError::InvalidBaseUrl(clerk_core::config::UrlError::PlainHttpToRemoteHost {
+            ..
+        })) => {
+            let secure = format!("https://{}", origin.get("http://".len()..).unwrap_or_default());
+            ClientConfig::for_base_url(&secure, InstanceType::Development).map_err(|e| e.to_string())
+        }
+        other => other.map_err(|e| e.to_string()),
+    }
 }
 
 fn drain(engine: &mut Client, out: Output) {
@@ -502,6 +518,15 @@ fn captcha_of(recorded: &Recorded) -> Option<Captcha> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transcript_recorded_over_plain_http_off_this_machine_still_replays() {
+        for origin in ["http://10.0.0.5:8080", "http://127.0.0.1:4010", "https://clerk.example.com"] {
+            let config = replay_config(origin).unwrap_or_else(|e| panic!("{origin}: {e}"));
+            assert_eq!(Some(config.frontend_api_host()), origin.split("://").nth(1), "{origin}");
+        }
+        assert!(replay_config("ftp://example.com").is_err());
+    }
 
     fn sign_up_create(form: &[(&str, &str)]) -> Recorded {
         Recorded {

@@ -9,7 +9,6 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::redact::redact_jwts;
 use crate::secret::SessionJwt;
 use crate::wire::text::SharedSource;
 use crate::wire::{ClientResource, Environment, ErrorBody, TokenResource};
@@ -53,7 +52,7 @@ pub(crate) enum ClientUpdate {
 }
 
 fn reason(error: &serde_json::Error) -> String {
-    redact_jwts(&error.to_string())
+    crate::redact::serde_reason(error)
 }
 
 /// Parses a whole answer body as JSON into `T`.

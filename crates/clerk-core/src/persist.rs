@@ -64,14 +64,14 @@ impl PersistedState {
         struct VersionOnly {
             version: u32,
         }
-        let version: VersionOnly = serde_json::from_slice(bytes)
-            .map_err(|e| RestoreError::Malformed(crate::redact::redact_jwts(&e.to_string())))?;
+        let version: VersionOnly =
+            serde_json::from_slice(bytes).map_err(|e| RestoreError::Malformed(crate::redact::serde_reason(&e)))?;
         if version.version != PERSISTED_STATE_VERSION {
             return Err(RestoreError::UnsupportedVersion {
                 found: version.version,
                 supported: PERSISTED_STATE_VERSION,
             });
         }
-        serde_json::from_slice(bytes).map_err(|e| RestoreError::Malformed(crate::redact::redact_jwts(&e.to_string())))
+        serde_json::from_slice(bytes).map_err(|e| RestoreError::Malformed(crate::redact::serde_reason(&e)))
     }
 }

@@ -40,8 +40,8 @@ pub fn redact_body(body: &[u8]) -> String {
 }
 
 /// Replaces the contents of every JSON string that is the value of a [`SECRET_BODY_KEYS`]
-/// key, or an element of an array that is, with what `replace` gives for it (its raw,
-/// still-escaped text). Works on text, not on a parsed document, so it also redacts a
+/// key, or anywhere inside an array that is, with what `replace` gives for it (its raw,
+/// still-escaped text). A key spelled with escapes (`backup\u005fcodes`) is not recognised. Works on text, not on a parsed document, so it also redacts a
 /// truncated or malformed body (an unterminated string is replaced to the end); anything
 /// else is kept byte for byte.
 #[must_use]
@@ -52,6 +52,32 @@ pub fn redact_secret_values(text: &str, mut replace: impl FnMut(&str) -> String)
         let (head, tail) = rest.split_at(key_end);
         out.push_str(head);
         rest = redact_value_after_key(tail, &mut out, &mut replace);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// serde's message for JSON that did not decode, safe to show. It can quote a string value
+/// (`invalid type: string "…", expected a sequence`), which may be a secret (a backup code
+/// where a list was expected, a client token in a stored state): every quoted string is
+/// replaced, then JWT signatures. Field names (in backticks), positions and the kind of
+/// problem stay.
+#[must_use]
+pub fn serde_reason(error: &serde_json::Error) -> String {
+    redact_jwts(&redact_quoted(&error.to_string()))
+}
+
+/// `text` with the contents of every double-quoted run (`"…"`, backslash escapes
+/// honoured; an unterminated one to the end) replaced with [`REDACTED`]: for messages that
+/// quote values of an answer, such as serde's errors.
+#[must_use]
+pub fn redact_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        let (before, quoted) = rest.split_at(start);
+        out.push_str(before);
+        rest = redact_string(quoted, &mut out, &mut |_| String::from(REDACTED));
     }
     out.push_str(rest);
     out
@@ -80,14 +106,28 @@ fn redact_value_after_key<'a>(text: &'a str, out: &mut String, replace: &mut imp
     }
     let Some(mut inside) = rest.strip_prefix('[') else { return rest };
     out.push('[');
-    loop {
-        inside = copy_while(inside, out, |c| c.is_whitespace() || c == ',');
-        if inside.starts_with('"') {
+    // Every string up to the matching `]`, whatever else the array holds (`null`, numbers,
+    // nested arrays or objects): an odd element must not end the redaction early.
+    let mut depth = 1_usize;
+    while let Some(c) = inside.chars().next() {
+        if c == '"' {
             inside = redact_string(inside, out, replace);
-        } else {
-            return inside;
+            continue;
+        }
+        out.push(c);
+        inside = inside.get(c.len_utf8()..).unwrap_or_default();
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
         }
     }
+    inside
 }
 
 /// `text` starts with `"`: writes the string with its contents replaced; returns the rest.
@@ -197,6 +237,11 @@ mod tests {
         assert_eq!(redact(r#"{"backup_codes" : [ "a" , "b\"c" ],"n":1}"#), r#"{"backup_codes" : [ "X" , "X" ],"n":1}"#);
         assert_eq!(redact(r#"{"backup_codes":"one"}"#), r#"{"backup_codes":"X"}"#);
         assert_eq!(redact(r#"{"backup_codes":null,"code":"kept"}"#), r#"{"backup_codes":null,"code":"kept"}"#);
+        // An odd element does not end the array early; nested strings are redacted too.
+        assert_eq!(
+            redact(r#"{"backup_codes":["a",null,1,["b",{"c":"d"}],"e"],"next":"kept"}"#),
+            r#"{"backup_codes":["X",null,1,["X",{"X":"X"}],"X"],"next":"kept"}"#
+        );
         assert_eq!(
             redact(r#"[{"backup_codes":["a"]},{"backup_codes":["b"]}]"#),
             r#"[{"backup_codes":["X"]},{"backup_codes":["X"]}]"#
@@ -212,6 +257,16 @@ mod tests {
             String::new()
         });
         assert_eq!(seen, [r"a\u0062"]);
+    }
+
+    #[test]
+    fn quoted_runs_are_replaced() {
+        assert_eq!(
+            redact_quoted(r#"invalid type: string "s3cret", expected a sequence at line 1 column 9"#),
+            r#"invalid type: string "[redacted]", expected a sequence at line 1 column 9"#
+        );
+        assert_eq!(redact_quoted(r#"missing field `response`"#), "missing field `response`");
+        assert_eq!(redact_quoted(r#"a "b\"c" d "e"#), r#"a "[redacted]" d "[redacted]"#);
     }
 
     #[test]

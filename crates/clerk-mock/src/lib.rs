@@ -18,7 +18,8 @@
 //!   past `abandon_at` (24 h, see [`MockServer::advance_clock`]) are `abandoned`: they leave
 //!   the client, a sign-in is then not found (404) and a sign-up answers
 //!   `sign_up_cannot_be_updated`. A sign-in a newer `create` replaced is not found either
-//!   (the client has one current sign-in; a completed one stays readable). A pending code or
+//!   (the client has one current sign-in; a completed one stays readable; what the real
+//!   server answers here is not documented, so this strictness is the mock's inference). A pending code or
 //!   link past its `expire_at` (10 minutes) reads `expired`. Account lockout ([`MockServer::set_user_lockout`], default
 //!   100 attempts and one hour as the environment advertises): failed passwords, TOTP and
 //!   backup codes count, and a locked user's sign-in verifications (codes and links too)

@@ -1082,3 +1082,27 @@ fn the_latest_code_and_the_current_totp_code_can_be_read() {
     assert_eq!(done.body["response"]["status"], "complete", "{}", done.body);
     assert_eq!(read("/__mock/totp?email=nobody%40example.com"), (404, Value::Null));
 }
+
+/// A link sent before a lockout verifies nothing while the lockout lasts.
+#[test]
+fn an_email_link_sent_before_a_lockout_does_not_sign_a_locked_user_in() {
+    let mock = support::mock();
+    mock.set_user_lockout(2, std::time::Duration::from_secs(3600));
+    mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse"));
+    let mut victim = Native::new(&mock.base_url());
+    let created = victim.post("/v1/client/sign_ins", &[("identifier", "ada@example.com")]);
+    let id = created.body["response"]["id"].as_str().expect("id").to_owned();
+    victim.post(
+        &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
+        &[("strategy", "email_link"), ("redirect_url", "https://example.com/verify")],
+    );
+    let mut other = Native::new(&mock.base_url());
+    for _ in 0..2 {
+        other.post("/v1/client/sign_ins", &[("identifier", "ada@example.com"), ("password", "nope")]);
+    }
+    mock.click_email_link("ada@example.com");
+    let poll = victim.get(&format!("/v1/client/sign_ins/{id}"));
+    assert_eq!(poll.body["response"]["status"], "needs_first_factor", "{}", poll.body);
+    assert_eq!(poll.body["response"]["first_factor_verification"]["status"], "unverified");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}

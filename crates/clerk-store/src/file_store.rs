@@ -189,13 +189,15 @@ impl FileStore {
         *self.known()
     }
 
-    /// Writes `state` whatever is on disk: a newer state, a corrupt file, a file for
+    /// Writes `state` whatever state is on disk: a newer one, a corrupt file, a file for
     /// another host. For a deliberate reset ("use this token"); drivers call
     /// [`save`](TokenStore::save).
     ///
     /// # Errors
-    /// [`StoreError::ForeignHost`] when `state` is for another host (nothing written), and
-    /// [`StoreError::Io`].
+    /// [`StoreError::ForeignHost`] when `state` is for another host (nothing written),
+    /// [`StoreError::NotPrivate`] when the file in its place is not private to this user
+    /// (a symbolic link, another user's, writable by others: nothing written; remove it
+    /// first), and [`StoreError::Io`].
     pub fn replace(&self, state: &PersistedState) -> Result<(), StoreError> {
         self.check_host(state)?;
         let mut known = self.known();

@@ -197,8 +197,9 @@ impl ClientConfig {
     /// A configuration that sends every request to `base_url` (for example a local mock at
     /// `http://127.0.0.1:8080`), for an instance of type `instance_type`, with no
     /// publishable key. [`frontend_api_host`](Self::frontend_api_host) is the URL's
-    /// `host[:port]`. The URL must be an absolute `http(s)` URL without query, fragment or
-    /// user information ([`ConfigError::InvalidBaseUrl`]).
+    /// `host[:port]`. The URL must be an absolute `https` URL (or `http` for a host on this
+    /// machine, [`is_loopback_host`]) without query, fragment or user information
+    /// ([`ConfigError::InvalidBaseUrl`]).
     pub fn for_base_url(base_url: &str, instance_type: InstanceType) -> Result<Self, ConfigError> {
         let url = HttpUrl::parse(base_url).map_err(ConfigError::InvalidBaseUrl)?;
         let host = url.authority.clone();
@@ -257,8 +258,10 @@ impl ClientConfig {
     /// Sends requests through a proxy: `https://clerk.com/api/__clerk/` makes the request
     /// path `/v1/client` go to `https://clerk.com/api/__clerk/v1/client`. Default: no proxy.
     ///
-    /// The URL must be absolute `http(s)`, without query, fragment or user information;
-    /// trailing `/`s are dropped. clerk-js also accepts a path (`/api/__clerk`) and resolves
+    /// The URL must be absolute `https` (or `http` for a host on this machine,
+    /// [`is_loopback_host`]; otherwise [`UrlError::PlainHttpToRemoteHost`], decision 0012),
+    /// without query, fragment or user information; trailing `/`s are dropped. clerk-js
+    /// also accepts a path (`/api/__clerk`) and resolves
     /// it against the page's origin; outside a browser there is no page, so a path is
     /// refused with [`UrlError::RelativePath`] inside [`ConfigError::InvalidProxyUrl`].
     pub fn with_proxy_url(mut self, proxy_url: &str) -> Result<Self, ConfigError> {

@@ -48,7 +48,7 @@ fn main() {
     println!("  or a backup code: {}", DEMO_BACKUP_CODES.join(", "));
     println!("+clerk_test emails and +1 555 555 01xx phones accept the code 424242; for others:");
     println!("  the latest code sent: curl '{base}/__mock/codes?to=ADDRESS'   (URL-encode + and @)");
-    println!("  open an email link:   curl -d 'email=ADDRESS' {base}/__mock/email_links/click");
+    println!("  open an email link:   curl --data-urlencode 'email=ADDRESS' {base}/__mock/email_links/click");
     println!("press Ctrl-C to stop");
     loop {
         std::thread::park();

@@ -176,9 +176,11 @@ pub(crate) fn action(
 }
 
 /// The sign-in `id` of the request's client: its current one, or a completed one (an
-/// email-link completion is reloaded after the fact). An abandoned attempt, or one a newer
-/// `create` replaced (fapi.md §3.3.1: the client has a single current sign-in), answers
-/// `resource_not_found`, as the spec says of `GET /v1/client/sign_ins/{id}`. Mutations on a
+/// email-link completion is reloaded after the fact). An abandoned attempt answers
+/// `resource_not_found`, as the spec says of `GET /v1/client/sign_ins/{id}` (fapi.md
+/// §3.3.8). So does one a newer `create` replaced: fapi.md §3.3.1 and §4.1 give the client a
+/// single current sign-in but do not say what the server answers for a replaced one; the
+/// mock's strictness is an inference, chosen so a client acting on a stale attempt finds out. Mutations on a
 /// request without a live client get a new client first (which has no sign-ins).
 fn own_sign_in(state: &mut MockState, exchange: &mut Exchange, id: &str) -> Result<SignIn, ApiError> {
     let client_id = exchange.client_id.clone().ok_or_else(|| ApiError::not_found("sign in"))?;
@@ -568,9 +570,13 @@ fn transfer_from_sign_up(state: &mut MockState, sign_in: &mut SignIn) -> Result<
 /// Opens an email link: verifies the sign-in's factor and, when nothing else is needed,
 /// completes it out of band (the client sees it by polling; its token rotates on its next
 /// request). The completed sign-in stays on the client, as the recordings show. An abandoned
-/// sign-in is left alone.
+/// sign-in is left alone, and so is a locked-out user's (a link sent before the lockout
+/// verifies nothing while it lasts).
 pub(crate) fn open_email_link(state: &mut MockState, id: &str, second_factor: bool) {
     let Some(mut sign_in) = state.sign_ins.get(id).filter(|s| s.status != "abandoned").cloned() else { return };
+    if sign_in.user_id.as_deref().is_some_and(|user| state.check_not_locked(user).is_err()) {
+        return;
+    }
     let client_id = sign_in.client_id.clone();
     let slot = if second_factor { &mut sign_in.second_factor } else { &mut sign_in.first_factor };
     let Some(verification) = slot.as_mut().filter(|v| v.strategy == "email_link" && v.status == "unverified") else {
