@@ -517,45 +517,34 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 /// can write to, or one another user owns. The directories the store creates are `0700`;
 /// one given with `--store-dir` or `FileStore::new` must be as private.
 fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let metadata = fs::metadata(dir).map_err(StoreError::io("inspect", dir))?;
-        let not_private = |reason: String| StoreError::NotPrivate { path: dir.to_owned(), reason };
-        let mode = metadata.mode() & 0o777;
-        if mode & 0o022 != 0 {
-            return Err(not_private(format!(
-                "other users can write to it (mode {mode:03o}); use a directory of your own, or `chmod go-w` it"
-            )));
-        }
-        let me = rustix::process::getuid().as_raw();
-        if metadata.uid() != me {
-            return Err(not_private(format!("it belongs to another user (uid {}, not {me})", metadata.uid())));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    let metadata = fs::metadata(dir).map_err(StoreError::io("inspect", dir))?;
+    check_private(dir, &metadata, "; use a directory of your own, or `chmod go-w` it")
 }
 
 /// Refuses a state file someone else may have written (Unix): owned by another user, or
 /// writable by group or others. The store writes its files `0600`.
 fn check_private_file(path: &Path, metadata: &fs::Metadata) -> Result<(), StoreError> {
+    check_private(path, metadata, "")
+}
+
+/// [`StoreError::NotPrivate`] for a directory or file (Unix) that group or others can write
+/// to (`advice` follows that reason) or that another user owns.
+fn check_private(path: &Path, metadata: &fs::Metadata, advice: &str) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         let not_private = |reason: String| StoreError::NotPrivate { path: path.to_owned(), reason };
+        let mode = metadata.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return Err(not_private(format!("other users can write to it (mode {mode:03o}){advice}")));
+        }
         let me = rustix::process::getuid().as_raw();
         if metadata.uid() != me {
             return Err(not_private(format!("it belongs to another user (uid {}, not {me})", metadata.uid())));
         }
-        let mode = metadata.mode() & 0o777;
-        if mode & 0o022 != 0 {
-            return Err(not_private(format!("other users can write to it (mode {mode:03o})")));
-        }
     }
     #[cfg(not(unix))]
-    let _ = (path, metadata);
+    let _ = (path, metadata, advice);
     Ok(())
 }
 
