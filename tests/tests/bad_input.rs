@@ -598,3 +598,20 @@ fn broken_answers_to_flow_requests_change_nothing() {
         assert!(h.client.cached_session_token("sess_1").is_none(), "{name}: a token was cached");
     }
 }
+
+/// `factor_verification_age` of another length than two does not spoil the whole answer.
+#[test]
+fn a_factor_verification_age_of_another_length_does_not_make_the_client_undecodable() {
+    use clerk_tests::harness::{Harness, client_json};
+    use serde_json::json;
+    for fva in [json!([0]), json!([0, -1, 5])] {
+        let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
+        let op = h.client.reload(h.now);
+        let r = h.expect_request();
+        let mut client = client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_2"), 2);
+        client["sessions"][0]["factor_verification_age"] = fva.clone();
+        h.respond_json(&r, 200, &json!({ "response": client, "client": null }));
+        assert!(h.expect_outcome(op).is_ok(), "fva {fva} made the whole client undecodable");
+        assert_eq!(h.client.active_session_id(), Some("sess_2"));
+    }
+}

@@ -115,6 +115,11 @@ impl TokenCache {
         self.entries.retain(|key, _| key.session_id != session_id);
     }
 
+    /// Keeps the tokens of the sessions `keep` says yes to, drops the rest.
+    pub(crate) fn retain_sessions(&mut self, keep: impl Fn(&str) -> bool) {
+        self.entries.retain(|key, _| keep(&key.session_id));
+    }
+
     /// Drops everything.
     pub(crate) fn clear(&mut self) {
         self.entries.clear();

@@ -61,6 +61,9 @@ pub struct Runner {
     completed_now: Vec<(u64, bool)>,
     /// Session JWTs handed to the engine (must never show in Debug).
     jwts: Vec<String>,
+    /// The session the token request on the wire is for (from its path): the server mints
+    /// a token for the session the request names, whichever is active.
+    token_session: Option<String>,
     /// Steps applied so far.
     steps: usize,
 }
@@ -96,6 +99,7 @@ impl Runner {
             completed: BTreeSet::new(),
             completed_now: Vec::new(),
             jwts: Vec::new(),
+            token_session: None,
             steps: 0,
         }
     }
@@ -333,6 +337,12 @@ impl Runner {
         if matches!(answer, Answer::Error(ErrorChoice::AuthenticationInvalid)) && kind != RequestKind::ClientGet {
             self.model.recheck = self.model.active.clone();
         }
+        self.token_session = outgoing
+            .request
+            .path
+            .strip_prefix("/v1/client/sessions/")
+            .and_then(|rest| rest.split_once("/tokens"))
+            .map(|(session, _)| session.to_owned());
         let (result, retryable_answer) = self.answer_for(&request, answer);
         if let Err(error) = self.client.handle_response(outgoing.id, result, now) {
             violation("the answer to the request on the wire was refused", error);
@@ -577,7 +587,11 @@ impl Runner {
                 (json!({ "response": attempt, "client": client_value }), true)
             }
             K::SessionToken => {
-                let session = client.last_active.clone().unwrap_or_else(|| "sess_1".into());
+                let session = self
+                    .token_session
+                    .clone()
+                    .or_else(|| client.last_active.clone())
+                    .unwrap_or_else(|| "sess_1".into());
                 let iat = self.now().unix_timestamp();
                 let jwt = session_jwt(&session, iat, iat + 60);
                 self.jwts.push(jwt.clone());

@@ -94,7 +94,9 @@ impl Client {
                         decode_resource_envelope::<SessionReverification>(&body)
                             .map(|(r, c)| Answer::Reverification(r, c))
                     }
-                    RequestKind::SessionToken => decode_token(&body).map(Answer::Token),
+                    RequestKind::SessionToken => decode_token(&body)
+                        .and_then(|jwt| self.token_is_for_the_session(&in_flight, jwt))
+                        .map(Answer::Token),
                     _ => decode_client_envelope(&body).map(Answer::Client),
                 };
                 match decoded {
@@ -365,6 +367,20 @@ impl Client {
     /// Replaces the local client (merge rules of fapi.md §5.6: the client is rebuilt from
     /// the answer), moves piggybacked session tokens into the token cache, hides
     /// suppressed attempts, emits the differences and re-resolves the active session.
+    /// A token answer whose JWT names another session (`sid`) is not a token for the one
+    /// asked for: refused like any answer that cannot be used, so `get_token` fails rather
+    /// than hand another session's token to the caller (the cache refuses it too).
+    fn token_is_for_the_session(&self, in_flight: &InFlight, jwt: SessionJwt) -> Result<SessionJwt, String> {
+        let asked = match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
+            Some(OpKind::TokenFetch { key, .. }) => key.session_id.clone(),
+            _ => return Ok(jwt),
+        };
+        match crate::jwt::decode_claims(jwt.expose()).ok().and_then(|claims| claims.sid) {
+            Some(sid) if sid != asked => Err(format!("the session token is for session {sid}, not {asked}")),
+            _ => Ok(jwt),
+        }
+    }
+
     pub(super) fn install_client(&mut self, client: Option<Box<ClientResource>>) {
         let mut client = client;
         if let Some(resource) = client.as_mut() {
@@ -396,13 +412,16 @@ impl Client {
         self.emit_differences(previous.as_deref());
         let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
         self.resolve_active_session(previous_last_active.as_deref(), previous.is_some() && self.client.is_none());
-        // Sessions that are no longer signed in keep no tokens (classification: session gone).
-        let gone: Vec<Text> =
-            self.sessions().iter().filter(|session| !is_signed_in(session)).map(|session| session.id.clone()).collect();
-        for session_id in gone {
-            self.tokens.forget_session(&session_id);
-        }
-        // Now that the active session is known, announce its refresh deadline.
+        self.forget_tokens_of_gone_sessions();
+    }
+
+    /// Keeps tokens only for sessions still signed in: one the client lists as ended (or
+    /// no longer lists at all) keeps none (classification: session gone; docs/sessions.md).
+    /// Then announces the active session's refresh deadline, now that it is known.
+    pub(super) fn forget_tokens_of_gone_sessions(&mut self) {
+        let signed_in: Vec<Text> =
+            self.sessions().iter().filter(|session| is_signed_in(session)).map(|session| session.id.clone()).collect();
+        self.tokens.retain_sessions(|session_id| signed_in.iter().any(|id| id == session_id));
         self.schedule_token_refresh_for_active();
     }
 

@@ -539,7 +539,20 @@ impl Client {
         if *expired_retry_done || in_flight.orphaned {
             return false;
         }
-        let Some(expired) = self.tokens.get(key).map(|cached| cached.jwt.expose().to_owned()) else {
+        // fapi.md §3.5.4 step 4: the session's own `last_active_token`, whatever template or
+        // organization the fetch is for: the token cached under the session's default key
+        // (never a template's JWT, and there is one even when this key never had a token).
+        let session_id = key.session_id.clone();
+        let organization = self
+            .client
+            .as_ref()
+            .and_then(|client| client.session(&session_id))
+            .and_then(|session| session.last_active_organization_id.clone());
+        let default_key = TokenKey { session_id, template: None, organization_id: organization };
+        let Some(expired) = self.tokens.get(&default_key).map(|cached| cached.jwt.expose().to_owned()) else {
+            return false;
+        };
+        let Some(Operation { kind: OpKind::TokenFetch { expired_retry_done, .. }, .. }) = self.ops.get_mut(&op) else {
             return false;
         };
         *expired_retry_done = true;
@@ -572,6 +585,7 @@ impl Client {
         }
         let previous_last_active = self.last_active_session_id().map(str::to_owned);
         self.resolve_active_session(previous_last_active.as_deref(), false);
+        self.forget_tokens_of_gone_sessions();
     }
 
     pub(super) fn default_token_key(&self, session_id: &Text, organization_id: Option<Text>) -> TokenKey {

@@ -14,6 +14,20 @@ where
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
+/// Decodes a pair of integers (`factor_verification_age`); a list of another length, which
+/// the spec's "array of integer" allows, is no pair (`None`) rather than an answer that
+/// cannot be decoded at all. `null` is `None`; elements that are not integers are errors.
+/// Use with `#[serde(default, deserialize_with = "…")]`.
+pub(crate) fn optional_pair<'de, D>(deserializer: D) -> Result<Option<[i64; 2]>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match Option::<Vec<i64>>::deserialize(deserializer)?.as_deref() {
+        Some(&[first, second]) => Some([first, second]),
+        _ => None,
+    })
+}
+
 /// Decodes a list, `null` as the empty list. The server's lists are short (a session or
 /// two, an email address, a few factors or identifiers), so a list of large elements grows
 /// one element at a time for its first eight (then doubles): `Vec`'s usual first growth to

@@ -51,8 +51,8 @@ pub struct SessionResource {
     #[serde(default)]
     pub public_user_data: Option<Box<PublicUserData>>,
     /// Minutes since the last first-factor and second-factor verification; `-1` in a slot
-    /// means that factor group is not enrolled.
-    #[serde(default)]
+    /// means that factor group is not enrolled. A list of another length is `None`.
+    #[serde(default, deserialize_with = "super::lenient::optional_pair")]
     pub factor_verification_age: Option<[i64; 2]>,
     /// Creation time.
     #[serde(default, with = "super::timestamp")]
@@ -195,6 +195,12 @@ mod tests {
             serde_json::from_str(r#"{"id":"s","actor":null,"tasks":null,"factor_verification_age":null}"#)
                 .expect("decodes");
         assert!(nulls.actor.is_none() && nulls.tasks.is_empty() && nulls.factor_verification_age.is_none());
+        for odd in ["[0]", "[0,-1,5]", "[]"] {
+            let session: SessionResource =
+                serde_json::from_str(&format!(r#"{{"id":"s","factor_verification_age":{odd}}}"#)).expect("decodes");
+            assert_eq!(session.factor_verification_age, None, "{odd}");
+        }
+        assert!(serde_json::from_str::<SessionResource>(r#"{"id":"s","factor_verification_age":["a",1]}"#).is_err());
         assert!(!nulls.is_signed_in());
     }
 }
