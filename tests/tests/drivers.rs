@@ -1505,6 +1505,36 @@ fn a_failed_save_is_reported_then_saved_again_without_losing_the_sign_in() {
     }
 }
 
+/// A store that cannot be written at all (a read-only or full disk) does not lock the user
+/// in: later calls are sent (each reporting its own failed save), and a sign-out still
+/// reaches the server and signs out in memory.
+#[test]
+fn a_store_that_cannot_be_written_does_not_block_signing_out() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        let store = Arc::new(FailingStore::default());
+        let mut d = build(kind, &Setup::new(mock.base_url()).store(store.clone())).expect("a driver");
+        d.run(ClientCommand::Load.into()).expect("load");
+        store.failing.store(true, Ordering::SeqCst);
+        let sign_in = SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("password-1234")));
+        assert!(matches!(d.run(sign_in.into()), Err(DriverError::Store(_))), "{kind:?}: the failed save is reported");
+
+        // A later call is sent (it may report its own failed save), rather than refused
+        // before anything is sent.
+        let mark = mock.requests().len();
+        let reloaded = d.run(ClientCommand::Reload.into());
+        assert_eq!(count(&since(&mock, mark), "GET", "/v1/client"), 1, "{kind:?}: the reload was sent: {reloaded:?}");
+        d.run(SessionCommand::GetToken(TokenRequest::default()).into())
+            .unwrap_or_else(|e| panic!("{kind:?}: a token while the store cannot be written: {e:?}"));
+        let mark = mock.requests().len();
+        let result = d.run(SessionCommand::SignOut { session_id: None }.into());
+        assert!(matches!(result, Err(DriverError::Store(_))), "{kind:?}: its own failed save is reported: {result:?}");
+        assert_eq!(count(&since(&mock, mark), "DELETE", "/v1/client/sessions"), 1, "{kind:?}: the server was told");
+        assert_eq!(d.snapshot().signed_in_count(), 0, "{kind:?}: signed out in memory");
+    }
+}
+
 #[test]
 fn a_sign_out_whose_save_failed_is_saved_before_the_next_call() {
     for kind in KINDS {

@@ -379,7 +379,10 @@ impl DriveSupport {
     /// rotated token, a sign-out) and this engine is idle, continue from the shared state,
     /// so this process never presents a token the server has rotated away. When instead
     /// the store still holds what this driver last saw there and this driver's last save
-    /// failed, the engine's state is the newer one, and it is saved again.
+    /// failed, the engine's state is the newer one, and it is saved again. Should that save
+    /// fail too (a read-only or full disk), the call goes on all the same (reported through
+    /// `tracing`; the state stays marked unsaved): a store that cannot be written must not
+    /// lock the user in, least of all out of signing out. The call's own saves report.
     ///
     /// # Errors
     /// A store error (the engine is left as it was), or a shared state the engine refuses.
@@ -395,7 +398,9 @@ impl DriveSupport {
         let ours = stored.as_ref() == engine.client_token() || self.seen_in_store.as_ref() == Some(&stored);
         if ours {
             if self.unsaved {
-                self.persist(engine)?;
+                if let Err(error) = self.persist(engine) {
+                    tracing::warn!(%error, "the client state is still unsaved; going on with the call");
+                }
             } else {
                 self.seen_in_store = Some(stored);
             }

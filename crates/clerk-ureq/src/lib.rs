@@ -213,6 +213,10 @@ impl Clerk {
         let mut cut_short = false;
         // Whether the operation was cancelled at the caller's request.
         let mut cancelled = false;
+        // A save that failed on the way (the engine's state changed but the store could
+        // not keep it; it is retried before the next call): the operation still runs to
+        // its end, so a sign-out reaches the server, and the call then reports the failure.
+        let mut failed_save: Option<DriverError> = None;
         loop {
             if !cancelled && call.cancel_requested() {
                 cancelled = true;
@@ -223,7 +227,18 @@ impl Clerk {
             }
             match self.engine.poll_output() {
                 Output::Event(event) => {
-                    if let Some(outcome) = self.support.on_event(&mut self.engine, &event, Some(op))? {
+                    let outcome = match self.support.on_event(&mut self.engine, &event, Some(op)) {
+                        Ok(outcome) => outcome,
+                        Err(error @ DriverError::Store(_)) => {
+                            failed_save.get_or_insert(error);
+                            None
+                        }
+                        Err(error) => return Err(error),
+                    };
+                    if let Some(outcome) = outcome {
+                        if let Some(error) = failed_save {
+                            return Err(error);
+                        }
                         if cut_short && timed_out(&outcome) {
                             // The request ran out of the operation's time, not its own.
                             return Err(DriverError::Timeout(timeout));
