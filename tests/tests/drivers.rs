@@ -740,6 +740,46 @@ fn a_cancel_during_a_request_on_the_wire_ends_the_wait_when_it_is_answered() {
     }
 }
 
+/// Once every handle is dropped, an abandoned wait (an email-link poll whose caller's
+/// future was dropped) is cancelled: the task stops polling for nobody and ends.
+#[test]
+fn the_async_driver_stops_an_abandoned_wait_when_its_last_handle_is_dropped() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("gone@example.com"));
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    let clerk = {
+        let _entered = runtime.enter();
+        clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build().expect("a driver")
+    };
+    // Every GET once the link is asked for is the wait's poll.
+    let polls = || {
+        let requests = mock.requests();
+        let asked = requests.iter().position(|r| r.path.ends_with("/prepare_first_factor"));
+        asked.map_or(0, |at| requests.iter().skip(at).filter(|r| r.effective_method == "GET").count())
+    };
+    runtime.block_on(async {
+        clerk.load().await.expect("load");
+        clerk.sign_in(SignInCreate::identifier("gone@example.com")).await.expect("create");
+        let wait = clerk.run_within(SignInCommand::PrepareFirstFactor(email_link()), StdDuration::from_secs(15 * 60));
+        let polling = async {
+            while polls() == 0 {
+                tokio::time::sleep(StdDuration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            ended = wait => panic!("the wait ended by itself: {ended:?}"),
+            () = polling => {}
+        }
+    });
+    drop(clerk);
+    // The poll interval is 1 s: a task still polling would send two more in 2.5 s.
+    std::thread::sleep(StdDuration::from_millis(500));
+    let after_drop = polls();
+    std::thread::sleep(StdDuration::from_millis(2500));
+    assert_eq!(polls(), after_drop, "the task went on polling for nobody");
+}
+
 #[test]
 fn the_async_driver_frees_a_flow_whose_caller_gave_up() {
     let mock = MockServer::start();
@@ -1417,15 +1457,15 @@ fn the_operation_time_limit_also_bounds_a_request_on_the_wire() {
         let limit = StdDuration::from_secs(1);
         let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(limit)).expect("a driver");
         d.run(ClientCommand::Load.into()).expect("load");
-        // The server answers after 4 s, well within the 30 s request timeout but past the
+        // The server answers after 8 s, well within the 30 s request timeout but past the
         // operation's 1 s: the call ends with the operation's limit, not the answer.
-        mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), Fault::Slow(StdDuration::from_secs(4)), None);
+        mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), Fault::Slow(StdDuration::from_secs(8)), None);
         let result = d.run(SignInCommand::Create(SignInCreate::identifier("slow@example.com")).into());
         assert!(matches!(result, Err(DriverError::Timeout(timeout)) if timeout == limit), "{kind:?}: {result:?}");
         mock.clear_faults();
-        // (The async driver's slow request may still be on the wire: the next request
-        // waits for it, so this call gets more time.)
-        d.run_within(ClientCommand::Reload.into(), StdDuration::from_secs(20)).expect("the driver works on");
+        // The abandoned request does not hold the driver's request slot until the server
+        // answers: the next call completes within its own (shorter) limit.
+        d.run_within(ClientCommand::Reload.into(), StdDuration::from_secs(5)).expect("the driver works on");
     }
 }
 

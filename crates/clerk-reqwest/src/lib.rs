@@ -41,9 +41,9 @@ use std::sync::Arc;
 
 use clerk_core::secret::SessionJwt;
 use clerk_core::{
-    ClientCommand, ClientConfig, Command, Completion, Event, Flow, HttpRequest, HttpResponse, OpId, Output, RequestId,
-    SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest,
-    TransportError,
+    ClientCommand, ClientConfig, Command, Completion, Event, Flow, HttpRequest, HttpResponse, OpId, OperationError,
+    Output, RequestId, SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields,
+    TokenRequest, TransportError,
 };
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
@@ -387,11 +387,19 @@ impl DriverTask {
                         }
                     }
                     Output::Request(outgoing) => {
+                        // A request for an operation a caller waits on ends when the caller
+                        // gives up, as in the blocking driver: an abandoned read must not
+                        // hold the one request slot (and every later call) for as long as a
+                        // slow server takes.
+                        let give_up = self.waiting.get(&outgoing.op).and_then(|(_, at, _)| *at);
+                        let limit =
+                            give_up.map(|at| tokio::time::Instant::now() + sleep_for(at, OffsetDateTime::now_utc()));
                         let future = send(
                             self.http.clone(),
                             Arc::clone(&self.base_url),
                             outgoing,
                             self.engine.config().max_response_bytes(),
+                            limit,
                         );
                         in_flight = Some(Box::pin(future));
                         break;
@@ -451,7 +459,16 @@ impl DriverTask {
                         // The completions it queues reach their callers on the next turn.
                         let _ = reply.send(self.cancel_flow(flow));
                     }
-                    None => receiving = false,
+                    None => {
+                        // Every handle is gone, so no caller can still be waiting (a call
+                        // borrows its handle): what is pending was abandoned (an email-link
+                        // wait whose future was dropped). Cancel it rather than poll on for
+                        // nobody; the task ends once the request on the wire is answered.
+                        receiving = false;
+                        for op in std::mem::take(&mut self.waiting).into_keys() {
+                            let _ = self.engine.cancel(op);
+                        }
+                    }
                 },
                 (id, request, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
                     in_flight = None;
@@ -524,9 +541,16 @@ impl DriverTask {
         }
         let reply = op.and_then(|op| self.waiting.remove(&op));
         match (reply, outcome) {
-            (Some((reply, _, _)), outcome) => {
+            (Some((reply, give_up, limit)), outcome) => {
                 let result = match (self.unreported.take(), outcome) {
                     (Some(error), _) | (None, Err(error)) => Err(error),
+                    // The request was cut short at the caller's limit (see `send`): the
+                    // operation ran out of the caller's time, not the request its own.
+                    (None, Ok(Some(Err(OperationError::Transport(TransportError::Timeout(_))))))
+                        if give_up.is_some_and(|at| OffsetDateTime::now_utc() >= at) =>
+                    {
+                        Err(DriverError::Timeout(limit))
+                    }
                     (None, Ok(Some(outcome))) => completion(outcome),
                     (None, Ok(None)) => Err(DriverError::Stopped),
                 };
@@ -546,6 +570,7 @@ async fn send(
     base_url: Arc<str>,
     outgoing: clerk_core::Outgoing,
     limit: usize,
+    give_up: Option<tokio::time::Instant>,
 ) -> (RequestId, HttpRequest, Result<HttpResponse, TransportError>) {
     let span = tracing::info_span!(
         "clerk.request",
@@ -554,7 +579,13 @@ async fn send(
         attempt = outgoing.attempt,
         status = tracing::field::Empty
     );
-    let result = send_inner(&http, &base_url, &outgoing.request, limit).instrument(span.clone()).await;
+    let exchange = send_inner(&http, &base_url, &outgoing.request, limit).instrument(span.clone());
+    let result = match give_up {
+        Some(at) => tokio::time::timeout_at(at, exchange)
+            .await
+            .unwrap_or_else(|_| Err(TransportError::Timeout(String::from("the operation's time limit was reached")))),
+        None => exchange.await,
+    };
     if let Ok(response) = &result {
         span.record("status", response.status);
     }
