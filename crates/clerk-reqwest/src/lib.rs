@@ -219,7 +219,7 @@ impl Clerk {
     /// The engine stops polling and drops the operation's queued requests; the flow is free
     /// at once, and the attempt is kept (after cancelling an email-link wait, attempt a
     /// password on the same sign-in). A caller still waiting for that operation ends with
-    /// [`DriverError::Operation`]`(`[`OperationError::Cancelled`](clerk_core::OperationError::Cancelled)`)`;
+    /// [`DriverError::Operation`]`(`[`OperationError::Cancelled`]`)`;
     /// this also frees a flow whose caller gave up (dropped its future), which the task
     /// would otherwise keep busy until the operation's time limit. An answer to the
     /// operation's request already on the wire still counts for what it says about
