@@ -770,23 +770,13 @@ fn a_refresh_ahead_too_long_to_subtract_does_not_panic() {
 /// `last_active_token`, also for a template or another organization never fetched before.
 #[test]
 fn missing_expired_token_on_a_template_or_other_org_retries_with_the_sessions_last_active_token() {
-    use clerk_core::{Command, OrganizationChoice, SessionCommand, TokenRequest};
-    use clerk_tests::canned_jwt;
-    use clerk_tests::harness::{Harness, START, client_json, error_json, session_json};
-    use serde_json::json;
-    let t0 = START.unix_timestamp();
-    let last_active = canned_jwt("sess_1", t0, t0 + 60);
-    let mut session = session_json("sess_1", "active");
-    session["last_active_token"] = json!({ "object": "token", "jwt": last_active });
-    let mut client = client_json(&[], Some("sess_1"), 1);
-    client["sessions"] = json!([session]);
     for request in [
         TokenRequest { organization: OrganizationChoice::Id("org_2".into()), ..TokenRequest::default() },
         TokenRequest { template: Some("supabase".into()), ..TokenRequest::default() },
     ] {
-        let mut h = Harness::signed_in(&client);
-        h.now = START + time::Duration::hours(1); // the session's token has long expired
-        let _op = h.submit(Command::Session(SessionCommand::GetToken(request.clone())));
+        let (mut h, last_active) = signed_in_with_token();
+        h.now = START + Duration::hours(1); // the session's token has long expired
+        let _op = h.submit(get_token(request.clone()));
         let first = h.expect_request();
         h.respond_json(&first, 422, &error_json("missing_expired_token", None));
         // fapi.md §3.5.4 step 4: repeat once with `expired_token=<last_active_token JWT>`.
@@ -802,23 +792,9 @@ fn missing_expired_token_on_a_template_or_other_org_retries_with_the_sessions_la
 /// The retry of a template token sends the session token, never the template's own JWT.
 #[test]
 fn missing_expired_token_retry_sends_the_session_token_not_a_cached_template_jwt() {
-    use clerk_core::{Command, SessionCommand, TokenRequest};
-    use clerk_tests::canned_jwt;
-    use clerk_tests::harness::{Harness, START, client_json, error_json, session_json};
-    use serde_json::json;
-    let t0 = START.unix_timestamp();
-    let last_active = canned_jwt("sess_1", t0, t0 + 60);
-    let mut session = session_json("sess_1", "active");
-    session["last_active_token"] = json!({ "object": "token", "jwt": last_active });
-    let mut client = client_json(&[], Some("sess_1"), 1);
-    client["sessions"] = json!([session]);
-    let mut h = Harness::signed_in(&client);
-    let template = || {
-        Command::Session(SessionCommand::GetToken(TokenRequest {
-            template: Some("supabase".into()),
-            ..TokenRequest::default()
-        }))
-    };
+    let t0 = unix(START);
+    let (mut h, last_active) = signed_in_with_token();
+    let template = || get_token(TokenRequest { template: Some("supabase".into()), ..TokenRequest::default() });
     let op = h.submit(template());
     let r = h.expect_request();
     let template_jwt = canned_jwt("sess_1", t0 + 1, t0 + 61); // the template JWT it answers
@@ -837,14 +813,9 @@ fn missing_expired_token_retry_sends_the_session_token_not_a_cached_template_jwt
 /// A token answer naming another session (`sid`) fails the `get_token`.
 #[test]
 fn a_token_for_another_session_fails_the_get_token() {
-    use clerk_core::{Command, SessionCommand, TokenRequest};
-    use clerk_tests::canned_jwt;
-    use clerk_tests::harness::{Harness, START, client_json};
-    use serde_json::json;
-    let t0 = START.unix_timestamp();
-    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
-    let op = h.submit(Command::Session(SessionCommand::GetToken(TokenRequest::default())));
+    let mut h = signed_in_without_token();
+    let op = h.submit(default_token());
     let r = h.expect_request();
-    h.respond_json(&r, 200, &json!({ "object": "token", "jwt": canned_jwt("sess_9", t0, t0 + 60) }));
+    h.respond_json(&r, 200, &token_body(&canned_jwt("sess_9", unix(START), unix(START) + LIFETIME)));
     assert!(h.expect_outcome(op).is_err(), "a JWT whose sid is sess_9 was returned for sess_1");
 }

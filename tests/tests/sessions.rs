@@ -1059,18 +1059,9 @@ fn the_personal_account_is_refused_where_organization_selection_is_forced() {
 /// A session answer (no client) showing the session ended: its tokens and refresh go.
 #[test]
 fn a_session_seen_ended_in_a_session_answer_loses_its_tokens_and_refresh_deadline() {
-    use clerk_core::{Command, SessionCommand};
-    use clerk_tests::canned_jwt;
-    use clerk_tests::harness::{Harness, START, client_json, session_json};
-    use serde_json::json;
-    let t0 = START.unix_timestamp();
-    let mut session = session_json("sess_1", "active");
-    session["last_active_token"] = json!({ "object": "token", "jwt": canned_jwt("sess_1", t0, t0 + 60) });
-    let mut client = client_json(&[], Some("sess_1"), 1);
-    client["sessions"] = json!([session]);
-    let mut h = Harness::signed_in(&client);
+    let mut h = signed_in();
     assert!(h.client.poll_timeout().is_some());
-    let op = h.submit(Command::Session(SessionCommand::Reload { session_id: "sess_1".into() }));
+    let op = h.submit(SessionCommand::Reload { session_id: "sess_1".into() });
     let r = h.expect_request();
     h.respond_json(&r, 200, &json!({ "response": session_json("sess_1", "ended"), "client": null }));
     let _ = h.expect_success(op);
@@ -1082,15 +1073,7 @@ fn a_session_seen_ended_in_a_session_answer_loses_its_tokens_and_refresh_deadlin
 /// A session the new client no longer lists keeps no tokens.
 #[test]
 fn a_session_missing_from_a_new_client_loses_its_tokens() {
-    use clerk_tests::canned_jwt;
-    use clerk_tests::harness::{Harness, START, client_json, session_json};
-    use serde_json::json;
-    let t0 = START.unix_timestamp();
-    let mut session = session_json("sess_1", "active");
-    session["last_active_token"] = json!({ "object": "token", "jwt": canned_jwt("sess_1", t0, t0 + 60) });
-    let mut client = client_json(&[], Some("sess_1"), 1);
-    client["sessions"] = json!([session]);
-    let mut h = Harness::signed_in(&client);
+    let mut h = signed_in();
     let op = h.client.reload(h.now);
     let r = h.expect_request();
     h.respond_json(&r, 200, &json!({ "response": client_json(&[], None, 2), "client": null }));
