@@ -377,6 +377,9 @@ impl DriverTask {
         let sleep = tokio::time::sleep(std::time::Duration::ZERO);
         tokio::pin!(sleep);
         let mut armed_for: Option<OffsetDateTime> = None;
+        // The clock is read once per turn, when something wakes the task, and that reading
+        // serves the whole turn (the engine, the request's limit, the timer).
+        let mut now = OffsetDateTime::now_utc();
         loop {
             let mut deadline = None;
             loop {
@@ -392,8 +395,7 @@ impl DriverTask {
                         // hold the one request slot (and every later call) for as long as a
                         // slow server takes.
                         let give_up = self.waiting.get(&outgoing.op).and_then(|(_, at, _)| *at);
-                        let limit =
-                            give_up.map(|at| tokio::time::Instant::now() + sleep_for(at, OffsetDateTime::now_utc()));
+                        let limit = give_up.map(|at| tokio::time::Instant::now() + sleep_for(at, now));
                         let future = send(
                             self.http.clone(),
                             Arc::clone(&self.base_url),
@@ -419,15 +421,18 @@ impl DriverTask {
             if !receiving && in_flight.is_none() && self.waiting.is_empty() {
                 return;
             }
+            // The timer moves only to an earlier instant: one armed earlier than needed
+            // wakes the task for nothing once and is then moved on, which costs less than
+            // moving it on every call (each call's limit is later than the last one's).
             if let Some(at) = wake
-                && armed_for != Some(at)
+                && armed_for.is_none_or(|armed| at < armed)
             {
-                sleep.as_mut().reset(tokio::time::Instant::now() + sleep_for(at, OffsetDateTime::now_utc()));
+                sleep.as_mut().reset(tokio::time::Instant::now() + sleep_for(at, now));
                 armed_for = Some(at);
             }
             let sleeping = wake.is_some();
             tokio::select! {
-                message = rx.recv(), if receiving => match message {
+                message = rx.recv(), if receiving => { now = OffsetDateTime::now_utc(); match message {
                     Some(Message::Run(command, within, reply)) => {
                         if in_flight.is_none() && self.waiting.is_empty() {
                             let synced = self.support.sync_from_store(&mut self.engine);
@@ -441,7 +446,6 @@ impl DriverTask {
                                 self.unreported = None;
                             }
                         }
-                        let now = OffsetDateTime::now_utc();
                         match self.engine.submit(*command, now) {
                             Ok(op) => {
                                 let timeout = within.unwrap_or(self.operation_timeout);
@@ -469,15 +473,16 @@ impl DriverTask {
                             let _ = self.engine.cancel(op);
                         }
                     }
-                },
+                }},
                 (id, request, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
                     in_flight = None;
+                    now = OffsetDateTime::now_utc();
                     self.support.record(&request, &result);
-                    let _ = self.engine.handle_response(id, result, OffsetDateTime::now_utc());
+                    let _ = self.engine.handle_response(id, result, now);
                 }
                 () = &mut sleep, if sleeping => {
                     armed_for = None;
-                    let now = OffsetDateTime::now_utc();
+                    now = OffsetDateTime::now_utc();
                     self.engine.handle_timeout(now);
                     let expired: Vec<OpId> =
                         self.waiting.iter().filter(|(_, (_, at, _))| at.is_some_and(|at| at <= now)).map(|(op, _)| *op).collect();
