@@ -443,3 +443,64 @@ fn the_second_factor_code_without_a_phone_goes_to_the_default_phone() {
     let sent = h.expect_request().request;
     assert_eq!(sent.form_value("phone_number_id").map(|v| v.expose().to_owned()).as_deref(), Some("idn_mfa"));
 }
+
+/// fapi.md §3.5.5: completing a reverification resets the session's
+/// `factor_verification_age`, "visible in the embedded `session` and the piggybacked client";
+/// the embedded session also carries the `last_active_token` minted with it, whose `fva` claim
+/// is what the application's backend checks. clerk-js seeds its token cache from every
+/// Session object it builds (fapi.md §6.4), the embedded one included. So right after the
+/// reverification the session view shows the new age and `get_token` hands out the new JWT,
+/// not the one from before (which the backend would refuse, sending the user round again),
+/// whether the answer's client is absent (no update, fapi.md §2.2 rule 1) or lists the
+/// session without a token. The embedded session is the spec's `SessionBase` (no user, no
+/// organization): it must not wipe the user, and the token is the one of the session's
+/// organization.
+#[test]
+fn a_completed_reverification_brings_the_new_verification_age_and_session_token() {
+    let issued = clerk_tests::harness::START.unix_timestamp();
+    let old_jwt = clerk_tests::canned_jwt("sess_1", issued, issued + 60);
+    let new_jwt = clerk_tests::canned_jwt("sess_1", issued + 10, issued + 70);
+    let mut before = session_json("sess_1", "active");
+    before["last_active_organization_id"] = json!("org_1");
+    before["factor_verification_age"] = json!([30, -1]);
+    before["last_active_token"] = json!({ "object": "token", "jwt": old_jwt });
+    let embedded = json!({
+        "object": "session", "id": "sess_1", "status": "active",
+        "expire_at": 1, "abandon_at": 1, "last_active_at": 1, "actor": null, "tasks": null,
+        "factor_verification_age": [0, -1],
+        "last_active_token": { "object": "token", "jwt": new_jwt }
+    });
+    let mut listed_without_token = before.clone();
+    listed_without_token["factor_verification_age"] = json!([0, -1]);
+    listed_without_token.as_object_mut().map(|session| session.remove("last_active_token"));
+    let with_client = clerk_tests::harness::client_of(vec![listed_without_token], Some("sess_1"), 3);
+    for client in [Value::Null, with_client] {
+        let mut h = Harness::signed_in(&clerk_tests::harness::client_of(vec![before.clone()], Some("sess_1"), 1));
+        let started = h.submit(start(ReverificationLevel::FirstFactor));
+        let request = h.expect_request();
+        let needs = reverification_json("needs_first_factor", "first_factor");
+        h.respond_json(&request, 200, &json!({ "response": needs, "client": null }));
+        let _ = h.expect_success(started);
+        h.now += time::Duration::seconds(10);
+        let op = h.submit(ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::Password(
+            Password::new("pw"),
+        )));
+        let request = h.expect_request();
+        let mut complete = reverification_json("complete", "first_factor");
+        complete["session"] = embedded.clone();
+        h.respond_json(&request, 200, &json!({ "response": complete, "client": client }));
+        let _ = h.expect_success(op);
+        let label = if client.is_null() { "no client" } else { "a client without the token" };
+
+        let session = h.client.active_session().unwrap_or_else(|| panic!("{label}: still signed in"));
+        assert_eq!(session.factor_verification_age, Some([0, -1]), "{label}: the new age");
+        assert!(session.user.is_some(), "{label}: the user is kept");
+        assert_eq!(session.last_active_organization_id.as_deref(), Some("org_1"), "{label}");
+        let ask = h.submit(clerk_core::SessionCommand::GetToken(clerk_core::TokenRequest::default()));
+        match h.expect_success(ask) {
+            Completion::SessionToken(jwt) => assert_eq!(jwt.expose(), new_jwt, "{label}: the post-reverification JWT"),
+            other => panic!("{label}: {other:?}"),
+        }
+        assert!(h.poll_request().is_none(), "{label}: served from the cache");
+    }
+}

@@ -275,12 +275,16 @@ impl Client {
             }
             Answer::Reverification(resource, update) => {
                 let gates = !self.voided(in_flight) && sent_with_current;
+                let had_client = matches!(update, ClientUpdate::Present(_));
                 let applied = self.offer_client(in_flight, sent_with_current, update);
                 if gates
                     && let Some(OpKind::Reverification { session_id }) =
                         self.ops.get(&in_flight.request.op).map(|op| op.kind.clone())
                     && !self.session_hidden(in_flight, &session_id)
                 {
+                    if let Some(session) = resource.session.as_ref().filter(|session| session.id == session_id) {
+                        self.merge_reverified_session(session, !had_client);
+                    }
                     let mut stored = (*resource).clone();
                     if let Some(session) = stored.session.as_mut() {
                         session.last_active_token = None;

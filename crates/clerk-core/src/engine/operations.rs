@@ -588,6 +588,35 @@ impl Client {
         self.forget_tokens_of_gone_sessions();
     }
 
+    /// Takes what the session embedded in a reverification answer brings (fapi.md §3.5.5):
+    /// its `last_active_token`, minted with the answer (after a completed reverification, the
+    /// one whose `fva` claim shows the new verification age), seeds the token cache as any
+    /// session's does (fapi.md §6.4); and, when the answer carried no client (`copy_age`), its
+    /// `factor_verification_age` is copied onto the local session. Nothing else: the embedded
+    /// session is the spec's `SessionBase`, without the user or the organization, so it never
+    /// replaces the local one, and its token is keyed by the local session's organization.
+    pub(super) fn merge_reverified_session(&mut self, embedded: &SessionResource, copy_age: bool) {
+        let Some(local) = self.signed_in_session(&embedded.id) else {
+            return;
+        };
+        let organization_id = local.last_active_organization_id.clone();
+        if copy_age
+            && let Some(age) = embedded.factor_verification_age
+            && let Some(local) = self
+                .client
+                .as_mut()
+                .and_then(|client| client.sessions.iter_mut().find(|session| session.id == embedded.id))
+        {
+            local.factor_verification_age = Some(age);
+        }
+        if let Some(token) = embedded.last_active_token.clone() {
+            let key = self.default_token_key(&embedded.id, organization_id);
+            if self.tokens.offer(&key, token.jwt, self.now) {
+                self.schedule_token_refresh_for_active();
+            }
+        }
+    }
+
     pub(super) fn default_token_key(&self, session_id: &Text, organization_id: Option<Text>) -> TokenKey {
         TokenKey { session_id: session_id.clone(), template: None, organization_id }
     }
