@@ -819,3 +819,33 @@ fn a_token_for_another_session_fails_the_get_token() {
     h.respond_json(&r, 200, &token_body(&canned_jwt("sess_9", unix(START), unix(START) + LIFETIME)));
     assert!(h.expect_outcome(op).is_err(), "a JWT whose sid is sess_9 was returned for sess_1");
 }
+
+/// A `get_token` asked while an end or remove of its session is pending waits behind it (one
+/// request at a time; the cache was cleared for the end, fapi.md §3.5.2). Once the server
+/// confirms the session ended, a token for it is a token for a signed-out user: the ask fails
+/// `Superseded`, as it does at a sign-out of that session, and no token request goes out for
+/// the ended session. Whether the answer carries the client or only the session.
+#[test]
+fn a_get_token_queued_behind_the_end_of_its_session_fails_and_sends_nothing() {
+    for (command, status) in [
+        (SessionCommand::End { session_id: "sess_1".into() }, "ended"),
+        (SessionCommand::Remove { session_id: "sess_1".into() }, "removed"),
+    ] {
+        for with_client in [true, false] {
+            let label =
+                format!("{} answered {} a client", command.name(), if with_client { "with" } else { "without" });
+            let (mut h, _) = signed_in_with_token();
+            let end = h.submit(command.clone());
+            let ask = h.submit(default_token());
+            let request = h.expect_request();
+            assert_ne!(request.kind, RequestKind::SessionToken, "{label}: the end goes first");
+            let client = if with_client { client_json(&[("sess_1", status)], Some("sess_1"), 2) } else { Value::Null };
+            h.respond_json(&request, 200, &json!({ "response": session_json("sess_1", status), "client": client }));
+            let _ = h.expect_success(end);
+            if let Some(sent) = h.poll_request() {
+                assert_ne!(sent.kind, RequestKind::SessionToken, "{label}: a token request for an ended session");
+            }
+            assert_eq!(h.expect_failure(ask), OperationError::Superseded, "{label}");
+        }
+    }
+}

@@ -195,8 +195,10 @@ pub enum OperationError {
     /// The application cancelled the operation.
     #[error("cancelled")]
     Cancelled,
-    /// A sign-out, destroy or reset made the operation's result meaningless.
-    #[error("superseded by a sign-out or reset")]
+    /// A sign-out, destroy or reset made the operation's result meaningless; or the session
+    /// a `get_token` was for ended (an end or remove of it was answered, or a client arrived
+    /// that no longer lists it signed in) before its token request was sent.
+    #[error("superseded by a sign-out, a reset or the end of its session")]
     Superseded,
 }
 

@@ -421,11 +421,30 @@ impl Client {
 
     /// Keeps tokens only for sessions still signed in: one the client lists as ended (or
     /// no longer lists at all) keeps none (classification: session gone; docs/sessions.md).
-    /// Then announces the active session's refresh deadline, now that it is known.
+    /// A token fetch of such a session still waiting in the queue (a `get_token` asked
+    /// behind the end or remove of its session) is never sent, and its asks complete
+    /// `Superseded`, as at a sign-out of that session: a JWT minted for a session the server
+    /// just ended is no token to hand out. Then announces the active session's refresh
+    /// deadline, now that it is known.
     pub(super) fn forget_tokens_of_gone_sessions(&mut self) {
         let signed_in: Vec<Text> =
             self.sessions().iter().filter(|session| is_signed_in(session)).map(|session| session.id.clone()).collect();
         self.tokens.retain_sessions(|session_id| signed_in.iter().any(|id| id == session_id));
+        // Only fetches not sent yet: a fetch on the wire (or being answered) reports its own
+        // answer.
+        let queued: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(id, op)| {
+                matches!(&op.kind, OpKind::TokenFetch { key, .. } if !signed_in.contains(&key.session_id))
+                    && self.queue.iter().any(|queued| queued.op == **id)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for fetch in queued {
+            self.drop_op(fetch, OperationError::Superseded);
+            self.complete_token_waiters(fetch, &Err(OperationError::Superseded));
+        }
         self.schedule_token_refresh_for_active();
     }
 
