@@ -1505,3 +1505,45 @@ fn poll_event_leaves_the_next_request_queued() {
     let request = h.expect_request();
     assert_eq!(request.request.path, "/v1/client/sign_ins/sia_1", "the reload is still sent");
 }
+
+// ---------------------------------------------------------------------------------------
+// Answers without a client (found in review, 2026-11-27)
+// ---------------------------------------------------------------------------------------
+
+/// fapi.md §2.2: a `client` that is `null` or absent is "no update" (rule 1), and the
+/// resource the call was made on is still updated from `response` (rule 5). On a fresh
+/// install there is no local client yet (clerk-js has its empty client singleton there): the
+/// first sign-in or sign-up must still be kept, or the next step of the flow is refused.
+#[test]
+fn the_first_attempt_of_a_fresh_install_is_kept_when_its_answer_carries_no_client() {
+    for envelope in ["null client", "no client"] {
+        let body = |response: Value| match envelope {
+            "null client" => json!({ "response": response, "client": null }),
+            _ => json!({ "response": response }),
+        };
+
+        let mut h = Harness::new();
+        let op = h.submit(SignInCommand::Create(SignInCreate::identifier("ada@example.com")));
+        let request = h.expect_request();
+        h.respond_with_token(&request, 200, &body(sign_in("sia_1", "needs_first_factor")), "tok-1");
+        assert_eq!(sign_in_result(h.expect_success(op)).id.as_str(), "sia_1", "{envelope}");
+        assert_eq!(h.client.sign_in_status(), Some(&SignInStatus::NeedsFirstFactor), "{envelope}: sign-in dropped");
+        assert_eq!(status_changes(&h), [(None, Some(SignInStatus::NeedsFirstFactor))], "{envelope}");
+        assert!(h.client.is_new(), "{envelope}: the server named no client yet");
+        let _ =
+            h.submit(SignInCommand::PrepareFirstFactor(FirstFactorPreparation::EmailCode { email_address_id: None }));
+        assert_eq!(h.expect_request().request.path, "/v1/client/sign_ins/sia_1/prepare_first_factor", "{envelope}");
+
+        let mut h = Harness::new();
+        let op = h.submit(SignUpCommand::Create(SignUpFields {
+            email_address: Some("ada@example.com".into()),
+            ..SignUpFields::default()
+        }));
+        let request = h.expect_request();
+        h.respond_with_token(&request, 200, &body(sign_up("sua_1", "missing_requirements")), "tok-1");
+        assert_eq!(sign_up_result(h.expect_success(op)).id.as_str(), "sua_1", "{envelope}");
+        assert_eq!(h.client.sign_up_status(), Some(&SignUpStatus::MissingRequirements), "{envelope}: sign-up dropped");
+        let _ = h.submit(SignUpCommand::PrepareVerification(SignUpPreparation::EmailCode));
+        assert_eq!(h.expect_request().request.path, "/v1/client/sign_ups/sua_1/prepare_verification", "{envelope}");
+    }
+}

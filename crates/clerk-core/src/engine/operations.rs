@@ -210,15 +210,14 @@ impl Client {
     }
 
     /// Updates the local sign-in from a request's `response` when the answer carried no
-    /// client (fapi.md §2.2 step 5).
+    /// client (fapi.md §2.2 step 5), into an empty client (`empty_client`) when there is
+    /// none yet.
     pub(super) fn merge_sign_in(&mut self, resource: &SignInResource) {
         if self.suppressed_sign_in.as_deref() == Some(resource.id.as_str()) {
             return;
         }
         self.suppressed_sign_in = None;
-        let Some(client) = self.client.as_mut() else {
-            return;
-        };
+        let client = self.client.get_or_insert_with(empty_client);
         let from = client.sign_in.as_ref().and_then(|sign_in| sign_in.status.clone());
         client.sign_in = Some(Box::new(resource.clone()));
         if from != resource.status {
@@ -227,15 +226,13 @@ impl Client {
     }
 
     /// Updates the local sign-up from a request's `response` when the answer carried no
-    /// client.
+    /// client, into an empty client (`empty_client`) when there is none yet.
     pub(super) fn merge_sign_up(&mut self, resource: &SignUpResource) {
         if self.suppressed_sign_up.as_deref() == Some(resource.id.as_str()) {
             return;
         }
         self.suppressed_sign_up = None;
-        let Some(client) = self.client.as_mut() else {
-            return;
-        };
+        let client = self.client.get_or_insert_with(empty_client);
         let from = client.sign_up.as_ref().and_then(|sign_up| sign_up.status.clone());
         client.sign_up = Some(Box::new(resource.clone()));
         if from != resource.status {
@@ -793,4 +790,26 @@ impl Client {
             self.now = now;
         }
     }
+}
+
+/// The client an attempt is kept in when an answer brings the attempt but no client and there
+/// is no local client yet: the first sign-in or sign-up of a fresh install, answered without
+/// `client` (fapi.md §2.2: "no update", yet the resource is updated from `response`). It
+/// stands for clerk-js's empty client singleton, which holds the attempts before any client
+/// arrives: no id ([`Client::is_new`] stays true), no sessions. It is not applied through the
+/// stale gate (no mark is set), so the first client an answer brings replaces it.
+fn empty_client() -> Box<ClientResource> {
+    Box::new(ClientResource {
+        object: None,
+        id: None,
+        sessions: Vec::new(),
+        sign_in: None,
+        sign_up: None,
+        last_active_session_id: None,
+        last_authentication_strategy: None,
+        cookie_expires_at: None,
+        captcha_bypass: false,
+        created_at: None,
+        updated_at: None,
+    })
 }
