@@ -1507,7 +1507,8 @@ fn poll_event_leaves_the_next_request_queued() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Answers without a client (found in review, 2026-11-27)
+// Answers without a client, completions whose session is not on the client (found in
+// review, 2026-11-27)
 // ---------------------------------------------------------------------------------------
 
 /// fapi.md §2.2: a `client` that is `null` or absent is "no update" (rule 1), and the
@@ -1546,4 +1547,69 @@ fn the_first_attempt_of_a_fresh_install_is_kept_when_its_answer_carries_no_clien
         let _ = h.submit(SignUpCommand::PrepareVerification(SignUpPreparation::EmailCode));
         assert_eq!(h.expect_request().request.path, "/v1/client/sign_ups/sua_1/prepare_verification", "{envelope}");
     }
+}
+
+/// fapi.md §5.3 step 4: when the session a completed attempt created (`created_session_id`)
+/// is not on the local client, clerk-js reloads the client (`GET /v1/client`) before
+/// activating it. The reload belongs to the completing operation: it completes once the
+/// session is there and active, so an app (or a driver that stops at the completion) never
+/// sees a finished sign-in without its session.
+#[test]
+fn a_completed_sign_in_whose_session_is_not_on_the_client_reloads_the_client() {
+    for client in [client_json(&[], None, 2), Value::Null] {
+        let label = if client.is_null() { "no client" } else { "a client without the session" };
+        let mut h = prepared_email_code();
+        let (op, request) = attempt_email_code(&mut h, "424242");
+        h.respond_json(&request, 200, &answer(&complete_sign_in("sia_1"), &client));
+        assert!(h.outcome(op).is_none(), "{label}: completed without its session");
+        let reload = h.poll_request().unwrap_or_else(|| panic!("{label}: no client reload"));
+        assert_eq!(reload.kind, clerk_core::RequestKind::ClientGet, "{label}");
+        assert_eq!((reload.request.method, reload.request.path.as_str()), (clerk_core::Method::Get, "/v1/client"));
+        h.respond_json(&reload, 200, &json!({ "response": completed_client(3), "client": null }));
+        let done = sign_in_result(h.expect_success(op));
+        assert_eq!(done.created_session_id.as_deref(), Some("sess_1"), "{label}");
+        assert_eq!(h.client.active_session_id(), Some("sess_1"), "{label}");
+        assert!(h.poll_request().is_none(), "{label}");
+    }
+
+    // The same for a sign-up.
+    let mut h = Harness::signed_in(&client_with_sign_up(sign_up("sua_1", "missing_requirements"), 1));
+    let op = h.submit(SignUpCommand::AttemptVerification(SignUpAttempt::EmailCode(code("424242"))));
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &answer(&complete_sign_up("sua_1"), &client_json(&[], None, 2)));
+    let reload = h.expect_request();
+    assert_eq!(reload.request.path, "/v1/client");
+    h.respond_json(&reload, 200, &json!({ "response": completed_client(3), "client": null }));
+    assert_eq!(sign_up_result(h.expect_success(op)).created_session_id.as_deref(), Some("sess_1"));
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+}
+
+/// The reload after a completion is a read: its failure does not turn the completed sign-in
+/// into a failure (the server signed the user in); the session appears with the next client.
+#[test]
+fn a_failed_reload_after_a_completion_still_completes_the_sign_in() {
+    let mut h = prepared_email_code();
+    let (op, request) = attempt_email_code(&mut h, "424242");
+    h.respond_json(&request, 200, &answer(&complete_sign_in("sia_1"), &Value::Null));
+    let reload = h.expect_request();
+    h.respond_json(&reload, 500, &error_body("internal_clerk_error", &json!({}), None));
+    assert_eq!(sign_in_result(h.expect_success(op)).status, Some(SignInStatus::Complete));
+}
+
+/// Both together: a fresh install whose password sign-in completes in an answer without a
+/// client keeps the attempt, then reloads the client with the token the answer issued, and
+/// ends signed in.
+#[test]
+fn a_fresh_install_signed_in_by_an_answer_without_a_client_ends_signed_in() {
+    let mut h = Harness::new();
+    let op = h.submit(SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("pw"))));
+    let request = h.expect_request();
+    h.respond_with_token(&request, 200, &json!({ "response": complete_sign_in("sia_1"), "client": null }), "tok-1");
+    let reload = h.expect_request();
+    assert_eq!(reload.request.path, "/v1/client");
+    assert_eq!(reload.request.header("authorization").map(|v| v.expose()), Some("tok-1"));
+    h.respond_json(&reload, 200, &json!({ "response": completed_client(3), "client": null }));
+    let _ = sign_in_result(h.expect_success(op));
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    assert!(!h.client.is_new());
 }

@@ -214,6 +214,7 @@ impl Client {
                 }
                 if gates {
                     self.announce_external_verification(Flow::SignIn, &resource);
+                    self.reload_for_created_session(in_flight, resource.created_session_id.as_ref());
                 }
                 StepResult { applied, sign_in: Some(resource), ..StepResult::default() }
             }
@@ -234,6 +235,9 @@ impl Client {
                 {
                     let url = url.detach();
                     self.events.push_back(Event::ExternalVerificationRequired { flow: Flow::SignUp, url });
+                }
+                if gates {
+                    self.reload_for_created_session(in_flight, resource.created_session_id.as_ref());
                 }
                 StepResult { applied, sign_up: Some(resource), ..StepResult::default() }
             }

@@ -153,6 +153,9 @@ struct QueuedRequest {
     /// The token this request must present, fixed when it was built (sign-out, destroy).
     pinned_token: Option<Option<ClientToken>>,
     epoch: u64,
+    /// A read the operation added after its own answer (the client reload after a
+    /// completion whose session the client lacked): its failure does not fail the operation.
+    best_effort: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

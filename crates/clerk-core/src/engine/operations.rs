@@ -26,10 +26,52 @@ impl Client {
     }
 
     pub(super) fn enqueue(&mut self, op: OpId, spec: RequestSpec, pinned_token: Option<Option<ClientToken>>) {
+        self.enqueue_request(op, spec, pinned_token, false);
+    }
+
+    fn enqueue_request(
+        &mut self,
+        op: OpId,
+        spec: RequestSpec,
+        pinned_token: Option<Option<ClientToken>>,
+        best_effort: bool,
+    ) {
         if let Some(operation) = self.ops.get_mut(&op) {
             operation.outstanding = operation.outstanding.saturating_add(1);
         }
-        self.queue.push_back(QueuedRequest { op, spec, attempt: 1, not_before: None, pinned_token, epoch: self.epoch });
+        let epoch = self.epoch;
+        self.queue.push_back(QueuedRequest {
+            op,
+            spec,
+            attempt: 1,
+            not_before: None,
+            pinned_token,
+            epoch,
+            best_effort,
+        });
+    }
+
+    /// fapi.md §5.3 step 4: when the session a completed sign-in or sign-up created
+    /// (`created_session_id`) is not on the local client (the answer carried no client, or
+    /// one from before the session), clerk-js reloads the client before activating it. The
+    /// reload (`GET /v1/client`) joins the operation that is being answered, so it completes
+    /// once the session is there and active (a driver stops at the completion); as a
+    /// best-effort read its failure does not fail the completed attempt. For an operation
+    /// already cancelled it is the coalesced internal refresh. Nothing without a client token
+    /// in native mode: the server would know no client.
+    pub(super) fn reload_for_created_session(&mut self, in_flight: &InFlight, created_session_id: Option<&Text>) {
+        let Some(created) = created_session_id else {
+            return;
+        };
+        if self.session(created).is_some() || (self.token.is_none() && self.config.mode() == TransportMode::Native) {
+            return;
+        }
+        let op = in_flight.request.op;
+        if in_flight.orphaned || !self.ops.contains_key(&op) {
+            self.refresh_client(in_flight.request.spec.kind, None);
+            return;
+        }
+        self.enqueue_request(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None, true);
     }
 
     pub(super) fn complete_now(&mut self, op: OpId, outcome: Outcome) {
@@ -54,7 +96,7 @@ impl Client {
         match result {
             Ok(step) => operation.result.merge(step),
             Err(error) => {
-                if operation.failure.is_none() {
+                if operation.failure.is_none() && !in_flight.request.best_effort {
                     operation.failure = Some(error);
                 }
             }
