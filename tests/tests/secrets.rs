@@ -143,3 +143,26 @@ fn backup_codes_in_an_undecodable_answer_stay_hidden() {
         assert!(!shown.contains("BACKUP-CANARY-1"), "{codes}: {shown}");
     }
 }
+
+/// A key spelled with JSON escapes (`backup\u005fcodes`) is the same field to the decoder;
+/// its codes stay hidden too, in a response's Debug and Serialize forms and in an
+/// undecodable answer's error.
+#[test]
+fn backup_codes_under_an_escaped_key_stay_hidden() {
+    for codes in [r#"["BACKUP-CANARY-1"]"#, r#""BACKUP-CANARY-1""#] {
+        let body = format!(
+            r#"{{"response":{{"object":"client","id":"client_1","sessions":[{{"object":"session","id":"sess_1","status":"active","user":{{"id":"user_1","phone_numbers":[{{"id":"idn_2","backup\u005fcodes":{codes}}}]}}}}]}},"client":null}}"#
+        );
+        let response = HttpResponse::ok_json(body.clone().into_bytes());
+        let shown = format!("{response:?} {}", serde_json::to_string(&response).expect("serializes"));
+        assert!(!shown.contains("BACKUP-CANARY-1"), "{codes}: {shown}");
+    }
+    let body = r#"{"response":{"object":"client","id":"client_1","sessions":[{"object":"session","id":"sess_1","status":"active","user":{"id":"user_1","phone_numbers":[{"id":"idn_2","backup\u005fcodes":"BACKUP-CANARY-1"}]}}]},"client":null}"#;
+    let mut h = Harness::new();
+    let op = h.client.reload(h.now);
+    let request = h.expect_request();
+    h.respond(&request, HttpResponse::ok_json(body.as_bytes().to_vec()));
+    let error = h.expect_failure(op);
+    let shown = format!("{error:?} {error}");
+    assert!(!shown.contains("BACKUP-CANARY-1"), "{shown}");
+}

@@ -41,14 +41,15 @@ pub fn redact_body(body: &[u8]) -> String {
 
 /// Replaces the contents of every JSON string that is the value of a [`SECRET_BODY_KEYS`]
 /// key, or anywhere inside an array that is, with what `replace` gives for it (its raw,
-/// still-escaped text). A key spelled with escapes (`backup\u005fcodes`) is not recognised. Works on text, not on a parsed document, so it also redacts a
-/// truncated or malformed body (an unterminated string is replaced to the end); anything
-/// else is kept byte for byte.
+/// still-escaped text). Keys are compared unescaped: a server may spell one with JSON
+/// escapes (`"backup\u005fcodes"`) and it is still a secret key. Works on text, not on a
+/// parsed document, so it also redacts a truncated or malformed body (an unterminated
+/// string is replaced to the end); anything else is kept byte for byte.
 #[must_use]
 pub fn redact_secret_values(text: &str, mut replace: impl FnMut(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some((key_end, _)) = next_secret_key(rest) {
+    while let Some(key_end) = next_secret_key_end(rest) {
         let (head, tail) = rest.split_at(key_end);
         out.push_str(head);
         rest = redact_value_after_key(tail, &mut out, &mut replace);
@@ -83,15 +84,60 @@ pub fn redact_quoted(text: &str) -> String {
     out
 }
 
-/// Where the first quoted secret key in `text` ends (just past its closing quote).
-fn next_secret_key(text: &str) -> Option<(usize, &'static str)> {
-    SECRET_BODY_KEYS
-        .iter()
-        .filter_map(|key| {
-            let quoted = format!("\"{key}\"");
-            text.find(&quoted).map(|start| (start + quoted.len(), *key))
-        })
-        .min_by_key(|(end, _)| *end)
+/// Where the first quoted secret key in `text` ends (just past its closing quote). Every
+/// `"` is tried as the start of a key, as a plain search for `"backup_codes"` would; a
+/// key's characters may also be written as JSON escapes (`"backup\u005fcodes"`), decoded
+/// one at a time where a backslash is met, so that text without one costs no more than
+/// a comparison.
+fn next_secret_key_end(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(offset) = text.get(from..)?.find('"') {
+        let after_quote = from + offset + 1;
+        let rest = text.as_bytes().get(after_quote..)?;
+        if let Some(len) = SECRET_BODY_KEYS.iter().find_map(|key| spelled_key_len(rest, key)) {
+            return Some(after_quote + len);
+        }
+        from = after_quote;
+    }
+    None
+}
+
+/// When `text` starts with `key` (each character as itself or as a JSON escape) and a
+/// closing quote: how many bytes that takes, the quote included.
+fn spelled_key_len(text: &[u8], key: &str) -> Option<usize> {
+    let mut at = 0;
+    for expected in key.bytes() {
+        let (character, width) = match *text.get(at)? {
+            b'\\' => unescape(text.get(at + 1..)?)?,
+            byte => (u32::from(byte), 1),
+        };
+        if character != u32::from(expected) {
+            return None;
+        }
+        at += width;
+    }
+    (text.get(at) == Some(&b'"')).then_some(at + 1)
+}
+
+/// The UTF-16 code unit a JSON escape stands for (`after` follows its backslash) and how
+/// many bytes the escape takes, backslash included; `None` when it is no valid escape.
+fn unescape(after: &[u8]) -> Option<(u32, usize)> {
+    Some(match *after.first()? {
+        b'u' => {
+            let unit = after
+                .get(1..5)?
+                .iter()
+                .try_fold(0_u32, |unit, digit| Some(unit * 16 + char::from(*digit).to_digit(16)?))?;
+            (unit, 6)
+        }
+        b'b' => (0x08, 2),
+        b'f' => (0x0c, 2),
+        b'n' => (u32::from(b'\n'), 2),
+        b'r' => (u32::from(b'\r'), 2),
+        b't' => (u32::from(b'\t'), 2),
+        byte @ (b'"' | b'\\' | b'/') => (u32::from(byte), 2),
+        _ => return None,
+    })
 }
 
 /// Copies `text` (what follows a secret key) to `out` with the key's string values
@@ -257,6 +303,77 @@ mod tests {
             String::new()
         });
         assert_eq!(seen, [r"a\u0062"]);
+    }
+
+    #[test]
+    fn a_key_spelled_with_escapes_is_still_a_secret_key() {
+        let redact = |text: &str| redact_secret_values(text, |_| String::from("X"));
+        assert_eq!(redact(r#"{"backup\u005fcodes":["a1b2"]}"#), r#"{"backup\u005fcodes":["X"]}"#);
+        assert_eq!(redact(r#"{"\u0062ackup_code\u0073" : "one"}"#), r#"{"\u0062ackup_code\u0073" : "X"}"#);
+        assert_eq!(redact(r#"{"backup\u005Fcodes":["a"],"n":"kept"}"#), r#"{"backup\u005Fcodes":["X"],"n":"kept"}"#);
+        // The first secret key wins whichever way either is spelled.
+        assert_eq!(
+            redact(r#"{"backup\u005fcodes":["a"],"backup_codes":["b"]}"#),
+            r#"{"backup\u005fcodes":["X"],"backup_codes":["X"]}"#
+        );
+        // Keys that only look alike once escapes are misread stay as they are.
+        for kept in [
+            r#"{"backup\\u005fcodes":["a"]}"#,
+            r#"{"backup\u005f\u0063odesx":["a"]}"#,
+            r#"{"backup\ud800codes":["a"]}"#,
+        ] {
+            assert_eq!(redact(kept), kept);
+        }
+        // The canary: through the preview the engine shows, the value is gone.
+        let shown = redact_body(br#"{"id":"idn_2","backup\u005fcodes":["bkp-canary-1"]}"#);
+        assert!(!shown.contains("bkp-canary-1"), "{shown}");
+    }
+
+    #[test]
+    fn odd_escapes_in_keys_do_not_panic() {
+        for text in [
+            r#"""#,
+            r#""\"#,
+            r#""\u"#,
+            r#""\u00"#,
+            r#""\u005f"#,
+            r#""\ud800":["a"]"#,
+            r#""\udc00\ud800":"a""#,
+            r#""\xé\"#,
+            "\"é\\u00é5f\":[\"a",
+            r#""backup\u005fcodes"#,
+            r#""backup\u005fcodes":"#,
+            r#""backup\u005fcodes":["#,
+        ] {
+            let _ = redact_body(text.as_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_secret_key_is_recognised_however_its_characters_are_escaped(
+            escaped in proptest::collection::vec(0..3_u8, SECRET_BODY_KEYS[0].len()),
+            code in "[a-z0-9]{8}",
+        ) {
+            // Each character as itself, as `\u00xx` or as `\u00XX`.
+            let key: String = SECRET_BODY_KEYS[0]
+                .chars()
+                .zip(&escaped)
+                .map(|(c, how)| match how {
+                    0 => c.to_string(),
+                    1 => format!("\\u{:04x}", u32::from(c)),
+                    _ => format!("\\u{:04X}", u32::from(c)),
+                })
+                .collect();
+            let shown = redact_body(format!(r#"{{"id":"idn_1","{key}":["{code}"]}}"#).as_bytes());
+            proptest::prop_assert!(!shown.contains(&code), "{}", shown);
+        }
+
+        #[test]
+        fn any_text_is_redacted_without_panicking(text in r#"([\\"u0-9a-fA-F:\[\]{} ,_a-z]|\PC){0,64}"#) {
+            let _ = redact_body(text.as_bytes());
+            let _ = redact_quoted(&text);
+        }
     }
 
     #[test]

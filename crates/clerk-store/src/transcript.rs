@@ -36,7 +36,8 @@
 //! * A secret of 16 characters or more wherever it reappears in plain text (a token
 //!   echoed in a body).
 //! * In answer bodies, the string values of the keys in
-//!   [`SECRET_BODY_KEYS`](clerk_core::redact::SECRET_BODY_KEYS): a user's backup codes.
+//!   [`SECRET_BODY_KEYS`](clerk_core::redact::SECRET_BODY_KEYS): a user's backup codes
+//!   (under a key spelled with JSON escapes, `backup\u005fcodes`, too).
 //!
 //! The same secret value gets the same number throughout one transcript (one
 //! [`TranscriptWriter`]); numbers count from 1 in order of first appearance. Everything

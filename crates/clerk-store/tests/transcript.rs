@@ -449,3 +449,18 @@ fn backup_codes_in_an_answer_never_reach_the_transcript() {
     let shown = entry.outcome.expect("an answer").body;
     assert_eq!(shown, body.replace("bkp-canary-1", "[redacted#1]").replace("bkp-canary-2", "[redacted#2]"));
 }
+
+/// A key spelled with JSON escapes (`backup\u005fcodes`) names the same field: its values
+/// are placeholders too.
+#[test]
+fn backup_codes_under_an_escaped_key_never_reach_the_transcript() {
+    let out = SharedBuffer::default();
+    let writer = TranscriptWriter::new(out.clone());
+    let get_client = request(Method::Get, "/v1/client", vec![Field::plain("_is_native", "true")], vec![], None);
+    let body = r#"{"response":{"phone_numbers":[{"id":"idn_2","backup\u005fcodes":["bkp-canary-1"]}]},"client":null}"#;
+    writer.record(&get_client, BASE, &Ok(HttpResponse::ok_json(body))).unwrap();
+    let text = out.text();
+    assert!(!text.contains("bkp-canary"), "{text}");
+    let shown = entries(&text).remove(0).outcome.expect("an answer").body;
+    assert_eq!(shown, body.replace("bkp-canary-1", "[redacted#1]"));
+}
