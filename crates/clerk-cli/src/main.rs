@@ -16,6 +16,11 @@
 //!
 //! Everything printed on standard output goes through [`stdout::outln!`]: when the reader
 //! goes away (`clerk demo | head -3`) the program stops quietly with status 0.
+//!
+//! Exit status (`--help` lists it too): 0 on success; 1 on an error, said on standard
+//! error; 2 on a usage error (clap's); 3 when `whoami` finds no one signed in (it still says
+//! so on standard output, or prints JSON with `"signed_in": false`), so that `clerk whoami &&
+//! …` can tell.
 #![forbid(unsafe_code)]
 #![deny(clippy::print_stdout)]
 
@@ -38,9 +43,19 @@ use clerk_core::ClientConfig;
 use clerk_store::{FileStore, TranscriptWriter};
 use clerk_ureq::{Clerk, DriverError};
 
+/// The exit status of `whoami` when no one is signed in.
+const NOT_SIGNED_IN: u8 = 3;
+
+/// The exit statuses, as `--help` lists them.
+const EXIT_STATUS_HELP: &str = "Exit status:
+  0  success
+  1  an error (said on standard error)
+  2  a usage error
+  3  `whoami`: no one is signed in (it still says so, or prints JSON with \"signed_in\": false)";
+
 /// Sign in and up with Clerk from a terminal.
 #[derive(Debug, Parser)]
-#[command(name = "clerk", version, about)]
+#[command(name = "clerk", version, about, after_help = EXIT_STATUS_HELP)]
 struct Cli {
     /// The publishable key (`pk_test_…` / `pk_live_…`); defaults to $CLERK_PUBLISHABLE_KEY.
     #[arg(long, global = true, env = "CLERK_PUBLISHABLE_KEY", hide_env_values = true)]
@@ -67,7 +82,7 @@ enum Action {
     SignIn(interactive::SignInArgs),
     /// Sign up (asks for what it needs; scriptable with flags).
     SignUp(interactive::SignUpArgs),
-    /// Show the signed-in user and session.
+    /// Show the signed-in user and session (exit status 3 when no one is signed in).
     Whoami,
     /// List the client's sessions.
     Sessions,
@@ -121,7 +136,7 @@ fn main() -> ExitCode {
     let result = run(cli);
     stdout::flush();
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => status,
         Err(message) => {
             eprintln!("clerk: {message}");
             ExitCode::FAILURE
@@ -129,11 +144,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// Runs the command; its exit status, or the error to report.
+fn run(cli: Cli) -> Result<ExitCode, String> {
     let out = output::Output::new(cli.json);
     match cli.command {
-        Action::Demo => return demo::run(out, cli.transcript.as_deref()),
-        Action::Replay { file } => return replay::run(out, &file),
+        Action::Demo => return demo::run(out, cli.transcript.as_deref()).map(|()| ExitCode::SUCCESS),
+        Action::Replay { file } => return replay::run(out, &file).map(|()| ExitCode::SUCCESS),
         _ => {}
     }
     // An empty `CLERK_PUBLISHABLE_KEY=` is no key, not an invalid one.
@@ -160,12 +176,14 @@ fn run(cli: Cli) -> Result<(), String> {
     // Only what can be done from the stored state goes on without the server.
     let works_offline = matches!(cli.command, Action::Whoami | Action::Sessions | Action::SignOut { .. });
     offline::load_or_keep_stored(&mut clerk, works_offline)?;
-    match cli.command {
+    let done = match cli.command {
         Action::SignIn(args) => interactive::sign_in(&mut clerk, out, args),
         Action::SignUp(args) => interactive::sign_up(&mut clerk, out, args),
         Action::Whoami => {
             out.whoami(clerk.engine());
-            Ok(())
+            // What `whoami` just printed decides: "Not signed in." (or `"signed_in": false`).
+            let signed_in = clerk.engine().active_session().is_some();
+            return Ok(if signed_in { ExitCode::SUCCESS } else { ExitCode::from(NOT_SIGNED_IN) });
         }
         Action::Sessions => {
             out.sessions(clerk.engine());
@@ -207,7 +225,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Action::Replay { .. } | Action::Demo => Ok(()),
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// The engine configuration for a key. A key whose Frontend API host is on the loopback

@@ -71,6 +71,22 @@ fn succeeded(output: &Output, what: &str) -> String {
     text(&output.stdout)
 }
 
+/// The exit status of `clerk whoami` when no one is signed in.
+const NOT_SIGNED_IN: i32 = 3;
+
+/// A `whoami` that found no one signed in: exit status [`NOT_SIGNED_IN`], its standard
+/// output still printed (and returned).
+fn signed_out(output: &Output, what: &str) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(NOT_SIGNED_IN),
+        "{what}\nstdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
 /// The base64url header every mock client token starts with (`{"alg":"none","typ":"client"}`).
 const CLIENT_TOKEN_HEADER: &str = "eyJhbGciOiJub25lIiwidHlwIjoiY2xpZW50In0";
 
@@ -267,7 +283,7 @@ fn scripted_sign_in_whoami_token_and_sign_out() {
     let out = succeeded(&clerk(&["sign-out", "--all", "--store-dir", store], Some(&key), ""), "clerk sign-out --all");
     assert!(out.contains("Signed out"), "{out}");
     assert_ne!(mock.session_status(&session).as_deref(), Some("active"), "the server still has the session");
-    let whoami = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    let whoami = json_line(&signed_out(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
     assert_eq!(whoami["signed_in"], false, "{whoami}");
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
@@ -323,7 +339,7 @@ fn without_the_server_whoami_shows_the_stored_user_and_sign_out_clears_it_locall
     let said = succeeded(&sign_out, "sign-out without the server");
     assert!(said.contains("Signed out") && said.contains("on this machine only"), "{said}");
     let whoami = clerk(&["whoami", "--json", "--store-dir", store], Some(&key), "");
-    assert_eq!(json_line(&succeeded(&whoami, "whoami after signing out"))["signed_in"], false);
+    assert_eq!(json_line(&signed_out(&whoami, "whoami after signing out"))["signed_in"], false);
 }
 
 #[test]
@@ -334,7 +350,7 @@ fn a_transcript_of_whoami_against_a_closed_port_replays_with_its_retries() {
     let store = dir.path().join("store");
     let args =
         ["whoami", "--transcript", transcript.to_str().expect("utf-8"), "--store-dir", store.to_str().expect("utf-8")];
-    succeeded(&clerk(&args, Some(&key), ""), "whoami against a closed port");
+    signed_out(&clerk(&args, Some(&key), ""), "whoami against a closed port");
     let entries: Vec<TranscriptEntry> =
         TranscriptReader::open(&transcript).expect("readable").collect::<Result<_, _>>().expect("every line parses");
     assert!(entries.len() > 1, "no retries recorded: {} entries", entries.len());
@@ -596,6 +612,8 @@ fn an_unusable_token_file_is_named_with_the_way_out_and_left_untouched() {
             args.extend(["--store-dir", store]);
             let output = clerk(&args, Some(&key), "");
             assert!(!output.status.success(), "{args:?} succeeded with {contents:?} in the token file");
+            // An error, not "no one is signed in": a script can tell them apart.
+            assert_eq!(output.status.code(), Some(1), "{args:?} with {contents:?} in the token file");
             let stderr = text(&output.stderr);
             assert!(stderr.contains(&file.display().to_string()), "{args:?}: the path is not named:\n{stderr}");
             assert!(stderr.contains("delete that file") && stderr.contains("rm "), "{args:?}: no remedy:\n{stderr}");
@@ -605,7 +623,7 @@ fn an_unusable_token_file_is_named_with_the_way_out_and_left_untouched() {
     }
     // The remedy works: without the file, the next sign-in starts afresh.
     std::fs::remove_file(&file).expect("delete the token file");
-    let whoami = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    let whoami = json_line(&signed_out(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
     assert_eq!(whoami["signed_in"], false, "{whoami}");
 }
 
@@ -698,4 +716,26 @@ fn a_token_without_a_session_says_to_sign_in() {
     assert!(!output.status.success());
     let said = text(&output.stderr);
     assert!(said.contains("not signed in: run `clerk sign-in` first"), "{said}");
+}
+
+/// `whoami` with no one signed in says so, in text or JSON, and exits with its own status,
+/// so that `clerk whoami && …` can tell; signed in, it exits 0.
+#[test]
+fn whoami_without_a_session_says_so_and_exits_with_its_own_status() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = TempDir::new("whoami-signed-out");
+    let store = dir.path().to_str().expect("utf-8 path");
+
+    let shown = signed_out(&clerk(&["whoami", "--store-dir", store], Some(&key), ""), "whoami");
+    assert!(shown.contains("Not signed in."), "{shown}");
+    let shown = json_line(&signed_out(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    assert_eq!(shown["signed_in"], false, "{shown}");
+
+    let dir = signed_in(&mock, "status@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let shown = succeeded(&clerk(&["whoami", "--store-dir", store], Some(&key), ""), "whoami signed in");
+    assert!(shown.contains("Signed in as status@example.com"), "{shown}");
+    let help = succeeded(&clerk(&["--help"], None, ""), "clerk --help");
+    assert!(help.contains("3  `whoami`: no one is signed in"), "{help}");
 }
