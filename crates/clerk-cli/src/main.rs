@@ -38,7 +38,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clerk_core::ClientConfig;
 use clerk_store::{FileStore, TranscriptWriter};
 use clerk_ureq::{Clerk, DriverError};
@@ -118,6 +119,10 @@ enum Action {
         session: Option<String>,
     },
     /// Replay a transcript (from --transcript) through the engine and report differences.
+    ///
+    /// With --json, prints the state the transcript ends in, as `whoami --json` does. It sends
+    /// nothing and stores nothing: --transcript, --publishable-key and --store-dir do not
+    /// apply and are refused ($CLERK_PUBLISHABLE_KEY is ignored).
     Replay {
         /// The transcript file.
         file: PathBuf,
@@ -128,11 +133,19 @@ enum Action {
     /// with a "step" field naming the step, its "title", the "exchanges" it made (method,
     /// path, status; secrets never shown), the "events" it caused, and what it shows
     /// (such as "whoami", "sessions", "signed_out", "verified_claims").
+    ///
+    /// With --transcript, records its exchanges. It runs its own Frontend API and keeps its
+    /// client in memory: --publishable-key and --store-dir do not apply and are refused
+    /// ($CLERK_PUBLISHABLE_KEY is ignored).
     Demo,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut Cli::command()).exit());
+    if let Some(refusal) = inapplicable_option(&cli, &matches) {
+        Cli::command().error(clap::error::ErrorKind::ArgumentConflict, refusal).exit();
+    }
     let result = run(cli);
     stdout::flush();
     match result {
@@ -142,6 +155,34 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Why a global option given on the command line cannot apply to the command, if one was:
+/// `demo` runs its own Frontend API and keeps its client in memory, `replay` sends and
+/// stores nothing. Refused rather than ignored, so that nobody believes it was used. A key
+/// from `CLERK_PUBLISHABLE_KEY` is no option given, and stays ignored.
+fn inapplicable_option(cli: &Cli, matches: &ArgMatches) -> Option<String> {
+    let refused: &[(&str, &str, &str)] = match cli.command {
+        Action::Demo => &[
+            ("publishable_key", "--publishable-key", "it runs its own local Frontend API, with its own key"),
+            ("store_dir", "--store-dir", "it keeps its client in memory and stores nothing"),
+        ],
+        Action::Replay { .. } => &[
+            ("publishable_key", "--publishable-key", "it talks to no server: the Frontend API is the transcript's"),
+            ("store_dir", "--store-dir", "it starts from an empty client and stores nothing"),
+            (
+                "transcript",
+                "--transcript",
+                "it sends nothing, so there is nothing to record; the transcript to replay is its FILE argument",
+            ),
+        ],
+        _ => return None,
+    };
+    let command = if matches!(cli.command, Action::Demo) { "demo" } else { "replay" };
+    refused
+        .iter()
+        .find(|(id, _, _)| matches.value_source(id) == Some(ValueSource::CommandLine))
+        .map(|(_, option, why)| format!("{option} does not apply to `clerk {command}`: {why}"))
 }
 
 /// Runs the command; its exit status, or the error to report.

@@ -739,3 +739,43 @@ fn whoami_without_a_session_says_so_and_exits_with_its_own_status() {
     let help = succeeded(&clerk(&["--help"], None, ""), "clerk --help");
     assert!(help.contains("3  `whoami`: no one is signed in"), "{help}");
 }
+
+/// `demo` and `replay` honour the global options that apply to them (`--json`; for the demo,
+/// `--transcript`) and refuse, as usage errors, those that cannot apply, before doing
+/// anything: nothing given is silently ignored. A key in the environment is no option given
+/// on the command line and stays ignored.
+#[test]
+fn demo_and_replay_refuse_the_global_options_that_do_not_apply_to_them() {
+    const KEY: &str = "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"; // clerk.example.com
+    let dir = TempDir::new("globals");
+    let transcript = dir.path().join("demo.jsonl");
+    let transcript_arg = transcript.to_str().expect("utf-8 path");
+    let demo = succeeded(&clerk(&["demo", "--json", "--transcript", transcript_arg], Some(KEY), ""), "clerk demo");
+    for line in demo.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    }
+    assert!(transcript.exists(), "the demo ignored --transcript");
+    let replay = succeeded(&clerk(&["replay", "--json", transcript_arg], Some(KEY), ""), "clerk replay --json");
+    let state: Value =
+        serde_json::from_str(replay.trim()).unwrap_or_else(|e| panic!("not one JSON value ({e}): {replay}"));
+    assert_eq!(state["signed_in"], false, "{state}");
+
+    let store = dir.path().join("store");
+    let store_arg = store.to_str().expect("utf-8 path");
+    let recorded = dir.path().join("again.jsonl");
+    let recorded_arg = recorded.to_str().expect("utf-8 path");
+    for (args, option) in [
+        (&["demo", "--publishable-key", KEY][..], "--publishable-key"),
+        (&["--store-dir", store_arg, "demo"][..], "--store-dir"),
+        (&["replay", transcript_arg, "--publishable-key", KEY][..], "--publishable-key"),
+        (&["replay", "--store-dir", store_arg, transcript_arg][..], "--store-dir"),
+        (&["--transcript", recorded_arg, "replay", transcript_arg][..], "--transcript"),
+    ] {
+        let output = clerk(args, None, "");
+        assert_eq!(output.status.code(), Some(2), "{args:?} was not refused as a usage error");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(option) && stderr.contains("does not apply"), "{args:?}:\n{stderr}");
+        assert!(output.stdout.is_empty(), "{args:?} ran:\n{}", text(&output.stdout));
+    }
+    assert!(!store.exists() && !recorded.exists(), "a refused option was used");
+}
