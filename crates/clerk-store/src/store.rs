@@ -46,11 +46,32 @@ pub trait TokenStore: Send + Sync {
     fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
         Ok(self.load()?.and_then(|state| state.client_token))
     }
+
+    /// Whether a call may keep its thread waiting: on a disk, on a lock another process
+    /// holds, on a network. The async driver makes the calls of a store that may block on
+    /// tokio's blocking thread pool, so that a slow disk never stalls the application's other
+    /// tasks, and those of a store that does not in its own task, with no hand-off between
+    /// threads per call. The blocking driver makes every call on the calling thread,
+    /// whatever this says.
+    ///
+    /// The default, `true`, is the safe answer for a store of your own: one that blocks but
+    /// says it does not holds a runtime thread (and every task waiting for it) for as long as
+    /// each call takes, while one that never blocks but says it may only pays a hand-off per
+    /// call. Answer `false` only when every method returns at once, as [`MemoryStore`]'s do
+    /// (memory behind a lock held for a copy). A driver may ask once or before every call:
+    /// answer the same each time.
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
     fn load(&self) -> Result<Option<PersistedState>, StoreError> {
         (**self).load()
+    }
+
+    fn may_block(&self) -> bool {
+        (**self).may_block()
     }
 
     fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
@@ -71,6 +92,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Box<T> {
         (**self).load()
     }
 
+    fn may_block(&self) -> bool {
+        (**self).may_block()
+    }
+
     fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
         (**self).client_token()
     }
@@ -85,7 +110,9 @@ impl<T: TokenStore + ?Sized> TokenStore for Box<T> {
 }
 
 /// A [`TokenStore`] in memory: for tests, and for apps that must not write the token to
-/// disk (the identity then lasts as long as the process). Never fails.
+/// disk (the identity then lasts as long as the process). Never fails, and never blocks
+/// ([`may_block`](TokenStore::may_block) is `false`): the async driver calls it in its own
+/// task.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<Option<PersistedState>>,
@@ -127,5 +154,10 @@ impl TokenStore for MemoryStore {
 
     fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
         Ok(self.slot().as_ref().and_then(|state| state.client_token.clone()))
+    }
+
+    /// `false`: every call is a copy in memory, under a lock held only for that copy.
+    fn may_block(&self) -> bool {
+        false
     }
 }

@@ -29,6 +29,30 @@ fn memory_store_keeps_the_last_state_until_cleared() {
     assert_eq!(seeded.load().unwrap().as_ref().and_then(token), Some("tok_3"));
 }
 
+/// The memory store says it never blocks (the async driver calls it in its own task); the
+/// file store, and a store that does not say, may (their calls go to a blocking thread).
+#[test]
+fn only_the_memory_store_says_it_never_blocks() {
+    struct Silent;
+    impl TokenStore for Silent {
+        fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+            Ok(None)
+        }
+        fn save(&self, _: &PersistedState) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn clear(&self) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+    let dir = TempDir::new("may-block");
+    let memory: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    assert!(!memory.may_block());
+    assert!(!Box::new(Arc::clone(&memory)).may_block(), "the pointers answer for what they point to");
+    assert!(FileStore::new(dir.path(), HOST).unwrap().may_block());
+    assert!(Silent.may_block(), "a store of the app's own may block unless it says otherwise");
+}
+
 #[test]
 fn file_store_round_trips_the_state_and_token_across_instances() {
     let dir = TempDir::new("round-trip");
