@@ -1,6 +1,16 @@
-//! What both drivers do around the engine, with no IO of its own: persisting on
-//! `ClientTokenChanged`, recording transcripts, turning deadlines into sleeps, and the
-//! error type callers see. The drivers only move bytes and sleep.
+//! What both drivers do around the engine: persisting on `ClientTokenChanged`, recording
+//! transcripts, turning deadlines into sleeps, and the error type callers see. The drivers
+//! only move bytes and sleep.
+//!
+//! What to read from or write to the token store, and what to make of the answer, is
+//! decided here, once. The store's calls themselves are [`StoreCall`]s that a driver may
+//! make where it likes: the blocking driver through the plain methods
+//! ([`DriveSupport::sync_from_store`], [`DriveSupport::on_event`]), which make them on the
+//! calling thread, the async driver through their halves
+//! ([`begin_sync`](DriveSupport::begin_sync)/[`resume_sync`](DriveSupport::resume_sync),
+//! [`save_for`](DriveSupport::save_for)/[`finish_event`](DriveSupport::finish_event)),
+//! making the calls of a store that [may block](TokenStore::may_block) off the runtime's
+//! threads.
 
 use std::sync::{Arc, Mutex};
 
@@ -12,6 +22,99 @@ use clerk_core::{
 use time::OffsetDateTime;
 
 use crate::{StoreError, TokenStore, TranscriptWriter};
+
+/// One call of the token store that a [`DriveSupport`] needs made before it can go on.
+/// It owns what it needs (the store, the state to save), so a driver can make it on another
+/// thread: [`run`](Self::run) it, on a thread that may wait when
+/// [`may_block`](Self::may_block) says so, and hand the [`StoreAnswer`] back to the method
+/// that asked for the call. Its `Debug` names the call, never the state.
+#[must_use = "a store call does nothing until it is run and its answer handed back"]
+pub struct StoreCall {
+    store: Arc<dyn TokenStore>,
+    op: StoreOp,
+}
+
+/// What a [`StoreCall`] does.
+enum StoreOp {
+    /// [`TokenStore::client_token`]: the check before a call.
+    ClientToken,
+    /// [`TokenStore::load`]: another process's state, to continue from.
+    Load,
+    /// [`TokenStore::save`] of the engine's state.
+    Save(Box<PersistedState>),
+    /// [`TokenStore::clear`]: nothing left to keep.
+    Clear,
+}
+
+impl StoreOp {
+    fn name(&self) -> &'static str {
+        match self {
+            StoreOp::ClientToken => "client_token",
+            StoreOp::Load => "load",
+            StoreOp::Save(_) => "save",
+            StoreOp::Clear => "clear",
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("StoreCall").field(&self.op.name()).finish()
+    }
+}
+
+impl StoreCall {
+    fn new(store: &Arc<dyn TokenStore>, op: StoreOp) -> Self {
+        StoreCall { store: Arc::clone(store), op }
+    }
+
+    /// Whether the call may keep its thread waiting (the store's
+    /// [`TokenStore::may_block`]).
+    #[must_use]
+    pub fn may_block(&self) -> bool {
+        self.store.may_block()
+    }
+
+    /// Makes the call on this thread. A panic in the store unwinds from here.
+    pub fn run(self) -> StoreAnswer {
+        StoreAnswer(match self.op {
+            StoreOp::ClientToken => Answer::ClientToken(self.store.client_token()),
+            StoreOp::Load => Answer::Load(self.store.load().map(|state| state.map(Box::new))),
+            StoreOp::Save(state) => {
+                let result = self.store.save(&state);
+                Answer::Written { token: state.client_token, result }
+            }
+            StoreOp::Clear => Answer::Written { token: None, result: self.store.clear() },
+        })
+    }
+}
+
+/// What a [`StoreCall`] found, for the [`DriveSupport`] method that asked for the call.
+/// Its `Debug` names the call and whether it succeeded, never the state.
+#[must_use = "a store answer must be handed back to the DriveSupport that asked for it"]
+pub struct StoreAnswer(Answer);
+
+enum Answer {
+    ClientToken(Result<Option<ClientToken>, StoreError>),
+    /// Boxed: the state is large, and a load is rare (another process changed the client).
+    Load(Result<Option<Box<PersistedState>>, StoreError>),
+    /// A save or a clear, and the client token the store then holds when it succeeded.
+    Written {
+        token: Option<ClientToken>,
+        result: Result<(), StoreError>,
+    },
+}
+
+impl std::fmt::Debug for StoreAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (call, ok) = match &self.0 {
+            Answer::ClientToken(result) => ("client_token", result.is_ok()),
+            Answer::Load(result) => ("load", result.is_ok()),
+            Answer::Written { result, .. } => ("written", result.is_ok()),
+        };
+        f.debug_struct("StoreAnswer").field("call", &call).field("ok", &ok).finish()
+    }
+}
 
 /// Why a driver call failed.
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +295,12 @@ fn contain_panic(what: &str, listener: impl FnOnce()) {
 }
 
 /// The glue both drivers share: the store, the transcript and the event listeners.
+///
+/// Each step that may need the store comes whole, making the store's calls on the calling
+/// thread ([`sync_from_store`](Self::sync_from_store), [`on_event`](Self::on_event)), and in
+/// halves that name the [`StoreCall`] to make and take its [`StoreAnswer`], for a driver
+/// that makes the call elsewhere (the async driver, on tokio's blocking pool). Both forms
+/// decide the same: what to read and write, and what an answer means.
 pub struct DriveSupport {
     store: Option<Arc<dyn TokenStore>>,
     transcript: Option<Mutex<TranscriptWriter>>,
@@ -305,6 +414,7 @@ impl DriveSupport {
     /// Handles one event: persists the engine's state when the event changed what a
     /// restart must find (the client token, the sessions, the active session, a
     /// sign-out), tells the listeners, and returns the outcome when it completes `op`.
+    /// The store's call is made on this thread.
     ///
     /// # Errors
     /// A store error while persisting (the listeners have still been told), or
@@ -316,7 +426,36 @@ impl DriveSupport {
         event: &Event,
         op: Option<OpId>,
     ) -> Result<Option<Outcome>, DriverError> {
-        let persisted = if event.changes_saved_identity() { self.persist(engine) } else { Ok(false) };
+        let saved = self.save_for(engine, event).map(StoreCall::run);
+        self.finish_event(engine, event, op, saved)
+    }
+
+    /// The first half of [`on_event`](Self::on_event), for a driver that makes the store's
+    /// calls itself: the call that saves what `event` changed, `None` when it changed
+    /// nothing a restart must find (or there is no store). Hand its answer, or `None`, to
+    /// [`finish_event`](Self::finish_event) before the engine's next output.
+    #[must_use]
+    pub fn save_for(&self, engine: &Client, event: &Event) -> Option<StoreCall> {
+        if event.changes_saved_identity() { self.save_call(engine) } else { None }
+    }
+
+    /// The second half of [`on_event`](Self::on_event): takes the answer to the call
+    /// [`save_for`](Self::save_for) named (`None` when it named none), tells the listeners,
+    /// and returns the outcome when `event` completes `op`.
+    ///
+    /// # Errors
+    /// As [`on_event`](Self::on_event).
+    pub fn finish_event(
+        &mut self,
+        engine: &mut Client,
+        event: &Event,
+        op: Option<OpId>,
+        saved: Option<StoreAnswer>,
+    ) -> Result<Option<Outcome>, DriverError> {
+        let persisted = match saved {
+            Some(answer) => self.saved(engine, answer),
+            None => Ok(false),
+        };
         for listener in &mut self.listeners {
             contain_panic("an event listener", || listener(event));
         }
@@ -383,34 +522,70 @@ impl DriveSupport {
     /// fail too (a read-only or full disk), the call goes on all the same (reported through
     /// `tracing`; the state stays marked unsaved): a store that cannot be written must not
     /// lock the user in, least of all out of signing out. The call's own saves report.
+    /// The store's calls are made on this thread.
     ///
     /// # Errors
     /// A store error (the engine is left as it was), or a shared state the engine refuses.
     pub fn sync_from_store(&mut self, engine: &mut Client) -> Result<(), DriverError> {
-        let Some(store) = &self.store else {
-            return Ok(());
-        };
+        let mut next = self.begin_sync(engine);
+        while let Some(call) = next {
+            next = self.resume_sync(engine, call.run())?;
+        }
+        Ok(())
+    }
+
+    /// [`sync_from_store`](Self::sync_from_store) for a driver that makes the store's calls
+    /// itself: the first call to make, `None` when there is nothing to do (no store, or an
+    /// engine with work under way). Hand each call's answer to
+    /// [`resume_sync`](Self::resume_sync), which names the next call, until it names none;
+    /// the engine must take no command meanwhile.
+    #[must_use]
+    pub fn begin_sync(&self, engine: &Client) -> Option<StoreCall> {
+        let store = self.store.as_ref()?;
         if !engine.is_quiescent() || engine.pending_operations().next().is_some() {
-            return Ok(());
+            return None;
         }
         // The cheap check first: most calls find the token they already hold.
-        let stored = store.client_token()?;
-        let ours = stored.as_ref() == engine.client_token() || self.seen_in_store.as_ref() == Some(&stored);
-        if ours {
-            if self.unsaved {
-                if let Err(error) = self.persist(engine) {
+        Some(StoreCall::new(store, StoreOp::ClientToken))
+    }
+
+    /// Takes the answer to the call [`begin_sync`](Self::begin_sync) or the last
+    /// `resume_sync` named, and names the next one (`None`: the engine is in step with the
+    /// store).
+    ///
+    /// # Errors
+    /// As [`sync_from_store`](Self::sync_from_store).
+    pub fn resume_sync(&mut self, engine: &mut Client, answer: StoreAnswer) -> Result<Option<StoreCall>, DriverError> {
+        match answer.0 {
+            Answer::ClientToken(stored) => {
+                let stored = stored?;
+                let ours = stored.as_ref() == engine.client_token() || self.seen_in_store.as_ref() == Some(&stored);
+                if !ours {
+                    // Another process changed the client: continue from what it saved.
+                    return Ok(self.call(StoreOp::Load));
+                }
+                if self.unsaved {
+                    // This driver's last save failed: save again.
+                    return Ok(self.save_call(engine));
+                }
+                self.seen_in_store = Some(stored);
+                Ok(None)
+            }
+            Answer::Written { token, result } => {
+                // The second try of a failed save: the call goes on whatever it answers.
+                if let Err(error) = self.written(engine, token, result) {
                     tracing::warn!(%error, "the client state is still unsaved; going on with the call");
                 }
-            } else {
-                self.seen_in_store = Some(stored);
+                Ok(None)
             }
-            return Ok(());
+            Answer::Load(shared) => {
+                let shared = shared?.map(|state| *state);
+                let token = shared.as_ref().and_then(|state| state.client_token.clone());
+                self.adopt(engine, shared)?;
+                self.seen_in_store = Some(token);
+                Ok(None)
+            }
         }
-        let shared = store.load()?;
-        let token = shared.as_ref().and_then(|state| state.client_token.clone());
-        self.adopt(engine, shared)?;
-        self.seen_in_store = Some(token);
-        Ok(())
     }
 
     /// Saves the engine's state (clears the store when there is nothing to keep). On a conflict (another process rotated the token since
@@ -420,18 +595,55 @@ impl DriveSupport {
     /// # Errors
     /// Any other store error.
     pub fn persist(&mut self, engine: &mut Client) -> Result<bool, DriverError> {
-        let Some(store) = &self.store else {
-            return Ok(false);
-        };
+        match self.save_call(engine) {
+            Some(call) => self.saved(engine, call.run()),
+            None => Ok(false),
+        }
+    }
+
+    /// A call of the store, if there is one.
+    fn call(&self, op: StoreOp) -> Option<StoreCall> {
+        self.store.as_ref().map(|store| StoreCall::new(store, op))
+    }
+
+    /// The call that saves the engine's state (clears the store when there is nothing to
+    /// keep), if there is a store.
+    fn save_call(&self, engine: &Client) -> Option<StoreCall> {
+        let store = self.store.as_ref()?;
         let state: PersistedState = engine.export();
         // Nothing left to keep (after destroy): clear, which a newer state on disk refuses
         // just as it refuses a save.
         let nothing = state.client_token.is_none() && state.client.is_none();
-        let written = if nothing { store.clear() } else { store.save(&state) };
+        Some(StoreCall::new(store, if nothing { StoreOp::Clear } else { StoreOp::Save(Box::new(state)) }))
+    }
+
+    /// Takes the answer to a [`save_call`](Self::save_call), as [`persist`](Self::persist)
+    /// returns it.
+    fn saved(&mut self, engine: &mut Client, answer: StoreAnswer) -> Result<bool, DriverError> {
+        match answer.0 {
+            Answer::Written { token, result } => self.written(engine, token, result),
+            Answer::ClientToken(_) | Answer::Load(_) => {
+                // An answer to another call (a driver bug): nothing says the state was
+                // saved, so it counts as unsaved and is saved again before the next call.
+                tracing::error!("a store answer handed back to the wrong step; the state will be saved again");
+                self.unsaved = true;
+                Ok(false)
+            }
+        }
+    }
+
+    /// What a save or a clear answered: `token` is the client token the store holds when
+    /// it succeeded.
+    fn written(
+        &mut self,
+        engine: &mut Client,
+        token: Option<ClientToken>,
+        written: Result<(), StoreError>,
+    ) -> Result<bool, DriverError> {
         self.unsaved = matches!(written, Err(ref error) if !matches!(error, StoreError::Conflict { .. }));
         match written {
             Ok(()) => {
-                self.seen_in_store = Some(state.client_token);
+                self.seen_in_store = Some(token);
                 Ok(false)
             }
             Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) => {
