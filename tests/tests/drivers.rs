@@ -1627,6 +1627,183 @@ fn a_restart_after_a_sign_out_is_signed_out_even_offline() {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// The async driver and its store: slow stores off the runtime's threads, panicking ones
+// ---------------------------------------------------------------------------------------
+
+/// A store in memory that can be made slow or made to panic, and notes the threads it is
+/// called on.
+#[derive(Default)]
+struct ProbeStore {
+    inner: clerk_store::MemoryStore,
+    /// What it answers to `may_block`, negated (by default it may block, as a store of the
+    /// app's own that does not say).
+    never_blocks: bool,
+    /// The threads it was called on.
+    threads: Mutex<Vec<std::thread::ThreadId>>,
+    /// While set, every call waits until another task on the driver's runtime has ticked
+    /// twice: a slow disk, or a lock another process holds.
+    slow: AtomicBool,
+    /// Bumped by that other task.
+    ticks: Mutex<u64>,
+    ticked: std::sync::Condvar,
+    /// The calls that waited, and those whose wait saw no tick for a second: the runtime's
+    /// other tasks were stalled while the store held its thread.
+    waits: AtomicUsize,
+    stalls: AtomicUsize,
+    /// The method that panics (`"save"`, `"client_token"`), once set.
+    panic_in: Mutex<Option<&'static str>>,
+}
+
+impl ProbeStore {
+    fn tick(&self) {
+        *self.ticks.lock().expect("ticks") += 1;
+        self.ticked.notify_all();
+    }
+
+    fn call(&self, method: &'static str) {
+        self.threads.lock().expect("threads").push(std::thread::current().id());
+        if *self.panic_in.lock().expect("panic_in") == Some(method) {
+            panic!("a bug in a store of the app's own ({method})");
+        }
+        if !self.slow.load(Ordering::SeqCst) {
+            return;
+        }
+        self.waits.fetch_add(1, Ordering::SeqCst);
+        let ticks = self.ticks.lock().expect("ticks");
+        let start = *ticks;
+        let (_ticks, waited) =
+            self.ticked.wait_timeout_while(ticks, StdDuration::from_secs(1), |now| *now < start + 2).expect("ticks");
+        if waited.timed_out() {
+            self.stalls.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl TokenStore for ProbeStore {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        self.call("load");
+        self.inner.load()
+    }
+
+    fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
+        self.call("save");
+        self.inner.save(state)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.call("clear");
+        self.inner.clear()
+    }
+
+    fn client_token(&self) -> Result<Option<clerk_core::secret::ClientToken>, StoreError> {
+        self.call("client_token");
+        self.inner.client_token()
+    }
+
+    fn may_block(&self) -> bool {
+        !self.never_blocks
+    }
+}
+
+/// A tokio runtime with one thread for its tasks: `current_thread`, or `multi_thread` with
+/// one worker.
+fn one_thread_runtime(current_thread: bool) -> tokio::runtime::Runtime {
+    let mut builder = if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(1);
+        builder
+    };
+    builder.enable_all().build().expect("a tokio runtime")
+}
+
+/// A store that takes its time (a slow disk, a file lock another process holds) holds up
+/// only the async driver's own calls: the application's other tasks on the same runtime go
+/// on meanwhile, also on a runtime with one thread (current-thread or one worker).
+#[test]
+fn a_slow_store_does_not_stall_the_async_drivers_runtime() {
+    for current_thread in [true, false] {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        let store = Arc::new(ProbeStore::default());
+        let runtime = one_thread_runtime(current_thread);
+        let token = runtime.block_on(async {
+            let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+                .expect("a builder")
+                .store(store.clone())
+                .build()
+                .expect("a driver");
+            clerk.load().await.expect("load");
+            // The application's other work, on the same runtime.
+            let ticker = tokio::spawn({
+                let store = Arc::clone(&store);
+                async move {
+                    loop {
+                        store.tick();
+                        tokio::time::sleep(StdDuration::from_millis(5)).await;
+                    }
+                }
+            });
+            store.slow.store(true, Ordering::SeqCst);
+            clerk
+                .sign_in(SignInCreate::password("ada@example.com", Password::new("password-1234")))
+                .await
+                .expect("the sign-in");
+            store.slow.store(false, Ordering::SeqCst);
+            ticker.abort();
+            clerk.view(|engine| engine.client_token().cloned()).await.expect("the task runs")
+        });
+        let flavour = if current_thread { "current_thread" } else { "one worker" };
+        assert!(store.waits.load(Ordering::SeqCst) >= 2, "{flavour}: the sign-in read and saved the store");
+        assert_eq!(
+            store.stalls.load(Ordering::SeqCst),
+            0,
+            "{flavour}: the store's calls held the runtime's only thread, the app's other tasks stalled"
+        );
+        let stored = store.inner.load().expect("load").expect("a saved state");
+        assert_eq!(stored.client_token, token, "{flavour}: the rotated token was saved");
+    }
+}
+
+/// A store that says it never blocks, as the memory store does, is called in the async
+/// driver's own task, with no hand-off between threads per call; one that may block (the
+/// file store, a store of the app's own that does not say) only ever on other threads.
+#[test]
+fn only_a_store_that_may_block_is_called_off_the_async_drivers_thread() {
+    for never_blocks in [true, false] {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        let store = Arc::new(ProbeStore { never_blocks, ..ProbeStore::default() });
+        // The runtime's one thread is this one.
+        let runtime = one_thread_runtime(true);
+        runtime.block_on(async {
+            let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+                .expect("a builder")
+                .store(store.clone())
+                .build()
+                .expect("a driver");
+            clerk.load().await.expect("load");
+            clerk
+                .sign_in(SignInCreate::password("ada@example.com", Password::new("password-1234")))
+                .await
+                .expect("the sign-in");
+        });
+        let here = std::thread::current().id();
+        let threads = store.threads.lock().expect("threads").clone();
+        // The load when the driver was built happened here, on the thread that built it.
+        let (built, calls) = threads.split_first().expect("the load at build");
+        assert_eq!(*built, here);
+        assert!(calls.len() >= 3, "never_blocks={never_blocks}: the calls read and saved the store: {calls:?}");
+        if never_blocks {
+            assert!(calls.iter().all(|thread| *thread == here), "a store that never blocks was called elsewhere");
+        } else {
+            assert!(calls.iter().all(|thread| *thread != here), "a store that may block was called in the task");
+        }
+    }
+}
+
 #[test]
 fn truncated_and_html_bodies() {
     for kind in KINDS {

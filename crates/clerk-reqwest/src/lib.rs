@@ -19,6 +19,19 @@
 //! persists the client token through a [`TokenStore`](clerk_store::TokenStore), records an
 //! optional transcript and broadcasts every event. It makes no protocol decision.
 //!
+//! ## The token store and the runtime's threads
+//!
+//! A store whose calls may block — [`FileStore`](clerk_store::FileStore) (an fsync, a lock
+//! another process holds), or a store of your own unless its
+//! [`may_block`](clerk_store::TokenStore::may_block) says otherwise — is called on tokio's
+//! blocking thread pool, so that a slow disk never stalls a runtime thread and the other
+//! tasks of your application; this works on a `current_thread` runtime too. The task waits
+//! for each answer before it goes on, so the store's calls and the engine's steps keep
+//! their order (and a call waits for its saves). [`MemoryStore`](clerk_store::MemoryStore)
+//! never blocks and is called in the task itself, with no hand-off between threads per
+//! request. One call is made on your thread: [`ClerkBuilder::build`] loads the stored state
+//! before it returns.
+//!
 //! A `reqwest::Client` you build yourself **must** use `redirect::Policy::none()`: a
 //! redirect followed by the HTTP client would hide the Frontend API's answer from the
 //! engine. [`ClerkBuilder::http_client`] cannot inspect a client's policy, so it is on you.
@@ -48,7 +61,7 @@ use clerk_core::{
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
 };
-use clerk_store::drive::{DriveSupport, DriverSettings, completion, sleep_for};
+use clerk_store::drive::{DriveSupport, DriverSettings, StoreAnswer, StoreCall, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::Instrument;
@@ -385,7 +398,7 @@ impl DriverTask {
             loop {
                 match self.engine.poll_output() {
                     Output::Event(event) => {
-                        if self.dispatch(event) {
+                        if self.dispatch(event).await {
                             in_flight = None;
                         }
                     }
@@ -435,7 +448,7 @@ impl DriverTask {
                 message = rx.recv(), if receiving => { now = OffsetDateTime::now_utc(); match message {
                     Some(Message::Run(command, within, reply)) => {
                         if in_flight.is_none() && self.waiting.is_empty() {
-                            let synced = self.support.sync_from_store(&mut self.engine);
+                            let synced = self.sync_from_store().await;
                             self.publish_told_events();
                             if let Err(error) = synced {
                                 let _ = reply.send(Err(error));
@@ -497,6 +510,35 @@ impl DriverTask {
         }
     }
 
+    /// Before a call: continues from what another process saved, or saves again what this
+    /// driver failed to save (see [`DriveSupport::sync_from_store`]), making the store's
+    /// calls as [`store`](Self::store) says.
+    async fn sync_from_store(&mut self) -> Result<(), DriverError> {
+        let mut next = self.support.begin_sync(&self.engine);
+        while let Some(call) = next {
+            let answer = Self::store(call).await;
+            next = self.support.resume_sync(&mut self.engine, answer)?;
+        }
+        Ok(())
+    }
+
+    /// Makes one call of the token store. A store that may block (a file: a slow disk, a
+    /// lock another process holds) is called on tokio's blocking thread pool, so that no
+    /// runtime thread, and none of the application's other tasks, waits on it; the memory
+    /// store is called here, with no hand-off between threads per call. Either way the
+    /// task waits for the answer before it goes on: the store's calls and the engine's steps
+    /// stay in order.
+    async fn store(call: StoreCall) -> StoreAnswer {
+        if call.may_block() {
+            return match tokio::task::spawn_blocking(move || call.run()).await {
+                Ok(answer) => answer,
+                // The store panicked: raised again here, as when it was called in the task.
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            };
+        }
+        call.run()
+    }
+
     /// Cancels every pending operation that holds `flow` (usually one). Returns whether
     /// there was any.
     fn cancel_flow(&mut self, flow: Flow) -> Result<bool, DriverError> {
@@ -527,12 +569,16 @@ impl DriverTask {
     /// Handles one event. Returns `true` when the engine was replaced by a newer shared
     /// state: every waiting call then ends with [`DriverError::StateReplaced`] and the
     /// request on the wire (the old engine's) must be forgotten.
-    fn dispatch(&mut self, event: Event) -> bool {
+    async fn dispatch(&mut self, event: Event) -> bool {
         let op = match &event {
             Event::OperationCompleted { op, .. } => Some(*op),
             _ => None,
         };
-        let outcome = self.support.on_event(&mut self.engine, &event, op);
+        let saved = match self.support.save_for(&self.engine, &event) {
+            Some(call) => Some(Self::store(call).await),
+            None => None,
+        };
+        let outcome = self.support.finish_event(&mut self.engine, &event, op, saved);
         // Nobody subscribed: nothing to send (and `send` would only hand the event back).
         if self.events.receiver_count() > 0 {
             let _ = self.events.send(event);

@@ -27,6 +27,14 @@
 //!    cleared) rather than fight over it; the next save succeeds.
 //! 4. After `destroy()`: [`clear`](TokenStore::clear).
 //!
+//! What to read and write, and what to make of the answers, is decided once, in
+//! [`drive::DriveSupport`]; the calls themselves are [`drive::StoreCall`]s a driver makes on
+//! a thread of its choosing. The blocking driver makes them on the calling thread. The
+//! async driver makes those of a store that [may block](TokenStore::may_block) (the file
+//! store, and a store of your own unless it says otherwise) on tokio's blocking thread
+//! pool, so that a slow disk never stalls the runtime, and those of [`MemoryStore`] in its
+//! own task.
+//!
 //! ## The file store's guarantees
 //!
 //! * **Atomic**: written to a temporary file in the same directory, flushed, renamed over
