@@ -1804,6 +1804,53 @@ fn only_a_store_that_may_block_is_called_off_the_async_drivers_thread() {
     }
 }
 
+/// A store that panics (a bug in a store of the app's own) ends the async driver cleanly:
+/// the call that met it gets a typed error, subscribers see the channel close, and later
+/// calls are told the driver has stopped.
+#[test]
+fn a_panicking_store_ends_the_async_driver_with_a_typed_error() {
+    use tokio::sync::broadcast::error::RecvError;
+    // A store that may block panics on the blocking pool, one that never blocks in the task.
+    for (never_blocks, method) in [(false, "client_token"), (false, "save"), (true, "client_token"), (true, "save")] {
+        let mock = MockServer::start();
+        mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+        let store = Arc::new(ProbeStore { never_blocks, ..ProbeStore::default() });
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+        runtime.block_on(async {
+            let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+                .expect("a builder")
+                .store(store.clone())
+                .build()
+                .expect("a driver");
+            let mut events = clerk.subscribe();
+            clerk.load().await.expect("load");
+            *store.panic_in.lock().expect("panic_in") = Some(method);
+            let result = clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("password-1234"))).await;
+            assert!(
+                matches!(result, Err(DriverError::StorePanicked)),
+                "{method} (never_blocks={never_blocks}): the call that met the panic: {result:?}"
+            );
+            // The events before the end, then the end.
+            let closed = tokio::time::timeout(StdDuration::from_secs(5), async {
+                while let Ok(_) | Err(RecvError::Lagged(_)) = events.recv().await {}
+            })
+            .await;
+            assert!(closed.is_ok(), "{method} (never_blocks={never_blocks}): subscribers never saw the driver end");
+            let later = clerk.reload().await;
+            assert!(
+                matches!(later, Err(DriverError::Stopped)),
+                "{method} (never_blocks={never_blocks}): a later call: {later:?}"
+            );
+            let late = clerk.subscribe().recv().await;
+            assert!(
+                matches!(late, Err(RecvError::Closed)),
+                "{method} (never_blocks={never_blocks}): a later subscriber: {late:?}"
+            );
+        });
+    }
+}
+
 #[test]
 fn truncated_and_html_bodies() {
     for kind in KINDS {

@@ -32,6 +32,11 @@
 //! request. One call is made on your thread: [`ClerkBuilder::build`] loads the stored state
 //! before it returns.
 //!
+//! A store that panics (a bug in a store of your own) ends the task, since what the store
+//! holds after the panic is unknown: the calls waiting get
+//! [`DriverError::StorePanicked`], later calls [`DriverError::Stopped`], and the receivers
+//! [`subscribe`](Clerk::subscribe) gave out see their channel close.
+//!
 //! A `reqwest::Client` you build yourself **must** use `redirect::Policy::none()`: a
 //! redirect followed by the HTTP client would hide the Frontend API's answer from the
 //! engine. [`ClerkBuilder::http_client`] cannot inspect a client's policy, so it is on you.
@@ -140,6 +145,9 @@ impl ClerkBuilder {
         support.keep_told_events();
         let (tx, rx) = mpsc::channel(64);
         let (events, _) = broadcast::channel(256);
+        // The handles hold the channel weakly: it closes when the task ends, whatever
+        // handles are left, so subscribers learn that no more events will come.
+        let weak_events = events.downgrade();
         let task = DriverTask {
             engine,
             http,
@@ -147,11 +155,11 @@ impl ClerkBuilder {
             support,
             operation_timeout,
             waiting: BTreeMap::new(),
-            events: events.clone(),
+            events,
             unreported: None,
         };
         runtime.spawn(task.run(rx));
-        Ok(Clerk { tx, events })
+        Ok(Clerk { tx, events: weak_events })
     }
 }
 
@@ -159,7 +167,8 @@ impl ClerkBuilder {
 #[derive(Clone, Debug)]
 pub struct Clerk {
     tx: mpsc::Sender<Message>,
-    events: broadcast::Sender<Event>,
+    /// The task's event channel; only the task holds it strongly.
+    events: broadcast::WeakSender<Event>,
 }
 
 impl Clerk {
@@ -185,17 +194,24 @@ impl Clerk {
         DriverSettings::for_base_url(base_url).map(ClerkBuilder::from_settings)
     }
 
-    /// Every engine event from now on.
+    /// Every engine event from now on. The channel closes (`RecvError::Closed`, once the
+    /// events sent before are read) when the driver's task ends: after the last handle is
+    /// dropped and nothing is left pending, or when the token store panicked
+    /// ([`DriverError::StorePanicked`]). A receiver taken after that is closed at once.
     #[must_use]
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.events.subscribe()
+        match self.events.upgrade() {
+            Some(events) => events.subscribe(),
+            // The task has ended: a channel that is closed already.
+            None => broadcast::channel(1).1,
+        }
     }
 
     /// Runs `command` until its operation completes (in the background task).
     ///
     /// # Errors
-    /// The engine's refusal, the operation's failure, a timeout, a store error, or a
-    /// stopped task.
+    /// The engine's refusal, the operation's failure, a timeout, a store error, a store
+    /// that panicked ([`DriverError::StorePanicked`]), or a stopped task.
     pub async fn run(&self, command: impl Into<Command>) -> Result<Completion, DriverError> {
         self.send_command(command.into(), None).await
     }
@@ -364,6 +380,25 @@ type InFlight = std::pin::Pin<
     Box<dyn std::future::Future<Output = (RequestId, HttpRequest, Result<HttpResponse, TransportError>)> + Send>,
 >;
 
+/// Why the driver's task ends while handles are left.
+#[derive(Clone, Copy, Debug)]
+enum Ended {
+    /// The token store panicked.
+    StorePanicked,
+    /// A store call on the blocking pool was cancelled: the runtime is shutting down.
+    ShutDown,
+}
+
+impl Ended {
+    /// What the calls still waiting are told.
+    fn error(self) -> DriverError {
+        match self {
+            Ended::StorePanicked => DriverError::StorePanicked,
+            Ended::ShutDown => DriverError::Stopped,
+        }
+    }
+}
+
 struct DriverTask {
     engine: clerk_core::Client,
     http: reqwest::Client,
@@ -397,11 +432,11 @@ impl DriverTask {
             let mut deadline = None;
             loop {
                 match self.engine.poll_output() {
-                    Output::Event(event) => {
-                        if self.dispatch(event).await {
-                            in_flight = None;
-                        }
-                    }
+                    Output::Event(event) => match self.dispatch(event).await {
+                        Ok(true) => in_flight = None,
+                        Ok(false) => {}
+                        Err(ended) => return self.end(ended),
+                    },
                     Output::Request(outgoing) => {
                         // A request for an operation a caller waits on ends when the caller
                         // gives up, as in the blocking driver: an abandoned read must not
@@ -448,7 +483,13 @@ impl DriverTask {
                 message = rx.recv(), if receiving => { now = OffsetDateTime::now_utc(); match message {
                     Some(Message::Run(command, within, reply)) => {
                         if in_flight.is_none() && self.waiting.is_empty() {
-                            let synced = self.sync_from_store().await;
+                            let synced = match self.sync_from_store().await {
+                                Ok(synced) => synced,
+                                Err(ended) => {
+                                    let _ = reply.send(Err(ended.error()));
+                                    return self.end(ended);
+                                }
+                            };
                             self.publish_told_events();
                             if let Err(error) = synced {
                                 let _ = reply.send(Err(error));
@@ -513,13 +554,16 @@ impl DriverTask {
     /// Before a call: continues from what another process saved, or saves again what this
     /// driver failed to save (see [`DriveSupport::sync_from_store`]), making the store's
     /// calls as [`store`](Self::store) says.
-    async fn sync_from_store(&mut self) -> Result<(), DriverError> {
+    async fn sync_from_store(&mut self) -> Result<Result<(), DriverError>, Ended> {
         let mut next = self.support.begin_sync(&self.engine);
         while let Some(call) = next {
-            let answer = Self::store(call).await;
-            next = self.support.resume_sync(&mut self.engine, answer)?;
+            let answer = Self::store(call).await?;
+            next = match self.support.resume_sync(&mut self.engine, answer) {
+                Ok(next) => next,
+                Err(error) => return Ok(Err(error)),
+            };
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Makes one call of the token store. A store that may block (a file: a slow disk, a
@@ -527,16 +571,29 @@ impl DriverTask {
     /// runtime thread, and none of the application's other tasks, waits on it; the memory
     /// store is called here, with no hand-off between threads per call. Either way the
     /// task waits for the answer before it goes on: the store's calls and the engine's steps
-    /// stay in order.
-    async fn store(call: StoreCall) -> StoreAnswer {
+    /// stay in order. A store that panicked ends the task.
+    async fn store(call: StoreCall) -> Result<StoreAnswer, Ended> {
         if call.may_block() {
-            return match tokio::task::spawn_blocking(move || call.run()).await {
-                Ok(answer) => answer,
-                // The store panicked: raised again here, as when it was called in the task.
-                Err(error) => std::panic::resume_unwind(error.into_panic()),
-            };
+            return tokio::task::spawn_blocking(move || call.run())
+                .await
+                .map_err(|error| if error.is_panic() { Ended::StorePanicked } else { Ended::ShutDown });
         }
-        call.run()
+        // `AssertUnwindSafe`: after a panic the task ends, so nothing the call may have left
+        // half-changed is used again: the engine and the glue go with the task, and this
+        // driver never calls the store again. (A panic on the blocking pool, which tokio
+        // catches, ends the task the same way.)
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || call.run())).map_err(|_| Ended::StorePanicked)
+    }
+
+    /// Ends the task early: every call waiting gets `ended`'s error. The calls whose
+    /// messages are still queued get [`DriverError::Stopped`] as the queue is dropped with
+    /// the task, and so do later calls; subscribers see their channel close, since only the
+    /// task holds it.
+    fn end(&mut self, ended: Ended) {
+        tracing::error!("{}", ended.error());
+        for (_, (reply, _, _)) in std::mem::take(&mut self.waiting) {
+            let _ = reply.send(Err(ended.error()));
+        }
     }
 
     /// Cancels every pending operation that holds `flow` (usually one). Returns whether
@@ -569,13 +626,16 @@ impl DriverTask {
     /// Handles one event. Returns `true` when the engine was replaced by a newer shared
     /// state: every waiting call then ends with [`DriverError::StateReplaced`] and the
     /// request on the wire (the old engine's) must be forgotten.
-    async fn dispatch(&mut self, event: Event) -> bool {
+    ///
+    /// # Errors
+    /// The store panicked while saving what the event changed: the task must end.
+    async fn dispatch(&mut self, event: Event) -> Result<bool, Ended> {
         let op = match &event {
             Event::OperationCompleted { op, .. } => Some(*op),
             _ => None,
         };
         let saved = match self.support.save_for(&self.engine, &event) {
-            Some(call) => Some(Self::store(call).await),
+            Some(call) => Some(Self::store(call).await?),
             None => None,
         };
         let outcome = self.support.finish_event(&mut self.engine, &event, op, saved);
@@ -588,7 +648,7 @@ impl DriverTask {
             for (_, (reply, _, _)) in std::mem::take(&mut self.waiting) {
                 let _ = reply.send(Err(DriverError::StateReplaced));
             }
-            return true;
+            return Ok(true);
         }
         let reply = op.and_then(|op| self.waiting.remove(&op));
         match (reply, outcome) {
@@ -610,7 +670,7 @@ impl DriverTask {
             (None, Err(error)) => self.unreported = Some(error),
             (None, Ok(_)) => {}
         }
-        false
+        Ok(false)
     }
 }
 

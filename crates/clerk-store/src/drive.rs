@@ -145,6 +145,13 @@ pub enum DriverError {
     /// The driver's background task is gone (async driver only).
     #[error("the driver has stopped")]
     Stopped,
+    /// The token store panicked (a bug in a store of the app's own), so the async driver's
+    /// task ended: the calls waiting for it at that moment get this error, later calls
+    /// [`Stopped`](Self::Stopped), and subscribers see their channel close. What the store
+    /// holds is whatever the panic left. (In the blocking driver a store's panic unwinds
+    /// into the call that made it, as any panic on the calling thread does.)
+    #[error("the token store panicked; the driver has stopped")]
+    StorePanicked,
     /// Another process sharing the token store changed the client (rotated its token or
     /// signed out) while this call was answered: the engine now continues from the shared
     /// state and this call's result was discarded. Retry the call if it still matters.
