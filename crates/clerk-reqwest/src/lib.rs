@@ -380,6 +380,28 @@ type InFlight = std::pin::Pin<
     Box<dyn std::future::Future<Output = (RequestId, HttpRequest, Result<HttpResponse, TransportError>)> + Send>,
 >;
 
+/// Makes one call of the token store for the driver's task, as `Result<StoreAnswer, Ended>`.
+/// A store that may block (a file: a slow disk, a lock another process holds) is called on
+/// tokio's blocking thread pool, so that no runtime thread, and none of the application's
+/// other tasks, waits on it. One that never blocks (the memory store) is called in the
+/// task, as a plain function call: no hand-off between threads per request, not even a
+/// future. Either way the task has the answer before it goes on, so the store's calls and
+/// the engine's steps keep their order.
+///
+/// After a call on the pool the clock is read again into `$now`: the wait may have been long.
+macro_rules! store {
+    ($call:expr, $now:ident) => {{
+        let call: StoreCall = $call;
+        if call.may_block() {
+            let answer = DriverTask::store_off_thread(call).await;
+            $now = OffsetDateTime::now_utc();
+            answer
+        } else {
+            DriverTask::store_here(call)
+        }
+    }};
+}
+
 /// Why the driver's task ends while handles are left.
 #[derive(Clone, Copy, Debug)]
 enum Ended {
@@ -432,11 +454,19 @@ impl DriverTask {
             let mut deadline = None;
             loop {
                 match self.engine.poll_output() {
-                    Output::Event(event) => match self.dispatch(event).await {
-                        Ok(true) => in_flight = None,
-                        Ok(false) => {}
-                        Err(ended) => return self.end(ended),
-                    },
+                    Output::Event(event) => {
+                        // What the event changed is saved before anything else is done.
+                        let saved = match self.support.save_for(&self.engine, &event) {
+                            None => None,
+                            Some(call) => match store!(call, now) {
+                                Ok(answer) => Some(answer),
+                                Err(ended) => return self.end(ended),
+                            },
+                        };
+                        if self.dispatch(event, saved) {
+                            in_flight = None;
+                        }
+                    }
                     Output::Request(outgoing) => {
                         // A request for an operation a caller waits on ends when the caller
                         // gives up, as in the blocking driver: an abandoned read must not
@@ -479,39 +509,11 @@ impl DriverTask {
                 armed_for = Some(at);
             }
             let sleeping = wake.is_some();
+            let mut to_start = None;
             tokio::select! {
                 message = rx.recv(), if receiving => { now = OffsetDateTime::now_utc(); match message {
-                    Some(Message::Run(command, within, reply)) => {
-                        if in_flight.is_none() && self.waiting.is_empty() {
-                            let synced = match self.sync_from_store().await {
-                                Ok(synced) => synced,
-                                Err(ended) => {
-                                    let _ = reply.send(Err(ended.error()));
-                                    return self.end(ended);
-                                }
-                            };
-                            self.publish_told_events();
-                            if let Err(error) = synced {
-                                let _ = reply.send(Err(error));
-                                continue;
-                            }
-                            // A failed save not yet reported was made good: nothing to tell.
-                            if !self.support.has_unsaved_state() {
-                                self.unreported = None;
-                            }
-                        }
-                        match self.engine.submit(*command, now) {
-                            Ok(op) => {
-                                let timeout = within.unwrap_or(self.operation_timeout);
-                                // A limit too large to add to a date is no limit.
-                                let give_up = Duration::try_from(timeout).ok().and_then(|limit| now.checked_add(limit));
-                                self.waiting.insert(op, (reply, give_up, timeout));
-                            }
-                            Err(error) => {
-                                let _ = reply.send(Err(error.into()));
-                            }
-                        }
-                    }
+                    // Started below, outside the `select!`: its store calls may wait.
+                    Some(Message::Run(command, within, reply)) => to_start = Some((command, within, reply)),
                     Some(Message::View(view)) => view(&self.engine),
                     Some(Message::Cancel(flow, reply)) => {
                         // The completions it queues reach their callers on the next turn.
@@ -548,41 +550,68 @@ impl DriverTask {
                     }
                 }
             }
+            // A call starts outside the `select!`: a wait inside one of its branches would
+            // keep the `select!`'s output (which can be an answer, body and all) in this
+            // future across the wait, at the cost of a copy of it on every turn.
+            if let Some((command, within, reply)) = to_start {
+                if in_flight.is_none() && self.waiting.is_empty() {
+                    // In step with the store first (see `DriveSupport::sync_from_store`).
+                    let mut synced = Ok(());
+                    let mut next = self.support.begin_sync(&self.engine);
+                    while let Some(call) = next {
+                        let answer = match store!(call, now) {
+                            Ok(answer) => answer,
+                            Err(ended) => {
+                                let _ = reply.send(Err(ended.error()));
+                                return self.end(ended);
+                            }
+                        };
+                        next = self.support.resume_sync(&mut self.engine, answer).unwrap_or_else(|error| {
+                            synced = Err(error);
+                            None
+                        });
+                    }
+                    self.publish_told_events();
+                    if let Err(error) = synced {
+                        let _ = reply.send(Err(error));
+                        continue;
+                    }
+                    // A failed save not yet reported was made good: nothing to tell.
+                    if !self.support.has_unsaved_state() {
+                        self.unreported = None;
+                    }
+                }
+                match self.engine.submit(*command, now) {
+                    Ok(op) => {
+                        let timeout = within.unwrap_or(self.operation_timeout);
+                        // A limit too large to add to a date is no limit.
+                        let give_up = Duration::try_from(timeout).ok().and_then(|limit| now.checked_add(limit));
+                        self.waiting.insert(op, (reply, give_up, timeout));
+                    }
+                    Err(error) => {
+                        let _ = reply.send(Err(error.into()));
+                    }
+                }
+            }
         }
     }
 
-    /// Before a call: continues from what another process saved, or saves again what this
-    /// driver failed to save (see [`DriveSupport::sync_from_store`]), making the store's
-    /// calls as [`store`](Self::store) says.
-    async fn sync_from_store(&mut self) -> Result<Result<(), DriverError>, Ended> {
-        let mut next = self.support.begin_sync(&self.engine);
-        while let Some(call) = next {
-            let answer = Self::store(call).await?;
-            next = match self.support.resume_sync(&mut self.engine, answer) {
-                Ok(next) => next,
-                Err(error) => return Ok(Err(error)),
-            };
-        }
-        Ok(Ok(()))
-    }
-
-    /// Makes one call of the token store. A store that may block (a file: a slow disk, a
-    /// lock another process holds) is called on tokio's blocking thread pool, so that no
-    /// runtime thread, and none of the application's other tasks, waits on it; the memory
-    /// store is called here, with no hand-off between threads per call. Either way the
-    /// task waits for the answer before it goes on: the store's calls and the engine's steps
-    /// stay in order. A store that panicked ends the task.
-    async fn store(call: StoreCall) -> Result<StoreAnswer, Ended> {
-        if call.may_block() {
-            return tokio::task::spawn_blocking(move || call.run())
-                .await
-                .map_err(|error| if error.is_panic() { Ended::StorePanicked } else { Ended::ShutDown });
-        }
+    /// Makes one call of a store that never blocks (the memory store) here, in the task.
+    /// A store that panicked ends the task.
+    fn store_here(call: StoreCall) -> Result<StoreAnswer, Ended> {
         // `AssertUnwindSafe`: after a panic the task ends, so nothing the call may have left
         // half-changed is used again: the engine and the glue go with the task, and this
         // driver never calls the store again. (A panic on the blocking pool, which tokio
         // catches, ends the task the same way.)
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || call.run())).map_err(|_| Ended::StorePanicked)
+    }
+
+    /// Makes one call of a store that may block on tokio's blocking thread pool, and waits
+    /// for its answer. A store that panicked ends the task.
+    async fn store_off_thread(call: StoreCall) -> Result<StoreAnswer, Ended> {
+        tokio::task::spawn_blocking(move || call.run())
+            .await
+            .map_err(|error| if error.is_panic() { Ended::StorePanicked } else { Ended::ShutDown })
     }
 
     /// Ends the task early: every call waiting gets `ended`'s error. The calls whose
@@ -623,20 +652,14 @@ impl DriverTask {
         }
     }
 
-    /// Handles one event. Returns `true` when the engine was replaced by a newer shared
-    /// state: every waiting call then ends with [`DriverError::StateReplaced`] and the
-    /// request on the wire (the old engine's) must be forgotten.
-    ///
-    /// # Errors
-    /// The store panicked while saving what the event changed: the task must end.
-    async fn dispatch(&mut self, event: Event) -> Result<bool, Ended> {
+    /// Handles one event, given the answer to the save it asked for
+    /// ([`DriveSupport::save_for`]). Returns `true` when the engine was replaced by a newer
+    /// shared state: every waiting call then ends with [`DriverError::StateReplaced`] and
+    /// the request on the wire (the old engine's) must be forgotten.
+    fn dispatch(&mut self, event: Event, saved: Option<StoreAnswer>) -> bool {
         let op = match &event {
             Event::OperationCompleted { op, .. } => Some(*op),
             _ => None,
-        };
-        let saved = match self.support.save_for(&self.engine, &event) {
-            Some(call) => Some(Self::store(call).await?),
-            None => None,
         };
         let outcome = self.support.finish_event(&mut self.engine, &event, op, saved);
         // Nobody subscribed: nothing to send (and `send` would only hand the event back).
@@ -648,7 +671,7 @@ impl DriverTask {
             for (_, (reply, _, _)) in std::mem::take(&mut self.waiting) {
                 let _ = reply.send(Err(DriverError::StateReplaced));
             }
-            return Ok(true);
+            return true;
         }
         let reply = op.and_then(|op| self.waiting.remove(&op));
         match (reply, outcome) {
@@ -670,7 +693,7 @@ impl DriverTask {
             (None, Err(error)) => self.unreported = Some(error),
             (None, Ok(_)) => {}
         }
-        Ok(false)
+        false
     }
 }
 
