@@ -849,3 +849,30 @@ fn a_get_token_queued_behind_the_end_of_its_session_fails_and_sends_nothing() {
         }
     }
 }
+
+/// The same when the end or remove fails with an error that says the session is gone
+/// (`signed_out`, `user_banned`, `user_deactivated`: classification, docs/sessions.md) and
+/// the error carries no client to show it: the session left the active slot, so a token for
+/// it is no token to hand out, and the queued `get_token` fails `Superseded` unsent.
+#[test]
+fn a_get_token_queued_behind_an_end_that_finds_its_session_gone_fails_and_sends_nothing() {
+    for command in
+        [SessionCommand::End { session_id: "sess_1".into() }, SessionCommand::Remove { session_id: "sess_1".into() }]
+    {
+        for (status, code) in [(400, "signed_out"), (403, "user_banned"), (403, "user_deactivated")] {
+            let label = format!("{} failing {status} {code}", command.name());
+            let (mut h, _) = signed_in_with_token();
+            let end = h.submit(command.clone());
+            let ask = h.submit(default_token());
+            let request = h.expect_request();
+            assert_ne!(request.kind, RequestKind::SessionToken, "{label}: the end goes first");
+            h.respond_json(&request, status, &error_json(code, None));
+            let _ = h.expect_failure(end);
+            while let Some(sent) = h.poll_request() {
+                assert_ne!(sent.kind, RequestKind::SessionToken, "{label}: a token request for a gone session");
+                h.respond_json(&sent, 200, &json!({ "response": client_json(&[], None, 2), "client": null }));
+            }
+            assert_eq!(h.expect_failure(ask), OperationError::Superseded, "{label}");
+        }
+    }
+}

@@ -424,23 +424,30 @@ impl Client {
     }
 
     /// Keeps tokens only for sessions still signed in: one the client lists as ended (or
-    /// no longer lists at all) keeps none (classification: session gone; docs/sessions.md).
-    /// A token fetch of such a session still waiting in the queue (a `get_token` asked
-    /// behind the end or remove of its session) is never sent, and its asks complete
-    /// `Superseded`, as at a sign-out of that session: a JWT minted for a session the server
-    /// just ended is no token to hand out. Then announces the active session's refresh
+    /// no longer lists at all) keeps none (classification: session gone; docs/sessions.md),
+    /// and its token fetches still waiting in the queue are dropped
+    /// ([`Self::drop_queued_token_fetches`]). Then announces the active session's refresh
     /// deadline, now that it is known.
     pub(super) fn forget_tokens_of_gone_sessions(&mut self) {
         let signed_in: Vec<Text> =
             self.sessions().iter().filter(|session| is_signed_in(session)).map(|session| session.id.clone()).collect();
         self.tokens.retain_sessions(|session_id| signed_in.iter().any(|id| id == session_id));
+        self.drop_queued_token_fetches(|session_id| !signed_in.iter().any(|id| id == session_id));
+        self.schedule_token_refresh_for_active();
+    }
+
+    /// A token fetch of a session that is `gone` still waiting in the queue (a `get_token`
+    /// asked behind the end or remove of its session) is never sent, and its asks complete
+    /// `Superseded`, as at a sign-out of that session: a JWT minted for a session the server
+    /// just ended is no token to hand out.
+    pub(super) fn drop_queued_token_fetches(&mut self, gone: impl Fn(&str) -> bool) {
         // Only fetches not sent yet: a fetch on the wire (or being answered) reports its own
         // answer.
         let queued: Vec<OpId> = self
             .ops
             .iter()
             .filter(|(id, op)| {
-                matches!(&op.kind, OpKind::TokenFetch { key, .. } if !signed_in.contains(&key.session_id))
+                matches!(&op.kind, OpKind::TokenFetch { key, .. } if gone(&key.session_id))
                     && self.queue.iter().any(|queued| queued.op == **id)
             })
             .map(|(id, _)| *id)
@@ -449,7 +456,6 @@ impl Client {
             self.drop_op(fetch, OperationError::Superseded);
             self.complete_token_waiters(fetch, &Err(OperationError::Superseded));
         }
-        self.schedule_token_refresh_for_active();
     }
 
     pub(super) fn emit_differences(&mut self, previous: Option<&ClientResource>) {

@@ -555,10 +555,11 @@ impl Client {
         rest.split('/').next().filter(|id| !id.is_empty()).map(Text::from)
     }
 
-    /// A session is gone (classification table): it leaves the active slot and its tokens
-    /// are dropped.
+    /// A session is gone (classification table): it leaves the active slot, its tokens
+    /// are dropped, and so are its token fetches still waiting in the queue.
     pub(super) fn session_gone(&mut self, session_id: &str, reason: SessionEndReason) {
         self.tokens.forget_session(session_id);
+        self.drop_queued_token_fetches(|id| id == session_id);
         self.timers
             .retain(|timer| !matches!(&timer.purpose, TimerPurpose::TokenRefresh(key) if key.session_id == session_id));
         if self.active_session.as_deref() == Some(session_id) {
