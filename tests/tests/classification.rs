@@ -253,6 +253,22 @@ fn identifier_already_signed_in_refreshes_the_client() {
     assert_refresh_only(&mut h, &active_client(2));
 }
 
+/// fapi.md §2.5, §5.1: `session_exists` and `identifier_already_signed_in` say this client
+/// already holds a session the sign-in would create; clerk-js activates it (the client's
+/// `last_active_session_id`, or the error's `meta.session_id`). When the local client does not
+/// know that session (a sign-out that was only local, a completion whose answer was lost) and
+/// the error carries no client, only the refresh brings it: without one the person is stuck,
+/// every sign-in failing the same way and `SetActive` refused for a session the client lacks.
+#[test]
+fn a_session_already_on_the_client_is_fetched_when_none_is_active_locally() {
+    for (status, error) in [(400, "session_exists"), (422, "identifier_already_signed_in")] {
+        let mut h = Harness::signed_in(&client_json(&[], None, 1));
+        let _ = answer_with_error(&mut h, sign_in_create(), status, error);
+        assert_refresh_only(&mut h, &active_client(2));
+        assert_eq!(h.client.active_session_id(), Some("sess_1"), "{error}: the session on the client is active");
+    }
+}
+
 #[test]
 fn user_banned_ends_the_session_as_banned() {
     for kind in SESSION_KINDS {

@@ -23,6 +23,11 @@
 //! | status `abandoned` | — | session gone: abandoned |
 //! | status `replaced` | — | session gone: replaced |
 //!
+//! A client refresh after a 401, a 422 or a 404 goes out only while a session is active (it
+//! re-checks that session, as clerk-js's `handleUnauthenticated` does); after
+//! `session_exists` or `identifier_already_signed_in` it goes out regardless, since the
+//! session those codes name may be one the local client lacks.
+//!
 //! "Session gone" drops the session the request concerned from the active slot with
 //! `SignedOut { reason }` and refreshes the client; "client gone" clears the client as a
 //! `response: null` would. The session-gone codes count only on a session request (fapi.md

@@ -146,6 +146,16 @@ impl Client {
                     match classify_error(&error.code, status, kind) {
                         ErrorEffect::RetryWithExpiredToken if self.retry_with_expired_token(&in_flight) => return,
                         ErrorEffect::RetryWithExpiredToken | ErrorEffect::None => {}
+                        // These name a session already on this client (fapi.md §2.5), which
+                        // the local copy may lack: refreshed even with no session active here.
+                        ErrorEffect::RefreshClient
+                            if matches!(
+                                error.code,
+                                ErrorCode::SessionExists | ErrorCode::IdentifierAlreadySignedIn
+                            ) =>
+                        {
+                            self.refresh_client(kind, None);
+                        }
                         ErrorEffect::RefreshClient => self.schedule_refresh(kind, status == 401),
                         ErrorEffect::SessionGone(reason) if current => {
                             // Only session requests get here; each names its session.
@@ -526,8 +536,8 @@ impl Client {
         true
     }
 
-    /// After an error that asks for it (a 401, `session_exists`, …) on anything but
-    /// `GET /v1/client`, while a session is active: one coalesced client refresh (fapi.md
+    /// After an error that asks for it (a 401, a 422 on a session request, …) on anything
+    /// but `GET /v1/client`, while a session is active: one coalesced client refresh (fapi.md
     /// §2.4), whose answer re-validates the session. After a 401 (`unauthenticated`) the
     /// refresh re-checks the active session: if it fails with 403 or 500, that session is
     /// signed out locally.

@@ -34,8 +34,8 @@ use crate::token_cache::TokenCache;
 use crate::token_cache::TokenKey;
 use crate::wire::text::SharedSource;
 use crate::wire::{
-    ClientResource, Environment, SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource,
-    SignUpStatus, Text, VerificationStatus,
+    ClientResource, Environment, ErrorCode, SessionResource, SessionReverification, SignInResource, SignInStatus,
+    SignUpResource, SignUpStatus, Text, VerificationStatus,
 };
 
 /// The longest `Retry-After` the engine waits out by itself before a retry. A longer wait
