@@ -447,6 +447,56 @@ fn oauth_create_answered_with_another_status_works_the_same() {
     oauth_completes_after_the_nonce_reload("needs_something_new");
 }
 
+/// fapi.md §3.3.9, §3.7.4–3.7.5: clerk-js sends the browser to the provider once, after the
+/// create (or prepare) that returned the URL; the reload after the return only reads the
+/// outcome. A reload that still shows the verification `unverified` with its URL (the person
+/// closed the browser, or the provider step failed with the error on the verification) is
+/// no request to open the browser again: an app following the event would loop.
+#[test]
+fn a_reload_of_a_pending_oauth_attempt_does_not_ask_for_the_browser_again() {
+    let pending = with(
+        with(
+            sign_in_json("sia_2", "needs_first_factor"),
+            "supported_first_factors",
+            json!([{ "strategy": "oauth_google" }]),
+        ),
+        "first_factor_verification",
+        json!({ "object": "verification_oauth", "status": "unverified", "strategy": "oauth_google",
+                "external_verification_redirect_url": PROVIDER_URL, "expire_at": ms(600),
+                "error": { "code": "oauth_access_denied", "message": "m", "long_message": "l", "meta": {} } }),
+    );
+    for nonce in [None, Some(Credential::new("abc123"))] {
+        let mut h = oauth_started("needs_first_factor");
+        h.clear_events();
+        let op = h.submit(SignInCommand::Reload { rotating_token_nonce: nonce.clone() });
+        let request = h.expect_request();
+        h.respond_json(&request, 200, &answer(&pending, &client_with_sign_in(pending.clone(), 2)));
+        let _ = h.expect_success(op);
+        assert!(
+            !h.events.iter().any(|e| matches!(e, Event::ExternalVerificationRequired { .. })),
+            "nonce {}: {:?}",
+            nonce.is_some(),
+            h.events
+        );
+    }
+
+    // The same for a sign-up's external account.
+    let mut h = Harness::new();
+    let op = h.submit(SignUpCommand::Create(SignUpFields::redirect(Strategy::from("oauth_github"), "myapp://cb")));
+    let request = h.expect_request();
+    let mut pending = sign_up("sua_1", "missing_requirements");
+    pending["verifications"]["external_account"] = json!({ "status": "unverified", "strategy": "oauth_github",
+        "external_verification_redirect_url": "https://github.com/login/oauth/authorize?s=1" });
+    h.respond_with_token(&request, 200, &answer(&pending, &client_with_sign_up(pending.clone(), 1)), "tok-1");
+    let _ = h.expect_success(op);
+    h.clear_events();
+    let op = h.submit(SignUpCommand::Reload { rotating_token_nonce: None });
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &answer(&pending, &client_with_sign_up(pending.clone(), 2)));
+    let _ = h.expect_success(op);
+    assert!(!h.events.iter().any(|e| matches!(e, Event::ExternalVerificationRequired { .. })), "{:?}", h.events);
+}
+
 /// The OAuth reload answers "no user has this external account": first factor
 /// `transferable`; then `POST /sign_ups {transfer: true}` completes. `consumed` picks the
 /// [INF] answer of fapi.md §5.4 (whether the transfer empties `client.sign_in`).

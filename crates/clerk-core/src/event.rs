@@ -101,7 +101,10 @@ pub enum Event {
     },
     /// A browser must be opened at `url` (OAuth, enterprise SSO, SAML): the
     /// verification's `external_verification_redirect_url`. After the provider returns to
-    /// the app, reload the attempt with the callback's `rotating_token_nonce`.
+    /// the app, reload the attempt with the callback's `rotating_token_nonce`. Reported for
+    /// the answer to the request that started the verification (create, prepare, a sign-up
+    /// update), never for a reload: one still showing the verification pending (the browser
+    /// was closed, the provider step failed) is no reason to open the browser again.
     ExternalVerificationRequired {
         /// The flow whose verification waits.
         flow: Flow,

@@ -222,8 +222,13 @@ impl Client {
                 if gates && !had_client {
                     self.merge_sign_in(&resource);
                 }
-                if gates {
+                // A reload only reads the outcome (fapi.md §3.7.4–3.7.5): the browser was sent
+                // to the provider after the request that returned the URL.
+                let reload = in_flight.request.spec.kind == RequestKind::SignInGet;
+                if gates && !reload {
                     self.announce_external_verification(Flow::SignIn, &resource);
+                }
+                if gates {
                     self.reload_for_created_session(in_flight, resource.created_session_id.as_ref());
                 }
                 StepResult { applied, sign_in: Some(resource), ..StepResult::default() }
@@ -235,7 +240,9 @@ impl Client {
                 if gates && !had_client {
                     self.merge_sign_up(&resource);
                 }
+                let reload = in_flight.request.spec.kind == RequestKind::SignUpGet;
                 if gates
+                    && !reload
                     && let Some(url) = resource
                         .verifications
                         .as_ref()
