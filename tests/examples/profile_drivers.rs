@@ -6,7 +6,8 @@
 //! profile_drivers MODE [REQUESTS]
 //! ```
 //!
-//! * `MODE`: `plain-ureq`, `ureq` (clerk-ureq's `reload`), `plain-reqwest`, `reqwest`
+//! * `MODE`: `plain-ureq`, `plain-ureq-decoding` (the plain ureq agent decoding each
+//!   answer into clerk-core's wire types), `ureq` (clerk-ureq's `reload`), `plain-reqwest`, `reqwest`
 //!   (clerk-reqwest's `reload`, called from a task on the runtime), `plain-reqwest-decoding`
 //!   (the plain reqwest client decoding each answer into clerk-core's wire types) or `setup` (start the
 //!   mock and both drivers, send nothing more).
@@ -21,6 +22,7 @@ fn main() {
     let mut loopback = loopback::Loopback::start();
     match mode.as_str() {
         "plain-ureq" => loopback.plain_ureq(requests),
+        "plain-ureq-decoding" => loopback.plain_ureq_decoding(requests),
         "ureq" => loopback.driver_ureq(requests),
         "plain-reqwest" => loopback.plain_reqwest(requests),
         "reqwest" => loopback.driver_reqwest(requests),
