@@ -1,0 +1,96 @@
+//! Signs in with a password and an authenticator code, gets a session token and signs out,
+//! with the async driver, against a local Frontend API started in-process:
+//!
+//! ```text
+//! cargo run -p clerk-reqwest --example sign_in
+//! ```
+//!
+//! With `CLERK_PUBLISHABLE_KEY`, `CLERK_EMAIL` and `CLERK_PASSWORD` set it signs in to your
+//! own instance instead (and asks for an authenticator code on standard input if the
+//! instance wants one). The client token is kept in memory only.
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use clerk_core::secret::{Password, VerificationCode};
+use clerk_core::wire::SignInStatus;
+use clerk_core::{Completion, Event, SecondFactorAttempt, SignInCommand, SignInCreate, TokenRequest};
+use clerk_mock::{MockServer, Totp, UserSpec};
+use clerk_reqwest::{Clerk, DriverError};
+use clerk_store::MemoryStore;
+
+/// What Clerk's test mode accepts as a code for the mock's users.
+const TEST_CODE: &str = "424242";
+
+#[tokio::main]
+async fn main() -> Result<(), DriverError> {
+    // Your instance when its key is set; otherwise a mock with one user (password + TOTP).
+    let mut mock = None;
+    let (builder, email, password) = match std::env::var("CLERK_PUBLISHABLE_KEY") {
+        Ok(key) => (
+            Clerk::builder_from_publishable_key(&key)?,
+            std::env::var("CLERK_EMAIL").unwrap_or_default(),
+            std::env::var("CLERK_PASSWORD").unwrap_or_default(),
+        ),
+        Err(_) => {
+            let server = MockServer::start();
+            server.add_user(UserSpec {
+                totp: Some(Totp::FixedCode(TEST_CODE.into())),
+                ..UserSpec::with_email("ada+clerk_test@example.com").password("correct horse battery")
+            });
+            let builder = Clerk::builder_for_base_url(&server.base_url())?;
+            mock = Some(server);
+            (builder, "ada+clerk_test@example.com".to_owned(), "correct horse battery".to_owned())
+        }
+    };
+    let clerk = builder.store(Arc::new(MemoryStore::new())).build()?;
+
+    // Every state change, as it happens, from the driver's background task.
+    let mut events = clerk.subscribe();
+    let printer = tokio::spawn(async move {
+        while let Ok(event) = events.recv().await {
+            match event {
+                Event::SignInStatusChanged { to, .. } => println!("  event: sign-in status → {to:?}"),
+                Event::ActiveSessionChanged { session_id } => println!("  event: active session → {session_id:?}"),
+                _ => {}
+            }
+        }
+    });
+
+    clerk.load().await?;
+    println!("signing in as {email}");
+    let mut attempt = clerk.sign_in(SignInCreate::password(&email, Password::new(password))).await?;
+    if let Completion::SignIn(sign_in) = &attempt
+        && sign_in.status == Some(SignInStatus::NeedsSecondFactor)
+    {
+        let code = match mock {
+            Some(_) => TEST_CODE.to_owned(),
+            None => read_line("authenticator code: "),
+        };
+        attempt = clerk
+            .sign_in_step(SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(VerificationCode::new(code))))
+            .await?;
+    }
+    if let Completion::SignIn(sign_in) = &attempt {
+        println!("sign-in {:?}", sign_in.status);
+    }
+
+    let token = clerk.get_token(TokenRequest::default()).await?;
+    // The JWT is a secret: its Debug output is redacted; `expose` hands it to your backend.
+    println!("session token: {token:?} ({} bytes)", token.expose().len());
+
+    clerk.sign_out(None).await?;
+    println!("signed out");
+    drop(clerk);
+    // The task ends once the last handle is gone; the subscriber then sees the channel close.
+    let _ = printer.await;
+    Ok(())
+}
+
+/// One line from standard input, without its line break.
+fn read_line(prompt: &str) -> String {
+    eprint!("{prompt}");
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    line.trim().to_owned()
+}
