@@ -82,22 +82,21 @@ impl Loopback {
 
     /// `requests` × `GET /v1/client` through the plain ureq agent.
     pub(crate) fn plain_ureq(&self, requests: usize) {
-        for _ in 0..requests {
-            let mut response = self
-                .agent
-                .get(&self.url)
-                .header("authorization", &self.blocking_token)
-                .header("x-mobile", "1")
-                .call()
-                .unwrap_or_else(|e| panic!("{e}"));
-            let _ = response.body_mut().read_to_vec();
-        }
+        self.plain_ureq_reading(requests, |body| {
+            std::hint::black_box(body);
+        });
     }
 
     /// As [`plain_ureq`](Self::plain_ureq), each answer then decoded into `clerk-core`'s
     /// own wire types, as [`plain_reqwest_decoding`](Self::plain_reqwest_decoding) does: the
-    /// baseline of the ≤ 1.05× target (decision 0013).
+    /// driver's own cost is read against this (decision 0013).
     pub(crate) fn plain_ureq_decoding(&self, requests: usize) {
+        self.plain_ureq_reading(requests, decode_client_answer);
+    }
+
+    /// `requests` × `GET /v1/client` through the plain ureq agent, each answer's body handed
+    /// to `read`.
+    fn plain_ureq_reading(&self, requests: usize, read: fn(&[u8])) {
         for _ in 0..requests {
             let mut response = self
                 .agent
@@ -106,8 +105,7 @@ impl Loopback {
                 .header("x-mobile", "1")
                 .call()
                 .unwrap_or_else(|e| panic!("{e}"));
-            let body = response.body_mut().read_to_vec().unwrap_or_else(|e| panic!("{e}"));
-            decode_client_answer(&body);
+            read(&response.body_mut().read_to_vec().unwrap_or_else(|e| panic!("{e}")));
         }
     }
 
