@@ -40,7 +40,10 @@
 //! * **Atomic**: written to a temporary file in the same directory, flushed, renamed over
 //!   the old file, directory flushed. A crash leaves the old file or the new one.
 //! * **Private**: the file is created `0600` and the directories the store creates `0700`
-//!   (on Unix; on Windows the file inherits the profile directory's ACL).
+//!   (on Unix; on Windows the file inherits the profile directory's ACL). On Unix a
+//!   directory or state file another user could have put a state in (writable by group or
+//!   others, or owned by another user), or a symbolic link in the file's place, is
+//!   [`StoreError::NotPrivate`], nothing read or written.
 //! * **Two processes**: every read-modify-write holds an advisory lock on a sibling
 //!   `.lock` file, and each write carries a growing `generation`; a save from a store that
 //!   has not seen the latest generation is refused ([`StoreError::Conflict`]).
