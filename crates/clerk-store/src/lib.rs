@@ -23,9 +23,11 @@
 //!    the engine's `export()` ([`clear`](TokenStore::clear) when nothing is left to keep).
 //!    A save that failed is tried again before the next call.
 //! 3. If the save says [`StoreError::Conflict`], another process rotated the token since:
-//!    restore from the state it carries (or start afresh when it is `None`, the store was
+//!    continue from the state it carries (`Client::adopt`; `None` when the store was
 //!    cleared) rather than fight over it; the next save succeeds.
-//! 4. After `destroy()`: [`clear`](TokenStore::clear).
+//! 4. Before each call, while the engine is idle: [`client_token`](TokenStore::client_token);
+//!    when another process changed it, [`load`](TokenStore::load) and adopt what it saved.
+//! 5. After `destroy()`: [`clear`](TokenStore::clear).
 //!
 //! What to read and write, and what to make of the answers, is decided once, in
 //! [`drive::DriveSupport`]; the calls themselves are [`drive::StoreCall`]s a driver makes on
