@@ -5,9 +5,10 @@
 //! cargo run -p clerk-ureq --example sign_in
 //! ```
 //!
-//! With `CLERK_PUBLISHABLE_KEY`, `CLERK_EMAIL` and `CLERK_PASSWORD` set it signs in to your
-//! own instance instead (and asks for an authenticator code on standard input if the
-//! instance wants one). The client token is kept in memory only.
+//! With `CLERK_PUBLISHABLE_KEY` set it signs in to your own instance instead, as
+//! `CLERK_EMAIL` with `CLERK_PASSWORD` (both required then), and asks for an authenticator
+//! code on standard input if the instance wants one. The client token is kept in memory
+//! only.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -26,11 +27,7 @@ fn main() -> Result<(), DriverError> {
     // Your instance when its key is set; otherwise a mock with one user (password + TOTP).
     let mut mock = None;
     let (builder, email, password) = match std::env::var("CLERK_PUBLISHABLE_KEY") {
-        Ok(key) => (
-            Clerk::builder_from_publishable_key(&key)?,
-            std::env::var("CLERK_EMAIL").unwrap_or_default(),
-            std::env::var("CLERK_PASSWORD").unwrap_or_default(),
-        ),
+        Ok(key) => (Clerk::builder_from_publishable_key(&key)?, required("CLERK_EMAIL")?, required("CLERK_PASSWORD")?),
         Err(_) => {
             let server = MockServer::start();
             server.add_user(UserSpec {
@@ -84,4 +81,9 @@ fn read_line(prompt: &str) -> String {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     line.trim().to_owned()
+}
+
+/// An environment variable the example needs against a real instance.
+fn required(name: &str) -> Result<String, DriverError> {
+    std::env::var(name).map_err(|_| DriverError::Config(format!("CLERK_PUBLISHABLE_KEY is set, so {name} must be too")))
 }

@@ -389,9 +389,6 @@ impl Client {
         }
     }
 
-    /// Replaces the local client (merge rules of fapi.md §5.6: the client is rebuilt from
-    /// the answer), moves piggybacked session tokens into the token cache, hides
-    /// suppressed attempts, emits the differences and re-resolves the active session.
     /// A token answer whose JWT names another session (`sid`) is not a token for the one
     /// asked for: refused like any answer that cannot be used, so `get_token` fails rather
     /// than hand another session's token to the caller (the cache refuses it too).
@@ -406,6 +403,9 @@ impl Client {
         }
     }
 
+    /// Replaces the local client (merge rules of fapi.md §5.6: the client is rebuilt from
+    /// the answer), moves piggybacked session tokens into the token cache, hides
+    /// suppressed attempts, emits the differences and re-resolves the active session.
     pub(super) fn install_client(&mut self, client: Option<Box<ClientResource>>) {
         let mut client = client;
         if let Some(resource) = client.as_mut() {
