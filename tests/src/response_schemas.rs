@@ -114,6 +114,12 @@ pub const SPEC_DEVIATIONS: &[SpecDeviation] = &[
         "an ID-token sign-up for an existing account: the external account is transferable with \
          `external_account_exists` in its `error`, whatever the strategy",
     ),
+    // The dev browser.
+    deviation(
+        "POST /v1/dev_browser: unexpected body",
+        Evidence::Fapi("§2.1"),
+        "the spec documents no body; clerk-js reads the token from the answer's `id` (§1.8.3)",
+    ),
 ];
 
 const fn deviation(key: &'static str, evidence: Evidence, note: &'static str) -> SpecDeviation {

@@ -13,6 +13,9 @@
 //!   `rotating_token_nonce`; an old token is stale, and a stale or unknown token gets a
 //!   brand-new session-less client (mutations) or `{"response": null, "client": null}`
 //!   (`GET /v1/client`).
+//! - **Dev browsers.** `POST /v1/dev_browser` answers `{"object": "dev_browser", "id":
+//!   "dvb_…"}`, what a browser on a development instance asks for first (fapi.md §1.8.3).
+//!   The `__clerk_db_jwt` requests then carry is accepted and not checked.
 //! - **Attempts.** Signing in with an identifier whose user is already signed in on the client
 //!   answers `identifier_already_signed_in` (400, `meta.session_id`). Sign-ins and sign-ups
 //!   past `abandon_at` (24 h, see [`MockServer::advance_clock`]) are `abandoned`: they leave

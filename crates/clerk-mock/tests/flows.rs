@@ -593,6 +593,19 @@ fn the_authorization_header_identifies_the_client_only_in_native_mode() {
 }
 
 #[test]
+fn a_development_browser_gets_a_dev_browser_token() {
+    let mock = support::mock();
+    let mut browser = Browser::new(&mock.base_url());
+    let made = browser.post("/v1/dev_browser", &[]);
+    assert_eq!(made.status, 200, "{}", made.body);
+    let id = made.body["id"].as_str().expect("an id");
+    assert!(id.starts_with("dvb_") && id.len() > 4, "{id}");
+    let environment = browser.get(&format!("/v1/environment?__clerk_db_jwt={id}"));
+    assert_eq!(environment.status, 200, "{}", environment.body);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
 fn a_browser_is_identified_by_the_client_cookie_the_mock_sets() {
     let mock = support::mock();
     mock.add_user(UserSpec::with_email("cookie@example.com").password("password-1234"));

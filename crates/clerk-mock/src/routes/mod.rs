@@ -77,6 +77,11 @@ pub(crate) fn dispatch(state: &mut MockState, exchange: &mut Exchange, request: 
     match (method, segments.as_slice()) {
         ("GET", [".well-known", "jwks.json"]) => Ok(Reply::ok(state.signer.jwks())),
         ("GET" | "PATCH", ["v1", "environment"]) => environment::get(state),
+        // fapi.md §1.8.3, §2.1: a dev-browser token for a browser on a development instance.
+        // The mock identifies browsers by their `__client` cookie and does not check it.
+        ("POST", ["v1", "dev_browser"]) => {
+            Ok(Reply::ok(json!({ "object": "dev_browser", "id": state.random.id("dvb") })))
+        }
         ("GET", ["v1", "client"]) => client::get(state, exchange, &call),
         ("POST" | "PUT", ["v1", "client"]) => client::create(state, exchange),
         ("DELETE", ["v1", "client"]) => client::destroy(state, exchange),
