@@ -177,6 +177,18 @@ impl Harness {
         }
     }
 
+    /// Expects the `POST /v1/dev_browser` that a browser on a development instance sends
+    /// before its first request (fapi.md §1.8.3) and answers it with `{id: token}`.
+    pub fn answer_dev_browser(&mut self, token: &str) {
+        let request = self.expect_request();
+        assert_eq!(
+            (request.request.method, request.request.path.as_str()),
+            (clerk_core::Method::Post, "/v1/dev_browser"),
+            "expected the dev-browser request"
+        );
+        self.respond_json(&request, 200, &json!({ "object": "dev_browser", "id": token }));
+    }
+
     /// Forgets the events collected so far.
     pub fn clear_events(&mut self) {
         self.events.clear();

@@ -91,6 +91,7 @@ fn create_posts_in_native_mode_and_adopts_the_token() {
 fn create_is_a_tunnelled_put_in_browser_mode() {
     let mut h = Harness::with_config(config().with_mode(TransportMode::Browser));
     let _ = h.client.create(h.now).unwrap_or_else(|e| panic!("{e}"));
+    h.answer_dev_browser("dvb_1");
     let request = h.expect_request();
     assert_eq!(request.request.method, Method::Post);
     assert_eq!(request.request.query_value("_method").map(|v| v.expose()), Some("PUT"));

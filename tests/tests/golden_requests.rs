@@ -149,13 +149,14 @@ fn retries_carry_the_attempt_number() {
 fn browser_mode_tunnels_methods_and_sends_no_token() {
     let mut h = Harness::with_config(config().with_mode(TransportMode::Browser));
     let _ = h.client.create(h.now);
+    h.answer_dev_browser("dvb_1");
     let create = h.expect_request();
     check(
         &create.request,
         &Golden {
             method: Method::Post,
             path: "/v1/client",
-            query: vec![("__clerk_api_version", "2026-05-12"), ("_method", "PUT")],
+            query: vec![("__clerk_api_version", "2026-05-12"), ("_method", "PUT"), ("__clerk_db_jwt", "dvb_1")],
             headers: vec![("content-type", "application/x-www-form-urlencoded")],
             body: Some(""),
         },
@@ -167,7 +168,7 @@ fn browser_mode_tunnels_methods_and_sends_no_token() {
         &Golden {
             method: Method::Post,
             path: "/v1/client",
-            query: vec![("__clerk_api_version", "2026-05-12"), ("_method", "DELETE")],
+            query: vec![("__clerk_api_version", "2026-05-12"), ("_method", "DELETE"), ("__clerk_db_jwt", "dvb_1")],
             headers: vec![("content-type", "application/x-www-form-urlencoded")],
             body: Some(""),
         },

@@ -20,8 +20,17 @@ use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
 
 /// Names whose values are secrets wherever they appear (query, header or form).
-const SECRET_NAMES: [&str; 8] =
-    ["password", "code", "ticket", "token", "signature", "rotating_token_nonce", "authorization", "captcha_token"];
+const SECRET_NAMES: [&str; 9] = [
+    "password",
+    "code",
+    "ticket",
+    "token",
+    "signature",
+    "rotating_token_nonce",
+    "authorization",
+    "captcha_token",
+    "__clerk_db_jwt",
+];
 
 /// Checks `request` against `golden`, the spec and the secret marks.
 fn check(request: &HttpRequest, golden: &Golden<'_>) {
@@ -294,10 +303,12 @@ fn update_with_the_held_metadata_sends_nothing() {
 
 #[test]
 fn update_in_browser_mode_is_appendix_b2() {
-    // B.2 is clerk-js in a browser on a development instance; this engine is not clerk-js
-    // and keeps no dev-browser token, so `_clerk_js_version` and `__clerk_db_jwt` are absent.
+    // B.2 is clerk-js in a browser on a development instance: the engine keeps a dev-browser
+    // token as clerk-js does (fapi.md §1.8.3); it is not clerk-js, so `_clerk_js_version` is
+    // absent (§1.4 lets a client other than clerk-js omit it).
     let mut h = Harness::with_config(config().with_mode(TransportMode::Browser));
     let op = h.client.reload(h.now);
+    h.answer_dev_browser("dvb_1");
     let load = h.expect_request();
     let mut client = client_json(&[], None, 1);
     let mut sign_up = sign_up_json();
@@ -319,14 +330,14 @@ fn update_in_browser_mode_is_appendix_b2() {
         &Golden {
             method: Method::Post,
             path: "/v1/client/sign_ups/sua_1",
-            query: vec![("__clerk_api_version", "2026-05-12"), ("_method", "PATCH")],
+            query: vec![("__clerk_api_version", "2026-05-12"), ("_method", "PATCH"), ("__clerk_db_jwt", "dvb_1")],
             headers: vec![("content-type", "application/x-www-form-urlencoded")],
             body: Some("first_name=Ada&unsafe_metadata=%7B%22plan%22%3A%22pro%22%7D&legal_accepted=true"),
         },
     );
     assert_eq!(
         request.url(&h.client.config().base_url()),
-        "https://foo-bar-13.clerk.accounts.dev/v1/client/sign_ups/sua_1?__clerk_api_version=2026-05-12&_method=PATCH"
+        "https://foo-bar-13.clerk.accounts.dev/v1/client/sign_ups/sua_1?__clerk_api_version=2026-05-12&_method=PATCH&__clerk_db_jwt=dvb_1"
     );
 }
 

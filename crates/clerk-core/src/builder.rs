@@ -5,8 +5,9 @@
 //!
 //! * query, in this order: the operation's own parameters, `__clerk_api_version`,
 //!   `__domain` (development satellites), `_method` (browser mode tunnelling),
-//!   `_clerk_session_id` (paths outside `/v1/client`), `_is_native=true` (native mode),
-//!   `_clerk_retry_attempt` (retries);
+//!   `_clerk_session_id` (paths outside `/v1/client`), `__clerk_db_jwt` (the dev-browser
+//!   token, marked secret: browser mode on a development instance), `_is_native=true`
+//!   (native mode), `_clerk_retry_attempt` (retries);
 //! * headers (native mode): `authorization` with the client token when one is stored
 //!   (marked secret), `x-mobile: 1`, `x-clerk-client-id` when enabled; `content-type:
 //!   application/x-www-form-urlencoded` on every request with a body;
@@ -15,7 +16,7 @@
 use crate::config::{ClientConfig, TransportMode};
 use crate::kind::RequestKind;
 use crate::request::{Field, HttpRequest, Method};
-use crate::secret::ClientToken;
+use crate::secret::{ClientToken, DevBrowserToken};
 
 /// What an operation needs sent, before the common parts are added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,9 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) session_id: Option<&'a str>,
     /// The client id, sent as `x-clerk-client-id` when the configuration asks for it.
     pub(crate) client_id: Option<&'a str>,
+    /// The dev-browser token, sent as `__clerk_db_jwt` (the engine passes it only when the
+    /// configuration uses one, and not to `POST /v1/dev_browser` itself).
+    pub(crate) dev_browser: Option<&'a DevBrowserToken>,
     /// 1 for a first try; retries add `_clerk_retry_attempt=attempt-1`.
     pub(crate) attempt: u32,
 }
@@ -80,6 +84,9 @@ pub(crate) fn build_request(config: &ClientConfig, spec: &RequestSpec, context: 
     let outside_client = !(spec.path == "/v1/client" || spec.path.starts_with("/v1/client/"));
     if outside_client && let Some(session_id) = context.session_id {
         query.push(Field::plain("_clerk_session_id", session_id.to_owned()));
+    }
+    if let Some(dev_browser) = context.dev_browser {
+        query.push(Field::secret("__clerk_db_jwt", dev_browser.expose()));
     }
     if native {
         query.push(Field::plain("_is_native", "true"));

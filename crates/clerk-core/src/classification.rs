@@ -15,13 +15,17 @@
 //! | `signed_out` on a session request | any | session gone: ended |
 //! | `client_not_found` | any | client gone |
 //! | `missing_expired_token` | 422 | token request repeated once with `expired_token` |
-//! | `requires_captcha`, `dev_browser_unauthenticated`, `native_api_disabled`, `origin_invalid` | any | none (configuration, reported as the error) |
+//! | `requires_captcha`, `dev_browser_unauthenticated`, `native_api_disabled`, `origin_invalid` | any | none (configuration, reported as the error)¹ |
 //! | status `ended` | — | session gone: ended |
 //! | status `removed` | — | session gone: removed |
 //! | status `revoked` | — | session gone: revoked |
 //! | status `expired` | — | session gone: expired |
 //! | status `abandoned` | — | session gone: abandoned |
 //! | status `replaced` | — | session gone: replaced |
+//!
+//! ¹ For sessions and the client. In browser mode on a development instance the engine also
+//! renews its dev-browser token after `dev_browser_unauthenticated` (fapi.md §2.4; see
+//! [`ClientConfig::uses_dev_browser`](crate::ClientConfig::uses_dev_browser)).
 //!
 //! A client refresh after a 401, a 422 or a 404 goes out only while a session is active (it
 //! re-checks that session, as clerk-js's `handleUnauthenticated` does); after

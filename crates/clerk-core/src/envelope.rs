@@ -2,14 +2,15 @@
 //!
 //! * `/v1/client…` answers are `{ "response": …, "client": … }`; error answers carry the
 //!   client in `meta.client`.
-//! * `/v1/environment` and the token endpoints answer the resource itself, unwrapped.
+//! * `/v1/environment` and the token endpoints answer the resource itself, unwrapped;
+//!   `POST /v1/dev_browser` answers `{id, …}`.
 //! * `client: null` (or absent) means "no information", never "signed out". For
 //!   `GET /v1/client` the `response` is the client itself, so `client: null` beside it is
 //!   ignored, and `response: null` means the server has no client for this token.
 
 use serde::{Deserialize, Deserializer};
 
-use crate::secret::SessionJwt;
+use crate::secret::{DevBrowserToken, SessionJwt};
 use crate::wire::text::SharedSource;
 use crate::wire::{ClientResource, Environment, ErrorBody, TokenResource};
 
@@ -113,6 +114,20 @@ pub(crate) fn decode_token(body: &SharedSource) -> Result<SessionJwt, String> {
     let token: TokenResource = parse_shared(body)?;
     crate::jwt::decode_claims(token.jwt.expose()).map_err(|e| format!("malformed session token: {e}"))?;
     Ok(token.jwt)
+}
+
+/// Decodes the answer of `POST /v1/dev_browser`, `{id, …}`, whose `id` is the dev-browser
+/// token (fapi.md §1.8.3, §2.1). A missing, `null` or empty `id` is undecodable.
+pub(crate) fn decode_dev_browser(body: &SharedSource) -> Result<DevBrowserToken, String> {
+    #[derive(Deserialize)]
+    struct DevBrowser {
+        id: DevBrowserToken,
+    }
+    let answer: DevBrowser = serde_json::from_str(body.as_str()).map_err(|e| reason(&e))?;
+    if answer.id.is_empty() {
+        return Err(String::from("empty dev-browser `id`"));
+    }
+    Ok(answer.id)
 }
 
 /// Decodes the unwrapped environment.

@@ -9,8 +9,8 @@ use crate::error::OperationError;
 use crate::ids::{OpId, RequestId};
 use crate::kind::RequestKind;
 use crate::request::HttpRequest;
-use crate::secret::ClientToken;
 use crate::secret::SessionJwt;
+use crate::secret::{ClientToken, DevBrowserToken};
 use crate::wire::{
     SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource, SignUpStatus, Text,
 };
@@ -64,6 +64,15 @@ pub enum Event {
     ClientTokenChanged {
         /// The new token, `None` when the client was destroyed.
         token: Option<ClientToken>,
+    },
+    /// The dev-browser token changed (browser mode on a development instance, fapi.md
+    /// §1.8.3): made by `POST /v1/dev_browser`, replaced by a `Clerk-Db-Jwt` response
+    /// header, or dropped (`None`) after a `dev_browser_unauthenticated` answer. Persist the
+    /// state ([`Client::export`](crate::Client::export) holds it), as clerk-js keeps it in
+    /// its `__clerk_db_jwt` cookie.
+    DevBrowserTokenChanged {
+        /// The new token, `None` when it was dropped.
+        token: Option<DevBrowserToken>,
     },
     /// A new client object was applied (any field may have changed).
     ClientUpdated,
@@ -134,14 +143,15 @@ pub enum Event {
 
 impl Event {
     /// Whether this event changed what a restarted program must find in its saved state
-    /// ([`Client::export`](crate::Client::export)): the client token, which sessions exist
-    /// or are signed in, which one is active and in which organization. A driver saves the state on these (and need
+    /// ([`Client::export`](crate::Client::export)): the client token or the dev-browser
+    /// token, which sessions exist or are signed in, which one is active and in which organization. A driver saves the state on these (and need
     /// not on the others, which a restart re-learns from the next answer).
     #[must_use]
     pub fn changes_saved_identity(&self) -> bool {
         matches!(
             self,
             Event::ClientTokenChanged { .. }
+                | Event::DevBrowserTokenChanged { .. }
                 | Event::SessionsChanged
                 | Event::ActiveSessionChanged { .. }
                 | Event::ActiveOrganizationChanged { .. }

@@ -69,6 +69,10 @@ pub enum RequestKind {
     SessionVerifyPrepareSecondFactor,
     /// `POST /v1/client/sessions/{id}/verify/attempt_second_factor`
     SessionVerifyAttemptSecondFactor,
+    /// `POST /v1/dev_browser`: a new dev-browser token (`{id}`), made by the engine itself
+    /// in browser mode on a development instance (fapi.md §1.8.3). clerk-js sends it as a
+    /// plain `fetch`, without the browser's cookies ([`sends_cookies`](Self::sends_cookies)).
+    DevBrowser,
 }
 
 impl RequestKind {
@@ -98,8 +102,19 @@ impl RequestKind {
             | SessionVerifyPrepareFirstFactor
             | SessionVerifyAttemptFirstFactor
             | SessionVerifyPrepareSecondFactor
-            | SessionVerifyAttemptSecondFactor => Method::Post,
+            | SessionVerifyAttemptSecondFactor
+            | DevBrowser => Method::Post,
         }
+    }
+
+    /// Whether a browser sends this request with its cookies for the Frontend API
+    /// (`credentials: 'include'`, fapi.md §1.6): every request but
+    /// [`DevBrowser`](Self::DevBrowser), which clerk-js sends as a plain `fetch`. Only a
+    /// driver running in a browser ([`TransportMode::Browser`](crate::TransportMode::Browser))
+    /// has a use for it.
+    #[must_use]
+    pub fn sends_cookies(self) -> bool {
+        self != RequestKind::DevBrowser
     }
 
     /// Whether the engine may repeat the request by itself after a transport error, a
@@ -113,7 +128,7 @@ impl RequestKind {
     /// mutation and every reload: fapi.md §2.2). The environment and token endpoints do not.
     #[must_use]
     pub fn applies_client(self) -> bool {
-        !matches!(self, RequestKind::Environment | RequestKind::SessionToken)
+        !matches!(self, RequestKind::Environment | RequestKind::SessionToken | RequestKind::DevBrowser)
     }
 
     /// A short stable name, as used in logs and transcripts.
@@ -148,6 +163,7 @@ impl RequestKind {
             SessionVerifyAttemptFirstFactor => "session_verify_attempt_first_factor",
             SessionVerifyPrepareSecondFactor => "session_verify_prepare_second_factor",
             SessionVerifyAttemptSecondFactor => "session_verify_attempt_second_factor",
+            DevBrowser => "dev_browser",
         }
     }
 }

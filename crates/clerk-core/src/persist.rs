@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::RestoreError;
-use crate::secret::ClientToken;
+use crate::secret::{ClientToken, DevBrowserToken};
 use crate::wire::{ClientResource, Environment, Text};
 
 /// The format version this build writes and reads.
@@ -12,9 +12,9 @@ pub const PERSISTED_STATE_VERSION: u32 = 1;
 /// A versioned snapshot of a client: enough to start signed-in offline and refresh when
 /// the network is back. Session JWTs are never part of it.
 ///
-/// `Debug` redacts the client token; [`to_json`](Self::to_json) writes it in clear,
-/// because the token store must keep it: store the bytes where only this user can read
-/// them.
+/// `Debug` redacts the client token and the dev-browser token; [`to_json`](Self::to_json)
+/// writes them in clear, because the token store must keep them: store the bytes where only
+/// this user can read them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersistedState {
     /// Format version ([`PERSISTED_STATE_VERSION`]).
@@ -24,6 +24,11 @@ pub struct PersistedState {
     /// The client token.
     #[serde(serialize_with = "crate::secret::expose_client_token", default)]
     pub client_token: Option<ClientToken>,
+    /// The dev-browser token (browser mode on a development instance, fapi.md §1.8.3);
+    /// `None` everywhere else. Written in clear by [`to_json`](Self::to_json), like the
+    /// client token.
+    #[serde(serialize_with = "crate::secret::expose_dev_browser_token", default)]
+    pub dev_browser_token: Option<DevBrowserToken>,
     /// The last applied client, without session tokens.
     #[serde(default)]
     pub client: Option<ClientResource>,
@@ -48,7 +53,7 @@ pub struct PersistedState {
 }
 
 impl PersistedState {
-    /// The state as JSON bytes (client token included, in clear).
+    /// The state as JSON bytes (client token and dev-browser token included, in clear).
     #[must_use]
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()

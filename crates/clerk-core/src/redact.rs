@@ -7,7 +7,8 @@
 //! expiry can still be diagnosed); without its signature the token is useless to anyone
 //! reading a log. The string values of the keys in [`SECRET_BODY_KEYS`] (a user's backup
 //! codes, which the wire model holds as secrets) are replaced too
-//! ([`redact_secret_values`]).
+//! ([`redact_secret_values`]), and so is every dev-browser token (`dvb_…`, the answer of
+//! `POST /v1/dev_browser`, fapi.md §1.8.3) after its prefix.
 
 use crate::secret::REDACTED;
 
@@ -19,7 +20,8 @@ pub const PREVIEW_LIMIT: usize = 4096;
 pub const SECRET_BODY_KEYS: &[&str] = &["backup_codes"];
 
 /// The body as text (invalid UTF-8 replaced), truncated to [`PREVIEW_LIMIT`] bytes, with
-/// every JWT signature and every value of a [`SECRET_BODY_KEYS`] key replaced.
+/// every JWT signature, every dev-browser token and every value of a [`SECRET_BODY_KEYS`]
+/// key replaced.
 ///
 /// ```
 /// use clerk_core::redact::redact_body;
@@ -32,7 +34,7 @@ pub fn redact_body(body: &[u8]) -> String {
     let end = body.len().min(PREVIEW_LIMIT);
     let text = String::from_utf8_lossy(body.get(..end).unwrap_or(body));
     let text = redact_secret_values(&text, |_| String::from(REDACTED));
-    let mut out = redact_jwts(&text);
+    let mut out = redact_dev_browser_tokens(&redact_jwts(&text));
     if body.len() > PREVIEW_LIMIT {
         out.push_str(&format!("…[{} more bytes]", body.len() - PREVIEW_LIMIT));
     }
@@ -211,6 +213,25 @@ fn is_b64url(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '='
 }
 
+/// Replaces what follows `dvb_` in every dev-browser token (`dvb_` and ASCII letters and
+/// digits, as `POST /v1/dev_browser` answers them) with [`REDACTED`], keeping the prefix.
+fn redact_dev_browser_tokens(text: &str) -> String {
+    const PREFIX: &str = "dvb_";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(PREFIX) {
+        let (before, candidate) = rest.split_at(start + PREFIX.len());
+        out.push_str(before);
+        let after = copy_while(candidate, &mut String::new(), |c| c.is_ascii_alphanumeric());
+        if after.len() < candidate.len() {
+            out.push_str(REDACTED);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Replaces the third segment of every `eyJ…​.…​.…` run in `text` with [`REDACTED`].
 #[must_use]
 pub fn redact_jwts(text: &str) -> String {
@@ -267,6 +288,17 @@ mod tests {
         assert!(!shown.contains("c2lnbmF0dXJlLWNhbmFyeQ"), "{shown}");
         assert!(shown.contains("eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.[redacted]"), "{shown}");
         assert!(shown.ends_with(r#""x":"eyJ"}"#), "{shown}");
+    }
+
+    #[test]
+    fn dev_browser_tokens_are_replaced_after_their_prefix() {
+        let shown = redact_body(br#"{"object":"dev_browser","id":"dvb_2pWw3n7rX3IfFv53BGdnwQ4BB4K"}"#);
+        assert_eq!(shown, r#"{"object":"dev_browser","id":"dvb_[redacted]"}"#);
+        for text in ["dvb_", "dvb_é", "xdvb_", "dvb_a:0:0 dvb_b", "é dvb_1"] {
+            let shown = redact_dev_browser_tokens(text);
+            assert!(!shown.contains("dvb_a") && !shown.contains("dvb_b") && !shown.contains("dvb_1"), "{shown}");
+        }
+        assert_eq!(redact_dev_browser_tokens("dvb_ é"), "dvb_ é");
     }
 
     #[test]

@@ -80,6 +80,12 @@ secret_type!(
     ClientToken
 );
 secret_type!(
+    /// The dev-browser token of a browser on a development instance (fapi.md §1.8.3): the
+    /// `id` of `POST /v1/dev_browser`, sent as the `__clerk_db_jwt` query parameter on every
+    /// request, in place of the cookies a development instance does not rely on.
+    DevBrowserToken
+);
+secret_type!(
     /// A session JWT (or a JWT-template token) minted by the Frontend API.
     SessionJwt
 );
@@ -113,6 +119,17 @@ pub(crate) fn expose_client_token<S: Serializer>(
     }
 }
 
+/// As [`expose_client_token`], for the dev-browser token.
+pub(crate) fn expose_dev_browser_token<S: Serializer>(
+    token: &Option<DevBrowserToken>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match token {
+        Some(token) => serializer.serialize_some(token.expose()),
+        None => serializer.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +143,7 @@ mod tests {
         let canary = "canary-7f3a-secret";
         let outputs = [
             shown(&ClientToken::new(canary)),
+            shown(&DevBrowserToken::new(canary)),
             shown(&SessionJwt::new(canary)),
             shown(&Password::new(canary)),
             shown(&VerificationCode::new(canary)),

@@ -53,7 +53,9 @@ pub enum TransportMode {
     Native,
     /// What clerk-js does in a browser: only `GET` and `POST` on the wire, other methods
     /// tunnelled as `POST …?_method=PUT|PATCH|DELETE`, and no `Authorization` header (the
-    /// client is identified by cookies the HTTP stack keeps).
+    /// client is identified by the `__client` cookie, so the driver sends every request
+    /// with the browser's cookies: `credentials: 'include'`). On a development instance
+    /// the engine also keeps a dev-browser token ([`ClientConfig::uses_dev_browser`]).
     Browser,
 }
 
@@ -401,6 +403,16 @@ impl ClientConfig {
         format!("{scheme}://{}", self.frontend_api_host)
     }
 
+    /// Whether requests carry a dev-browser token (`__clerk_db_jwt`, fapi.md §1.8.3): in
+    /// [`TransportMode::Browser`] on a development instance, as clerk-js does in a standard
+    /// browser. The engine then makes one with `POST /v1/dev_browser` before the first
+    /// request that needs it, adopts a `Clerk-Db-Jwt` response header, and makes a new one
+    /// after a `dev_browser_unauthenticated` answer. Native clients never use one.
+    #[must_use]
+    pub fn uses_dev_browser(&self) -> bool {
+        self.mode == TransportMode::Browser && self.instance_type == InstanceType::Development
+    }
+
     /// The value of the `__domain` query parameter every request must carry: the domain
     /// for a development instance with a domain set, otherwise `None`.
     #[must_use]
@@ -631,6 +643,10 @@ mod tests {
         assert!(TransportMode::Browser.tunnels_methods());
         assert!(!TransportMode::Browser.is_native());
         assert_eq!(dev().with_mode(TransportMode::Browser).mode(), TransportMode::Browser);
+        // fapi.md §1.8.3: standard browsers on development instances only.
+        assert!(dev().with_mode(TransportMode::Browser).uses_dev_browser());
+        assert!(!dev().uses_dev_browser());
+        assert!(!live().with_mode(TransportMode::Browser).uses_dev_browser());
     }
 
     // fapi.md §1.2 rule 3: the key's host.

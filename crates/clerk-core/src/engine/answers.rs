@@ -97,12 +97,14 @@ impl Client {
                     RequestKind::SessionToken => decode_token(&body)
                         .and_then(|jwt| self.token_is_for_the_session(&in_flight, jwt))
                         .map(Answer::Token),
+                    RequestKind::DevBrowser => decode_dev_browser(&body).map(Answer::DevBrowser),
                     _ => decode_client_envelope(&body).map(Answer::Client),
                 };
                 match decoded {
                     Err(reason) => self.finish_request(&in_flight, Err(undecodable(reason, body.as_str().as_bytes()))),
                     Ok(answer) => {
                         let sent_with_current = self.adopt_token(&in_flight, &response);
+                        self.adopt_dev_browser_header(&response);
                         let result = self.apply_answer(&in_flight, sent_with_current, answer);
                         self.finish_request(&in_flight, Ok(result));
                     }
@@ -139,8 +141,20 @@ impl Client {
                 };
                 if status < 500 {
                     let sent_with_current = self.adopt_token(&in_flight, &response);
+                    // fapi.md §2.4: the dev-browser token is no longer valid: it is dropped,
+                    // and the next request makes a new one first (a GET or token request is
+                    // repeated after it, as clerk-js repeats its load).
+                    let renew_dev_browser =
+                        error.code == ErrorCode::DevBrowserUnauthenticated && self.config.uses_dev_browser();
+                    if renew_dev_browser {
+                        self.set_dev_browser(None);
+                    }
+                    self.adopt_dev_browser_header(&response);
                     if let Some(client) = body.meta.and_then(|meta| meta.client) {
                         self.offer_client(&in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
+                    }
+                    if renew_dev_browser && self.dev_browser.is_none() && self.retry_later(&in_flight, None) {
+                        return;
                     }
                     let current = !self.voided(&in_flight) && sent_with_current;
                     match classify_error(&error.code, status, kind) {
@@ -206,8 +220,37 @@ impl Client {
         true
     }
 
+    /// Adopts a `Clerk-Db-Jwt` response header as the dev-browser token (fapi.md §1.8.3:
+    /// clerk-js's after-response hook), when the configuration uses one. An empty value
+    /// carries no token. With one request on the wire, answers come in the order the
+    /// requests went, so the last header seen is the newest.
+    pub(super) fn adopt_dev_browser_header(&mut self, response: &HttpResponse) {
+        if !self.config.uses_dev_browser() {
+            return;
+        }
+        if let Some(value) = response.header("clerk-db-jwt").map(|value| value.expose().trim())
+            && !value.is_empty()
+        {
+            self.set_dev_browser(Some(DevBrowserToken::new(value)));
+        }
+    }
+
+    /// Sets the dev-browser token and reports a change (`DevBrowserTokenChanged`).
+    pub(super) fn set_dev_browser(&mut self, token: Option<DevBrowserToken>) {
+        if self.dev_browser != token {
+            self.dev_browser = token.clone();
+            self.events.push_back(Event::DevBrowserTokenChanged { token });
+        }
+    }
+
     pub(super) fn apply_answer(&mut self, in_flight: &InFlight, sent_with_current: bool, answer: Answer) -> StepResult {
         match answer {
+            Answer::DevBrowser(token) => {
+                // Adopted even for an orphaned request: it is no one's identity but the
+                // browser's, and the next request needs it.
+                self.set_dev_browser(Some(token));
+                StepResult::default()
+            }
             Answer::Environment(environment) => {
                 // The environment is the instance's configuration, not identity: it is
                 // applied whatever the epoch or token.

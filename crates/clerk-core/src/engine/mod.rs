@@ -12,10 +12,10 @@ use crate::builder::{RequestContext, RequestSpec, build_request};
 use crate::classification::{ErrorEffect, SessionEndReason, classify_error, classify_status};
 use crate::command::{ClientCommand, Command, Flow};
 use crate::config::{ClientConfig, Jitter, TransportMode};
-use crate::envelope::decode_token;
 use crate::envelope::{
     ClientUpdate, decode_client_envelope, decode_environment, decode_error_body, decode_resource_envelope, not_text,
 };
+use crate::envelope::{decode_dev_browser, decode_token};
 use crate::error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
 use crate::event::{
     Completion, EmailLinkOutcome, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason,
@@ -26,7 +26,7 @@ use crate::persist::{PERSISTED_STATE_VERSION, PersistedState};
 use crate::redact::redact_body;
 use crate::request::{HttpRequest, HttpResponse, Method};
 use crate::reverification::ReverificationCommand;
-use crate::secret::{ClientToken, SessionJwt};
+use crate::secret::{ClientToken, DevBrowserToken, SessionJwt};
 use crate::session::{OrganizationChoice, SessionCommand, TouchIntent};
 use crate::sign_in::{FirstFactorPreparation, SecondFactorPreparation, SignInCommand};
 use crate::sign_up::{SignUpCommand, SignUpPreparation};
@@ -101,6 +101,11 @@ enum OpKind {
     /// A reverification step of `session_id`.
     Reverification {
         session_id: Text,
+    },
+    /// `POST /v1/dev_browser` (internal), made because the requests of `for_op` cannot go
+    /// without a dev-browser token: when it fails, they fail with its error.
+    DevBrowser {
+        for_op: OpId,
     },
 }
 
@@ -193,6 +198,8 @@ pub struct Client {
     /// (`tombstones`).
     tombstones: Vec<Tombstone>,
     token: Option<ClientToken>,
+    /// The dev-browser token (`ClientConfig::uses_dev_browser`).
+    dev_browser: Option<DevBrowserToken>,
     client: Option<Box<ClientResource>>,
     environment: Option<Environment>,
     active_session: Option<Text>,
@@ -226,6 +233,7 @@ impl Client {
             cleared_epoch: 0,
             tombstones: Vec::new(),
             token: None,
+            dev_browser: None,
             client: None,
             environment: None,
             active_session: None,
@@ -270,6 +278,9 @@ impl Client {
         // No request outlives a restart: nothing from an earlier epoch can be answered.
         client.cleared_epoch = persisted.epoch;
         client.token = persisted.client_token.filter(|token| !token.is_empty());
+        // A dev-browser token belongs to a browser on a development instance only.
+        client.dev_browser =
+            persisted.dev_browser_token.filter(|token| !token.is_empty() && client.config.uses_dev_browser());
         client.environment = persisted.environment;
         client.suppressed_sign_in = persisted.suppressed_sign_in_id;
         client.suppressed_sign_up = persisted.suppressed_sign_up_id;
@@ -307,6 +318,9 @@ impl Client {
         if previous.token != self.token {
             self.events.push_back(Event::ClientTokenChanged { token: self.token.clone() });
         }
+        if previous.dev_browser != self.dev_browser {
+            self.events.push_back(Event::DevBrowserTokenChanged { token: self.dev_browser.clone() });
+        }
         self.emit_differences(previous.client.as_deref());
         if previous.active_session != self.active_session {
             if let Some(old) = previous.active_session.as_deref()
@@ -324,8 +338,8 @@ impl Client {
         Ok(())
     }
 
-    /// The state to persist: format version, Frontend API host, client token, the client
-    /// without session JWTs, the environment, the active session, the id counters and the
+    /// The state to persist: format version, Frontend API host, client token, dev-browser
+    /// token, the client without session JWTs, the environment, the active session, the id counters and the
     /// epoch (design §7.11).
     #[must_use]
     pub fn export(&self) -> PersistedState {
@@ -333,6 +347,7 @@ impl Client {
             version: PERSISTED_STATE_VERSION,
             frontend_api_host: self.config.frontend_api_host().to_owned(),
             client_token: self.token.clone(),
+            dev_browser_token: self.dev_browser.clone(),
             client: self.client.as_deref().cloned(),
             environment: self.environment.clone(),
             active_session_id: self.active_session.clone(),
@@ -358,6 +373,7 @@ impl Client {
         if self.in_flight.is_none() {
             let ready = self.queue.front().is_some_and(|head| head.not_before.is_none_or(|at| at <= self.now));
             if ready && let Some(queued) = self.queue.pop_front() {
+                let queued = self.dev_browser_first(queued);
                 return Output::Request(self.send(queued));
             }
         }
@@ -439,6 +455,31 @@ impl Client {
         }
     }
 
+    /// In browser mode on a development instance no request may go without a dev-browser
+    /// token (fapi.md §1.8.3): when none is known, `POST /v1/dev_browser` goes first, as an
+    /// internal operation, and `queued` waits at the head of the queue for its answer.
+    fn dev_browser_first(&mut self, queued: QueuedRequest) -> QueuedRequest {
+        if !self.config.uses_dev_browser() || self.dev_browser.is_some() || queued.spec.kind == RequestKind::DevBrowser
+        {
+            return queued;
+        }
+        let for_op = queued.op;
+        self.queue.push_front(queued);
+        let op = self.start_op(Flow::Client, OpKind::DevBrowser { for_op }, false, true);
+        if let Some(operation) = self.ops.get_mut(&op) {
+            operation.outstanding = 1;
+        }
+        QueuedRequest {
+            op,
+            spec: RequestSpec::new(RequestKind::DevBrowser, "/v1/dev_browser"),
+            attempt: 1,
+            not_before: None,
+            pinned_token: None,
+            epoch: self.epoch,
+            best_effort: false,
+        }
+    }
+
     fn send(&mut self, queued: QueuedRequest) -> Outgoing {
         let id = RequestId(self.next_request);
         self.next_request = self.next_request.saturating_add(1);
@@ -447,6 +488,8 @@ impl Client {
             None => self.token.clone(),
         };
         let client_id = self.client.as_ref().and_then(|client| client.id.clone());
+        // `POST /v1/dev_browser` is a plain `fetch` in clerk-js: no `__clerk_db_jwt`.
+        let dev_browser = self.dev_browser.as_ref().filter(|_| queued.spec.kind != RequestKind::DevBrowser);
         let request = build_request(
             &self.config,
             &queued.spec,
@@ -454,6 +497,7 @@ impl Client {
                 token: sent_token.as_ref(),
                 session_id: self.active_session.as_deref(),
                 client_id: client_id.as_deref(),
+                dev_browser,
                 attempt: queued.attempt,
             },
         );
@@ -470,6 +514,7 @@ enum Answer {
     Session(Box<SessionResource>, ClientUpdate),
     Reverification(Box<SessionReverification>, ClientUpdate),
     Token(SessionJwt),
+    DevBrowser(DevBrowserToken),
     SignIn(Box<SignInResource>, ClientUpdate),
     SignUp(Box<SignUpResource>, ClientUpdate),
 }

@@ -88,7 +88,13 @@ impl Client {
         if in_flight.orphaned {
             return;
         }
-        let op = in_flight.request.op;
+        self.finish_queued(&in_flight.request, result);
+    }
+
+    /// [`finish_request`](Self::finish_request) for a request that may never have been sent
+    /// (one that waited for a dev-browser token that could not be made).
+    fn finish_queued(&mut self, request: &QueuedRequest, result: Result<StepResult, OperationError>) {
+        let op = request.op;
         let Some(operation) = self.ops.get_mut(&op) else {
             return;
         };
@@ -96,7 +102,7 @@ impl Client {
         match result {
             Ok(step) => operation.result.merge(step),
             Err(error) => {
-                if operation.failure.is_none() && !in_flight.request.best_effort {
+                if operation.failure.is_none() && !request.best_effort {
                     operation.failure = Some(error);
                 }
             }
@@ -130,6 +136,12 @@ impl Client {
         let Some(operation) = self.ops.remove(&op) else {
             return;
         };
+        if let OpKind::DevBrowser { for_op } = operation.kind {
+            if let Some(error) = operation.failure {
+                self.fail_waiting_for_dev_browser(for_op, &error);
+            }
+            return;
+        }
         // fapi.md §2.4 (`handleUnauthenticated`): when the client refresh that re-checks a
         // refused session fails with 403 or 500, the session is signed out locally.
         if let (OpKind::Refresh { recheck: Some(session_id) }, Some(OperationError::Api(error))) =
@@ -171,7 +183,8 @@ impl Client {
                 applied: operation.result.applied,
             }),
             (OpKind::Create, None) => Ok(Completion::ClientCreated),
-            (OpKind::Local, None) => Ok(Completion::LocalChange),
+            // A dev-browser fetch ended above; it is internal and reports to nobody.
+            (OpKind::Local | OpKind::DevBrowser { .. }, None) => Ok(Completion::LocalChange),
             (OpKind::SignIn { .. }, None) => match operation.result.sign_in {
                 Some(sign_in) => Ok(Completion::SignIn(sign_in)),
                 None => Ok(Completion::LocalChange),
@@ -195,6 +208,20 @@ impl Client {
         };
         if !operation.internal {
             self.events.push_back(Event::OperationCompleted { op, outcome });
+        }
+    }
+
+    /// The dev-browser token that `op`'s requests waited for could not be made: each of them
+    /// still queued ends with `error`, as if it had been sent and refused, so the operation
+    /// completes as it would have then (a sign-out still clears local state and reports
+    /// `LocalOnly`). The operations queued behind make their own attempt when their turn
+    /// comes; nothing loops, since each attempt ends a request someone asked for.
+    fn fail_waiting_for_dev_browser(&mut self, op: OpId, error: &OperationError) {
+        let (waiting, rest): (VecDeque<QueuedRequest>, VecDeque<QueuedRequest>) =
+            std::mem::take(&mut self.queue).into_iter().partition(|queued| queued.op == op);
+        self.queue = rest;
+        for queued in waiting {
+            self.finish_queued(&queued, Err(error.clone()));
         }
     }
 

@@ -30,6 +30,13 @@ impl Client {
         self.token.as_ref()
     }
 
+    /// The dev-browser token, if one is known (browser mode on a development instance:
+    /// [`ClientConfig::uses_dev_browser`]).
+    #[must_use]
+    pub fn dev_browser_token(&self) -> Option<&DevBrowserToken> {
+        self.dev_browser.as_ref()
+    }
+
     /// The last applied Client object, if any.
     #[must_use]
     pub fn client(&self) -> Option<&ClientResource> {
@@ -129,13 +136,16 @@ impl Client {
 
     /// The URL of `GET /v1/client/touch` with the common parameters and `redirect_url`:
     /// a browser navigation to it re-issues the client cookie at full lifetime, then
-    /// redirects (fapi.md §3.2). Native clients rarely need it.
+    /// redirects (fapi.md §3.2). Native clients rarely need it. On a development instance in
+    /// browser mode it carries the dev-browser token (`__clerk_db_jwt`), in clear: the URL is
+    /// for the browser to open, not to show.
     #[must_use]
     pub fn build_touch_url(&self, redirect_url: &str) -> String {
         let mut spec = RequestSpec::new(RequestKind::ClientGet, "/v1/client/touch");
         spec.query.push(crate::request::Field::plain("redirect_url", redirect_url.to_owned()));
-        let request: HttpRequest =
-            build_request(&self.config, &spec, RequestContext { attempt: 1, ..RequestContext::default() });
+        let context =
+            RequestContext { attempt: 1, dev_browser: self.dev_browser.as_ref(), ..RequestContext::default() };
+        let request: HttpRequest = build_request(&self.config, &spec, context);
         request.url(&self.config.base_url())
     }
 
