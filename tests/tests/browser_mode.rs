@@ -271,3 +271,18 @@ fn the_dev_browser_answer_is_redacted() {
     let shown = format!("{response:?}");
     assert!(!shown.contains("2pWw3n7rX3IfFv53BGdnwQ4BB4K") && !shown.contains("3canary"), "{shown}");
 }
+
+// fapi.md §1.8.1: a browser's client is its `__client` cookie, which the engine never sees;
+// a client token (from a state saved in native mode) is never sent in browser mode, so it is
+// not kept either: the saved state of a browser holds no credential it does not use.
+#[test]
+fn a_browser_keeps_no_client_token_from_a_saved_state() {
+    let mut state = Client::new(config(), START).export();
+    state.client_token = Some(clerk_core::secret::ClientToken::new("token-from-native"));
+    let restored = Client::restore(browser(), state.clone(), START).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(restored.client_token(), None);
+    assert_eq!(restored.export().client_token, None);
+    let mut adopted = Client::new(browser(), START);
+    adopted.adopt(Some(state), START).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(adopted.client_token(), None);
+}

@@ -253,7 +253,9 @@ impl Client {
     }
 
     /// A client from a state saved by [`export`](Self::export). Session tokens are not
-    /// part of it: the first [`load`](Self::load) or token request fetches fresh ones.
+    /// part of it: the first [`load`](Self::load) or token request fetches fresh ones. A
+    /// credential the configuration never sends is not taken back: the client token in
+    /// browser mode, the dev-browser token outside it.
     ///
     /// # Errors
     /// [`RestoreError::UnsupportedVersion`] for another format version and
@@ -277,7 +279,9 @@ impl Client {
         client.epoch = persisted.epoch;
         // No request outlives a restart: nothing from an earlier epoch can be answered.
         client.cleared_epoch = persisted.epoch;
-        client.token = persisted.client_token.filter(|token| !token.is_empty());
+        // A browser is identified by its cookie (fapi.md §1.8.1) and never sends a client
+        // token: one saved in native mode is not kept, nor saved again.
+        client.token = persisted.client_token.filter(|token| !token.is_empty() && client.config.mode().is_native());
         // A dev-browser token belongs to a browser on a development instance only.
         client.dev_browser =
             persisted.dev_browser_token.filter(|token| !token.is_empty() && client.config.uses_dev_browser());
