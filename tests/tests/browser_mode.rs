@@ -238,6 +238,7 @@ fn the_dev_browser_token_is_saved_and_restored_by_development_browsers_only() {
     let state = h.client.export();
     assert_eq!(state.dev_browser_token.as_ref().map(DevBrowserToken::expose), Some("dvb_1"));
     assert!(!format!("{state:?}").contains("dvb_1"));
+    assert!(!format!("{:?}", h.client).contains("dvb_1"), "nor the engine's");
     assert!(String::from_utf8_lossy(&state.to_json()).contains("dvb_1"), "the store keeps it");
     let read = clerk_core::PersistedState::from_json(&state.to_json()).unwrap_or_else(|e| panic!("{e}"));
 

@@ -343,8 +343,8 @@ impl Client {
     }
 
     /// The state to persist: format version, Frontend API host, client token, dev-browser
-    /// token, the client without session JWTs, the environment, the active session, the id counters and the
-    /// epoch (design §7.11).
+    /// token, the client without session JWTs, the environment, the active session, the id
+    /// counters and the epoch (design §7.11).
     #[must_use]
     pub fn export(&self) -> PersistedState {
         PersistedState {
