@@ -59,6 +59,21 @@ pub fn check(request: &HttpRequest, golden: &Golden<'_>) {
     assert_conforms(request);
 }
 
+/// Names whose values are secrets wherever they appear (query, header or form), in every
+/// request the engine builds: [`check_secret_marks`] wants exactly these marked secret.
+pub const SECRET_NAMES: [&str; 10] = [
+    "password",
+    "code",
+    "ticket",
+    "token",
+    "signature",
+    "public_key_credential",
+    "rotating_token_nonce",
+    "authorization",
+    "captcha_token",
+    "__clerk_db_jwt",
+];
+
 /// Checks that every query, header and form field named in `secret_names` is marked secret
 /// and no other is, and that the redacted body shows no secret value.
 ///

@@ -21,23 +21,10 @@ use clerk_tests::harness::{Harness, client_json, sign_in_json};
 use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
 
-/// Names whose values are secrets wherever they appear (query, header or form).
-const SECRET_NAMES: [&str; 9] = [
-    "password",
-    "code",
-    "ticket",
-    "token",
-    "signature",
-    "public_key_credential",
-    "rotating_token_nonce",
-    "authorization",
-    "captcha_token",
-];
-
 /// Checks `request` against `golden`, the spec and the secret marks.
 fn check(request: &HttpRequest, golden: &Golden<'_>) {
     golden::check(request, golden);
-    golden::check_secret_marks(request, &SECRET_NAMES);
+    golden::check_secret_marks(request, &golden::SECRET_NAMES);
 }
 
 /// A POST with the stored token to `path` with `body`.
@@ -610,7 +597,7 @@ fn reload_with_a_rotating_token_nonce_carries_it_as_a_secret() {
     );
     assert!(request.query_value("rotating_token_nonce").is_some_and(clerk_core::FieldValue::is_secret));
     assert!(!format!("{request:?}").contains("abc123"), "the nonce reaches Debug");
-    golden::check_secret_marks(&request, &SECRET_NAMES);
+    golden::check_secret_marks(&request, &golden::SECRET_NAMES);
     assert_conforms(&request);
 }
 

@@ -19,23 +19,10 @@ use clerk_tests::harness::{Harness, client_json, config};
 use clerk_tests::spec::assert_conforms;
 use serde_json::{Value, json};
 
-/// Names whose values are secrets wherever they appear (query, header or form).
-const SECRET_NAMES: [&str; 9] = [
-    "password",
-    "code",
-    "ticket",
-    "token",
-    "signature",
-    "rotating_token_nonce",
-    "authorization",
-    "captcha_token",
-    "__clerk_db_jwt",
-];
-
 /// Checks `request` against `golden`, the spec and the secret marks.
 fn check(request: &HttpRequest, golden: &Golden<'_>) {
     golden::check(request, golden);
-    golden::check_secret_marks(request, &SECRET_NAMES);
+    golden::check_secret_marks(request, &golden::SECRET_NAMES);
 }
 
 /// The first sign-up request of a client without a token.
@@ -414,7 +401,7 @@ fn reload_with_and_without_a_nonce() {
     );
     assert!(request.query_value("rotating_token_nonce").is_some_and(clerk_core::FieldValue::is_secret));
     assert!(!format!("{request:?}").contains("n0nce"));
-    golden::check_secret_marks(&request, &SECRET_NAMES);
+    golden::check_secret_marks(&request, &golden::SECRET_NAMES);
     assert_conforms(&request);
 }
 
