@@ -22,12 +22,12 @@ pub struct PersistedState {
     /// The Frontend API host this state belongs to.
     pub frontend_api_host: String,
     /// The client token.
-    #[serde(serialize_with = "crate::secret::expose_client_token", default)]
+    #[serde(serialize_with = "crate::secret::expose_persisted", default)]
     pub client_token: Option<ClientToken>,
     /// The dev-browser token (browser mode on a development instance, fapi.md §1.8.3);
     /// `None` everywhere else. Written in clear by [`to_json`](Self::to_json), like the
     /// client token.
-    #[serde(serialize_with = "crate::secret::expose_dev_browser_token", default)]
+    #[serde(serialize_with = "crate::secret::expose_persisted", default)]
     pub dev_browser_token: Option<DevBrowserToken>,
     /// The last applied client, without session tokens.
     #[serde(default)]

@@ -39,6 +39,12 @@ macro_rules! secret_type {
             }
         }
 
+        impl Persisted for $name {
+            fn persisted(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}({})", stringify!($name), REDACTED)
@@ -107,25 +113,22 @@ secret_type!(
     Credential
 );
 
-/// Serializes a secret with its real value, for the places that must persist it
-/// (`Client::export`). Use as `#[serde(serialize_with = "crate::secret::expose_client_token")]`.
-pub(crate) fn expose_client_token<S: Serializer>(
-    token: &Option<ClientToken>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match token {
-        Some(token) => serializer.serialize_some(token.expose()),
-        None => serializer.serialize_none(),
-    }
+/// A secret whose real value may be written to the token store (crate-private, so that no
+/// caller outside the crate gets a second way to the value besides `expose`).
+pub(crate) trait Persisted {
+    /// The real value.
+    fn persisted(&self) -> &str;
 }
 
-/// As [`expose_client_token`], for the dev-browser token.
-pub(crate) fn expose_dev_browser_token<S: Serializer>(
-    token: &Option<DevBrowserToken>,
+/// Serializes a secret with its real value, for the places that must persist it
+/// (`Client::export`: the client token, the dev-browser token). Use as
+/// `#[serde(serialize_with = "crate::secret::expose_persisted")]`.
+pub(crate) fn expose_persisted<S: Serializer, T: Persisted>(
+    secret: &Option<T>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    match token {
-        Some(token) => serializer.serialize_some(token.expose()),
+    match secret {
+        Some(secret) => serializer.serialize_some(secret.persisted()),
         None => serializer.serialize_none(),
     }
 }
