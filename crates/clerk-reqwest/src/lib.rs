@@ -30,7 +30,9 @@
 //! their order (and a call waits for its saves). [`MemoryStore`](clerk_store::MemoryStore)
 //! never blocks and is called in the task itself, with no hand-off between threads per
 //! request. One call is made on your thread: [`ClerkBuilder::build`] loads the stored state
-//! before it returns.
+//! before it returns. A file store waits for another process's lock for at most its
+//! [`lock_timeout`](clerk_store::FileStore::lock_timeout), then fails with
+//! [`StoreError::Locked`](clerk_store::StoreError::Locked).
 //!
 //! A store that panics (a bug in a store of your own) ends the task, since what the store
 //! holds after the panic is unknown: the calls waiting get

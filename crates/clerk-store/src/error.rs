@@ -56,6 +56,17 @@ pub enum StoreError {
         /// What is wrong with it (and how to fix it).
         reason: String,
     },
+    /// Another process held the store's lock for longer than this store waits
+    /// ([`FileStore::lock_timeout`](crate::FileStore::lock_timeout)). Nothing was read or
+    /// written; the operation can be tried again. A process that keeps the lock this long
+    /// is stopped or stuck (a write holds it for milliseconds).
+    #[error("{} is locked by another process (waited {} ms); nothing was read or written", path.display(), waited.as_millis())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// How long this store waited for it.
+        waited: std::time::Duration,
+    },
     /// A host or application name that cannot be used as a file name (empty, `.`/`..`,
     /// a path separator, a control character, too long).
     #[error("{name:?} cannot name a store file: {reason}")]

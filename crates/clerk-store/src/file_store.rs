@@ -39,12 +39,19 @@
 //! generation it last loaded or wrote; a save that finds a newer generation on disk is
 //! refused with [`StoreError::Conflict`], carrying the newer state, instead of overwriting
 //! a token another process has rotated since.
+//!
+//! A lock is waited for at most [`lock_timeout`](FileStore::lock_timeout)
+//! ([`DEFAULT_LOCK_TIMEOUT`] unless [set](FileStore::with_lock_timeout)): a process that
+//! holds it far longer than a write takes (stopped in a debugger, suspended, or a lock
+//! left on a network file system) gives [`StoreError::Locked`] with nothing read or
+//! written, not a caller that waits for ever.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use clerk_core::secret::ClientToken;
 use clerk_core::{PersistedState, RestoreError};
@@ -63,6 +70,16 @@ const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// The longest encoded host accepted, leaving room for prefix and suffixes within the
 /// usual 255-byte limit on a file name.
 const MAX_STEM_BYTES: usize = 200;
+
+/// How long a [`FileStore`] waits, unless [told otherwise](FileStore::with_lock_timeout),
+/// for another process to release the store's lock before giving up with
+/// [`StoreError::Locked`]. A write holds the lock for one small file write and two
+/// flushes to disk, milliseconds even on a slow disk; ten seconds is far beyond that and
+/// still short enough for a person waiting on a command.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest pause between two attempts to take a lock another process holds.
+const LOCK_RETRY_PAUSE_MAX: Duration = Duration::from_millis(50);
 
 /// Numbers temporary files within this process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -119,6 +136,8 @@ pub struct FileStore {
     /// The generation this store last loaded or wrote; `None` before it saw a file.
     /// Held across every operation, so threads sharing one store take turns.
     known_generation: Mutex<Option<u64>>,
+    /// How long to wait for another process's lock.
+    lock_timeout: Duration,
 }
 
 /// Holds an advisory lock until dropped.
@@ -156,7 +175,33 @@ impl FileStore {
             dir,
             host: frontend_api_host.to_owned(),
             known_generation: Mutex::new(None),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         })
+    }
+
+    /// The same store, waiting at most `timeout` for another process to release the
+    /// store's lock ([`DEFAULT_LOCK_TIMEOUT`] otherwise). `Duration::ZERO` tries once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let dir = std::env::temp_dir().join(format!("clerk-doc-lock-{}", std::process::id()));
+    /// let store = clerk_store::FileStore::new(&dir, "clerk.example.com")?
+    ///     .with_lock_timeout(Duration::from_secs(2));
+    /// assert_eq!(store.lock_timeout(), Duration::from_secs(2));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), clerk_store::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// How long this store waits for another process to release the store's lock before
+    /// an operation fails with [`StoreError::Locked`].
+    #[must_use]
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
     }
 
     /// The file holding the state.
@@ -228,9 +273,24 @@ impl FileStore {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(&self.lock_path).map_err(StoreError::io("open", &self.lock_path))?;
-        let locked = if exclusive { file.lock() } else { file.lock_shared() };
-        locked.map_err(StoreError::io("lock", &self.lock_path))?;
-        Ok(FileLock(file))
+        // Polled rather than a blocking `lock()`: the platforms' lock calls take no time
+        // limit, and one process that never lets go must not hang every other one.
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let attempt = if exclusive { file.try_lock() } else { file.try_lock_shared() };
+            match attempt {
+                Ok(()) => return Ok(FileLock(file)),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(error)) => return Err(StoreError::io("lock", &self.lock_path)(error)),
+            }
+            let waited = started.elapsed();
+            let Some(left) = self.lock_timeout.checked_sub(waited).filter(|left| !left.is_zero()) else {
+                return Err(StoreError::Locked { path: self.lock_path.clone(), waited });
+            };
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(LOCK_RETRY_PAUSE_MAX);
+        }
     }
 
     /// The raw bytes of the store file, `None` when there is none.

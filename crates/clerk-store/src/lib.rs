@@ -48,7 +48,9 @@
 //!   [`StoreError::NotPrivate`], nothing read or written.
 //! * **Two processes**: every read-modify-write holds an advisory lock on a sibling
 //!   `.lock` file, and each write carries a growing `generation`; a save from a store that
-//!   has not seen the latest generation is refused ([`StoreError::Conflict`]).
+//!   has not seen the latest generation is refused ([`StoreError::Conflict`]). A lock
+//!   another process keeps longer than [`FileStore::lock_timeout`] is
+//!   [`StoreError::Locked`], nothing read or written, never a wait without end.
 //! * **Nothing lost**: a file that is corrupt, from another format version or for another
 //!   host is a typed error ([`StoreError::Corrupt`], [`StoreError::ForeignHost`]) and is
 //!   left as it is; only [`clear`](TokenStore::clear) or [`FileStore::replace`]
@@ -106,6 +108,6 @@ pub mod transcript;
 
 pub use config_dir::default_dir;
 pub use error::{StoreError, TranscriptError};
-pub use file_store::{FileStore, STORE_FORMAT_VERSION};
+pub use file_store::{DEFAULT_LOCK_TIMEOUT, FileStore, STORE_FORMAT_VERSION};
 pub use store::{MemoryStore, TokenStore};
 pub use transcript::{TranscriptEntry, TranscriptReader, TranscriptRequest, TranscriptResponse, TranscriptWriter};

@@ -404,3 +404,80 @@ fn a_save_leaves_another_hosts_temporary_files_alone() {
     short.save(&state).unwrap();
     assert!(in_flight.exists(), "h.example's save removed h.example.json.x's temporary file");
 }
+
+/// Another process's lock on the store file (a handle of its own, as a second process has).
+fn hold_lock(store: &FileStore, exclusive: bool) -> fs::File {
+    let file = fs::OpenOptions::new().read(true).write(true).open(store.lock_path()).unwrap();
+    if exclusive {
+        file.lock().unwrap()
+    } else {
+        file.lock_shared().unwrap()
+    }
+    file
+}
+
+/// A process that keeps the lock (stopped in a debugger, suspended) makes every operation
+/// give up after the store's time limit with a typed error, and the state on disk is
+/// exactly what it was: the caller is never left waiting for ever.
+#[test]
+fn a_lock_kept_past_the_time_limit_is_a_typed_error_that_changes_nothing() {
+    let dir = TempDir::new("lock-kept");
+    let store = FileStore::new(dir.path(), HOST).unwrap().with_lock_timeout(Duration::from_millis(30));
+    store.save(&state_with_token("before")).unwrap();
+    let holder = hold_lock(&store, true);
+
+    let locked = |result: Result<(), StoreError>| match result {
+        Err(StoreError::Locked { path, waited }) => {
+            assert_eq!(path, store.lock_path());
+            assert!(waited >= Duration::from_millis(30), "gave up after {waited:?}, before its time limit");
+        }
+        other => panic!("expected Locked, got {other:?}"),
+    };
+    locked(store.save(&state_with_token("after")));
+    locked(store.clear());
+    locked(store.load().map(drop));
+    locked(store.client_token().map(drop));
+    locked(store.replace(&state_with_token("forced")));
+    let message = store.save(&state_with_token("after")).unwrap_err().to_string();
+    assert!(message.contains("locked by another process") && message.contains("nothing was read or written"));
+
+    drop(holder);
+    assert_eq!(store.load().unwrap().as_ref().and_then(token), Some("before"), "nothing was written");
+    store.save(&state_with_token("after")).unwrap();
+    assert_eq!(store.generation(), Some(2), "the refused writes took no generation");
+}
+
+/// Readers share the lock: a process reading the store does not hold up another's read,
+/// only its write. A time limit of zero tries exactly once.
+#[test]
+fn a_shared_lock_lets_reads_through_and_holds_writes_back() {
+    let dir = TempDir::new("lock-shared");
+    let store = FileStore::new(dir.path(), HOST).unwrap().with_lock_timeout(Duration::ZERO);
+    store.save(&state_with_token("t")).unwrap();
+    let reader = hold_lock(&store, false);
+    assert_eq!(store.load().unwrap().as_ref().and_then(token), Some("t"));
+    assert!(matches!(store.save(&state_with_token("u")), Err(StoreError::Locked { .. })));
+    drop(reader);
+    store.save(&state_with_token("u")).unwrap();
+}
+
+/// A lock released while the store waits for it is taken: the wait is a wait, not a
+/// single try.
+#[test]
+fn a_lock_released_during_the_wait_is_taken() {
+    let dir = TempDir::new("lock-released");
+    let store = FileStore::new(dir.path(), HOST).unwrap();
+    assert_eq!(store.lock_timeout(), clerk_store::DEFAULT_LOCK_TIMEOUT);
+    store.save(&state_with_token("before")).unwrap();
+    let holder = hold_lock(&store, true);
+    let (held, release) = mpsc::channel::<()>();
+    let other_process = std::thread::spawn(move || {
+        // Let go once the store is (very likely) waiting; the test holds either way.
+        let _ = release.recv_timeout(Duration::from_millis(100));
+        drop(holder);
+    });
+    store.save(&state_with_token("after")).unwrap();
+    drop(held);
+    other_process.join().unwrap();
+    assert_eq!(store.load().unwrap().as_ref().and_then(token), Some("after"));
+}
