@@ -969,6 +969,16 @@ fn email_link_verified_on_this_client_but_more_is_needed() {
     assert_eq!(completion, Completion::EmailLink(EmailLinkOutcome::Verified { on_this_client: true }));
 }
 
+/// clerk-js's `verifiedFromTheSameClient()` compares `verified_at_client` with the
+/// client's id (fapi.md §3.7): a verification that names no client was not shown to have
+/// been opened here, so the app must not continue as if it had.
+#[test]
+fn email_link_verified_without_a_client_named_is_not_on_this_client() {
+    let (_, completion) =
+        email_link_ends_with("needs_second_factor", &json!({ "status": "verified", "strategy": "email_link" }));
+    assert_eq!(completion, Completion::EmailLink(EmailLinkOutcome::Verified { on_this_client: false }));
+}
+
 #[test]
 fn email_link_transferable_and_failed() {
     let (_, completion) =

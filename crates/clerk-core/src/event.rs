@@ -226,8 +226,9 @@ pub enum EmailLinkOutcome {
     /// The link was opened and the verification is verified, but the attempt needs more
     /// (a second factor, missing sign-up fields).
     Verified {
-        /// `false` when the link was opened in another client (another device or
-        /// browser): `verified_at_client` names a different client.
+        /// `true` only when `verified_at_client` names this client (clerk-js's
+        /// `verifiedFromTheSameClient()`); `false` when the link was opened in another
+        /// client (another device or browser) or the answer names no client.
         on_this_client: bool,
     },
     /// The link expired; prepare again.

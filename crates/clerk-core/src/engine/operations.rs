@@ -330,7 +330,7 @@ impl Client {
         let client_id = self.client.as_ref().and_then(|client| client.id.as_deref());
         let settle = |status: Option<&VerificationStatus>, verified_at: Option<&str>| match status {
             Some(VerificationStatus::Verified) => {
-                Some(EmailLinkOutcome::Verified { on_this_client: verified_at.is_none_or(|at| Some(at) == client_id) })
+                Some(EmailLinkOutcome::Verified { on_this_client: verified_at.is_some() && verified_at == client_id })
             }
             Some(VerificationStatus::Expired) => Some(EmailLinkOutcome::Expired),
             Some(VerificationStatus::Failed) => Some(EmailLinkOutcome::Failed),
