@@ -504,3 +504,81 @@ fn a_completed_reverification_brings_the_new_verification_age_and_session_token(
         assert!(h.poll_request().is_none(), "{label}: served from the cache");
     }
 }
+
+/// An app may cancel a reverification whose answer is already on its way (its own time
+/// limit, the user closing the dialog). The operation then reports to nobody and leaves no
+/// attempt behind, but the server did reverify the session: the token minted with the
+/// answer is the one the app's backend now accepts, so `get_token` hands it out, with the
+/// session's new verification age, instead of the pre-reverification JWT that would send
+/// the user round again.
+#[test]
+fn a_cancelled_reverification_still_brings_the_session_its_new_token() {
+    let issued = clerk_tests::harness::START.unix_timestamp();
+    let old_jwt = clerk_tests::canned_jwt("sess_1", issued, issued + 60);
+    let new_jwt = clerk_tests::canned_jwt("sess_1", issued + 10, issued + 70);
+    let mut before = session_json("sess_1", "active");
+    before["factor_verification_age"] = json!([30, -1]);
+    before["last_active_token"] = json!({ "object": "token", "jwt": old_jwt });
+    let mut h = Harness::signed_in(&clerk_tests::harness::client_of(vec![before], Some("sess_1"), 1));
+    let started = h.submit(start(ReverificationLevel::FirstFactor));
+    let request = h.expect_request();
+    h.respond_json(
+        &request,
+        200,
+        &json!({ "response": reverification_json("needs_first_factor", "first_factor"), "client": null }),
+    );
+    let _ = h.expect_success(started);
+    h.now += time::Duration::seconds(10);
+    let op =
+        h.submit(ReverificationCommand::AttemptFirstFactor(ReverificationFirstAttempt::Password(Password::new("pw"))));
+    let request = h.expect_request();
+    h.client.cancel(op).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(h.expect_failure(op), clerk_core::OperationError::Cancelled), "the caller hears it was cancelled");
+
+    let mut complete = reverification_json("complete", "first_factor");
+    complete["session"] = json!({
+        "object": "session", "id": "sess_1", "status": "active",
+        "expire_at": 1, "abandon_at": 1, "last_active_at": 1, "actor": null, "tasks": null,
+        "factor_verification_age": [0, -1],
+        "last_active_token": { "object": "token", "jwt": new_jwt }
+    });
+    h.respond_json(&request, 200, &json!({ "response": complete, "client": null }));
+
+    let session = h.client.active_session().unwrap_or_else(|| panic!("still signed in"));
+    assert_eq!(session.factor_verification_age, Some([0, -1]), "the new verification age");
+    let ask = h.submit(clerk_core::SessionCommand::GetToken(clerk_core::TokenRequest::default()));
+    match h.expect_success(ask) {
+        Completion::SessionToken(jwt) => assert_eq!(jwt.expose(), new_jwt, "the post-reverification JWT"),
+        other => panic!("{other:?}"),
+    }
+    assert!(h.poll_request().is_none(), "served from the cache");
+}
+
+/// The answer of a cancelled reverification is tied to its session by the request's path:
+/// one that embeds another session (a server bug, a hostile proxy) touches no session.
+#[test]
+fn a_cancelled_reverification_for_one_session_leaves_the_others_alone() {
+    let issued = clerk_tests::harness::START.unix_timestamp();
+    let mut other = session_json("sess_2", "active");
+    other["factor_verification_age"] = json!([30, -1]);
+    let mut h = Harness::signed_in(&clerk_tests::harness::client_of(
+        vec![session_json("sess_1", "active"), other],
+        Some("sess_1"),
+        1,
+    ));
+    let op = h.submit(start(ReverificationLevel::FirstFactor));
+    let request = h.expect_request();
+    h.client.cancel(op).unwrap_or_else(|e| panic!("{e}"));
+    let _ = h.expect_failure(op);
+    let mut answer = reverification_json("needs_first_factor", "first_factor");
+    answer["session"] = json!({
+        "object": "session", "id": "sess_2", "status": "active",
+        "expire_at": 1, "abandon_at": 1, "last_active_at": 1, "actor": null, "tasks": null,
+        "factor_verification_age": [0, -1],
+        "last_active_token": { "object": "token", "jwt": clerk_tests::canned_jwt("sess_2", issued, issued + 60) }
+    });
+    h.respond_json(&request, 200, &json!({ "response": answer, "client": null }));
+    let untouched = h.client.client().and_then(|client| client.sessions.iter().find(|s| s.id == "sess_2"));
+    assert_eq!(untouched.and_then(|s| s.factor_verification_age), Some([30, -1]));
+    assert!(h.client.reverification().is_none(), "a cancelled start leaves no attempt");
+}

@@ -159,13 +159,25 @@ fn pick(
     }
 }
 
+/// `/v1/client/sessions/{id}/verify`, the root of every reverification request.
+fn verify_path(session_id: &str) -> Result<String, CommandError> {
+    Ok(format!("/v1/client/sessions/{}/verify", ResourceId::new(session_id)?.to_path_segment()))
+}
+
+/// Whether `path` is a reverification request's path for `session_id`: how an answer whose
+/// operation is gone (cancelled) is tied to the session it reverified.
+pub(crate) fn path_is_for_session(path: &str, session_id: &str) -> bool {
+    verify_path(session_id)
+        .is_ok_and(|base| path.strip_prefix(base.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+}
+
 /// The request of a legal command. `session_id` is the session being reverified.
 pub(crate) fn request_for(
     command: &ReverificationCommand,
     session_id: &str,
     current: Option<&SessionReverification>,
 ) -> Result<RequestSpec, CommandError> {
-    let base = format!("/v1/client/sessions/{}/verify", ResourceId::new(session_id)?.to_path_segment());
+    let base = verify_path(session_id)?;
     let first_factors = current.map(|r| r.supported_first_factors.as_slice()).unwrap_or_default();
     let second_factors = current.map(|r| r.supported_second_factors.as_slice()).unwrap_or_default();
     let mut spec;

@@ -341,9 +341,12 @@ impl Client {
                 let gates = !self.voided(in_flight) && sent_with_current;
                 let had_client = matches!(update, ClientUpdate::Present(_));
                 let applied = self.offer_client(in_flight, sent_with_current, update);
+                let operation = match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
+                    Some(OpKind::Reverification { session_id }) if !in_flight.orphaned => Some(session_id.clone()),
+                    _ => None,
+                };
                 if gates
-                    && let Some(OpKind::Reverification { session_id }) =
-                        self.ops.get(&in_flight.request.op).map(|op| op.kind.clone())
+                    && let Some(session_id) = operation
                     && !self.session_hidden(in_flight, &session_id)
                 {
                     if let Some(session) = resource.session.as_ref().filter(|session| session.id == session_id) {
@@ -354,6 +357,17 @@ impl Client {
                         session.last_active_token = None;
                     }
                     self.reverification = Some((session_id, stored));
+                } else if gates
+                    && in_flight.orphaned
+                    && let Some(session) = resource.session.as_ref()
+                    && crate::reverification::path_is_for_session(&in_flight.request.spec.path, &session.id)
+                    && !self.session_hidden(in_flight, &session.id)
+                {
+                    // A cancelled reverification reports to nobody and leaves no attempt
+                    // behind, but what the server did to the session still happened: its new
+                    // verification age and the token minted with it are the session's now,
+                    // and the token the app's backend checks next (fapi.md §3.5.5, §6.4).
+                    self.merge_reverified_session(session, !had_client);
                 }
                 let mut resource = resource;
                 if let Some(session) = resource.session.as_mut() {
