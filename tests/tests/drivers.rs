@@ -1769,21 +1769,22 @@ fn a_slow_store_does_not_stall_the_async_drivers_runtime() {
 
 /// A store that says it never blocks, as the memory store does, is called in the async
 /// driver's own task, with no hand-off between threads per call; one that may block (the
-/// file store, a store of the app's own that does not say) only ever on other threads.
+/// file store, a store of the app's own that does not say) only ever on other threads. The
+/// load when the driver is built is made on the building thread by `build()`, and where
+/// the other calls are made by `build_async()`.
 #[test]
 fn only_a_store_that_may_block_is_called_off_the_async_drivers_thread() {
-    for never_blocks in [true, false] {
+    for (never_blocks, build_async) in [(true, false), (false, false), (true, true), (false, true)] {
+        let label = format!("never_blocks={never_blocks}, build_async={build_async}");
         let mock = MockServer::start();
         mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
         let store = Arc::new(ProbeStore { never_blocks, ..ProbeStore::default() });
         // The runtime's one thread is this one.
         let runtime = one_thread_runtime(true);
         runtime.block_on(async {
-            let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
-                .expect("a builder")
-                .store(store.clone())
-                .build()
-                .expect("a driver");
+            let builder =
+                clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").store(store.clone());
+            let clerk = if build_async { builder.build_async().await } else { builder.build() }.expect("a driver");
             clerk.load().await.expect("load");
             clerk
                 .sign_in(SignInCreate::password("ada@example.com", Password::new("password-1234")))
@@ -1792,16 +1793,50 @@ fn only_a_store_that_may_block_is_called_off_the_async_drivers_thread() {
         });
         let here = std::thread::current().id();
         let threads = store.threads.lock().expect("threads").clone();
-        // The load when the driver was built happened here, on the thread that built it.
         let (built, calls) = threads.split_first().expect("the load at build");
-        assert_eq!(*built, here);
-        assert!(calls.len() >= 3, "never_blocks={never_blocks}: the calls read and saved the store: {calls:?}");
+        assert_eq!(*built == here, never_blocks || !build_async, "{label}: where the load at build was made");
+        assert!(calls.len() >= 3, "{label}: the calls read and saved the store: {calls:?}");
         if never_blocks {
-            assert!(calls.iter().all(|thread| *thread == here), "a store that never blocks was called elsewhere");
+            assert!(
+                calls.iter().all(|thread| *thread == here),
+                "{label}: a store that never blocks was called elsewhere"
+            );
         } else {
-            assert!(calls.iter().all(|thread| *thread != here), "a store that may block was called in the task");
+            assert!(
+                calls.iter().all(|thread| *thread != here),
+                "{label}: a store that may block was called in the task"
+            );
         }
     }
+}
+
+/// `build_async` restores what the store holds, as `build` does, and a store that panics
+/// while loading is a typed error, not a panic in the application's task.
+#[test]
+fn the_async_drivers_build_async_restores_and_reports_a_panicking_load() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("ada@example.com").password("password-1234"));
+    let store = Arc::new(ProbeStore::default());
+    let runtime = one_thread_runtime(true);
+    runtime.block_on(async {
+        let builder = || clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder");
+        let first = builder().store(store.clone()).build_async().await.expect("a driver");
+        first.load().await.expect("load");
+        first
+            .sign_in(SignInCreate::password("ada@example.com", Password::new("password-1234")))
+            .await
+            .expect("the sign-in");
+        let signed_in = first.view(|engine| engine.active_session_id().map(str::to_owned)).await.expect("a view");
+        assert!(signed_in.is_some());
+
+        let again = builder().store(store.clone()).build_async().await.expect("a second driver");
+        let restored = again.view(|engine| engine.active_session_id().map(str::to_owned)).await.expect("a view");
+        assert_eq!(restored, signed_in, "the second driver starts signed in from the store");
+
+        *store.panic_in.lock().expect("panic_in") = Some("load");
+        let panicked = builder().store(store.clone()).build_async().await;
+        assert!(matches!(panicked, Err(DriverError::StorePanicked)), "{panicked:?}");
+    });
 }
 
 /// A store that panics (a bug in a store of the app's own) ends the async driver cleanly:

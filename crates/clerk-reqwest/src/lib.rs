@@ -29,8 +29,9 @@
 //! for each answer before it goes on, so the store's calls and the engine's steps keep
 //! their order (and a call waits for its saves). [`MemoryStore`](clerk_store::MemoryStore)
 //! never blocks and is called in the task itself, with no hand-off between threads per
-//! request. One call is made on your thread: [`ClerkBuilder::build`] loads the stored state
-//! before it returns. A file store waits for another process's lock for at most its
+//! request. [`ClerkBuilder::build`] loads the stored state on your thread before it
+//! returns; [`ClerkBuilder::build_async`] makes that load where the other calls are made,
+//! for code that builds the driver inside a task. A file store waits for another process's lock for at most its
 //! [`lock_timeout`](clerk_store::FileStore::lock_timeout), then fails with
 //! [`StoreError::Locked`](clerk_store::StoreError::Locked).
 //!
@@ -118,13 +119,63 @@ impl ClerkBuilder {
     }
 
     /// Starts the driver's task on the current tokio runtime and returns its handle. The
-    /// engine is restored from the store when it holds a state.
+    /// engine is restored from the store when it holds a state; that load is made on this
+    /// thread (for a file store: a small read, and a wait of up to its
+    /// [`lock_timeout`](clerk_store::FileStore::lock_timeout) while another process
+    /// saves). Inside a task, [`build_async`](Self::build_async) makes it on tokio's
+    /// blocking pool instead.
     ///
     /// # Errors
     /// A store error, a stored state for another host, an HTTP client that cannot be
     /// built, or [`DriverError::Config`] when called outside a tokio runtime (the task
     /// needs one to run on).
     pub fn build(self) -> Result<Clerk, DriverError> {
+        let (runtime, http, mut settings) = self.prepare()?;
+        let engine = settings.support.start_engine(settings.config.clone(), OffsetDateTime::now_utc())?;
+        Ok(start_task(&runtime, http, settings, engine))
+    }
+
+    /// As [`build`](Self::build), for async code: the store's load is made where the
+    /// driver makes the store's other calls, on tokio's blocking pool when the store
+    /// [may block](clerk_store::TokenStore::may_block) (in place for
+    /// [`MemoryStore`](clerk_store::MemoryStore)), so no runtime thread waits on a disk or
+    /// on another process's lock.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), clerk_reqwest::DriverError> {
+    /// # let dir = std::env::temp_dir().join(format!("clerk-doc-build-async-{}", std::process::id()));
+    /// let store = clerk_store::FileStore::new(&dir, "localhost:3000")?;
+    /// let clerk = clerk_reqwest::Clerk::builder_for_base_url("http://localhost:3000")?
+    ///     .store(std::sync::Arc::new(store))
+    ///     .build_async()
+    ///     .await?;
+    /// assert!(clerk.view(|engine| engine.active_session_id().is_none()).await?);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`build`](Self::build), and [`DriverError::StorePanicked`] when the store
+    /// panicked while loading.
+    pub async fn build_async(self) -> Result<Clerk, DriverError> {
+        let (runtime, http, mut settings) = self.prepare()?;
+        let answer = match settings.support.begin_start() {
+            Some(call) if call.may_block() => {
+                Some(tokio::task::spawn_blocking(move || call.run()).await.map_err(|error| {
+                    if error.is_panic() { DriverError::StorePanicked } else { DriverError::Stopped }
+                })?)
+            }
+            call => call.map(StoreCall::run),
+        };
+        let engine = settings.support.finish_start(settings.config.clone(), answer, OffsetDateTime::now_utc())?;
+        Ok(start_task(&runtime, http, settings, engine))
+    }
+
+    /// What both ways of building need before the engine: the runtime to run the task on
+    /// and the HTTP client.
+    fn prepare(self) -> Result<(tokio::runtime::Handle, reqwest::Client, DriverSettings), DriverError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| DriverError::Config(String::from("build the async driver inside a tokio runtime")))?;
         let http = match self.http {
@@ -141,28 +192,37 @@ impl ClerkBuilder {
                     .map_err(|e| DriverError::Config(e.to_string()))?
             }
         };
-        let DriverSettings { config, mut support, operation_timeout, .. } = self.settings;
-        let engine = support.start_engine(config, OffsetDateTime::now_utc())?;
-        // Events reported around an adopted shared state reach `subscribe()` too.
-        support.keep_told_events();
-        let (tx, rx) = mpsc::channel(64);
-        let (events, _) = broadcast::channel(256);
-        // The handles hold the channel weakly: it closes when the task ends, whatever
-        // handles are left, so subscribers learn that no more events will come.
-        let weak_events = events.downgrade();
-        let task = DriverTask {
-            engine,
-            http,
-            base_url: Arc::from(support.base_url()),
-            support,
-            operation_timeout,
-            waiting: BTreeMap::new(),
-            events,
-            unreported: None,
-        };
-        runtime.spawn(task.run(rx));
-        Ok(Clerk { tx, events: weak_events })
+        Ok((runtime, http, self.settings))
     }
+}
+
+/// Spawns the task that owns `engine` and returns its handle.
+fn start_task(
+    runtime: &tokio::runtime::Handle,
+    http: reqwest::Client,
+    settings: DriverSettings,
+    engine: clerk_core::Client,
+) -> Clerk {
+    let DriverSettings { mut support, operation_timeout, .. } = settings;
+    // Events reported around an adopted shared state reach `subscribe()` too.
+    support.keep_told_events();
+    let (tx, rx) = mpsc::channel(64);
+    let (events, _) = broadcast::channel(256);
+    // The handles hold the channel weakly: it closes when the task ends, whatever
+    // handles are left, so subscribers learn that no more events will come.
+    let weak_events = events.downgrade();
+    let task = DriverTask {
+        engine,
+        http,
+        base_url: Arc::from(support.base_url()),
+        support,
+        operation_timeout,
+        waiting: BTreeMap::new(),
+        events,
+        unreported: None,
+    };
+    runtime.spawn(task.run(rx));
+    Clerk { tx, events: weak_events }
 }
 
 /// A handle to the driver's task. Cloning it shares the same engine.

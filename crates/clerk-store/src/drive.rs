@@ -393,11 +393,41 @@ impl DriveSupport {
         config: clerk_core::ClientConfig,
         now: OffsetDateTime,
     ) -> Result<Client, DriverError> {
-        let Some(store) = &self.store else {
-            return Ok(Client::new(config, now));
+        let answer = self.begin_start().map(StoreCall::run);
+        self.finish_start(config, answer, now)
+    }
+
+    /// The store's call [`start_engine`](Self::start_engine) makes (the load), for a driver
+    /// that makes it elsewhere (the async driver's `build_async`, on tokio's blocking
+    /// pool); `None` without a store. Hand its answer to
+    /// [`finish_start`](Self::finish_start).
+    pub fn begin_start(&self) -> Option<StoreCall> {
+        self.call(StoreOp::Load)
+    }
+
+    /// Builds the engine from the answer to [`begin_start`](Self::begin_start)'s call
+    /// (`None` when it named none): restored from the stored state for this host, else new.
+    ///
+    /// # Errors
+    /// A store error, or a stored state the engine refuses.
+    pub fn finish_start(
+        &mut self,
+        config: clerk_core::ClientConfig,
+        answer: Option<StoreAnswer>,
+        now: OffsetDateTime,
+    ) -> Result<Client, DriverError> {
+        let stored = match answer.map(|answer| answer.0) {
+            None => None,
+            Some(Answer::Load(loaded)) => loaded?.map(|state| *state),
+            Some(Answer::ClientToken(_) | Answer::Written { .. }) => {
+                return Err(DriverError::Config(String::from(
+                    "the engine was started from a store call other than its load",
+                )));
+            }
         };
-        let stored = store.load()?;
-        self.seen_in_store = Some(stored.as_ref().and_then(|state| state.client_token.clone()));
+        if self.store.is_some() {
+            self.seen_in_store = Some(stored.as_ref().and_then(|state| state.client_token.clone()));
+        }
         match stored {
             Some(state) => Ok(Client::restore(config, state, now)?),
             None => Ok(Client::new(config, now)),
