@@ -698,10 +698,16 @@ fn set_active_answered_without_a_client_schedules_the_new_sessions_refresh() {
 /// A 401 on a token fetch re-checks the session with `GET /v1/client`; that refresh fails
 /// with `refresh_status`.
 fn a_401_then_a_failing_client_refresh(refresh_status: u16) -> Harness {
+    refused_then_a_failing_client_refresh(401, "authentication_invalid", refresh_status)
+}
+
+/// A token fetch refused with `status` and `code` re-checks the session with
+/// `GET /v1/client`; that refresh fails with `refresh_status`.
+fn refused_then_a_failing_client_refresh(status: u16, code: &str, refresh_status: u16) -> Harness {
     let (mut h, _) = signed_in_with_token();
     let op = h.submit(get_token(TokenRequest { skip_cache: true, ..TokenRequest::default() }));
     let fetch = h.expect_request();
-    h.respond_json(&fetch, 401, &error_json("authentication_invalid", None));
+    h.respond_json(&fetch, status, &error_json(code, None));
     let _ = h.expect_failure(op);
     let refresh = h.expect_request();
     assert_eq!(refresh.kind, RequestKind::ClientGet);
@@ -721,6 +727,20 @@ fn a_401_then_a_client_refresh_failing_with_403_or_500_signs_out_locally() {
     // Any other failure (here 404) keeps the session, as clerk-js rethrows it.
     let h = a_401_then_a_failing_client_refresh(404);
     assert_eq!(h.client.active_session_id(), Some("sess_1"));
+}
+
+/// fapi.md §2.4: for a session request clerk-js counts any 422 as "unauthenticated", as a
+/// 401: when the client refresh that re-checks the session then fails with 403 or 500, the
+/// session is signed out locally too.
+#[test]
+fn a_422_on_a_session_request_then_a_failing_client_refresh_signs_out_locally() {
+    for status in [403, 500] {
+        let h = refused_then_a_failing_client_refresh(422, "form_param_invalid", status);
+        assert_eq!(h.client.active_session_id(), None, "{status}: still signed in");
+        assert!(h.events.contains(&Event::SignedOut { reason: SignOutReason::Unauthenticated }), "{status}");
+    }
+    let h = refused_then_a_failing_client_refresh(422, "form_param_invalid", 404);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"), "any other failure keeps the session");
 }
 
 #[test]

@@ -170,7 +170,12 @@ impl Client {
                         {
                             self.refresh_client(kind, None);
                         }
-                        ErrorEffect::RefreshClient => self.schedule_refresh(kind, status == 401),
+                        // fapi.md §2.4: clerk-js's "unauthenticated" for a session request
+                        // is a 401 or any 422; the refresh then re-checks the session.
+                        ErrorEffect::RefreshClient => self.schedule_refresh(
+                            kind,
+                            status == 401 || (status == 422 && crate::classification::is_session_request(kind)),
+                        ),
                         ErrorEffect::SessionGone(reason) if current => {
                             // Only session requests get here; each names its session.
                             if let Some(session_id) = self.session_of(&in_flight) {
