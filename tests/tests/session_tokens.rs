@@ -422,13 +422,27 @@ fn a_malformed_piggybacked_token_is_dropped_without_failing_the_update() {
 // Bad answers, retries
 // ---------------------------------------------------------------------------------------
 
+/// fapi.md §3.5.4 step 5 and §1.10: an answer without a usable JWT (an empty one, or one
+/// whose claims cannot be read) is retried like a server error, within the retry policy's
+/// attempts; what is left then fails the operation as undecodable, and nothing is cached.
 #[test]
-fn a_malformed_token_from_the_endpoint_fails_the_operation_and_caches_nothing() {
+fn a_malformed_token_from_the_endpoint_is_retried_then_fails_and_caches_nothing() {
     for jwt in ["e30=.e30=.e30=", "not-a-jwt", ""] {
         let mut h = signed_in_without_token();
         let op = h.submit(default_token());
-        let request = h.expect_request();
-        h.respond_json(&request, 200, &token_body(jwt));
+        let attempts = h.client.config().retry().max_attempts;
+        for attempt in 1..=attempts {
+            let request = loop {
+                if let Some(request) = h.poll_request() {
+                    break request;
+                }
+                let wake = h.client.poll_timeout().unwrap_or_else(|| panic!("{jwt:?}: no retry scheduled"));
+                h.advance(wake - h.now);
+            };
+            assert_eq!(request.attempt, attempt, "{jwt:?}");
+            assert!(h.outcome(op).is_none() || attempt == attempts, "{jwt:?}: failed before its last attempt");
+            h.respond_json(&request, 200, &token_body(jwt));
+        }
         match h.expect_failure(op) {
             OperationError::Response(ResponseError::Undecodable {
                 kind: RequestKind::SessionToken,
@@ -441,6 +455,24 @@ fn a_malformed_token_from_the_endpoint_fails_the_operation_and_caches_nothing() 
         assert!(!h.events.iter().any(|e| matches!(e, Event::SessionTokenRefreshed { .. })), "{jwt:?}");
         assert_eq!(h.client.poll_timeout(), None, "{jwt:?}: nothing to refresh");
     }
+}
+
+/// An empty JWT followed by a good one: the caller gets the good one.
+#[test]
+fn an_empty_token_then_a_good_one_hands_out_the_good_one() {
+    let mut h = signed_in_without_token();
+    let now = unix(START);
+    let op = h.submit(default_token());
+    let first = h.expect_request();
+    h.respond_json(&first, 200, &token_body(""));
+    assert!(h.outcome(op).is_none(), "an empty token failed the call at once");
+    let wake = h.client.poll_timeout().expect("a retry is scheduled");
+    h.advance(wake - h.now);
+    let retry = h.expect_request();
+    assert_eq!(retry.attempt, 2);
+    let good = canned_jwt("sess_1", now, now + LIFETIME);
+    h.respond_json(&retry, 200, &token_body(&good));
+    assert_eq!(token_of(h.expect_success(op)), good);
 }
 
 #[test]

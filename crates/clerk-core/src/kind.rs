@@ -118,7 +118,8 @@ impl RequestKind {
     }
 
     /// Whether the engine may repeat the request by itself after a transport error, a
-    /// 429 or a 502/503/504 (design §7.5): GET requests and session-token requests.
+    /// 429 or a 502/503/504 (design §7.5), and for a token request an unusable JWT
+    /// (decision 0015): GET requests and session-token requests.
     #[must_use]
     pub fn is_retryable(self) -> bool {
         self.method().is_safe() || self == RequestKind::SessionToken

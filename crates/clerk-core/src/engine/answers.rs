@@ -101,6 +101,13 @@ impl Client {
                     _ => decode_client_envelope(&body).map(Answer::Client),
                 };
                 match decoded {
+                    // fapi.md §3.5.4 step 5, §1.10: a token answer without a usable JWT (an
+                    // empty one) is retried like a server error; nothing was applied. (A
+                    // readable JWT for another session is not: asking again would not help.)
+                    Err(_)
+                        if kind == RequestKind::SessionToken
+                            && decode_token(&body).is_err()
+                            && self.retry_later(&in_flight, None) => {}
                     Err(reason) => self.finish_request(&in_flight, Err(undecodable(reason, body.as_str().as_bytes()))),
                     Ok(answer) => {
                         let sent_with_current = self.adopt_token(&in_flight, &response);
