@@ -671,6 +671,90 @@ fn sign_out_confirmed_by_the_server_is_revoked() {
     assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-1"), "sign-out keeps the client token");
 }
 
+/// A touch moves the client's `last_active_session_id` to the session it touched (fapi.md
+/// §5.5). clerk-js keeps its current session through such a client (§2.2 rule 4): only
+/// `setActive` switches. So touching another session records activity and nothing more:
+/// `get_token` keeps handing out the active session's token, not the other account's.
+#[test]
+fn touching_another_session_keeps_the_active_one() {
+    let mut h = two_sessions();
+    let op = h.submit(SessionCommand::Touch { session_id: "sess_2".into(), intent: None });
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_2"), 2);
+    h.respond_json(&request, 200, &session_answer(&session_json("sess_2", "active"), &client));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"), "a touch switched the active session");
+    assert!(!h.events.iter().any(|e| matches!(e, Event::ActiveSessionChanged { .. })), "{:?}", h.events);
+    // A later client that still names sess_2 last active changes nothing either.
+    let reload = h.client.reload(h.now);
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": client, "client": null }));
+    let _ = h.expect_success(reload);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+}
+
+/// fapi.md §2.5: after `session_exists` the session the client already has becomes
+/// active. That holds after a sign-out the server never heard of (offline): the server
+/// still has the session, and its `last_active_session_id` names the same session as
+/// before, yet it is the one to activate instead of signing in again.
+#[test]
+fn session_exists_after_an_offline_sign_out_activates_the_existing_session() {
+    let mut h = signed_in();
+    let op = h.submit(SessionCommand::SignOut { session_id: None });
+    let request = h.expect_request();
+    h.fail(&request, TransportError::Connect("offline".into()));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.active_session_id(), None);
+    h.clear_events();
+
+    let sign_in = h.submit(clerk_core::SignInCommand::Create(clerk_core::SignInCreate::identifier("a@example.com")));
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active")], Some("sess_1"), 5);
+    h.respond_json(&request, 400, &error_json("session_exists", Some(&client)));
+    let _ = h.expect_failure(sign_in);
+    let refresh = h.expect_request();
+    assert_eq!(refresh.kind, clerk_core::RequestKind::ClientGet);
+    h.respond_json(&refresh, 200, &json!({ "response": client, "client": null }));
+    let _ = h.drain();
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    assert!(h.events.contains(&Event::ActiveSessionChanged { session_id: Some("sess_1".into()) }));
+}
+
+/// A sign-out between `session_exists` and the refresh it asked for is the user's last
+/// word: the refresh does not sign them back in.
+#[test]
+fn a_sign_out_after_session_exists_is_not_undone_by_its_refresh() {
+    let mut h = signed_in();
+    let op = h.submit(SessionCommand::SignOut { session_id: None });
+    let request = h.expect_request();
+    h.fail(&request, TransportError::Connect("offline".into()));
+    let _ = h.expect_success(op);
+    let sign_in = h.submit(clerk_core::SignInCommand::Create(clerk_core::SignInCreate::identifier("a@example.com")));
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active")], Some("sess_1"), 5);
+    h.respond_json(&request, 400, &error_json("session_exists", Some(&client)));
+    let _ = h.expect_failure(sign_in);
+    let refresh = h.expect_request();
+    let again = h.submit(SessionCommand::SignOut { session_id: None });
+    h.respond_json(&refresh, 200, &json!({ "response": client, "client": null }));
+    let request = h.expect_request();
+    h.fail(&request, TransportError::Connect("offline".into()));
+    let _ = h.expect_success(again);
+    assert_eq!(h.client.active_session_id(), None);
+}
+
+/// fapi.md §3.8.1: the first client chooses the session named `last_active_session_id`
+/// when it is signed in, else the first signed-in session, else none.
+#[test]
+fn the_first_client_falls_back_to_its_first_signed_in_session() {
+    for last_active in [None, Some("sess_1")] {
+        let h = Harness::signed_in(&client_json(&[("sess_1", "ended"), ("sess_2", "active")], last_active, 1));
+        assert_eq!(h.client.active_session_id(), Some("sess_2"), "last active {last_active:?}");
+    }
+    let h = Harness::signed_in(&client_json(&[("sess_1", "ended"), ("sess_2", "removed")], None, 1));
+    assert_eq!(h.client.active_session_id(), None, "no signed-in session, none active");
+}
+
 #[test]
 fn sign_out_offline_clears_local_state_and_reports_local_only() {
     let mut h = signed_in();

@@ -144,7 +144,9 @@ pub enum SessionCommand {
         /// The organization to activate (`SessionDefault` keeps the session's current one).
         organization: OrganizationChoice,
     },
-    /// Record activity (`POST …/touch` with the session's current organization).
+    /// Record activity (`POST …/touch` with the session's current organization). The
+    /// active session stays as it is, even when another session is touched (the server
+    /// then names that one last active); [`SetActive`](Self::SetActive) switches.
     Touch {
         /// The session.
         #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))]

@@ -132,6 +132,9 @@ pub struct Model {
     pub timer_epochs: std::collections::BTreeSet<u64>,
     /// The stamp of the last proactive token refresh, which its retries keep.
     pub token_refresh_epoch: u64,
+    /// A `session_exists` answer was applied in this epoch: the next client applied makes
+    /// its signed-in `last_active_session_id` active when no session is (fapi.md §2.5).
+    pub adopt_last_active: Option<u64>,
 }
 
 /// Sign-in legality, from the table in docs/state-machines.md.
@@ -395,6 +398,7 @@ impl Model {
                 self.client = None;
                 self.active = None;
                 self.last_updated = None;
+                self.adopt_last_active = None;
             }
             Some(server) => {
                 if self.last_updated.is_some_and(|last| server.updated < last) {
@@ -443,11 +447,23 @@ impl Model {
             None => None,
         };
         let signed_in = |id: &str| server.sessions.iter().any(|(sid, status)| sid == id && is_signed_in_status(status));
-        let newly_set = server.last_active.clone().filter(|id| previous_last_active.as_deref() != Some(id.as_str()));
-        self.active = match newly_set {
-            Some(id) if signed_in(&id) => Some(id),
-            _ => self.active.clone().filter(|id| signed_in(id)),
-        };
+        // The engine's choice of the active session (its `ActiveChoice`): a newly set last
+        // active session (not from a session request's answer: a touch moves it), else the
+        // current one, else after `session_exists` or for the first client the last active
+        // one, else for the first client the first signed-in session.
+        let follow_new = !clerk_core::classification::is_session_request(request.kind);
+        let adopt = self.adopt_last_active.take().is_some_and(|epoch| epoch == self.epoch);
+        let first_client = self.client.is_none();
+        let last_active = server.last_active.clone().filter(|id| signed_in(id));
+        let newly_set =
+            last_active.clone().filter(|id| follow_new && previous_last_active.as_deref() != Some(id.as_str()));
+        self.active = newly_set
+            .or_else(|| self.active.clone().filter(|id| signed_in(id)))
+            .or_else(|| last_active.filter(|_| adopt || first_client))
+            .or_else(|| {
+                let first = server.sessions.iter().find(|(_, status)| is_signed_in_status(status));
+                first.filter(|_| first_client).map(|(id, _)| id.clone())
+            });
         self.client = Some(LocalClient {
             sessions: server.sessions.clone(),
             sign_in,
@@ -456,10 +472,20 @@ impl Model {
         });
     }
 
+    /// A `session_exists` answer (after its client was offered): when it counts (sent with
+    /// the current token, queued after the last sign-out or destroy), the next client
+    /// applied in this epoch activates its last active session if none is active.
+    pub fn session_exists(&mut self, request: &ModelRequest, sent_with_current: bool) {
+        if request.epoch >= self.cleared_epoch && sent_with_current {
+            self.adopt_last_active = Some(self.epoch);
+        }
+    }
+
     /// A `client_not_found` answer sent with the current token, queued after the last
     /// sign-out or destroy, clears the client as a `response: null` would.
     pub fn client_gone(&mut self, request: &ModelRequest, sent_with_current: bool) {
         if request.epoch >= self.cleared_epoch && sent_with_current {
+            self.adopt_last_active = None;
             self.client = None;
             self.active = None;
             self.last_updated = None;
@@ -471,6 +497,7 @@ impl Model {
     /// stale gate's request order restarts.
     pub fn restart(&mut self) {
         self.ops.clear();
+        self.adopt_last_active = None;
         self.cleared_epoch = self.epoch;
         self.sign_in_reset = None;
         self.sign_up_reset = None;

@@ -334,7 +334,15 @@ impl Runner {
         let answer = if internal && request.epoch == u64::MAX { Answer::Transport } else { answer };
         let now = self.now();
         let active_before = self.client.active_session_id().map(str::to_owned);
-        if matches!(answer, Answer::Error(ErrorChoice::AuthenticationInvalid)) && kind != RequestKind::ClientGet {
+        // fapi.md §2.4: a 401, or any 422 to a session request, re-checks the session.
+        let unauthenticated = match answer {
+            Answer::Error(choice) => {
+                let status = choice.wire().0;
+                status == 401 || (status == 422 && clerk_core::classification::is_session_request(kind))
+            }
+            _ => false,
+        };
+        if unauthenticated && kind != RequestKind::ClientGet {
             self.model.recheck = self.model.active.clone();
         }
         self.token_session = outgoing
@@ -424,7 +432,8 @@ impl Runner {
     }
 
     /// Builds the canned answer and feeds the model what it means. Returns the answer and
-    /// whether it is of a kind the engine may retry (transport, 429, 502–504).
+    /// whether it is of a kind the engine may retry (transport, 429, 502–504, and for a
+    /// token request a 2xx without a usable JWT).
     fn answer_for(&mut self, request: &ModelRequest, answer: Answer) -> (Result<HttpResponse, TransportError>, bool) {
         let kind = request.kind;
         let start = START;
@@ -452,7 +461,9 @@ impl Runner {
                 (Ok(response), true)
             }
             Answer::MalformedBody => {
-                (Ok(HttpResponse::new(200, [("content-type", "text/html")], b"<html>oops</html>".to_vec())), false)
+                // A token request asks again for a 2xx without a usable JWT (decision 0015).
+                let retry = kind == RequestKind::SessionToken;
+                (Ok(HttpResponse::new(200, [("content-type", "text/html")], b"<html>oops</html>".to_vec())), retry)
             }
             Answer::Error(choice) => {
                 let (status, code, with_client) = choice.wire();
@@ -464,6 +475,9 @@ impl Runner {
                     error_json(code, None)
                 } else if with_client {
                     self.model.offer_client(request, current, Some(&client));
+                    if choice == ErrorChoice::SessionExists {
+                        self.model.session_exists(request, current);
+                    }
                     error_json(code, Some(&client_json(start, &client)))
                 } else {
                     error_json(code, None)

@@ -175,6 +175,11 @@ impl Client {
                                 ErrorCode::SessionExists | ErrorCode::IdentifierAlreadySignedIn
                             ) =>
                         {
+                            // fapi.md §2.5: clerk-js activates `last_active_session_id`
+                            // instead of signing in again; the refresh brings it.
+                            if error.code == ErrorCode::SessionExists && current {
+                                self.adopt_last_active = Some(self.epoch);
+                            }
                             self.refresh_client(kind, None);
                         }
                         // fapi.md §2.4: clerk-js's "unauthenticated" for a session request
@@ -193,7 +198,7 @@ impl Client {
                         }
                         ErrorEffect::ClientGone if current => {
                             self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
-                            self.install_client(None);
+                            self.install_client(None, kind);
                         }
                         ErrorEffect::SessionGone(_) | ErrorEffect::ClientGone => {}
                     }
@@ -447,12 +452,12 @@ impl Client {
             ClientUpdate::Present(mut client) => {
                 self.hide_cleared(in_flight, &mut client);
                 self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: client.updated_at });
-                self.install_client(Some(client));
+                self.install_client(Some(client), in_flight.request.spec.kind);
                 true
             }
             ClientUpdate::Cleared => {
                 self.last_applied = Some(AppliedMark { request: Some(in_flight.id), updated_at: None });
-                self.install_client(None);
+                self.install_client(None, in_flight.request.spec.kind);
                 true
             }
         }
@@ -474,8 +479,9 @@ impl Client {
 
     /// Replaces the local client (merge rules of fapi.md §5.6: the client is rebuilt from
     /// the answer), moves piggybacked session tokens into the token cache, hides
-    /// suppressed attempts, emits the differences and re-resolves the active session.
-    pub(super) fn install_client(&mut self, client: Option<Box<ClientResource>>) {
+    /// suppressed attempts, emits the differences and re-resolves the active session
+    /// ([`ActiveChoice`]); `answering` is the kind of request whose answer brought it.
+    pub(super) fn install_client(&mut self, client: Option<Box<ClientResource>>, answering: RequestKind) {
         let mut client = client;
         if let Some(resource) = client.as_mut() {
             match (&resource.sign_in, &self.suppressed_sign_in) {
@@ -505,7 +511,17 @@ impl Client {
         self.events.push_back(Event::ClientUpdated);
         self.emit_differences(previous.as_deref());
         let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
-        self.resolve_active_session(previous_last_active.as_deref(), previous.is_some() && self.client.is_none());
+        let adopt_last_active = self.adopt_last_active.take().is_some_and(|epoch| epoch == self.epoch);
+        let choice = ActiveChoice {
+            follow_new_last_active: !crate::classification::is_session_request(answering),
+            adopt_last_active,
+            first_client: previous.is_none(),
+        };
+        self.resolve_active_session(
+            previous_last_active.as_deref(),
+            previous.is_some() && self.client.is_none(),
+            choice,
+        );
         self.forget_tokens_of_gone_sessions();
     }
 
@@ -562,19 +578,31 @@ impl Client {
         }
     }
 
-    /// Re-validates the active session against the client's signed-in sessions
-    /// (design §7.7): a newly set `last_active_session_id` that is signed in becomes
-    /// active; otherwise the current one stays while it is signed in; otherwise none.
-    pub(super) fn resolve_active_session(&mut self, previous_last_active: Option<&str>, client_lost: bool) {
-        let newly_last_active = self
-            .last_active_session_id()
-            .filter(|id| Some(*id) != previous_last_active)
-            .and_then(|id| self.signed_in_session(id))
-            .map(|session| session.id.clone());
-        let candidate = newly_last_active.or_else(|| {
-            let current = self.active_session.as_deref()?;
-            self.signed_in_session(current).map(|session| session.id.clone())
-        });
+    /// Re-validates the active session against the client's signed-in sessions, as
+    /// `choice` allows (design §7.7, fapi.md §2.2 rule 4, §3.8.1): a newly set
+    /// `last_active_session_id` that is signed in becomes active (a flow completed);
+    /// otherwise the current one stays while it is signed in; otherwise, after
+    /// `session_exists`, the signed-in `last_active_session_id`; otherwise, for the first
+    /// client, the signed-in `last_active_session_id` or else the first signed-in session;
+    /// otherwise none.
+    pub(super) fn resolve_active_session(
+        &mut self,
+        previous_last_active: Option<&str>,
+        client_lost: bool,
+        choice: ActiveChoice,
+    ) {
+        let last_active =
+            self.last_active_session_id().and_then(|id| self.signed_in_session(id)).map(|session| session.id.clone());
+        let newly_last_active =
+            last_active.clone().filter(|id| choice.follow_new_last_active && Some(id.as_str()) != previous_last_active);
+        let current = self.active_session.as_deref().and_then(|id| self.signed_in_session(id)).map(|s| s.id.clone());
+        let candidate = newly_last_active
+            .or(current)
+            .or_else(|| last_active.clone().filter(|_| choice.adopt_last_active || choice.first_client))
+            .or_else(|| {
+                let first_signed_in = || self.sessions().iter().find(|session| is_signed_in(session));
+                choice.first_client.then(first_signed_in).flatten().map(|session| session.id.clone())
+            });
         if candidate == self.active_session {
             return;
         }
@@ -639,4 +667,21 @@ impl Client {
         let op = self.start_op(Flow::Client, OpKind::Refresh { recheck }, false, true);
         self.enqueue(op, RequestSpec::new(RequestKind::ClientGet, "/v1/client"), None);
     }
+}
+
+/// What a client that arrives may do to the active session (see
+/// [`Client::resolve_active_session`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ActiveChoice {
+    /// A newly set signed-in `last_active_session_id` becomes active: a flow completed
+    /// (design §7.7). Not for the answers to session requests: a touch moves
+    /// `last_active_session_id` to the session it touched, and clerk-js keeps its current
+    /// session through such a client (fapi.md §2.2 rule 4); `SetActive` switches by itself.
+    pub(super) follow_new_last_active: bool,
+    /// With no signed-in session active, the signed-in `last_active_session_id` becomes
+    /// active, new or not: the first client after `session_exists` (fapi.md §2.5).
+    pub(super) adopt_last_active: bool,
+    /// The first client since there was none (a load): with no other choice, the
+    /// signed-in `last_active_session_id`, else the first signed-in session (fapi.md §3.8.1).
+    pub(super) first_client: bool,
 }

@@ -203,6 +203,10 @@ pub struct Client {
     client: Option<Box<ClientResource>>,
     environment: Option<Environment>,
     active_session: Option<Text>,
+    /// A `session_exists` answer said this client already has a session: the next client
+    /// that arrives makes its signed-in `last_active_session_id` active when none is
+    /// (fapi.md §2.5). Dropped with the epoch (a sign-out, destroy or reset since).
+    adopt_last_active: Option<u64>,
     /// The active organization last reported (`Event::ActiveOrganizationChanged`).
     reported_organization: Option<Text>,
     last_applied: Option<AppliedMark>,
@@ -237,6 +241,7 @@ impl Client {
             client: None,
             environment: None,
             active_session: None,
+            adopt_last_active: None,
             reported_organization: None,
             last_applied: None,
             suppressed_sign_in: None,

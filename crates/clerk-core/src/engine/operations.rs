@@ -651,7 +651,7 @@ impl Client {
             }
         }
         let previous_last_active = self.last_active_session_id().map(str::to_owned);
-        self.resolve_active_session(previous_last_active.as_deref(), false);
+        self.resolve_active_session(previous_last_active.as_deref(), false, super::answers::ActiveChoice::default());
         self.forget_tokens_of_gone_sessions();
     }
 
