@@ -233,48 +233,109 @@ fn redact_dev_browser_tokens(text: &str) -> String {
 }
 
 /// Replaces the third segment of every `eyJ…​.…​.…` run in `text` with [`REDACTED`].
+/// Inside JSON text a server may spell any character with an escape (`\u0065yJ…`, `\/`):
+/// a JWT spelled so is recognised too, and its signature replaced whole, escapes and all.
 #[must_use]
 pub fn redact_jwts(text: &str) -> String {
+    if !text.contains('\\') {
+        return redact_plain_jwts(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        match jwt_signature_at(bytes, at) {
+            Ok((signature, end)) => {
+                out.push_str(text.get(copied..signature).unwrap_or_default());
+                out.push_str(REDACTED);
+                copied = end;
+                at = end;
+            }
+            Err(next) => at = next,
+        }
+    }
+    // `copied` only ever lands on an ASCII character's boundary or the end.
+    out.push_str(text.get(copied..).unwrap_or_default());
+    out
+}
+
+/// [`redact_jwts`] for text without escapes: a search for `eyJ`, then a walk of plain
+/// characters.
+fn redact_plain_jwts(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("eyJ") {
         let (before, candidate) = rest.split_at(start);
         out.push_str(before);
-        // Walk three dot-separated base64url segments.
-        let mut segments = 0;
-        let mut end_of_claims = None;
-        let mut end = 0;
-        let mut segment_len = 0;
-        for (index, c) in candidate.char_indices() {
-            if is_b64url(c) {
-                segment_len += 1;
-                end = index + c.len_utf8();
-            } else if c == '.' && segment_len > 0 && segments < 2 {
-                segments += 1;
-                if segments == 2 {
-                    end_of_claims = Some(index);
-                }
-                segment_len = 0;
-                end = index + 1;
-            } else {
-                break;
-            }
-        }
-        match end_of_claims {
-            Some(claims_end) if segments == 2 => {
-                out.push_str(candidate.get(..claims_end).unwrap_or_default());
-                out.push('.');
+        let next = match jwt_signature_at(candidate.as_bytes(), 0) {
+            Ok((signature, end)) => {
+                out.push_str(candidate.get(..signature).unwrap_or_default());
                 out.push_str(REDACTED);
-                rest = candidate.get(end..).unwrap_or_default();
+                end
             }
-            _ => {
-                out.push_str("eyJ");
-                rest = candidate.get(3..).unwrap_or_default();
+            Err(next) => {
+                out.push_str(candidate.get(..next).unwrap_or_default());
+                next
             }
-        }
+        };
+        rest = candidate.get(next..).unwrap_or_default();
     }
     out.push_str(rest);
     out
+}
+
+/// When a JWT (`eyJ`, three dot-separated base64url segments, each character as itself
+/// or as a JSON escape) starts at byte `start` of `bytes`: `Ok` with where its signature
+/// starts and where it ends; otherwise `Err` with where the next one may start, past the
+/// run just walked (none can start inside it: it holds fewer than two dots from any
+/// point), so that a long hostile run costs one walk, not one per `eyJ` in it. Every
+/// offset returned is on an ASCII character's boundary or past `start` by one byte.
+fn jwt_signature_at(bytes: &[u8], start: usize) -> Result<(usize, usize), usize> {
+    let mut at = start;
+    for expected in *b"eyJ" {
+        match spelled_ascii(bytes.get(at..).unwrap_or_default()) {
+            Some((c, width)) if c == expected => at += width,
+            _ if at == start => {
+                let first = spelled_ascii(bytes.get(at..).unwrap_or_default()).map_or(1, |(_, width)| width);
+                return Err(start + first);
+            }
+            _ => return Err(at),
+        }
+    }
+    let (mut dots, mut segment_len, mut signature) = (0, 3, None);
+    while let Some((c, width)) = spelled_ascii(bytes.get(at..).unwrap_or_default()) {
+        if is_b64url(char::from(c)) {
+            segment_len += 1;
+        } else if c == b'.' && segment_len > 0 && dots < 2 {
+            dots += 1;
+            segment_len = 0;
+            if dots == 2 {
+                signature = Some(at + width);
+            }
+        } else {
+            break;
+        }
+        at += width;
+    }
+    match signature {
+        Some(signature) if dots == 2 => Ok((signature, at)),
+        _ => Err(at),
+    }
+}
+
+/// The ASCII character at the start of `bytes`, written as itself or as a JSON escape
+/// (`\u0065`, `\/`), and how many bytes it takes; `None` for anything else (a byte of a
+/// multi-byte character, an escape of something not ASCII, a broken escape).
+fn spelled_ascii(bytes: &[u8]) -> Option<(u8, usize)> {
+    match *bytes.first()? {
+        b'\\' => {
+            let (unit, width) = unescape(bytes.get(1..)?)?;
+            u8::try_from(unit).ok().filter(u8::is_ascii).map(|c| (c, width))
+        }
+        byte if byte.is_ascii() => Some((byte, 1)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -401,10 +462,61 @@ mod tests {
             proptest::prop_assert!(!shown.contains(&code), "{}", shown);
         }
 
+        /// A JWT whose characters a server spelled with JSON escapes, any of them, loses
+        /// its signature as a plain one does, and the text around it is kept.
+        #[test]
+        fn a_jwt_is_recognised_however_its_characters_are_escaped(
+            escaped in proptest::collection::vec(0..3_u8, 64),
+            signature in "[A-Za-z0-9_-]{12,24}",
+        ) {
+            let jwt = format!("eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.{signature}");
+            let spelled: String = jwt
+                .chars()
+                .zip(escaped.iter().cycle())
+                .map(|(c, how)| match how {
+                    0 => c.to_string(),
+                    1 => format!("\\u{:04x}", u32::from(c)),
+                    _ => format!("\\u{:04X}", u32::from(c)),
+                })
+                .collect();
+            let text = format!(r#"{{"jwt":"{spelled}","after":"kept"}}"#);
+            let shown = redact_jwts(&text);
+            proptest::prop_assert!(!shown.contains(&signature), "{}", shown);
+            proptest::prop_assert!(shown.contains(REDACTED), "{}", shown);
+            proptest::prop_assert!(shown.ends_with(r#"","after":"kept"}"#), "{}", shown);
+            let signature_at = text.find(&spelled).unwrap_or_default() + spelled.len();
+            let claims_end = shown.find(REDACTED).unwrap_or_default();
+            proptest::prop_assert!(text.get(..claims_end).is_some_and(|kept| shown.starts_with(kept)));
+            proptest::prop_assert!(claims_end < signature_at, "the claims are kept as written");
+        }
+
         #[test]
         fn any_text_is_redacted_without_panicking(text in r#"([\\"u0-9a-fA-F:\[\]{} ,_a-z]|\PC){0,64}"#) {
             let _ = redact_body(text.as_bytes());
             let _ = redact_quoted(&text);
+        }
+    }
+
+    #[test]
+    fn escaped_jwts_lose_their_signature_and_escapes_elsewhere_are_kept() {
+        let text =
+            r#"{"jwt":"\u0065yJhbGciOiJSUzI1NiJ9\u002eeyJleHAiOjF9.c2lnbmF0dXJl\u002dY2FuYXJ5","n":"a\u00e9\"eyJ"}"#;
+        let shown = redact_jwts(text);
+        assert_eq!(shown, r#"{"jwt":"\u0065yJhbGciOiJSUzI1NiJ9\u002eeyJleHAiOjF9.[redacted]","n":"a\u00e9\"eyJ"}"#);
+        // An escaped backslash is a backslash, not the start of an escape.
+        assert_eq!(redact_jwts(r#"\\u0065yJa.b.c"#), r#"\\u0065yJa.b.c"#);
+        for text in [r#"\"#, r#"\u"#, r#"\u00"#, r#"e\u0079"#, r#"eyJa.b\"#, r#"é\u0065yJa.b.c"#] {
+            let _ = redact_jwts(text);
+        }
+    }
+
+    /// A long run of `eyJ` without the dots of a JWT is walked once, not once per `eyJ`:
+    /// a hostile body costs time in proportion to its length.
+    #[test]
+    fn a_long_hostile_run_is_kept_whole() {
+        for unit in ["eyJ", "eyJ-", "\\u0065yJ"] {
+            let text = format!("{}.", unit.repeat(1 << 16));
+            assert_eq!(redact_jwts(&text), text, "{unit}");
         }
     }
 
