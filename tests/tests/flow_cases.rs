@@ -1297,6 +1297,31 @@ fn reset_sign_in_before_the_request_leaves_the_queue_sends_nothing() {
 // Sign-up OAuth (fapi.md §3.7.4–3.7.5) and the second-factor email link (§3.7.11)
 // ---------------------------------------------------------------------------------------
 
+/// fapi.md §3.4.3: a sign-up already under way verifies through a provider with
+/// `prepare_verification`; its answer's external account carries the provider URL, which
+/// the app hears as `ExternalVerificationRequired`.
+#[test]
+fn sign_up_prepare_verification_through_a_provider_reports_its_url() {
+    let mut existing = sign_up("sua_1", "missing_requirements");
+    existing["missing_fields"] = json!(["external_account"]);
+    let mut h = Harness::signed_in(&client_with_sign_up(existing.clone(), 1));
+    let op = h.submit(SignUpCommand::PrepareVerification(clerk_core::SignUpPreparation::Redirect(
+        clerk_core::SignUpRedirect::new(Strategy::from("oauth_google"), "myapp://cb")
+            .with_oidc_prompt("select_account"),
+    )));
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client/sign_ups/sua_1/prepare_verification");
+    let mut pending = existing;
+    pending["verifications"]["external_account"] = json!({ "status": "unverified", "strategy": "oauth_google",
+        "external_verification_redirect_url": "https://accounts.google.com/o/oauth2/auth?prompt=select_account" });
+    h.respond_json(&request, 200, &answer(&pending, &client_with_sign_up(pending.clone(), 2)));
+    let _ = h.expect_success(op);
+    assert!(h.events.contains(&Event::ExternalVerificationRequired {
+        flow: Flow::SignUp,
+        url: "https://accounts.google.com/o/oauth2/auth?prompt=select_account".into()
+    }));
+}
+
 /// Sign-up with `oauth_github`: the create answer (status `create_status`) carries the
 /// provider URL on the external account; the nonce reload completes the sign-up.
 fn sign_up_oauth_completes(create_status: &str) {
@@ -1468,6 +1493,8 @@ fn enterprise_sso_is_prepared_after_domain_discovery() {
         strategy: Strategy::EnterpriseSso,
         redirect_url: "myapp://sso-callback".into(),
         action_complete_redirect_url: None,
+        oidc_prompt: None,
+        oidc_login_hint: None,
     }));
     let request = h.expect_request();
     assert_eq!(request.request.path, "/v1/client/sign_ins/sia_1/prepare_first_factor");

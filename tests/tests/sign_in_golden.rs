@@ -349,6 +349,8 @@ fn prepare_oauth_and_enterprise_sso_redirects() {
         strategy: Strategy::from("oauth_google"),
         redirect_url: "myapp://sso-callback".into(),
         action_complete_redirect_url: None,
+        oidc_prompt: None,
+        oidc_login_hint: None,
     });
     check(
         &request,
@@ -362,13 +364,16 @@ fn prepare_oauth_and_enterprise_sso_redirects() {
         strategy: Strategy::EnterpriseSso,
         redirect_url: "myapp://sso-callback".into(),
         action_complete_redirect_url: Some("myapp://home".into()),
+        oidc_prompt: Some("login".into()),
+        oidc_login_hint: Some("ada@corp.example".into()),
     });
     check(
         &request,
         &post(
             PREPARE_FIRST,
             "strategy=enterprise_sso&redirect_url=myapp%3A%2F%2Fsso-callback\
-             &action_complete_redirect_url=myapp%3A%2F%2Fhome",
+             &action_complete_redirect_url=myapp%3A%2F%2Fhome&oidc_prompt=login\
+             &oidc_login_hint=ada%40corp.example",
         ),
     );
 }

@@ -12,7 +12,7 @@ use clerk_core::secret::{Credential, Password, Ticket, VerificationCode};
 use clerk_core::wire::Strategy;
 use clerk_core::{
     CommandError, Completion, HttpRequest, Method, SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation,
-    TransportMode,
+    SignUpRedirect, TransportMode,
 };
 use clerk_tests::golden::{self, FIRST_POST_HEADERS, Golden, NATIVE_QUERY, POST_HEADERS, plain};
 use clerk_tests::harness::{Harness, client_json, config};
@@ -207,6 +207,74 @@ fn create_with_oauth_redirect_urls() {
     );
 }
 
+/// fapi.md §3.4.1, §3.4.5: `oidc_prompt` and `oidc_login_hint` ride along with an OAuth
+/// sign-up (clerk-js's `authenticateWithRedirect`), so a person already signed in at the
+/// provider can pick another account.
+#[test]
+fn create_with_oauth_and_openid_connect_hints() {
+    let request = create(SignUpFields {
+        oidc_prompt: Some("select_account".into()),
+        oidc_login_hint: Some("ada@example.com".into()),
+        ..SignUpFields::redirect(Strategy::from("oauth_google"), "myapp://cb")
+    });
+    check(
+        &request,
+        &first_post(
+            "strategy=oauth_google&redirect_url=myapp%3A%2F%2Fcb&action_complete_redirect_url=myapp%3A%2F%2Fcb\
+             &oidc_prompt=select_account&oidc_login_hint=ada%40example.com",
+        ),
+    );
+}
+
+/// fapi.md §3.4.1, §3.7.7: a wallet the sign-in does not know signs up with `web3_wallet`,
+/// then prepares and attempts its verification with the wallet's signature strategy.
+#[test]
+fn a_web3_wallet_signs_up_with_its_signature() {
+    let wallet = "0x0123456789abcdef0123456789abcdef01234567";
+    let request = create(SignUpFields { web3_wallet: Some(wallet.into()), ..SignUpFields::default() });
+    check(&request, &first_post("web3_wallet=0x0123456789abcdef0123456789abcdef01234567"));
+
+    let mut h = with_sign_up();
+    let request = emitted(
+        &mut h,
+        SignUpCommand::PrepareVerification(SignUpPreparation::Web3 {
+            strategy: Strategy::from("web3_metamask_signature"),
+        }),
+    );
+    check(&request, &post(PREPARE, "strategy=web3_metamask_signature"));
+    let mut h = with_sign_up();
+    let request = emitted(
+        &mut h,
+        SignUpCommand::AttemptVerification(SignUpAttempt::Web3 {
+            strategy: Strategy::from("web3_metamask_signature"),
+            signature: Credential::new("0xsigned"),
+        }),
+    );
+    check(&request, &post(ATTEMPT, "strategy=web3_metamask_signature&signature=0xsigned"));
+    assert!(!request.redacted_body().contains("0xsigned"), "the signature is a secret");
+
+    // A strategy that is not a wallet's is refused before anything is sent.
+    for command in [
+        SignUpCommand::PrepareVerification(SignUpPreparation::Web3 { strategy: Strategy::EmailCode }),
+        SignUpCommand::AttemptVerification(SignUpAttempt::Web3 {
+            strategy: Strategy::from("oauth_google"),
+            signature: Credential::new("x"),
+        }),
+    ] {
+        let mut h = with_sign_up();
+        let refused = h.client.submit(command.into(), h.now);
+        assert!(matches!(refused, Err(CommandError::InvalidArgument { name: "strategy", .. })), "{refused:?}");
+        assert!(h.poll_request().is_none());
+    }
+    // An update sends the wallet only when it differs from the attempt's.
+    let mut h = with_sign_up();
+    let request = emitted(
+        &mut h,
+        SignUpCommand::Update(SignUpFields { web3_wallet: Some(wallet.into()), ..SignUpFields::default() }),
+    );
+    check(&request, &patch("web3_wallet=0x0123456789abcdef0123456789abcdef01234567"));
+}
+
 #[test]
 fn create_with_native_id_tokens() {
     // fapi.md §3.7.6: Apple sign-up first, with the name Apple sends only once.
@@ -359,6 +427,39 @@ fn prepare_verification_every_strategy() {
         let request = emitted(&mut h, SignUpCommand::PrepareVerification(preparation));
         check(&request, &post(PREPARE, body));
     }
+}
+
+/// fapi.md §3.4.3: an OAuth or enterprise-SSO verification of the sign-up goes through the
+/// provider: `redirect_url`, `action_complete_redirect_url` (the same unless given) and the
+/// OpenID Connect hints when given.
+#[test]
+fn prepare_verification_through_a_provider() {
+    let cases = [
+        (
+            SignUpRedirect::new(Strategy::from("oauth_google"), "myapp://cb")
+                .with_oidc_prompt("select_account")
+                .with_oidc_login_hint("ada@example.com"),
+            "strategy=oauth_google&redirect_url=myapp%3A%2F%2Fcb&action_complete_redirect_url=myapp%3A%2F%2Fcb\
+             &oidc_prompt=select_account&oidc_login_hint=ada%40example.com",
+        ),
+        (
+            SignUpRedirect::new(Strategy::EnterpriseSso, "myapp://cb")
+                .with_action_complete_redirect_url("myapp://home"),
+            "strategy=enterprise_sso&redirect_url=myapp%3A%2F%2Fcb&action_complete_redirect_url=myapp%3A%2F%2Fhome",
+        ),
+    ];
+    for (redirect, body) in cases {
+        let mut h = with_sign_up();
+        let request = emitted(&mut h, SignUpCommand::PrepareVerification(SignUpPreparation::Redirect(redirect)));
+        check(&request, &post(PREPARE, body));
+    }
+    let mut h = with_sign_up();
+    let refused = h.client.submit(
+        SignUpCommand::PrepareVerification(SignUpPreparation::Redirect(SignUpRedirect::new(Strategy::Password, "x")))
+            .into(),
+        h.now,
+    );
+    assert!(matches!(refused, Err(CommandError::InvalidArgument { name: "strategy", .. })), "{refused:?}");
 }
 
 #[test]

@@ -23,7 +23,7 @@ use clerk_core::{
     Client, ClientCommand, ClientConfig, Command, Event, FirstFactorAttempt, FirstFactorPreparation, HttpRequest,
     InstanceType, OrganizationChoice, Outgoing, Output as EngineOutput, ReverificationCommand, SecondFactorAttempt,
     SecondFactorPreparation, SessionCommand, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand, SignUpFields,
-    SignUpPreparation, TokenRequest, TouchIntent,
+    SignUpPreparation, SignUpRedirect, TokenRequest, TouchIntent,
 };
 use clerk_store::{TranscriptEntry, TranscriptReader};
 use time::{Duration, OffsetDateTime};
@@ -352,20 +352,33 @@ fn command_for(recorded: &Recorded) -> Result<Command, String> {
                 .into()
         }
         ("POST", ["v1", "client", "sign_ups", _, "prepare_verification"]) => {
-            SignUpCommand::PrepareVerification(match strategy.as_deref() {
-                Some("phone_code") => SignUpPreparation::PhoneCode,
-                Some("email_link") => {
+            let strategy = strategy.map(Strategy::from);
+            SignUpCommand::PrepareVerification(match strategy {
+                Some(Strategy::PhoneCode) => SignUpPreparation::PhoneCode,
+                Some(Strategy::EmailLink) => {
                     SignUpPreparation::EmailLink { redirect_url: recorded.form("redirect_url").unwrap_or_default() }
+                }
+                Some(strategy) if strategy.is_web3() => SignUpPreparation::Web3 { strategy },
+                Some(strategy) if recorded.form("redirect_url").is_some() => {
+                    let mut redirect = SignUpRedirect::new(strategy, recorded.form("redirect_url").unwrap_or_default());
+                    redirect.action_complete_redirect_url = recorded.form("action_complete_redirect_url");
+                    redirect.oidc_prompt = recorded.form("oidc_prompt");
+                    redirect.oidc_login_hint = recorded.form("oidc_login_hint");
+                    SignUpPreparation::Redirect(redirect)
                 }
                 _ => SignUpPreparation::EmailCode,
             })
             .into()
         }
         ("POST", ["v1", "client", "sign_ups", _, "attempt_verification"]) => {
-            SignUpCommand::AttemptVerification(if strategy.as_deref() == Some("phone_code") {
-                SignUpAttempt::PhoneCode(code(recorded))
-            } else {
-                SignUpAttempt::EmailCode(code(recorded))
+            let strategy = strategy.map(Strategy::from);
+            SignUpCommand::AttemptVerification(match strategy {
+                Some(Strategy::PhoneCode) => SignUpAttempt::PhoneCode(code(recorded)),
+                Some(strategy) if strategy.is_web3() => SignUpAttempt::Web3 {
+                    strategy,
+                    signature: Credential::new(recorded.form("signature").unwrap_or_default()),
+                },
+                _ => SignUpAttempt::EmailCode(code(recorded)),
             })
             .into()
         }
@@ -441,6 +454,27 @@ fn sign_in_action(recorded: &Recorded, action: &str, strategy: Option<&str>) -> 
             SignInCommand::PrepareFirstFactor(FirstFactorPreparation::ResetPasswordPhoneCode { phone_number_id: phone })
         }
         ("prepare_first_factor", Some("passkey")) => SignInCommand::PrepareFirstFactor(FirstFactorPreparation::Passkey),
+        ("prepare_first_factor", Some(strategy)) if Strategy::from(strategy).is_web3() => {
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::Web3 {
+                strategy: Strategy::from(strategy),
+                web3_wallet_id: recorded.form("web3_wallet_id"),
+            })
+        }
+        ("prepare_first_factor", Some(strategy)) if recorded.form("redirect_url").is_some() => {
+            SignInCommand::PrepareFirstFactor(FirstFactorPreparation::Redirect {
+                strategy: Strategy::from(strategy),
+                redirect_url: recorded.form("redirect_url").unwrap_or_default(),
+                action_complete_redirect_url: recorded.form("action_complete_redirect_url"),
+                oidc_prompt: recorded.form("oidc_prompt"),
+                oidc_login_hint: recorded.form("oidc_login_hint"),
+            })
+        }
+        ("attempt_first_factor", Some(strategy)) if Strategy::from(strategy).is_web3() => {
+            SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Web3 {
+                strategy: Strategy::from(strategy),
+                signature: Credential::new(recorded.form("signature").unwrap_or_default()),
+            })
+        }
         ("attempt_first_factor", Some("password")) => SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Password(
             Password::new(recorded.form("password").unwrap_or_default()),
         )),
@@ -492,6 +526,9 @@ fn sign_up_fields(recorded: &Recorded) -> SignUpFields {
         code: recorded.form("code").map(Credential::new),
         redirect_url: recorded.form("redirect_url"),
         action_complete_redirect_url: recorded.form("action_complete_redirect_url"),
+        oidc_prompt: recorded.form("oidc_prompt"),
+        oidc_login_hint: recorded.form("oidc_login_hint"),
+        web3_wallet: recorded.form("web3_wallet"),
         transfer: recorded.form("transfer").as_deref() == Some("true"),
         locale: recorded.form("locale"),
         captcha: captcha_of(recorded),

@@ -128,5 +128,5 @@ pub use sign_in::{
     FirstFactorAttempt, FirstFactorPreparation, SecondFactorAttempt, SecondFactorPreparation, SignInCommand,
     SignInCreate,
 };
-pub use sign_up::{SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation};
+pub use sign_up::{SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation, SignUpRedirect};
 pub use token_cache::TokenKey;

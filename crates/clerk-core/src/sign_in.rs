@@ -236,6 +236,13 @@ pub enum FirstFactorPreparation {
         /// Where to land when the flow completes (defaults to `redirect_url`).
         #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
         action_complete_redirect_url: Option<String>,
+        /// `oidc_prompt`: the OpenID Connect `prompt` the provider gets (e.g. `login` to
+        /// make the person sign in at the identity provider again, `select_account`).
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+        oidc_prompt: Option<String>,
+        /// `oidc_login_hint`: the account the provider suggests.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+        oidc_login_hint: Option<String>,
     },
 }
 
@@ -579,7 +586,13 @@ pub(crate) fn request_for(
                     let id = pick_factor_id(sign_in, false, &strategy, web3_wallet_id.as_deref(), wallet_id)?;
                     push(form, "web3_wallet_id", id.as_deref());
                 }
-                FirstFactorPreparation::Redirect { redirect_url, action_complete_redirect_url, .. } => {
+                FirstFactorPreparation::Redirect {
+                    redirect_url,
+                    action_complete_redirect_url,
+                    oidc_prompt,
+                    oidc_login_hint,
+                    ..
+                } => {
                     if !(strategy.is_oauth() || matches!(strategy, Strategy::EnterpriseSso | Strategy::Saml)) {
                         return Err(CommandError::InvalidArgument {
                             name: "strategy",
@@ -592,6 +605,8 @@ pub(crate) fn request_for(
                         "action_complete_redirect_url",
                         action_complete_redirect_url.as_deref().unwrap_or(redirect_url).to_owned(),
                     ));
+                    push(form, "oidc_prompt", oidc_prompt.as_deref());
+                    push(form, "oidc_login_hint", oidc_login_hint.as_deref());
                 }
             }
         }

@@ -67,6 +67,18 @@ pub struct SignUpFields {
     /// `action_complete_redirect_url` (OAuth, SSO).
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub action_complete_redirect_url: Option<String>,
+    /// `oidc_prompt` (OAuth through a browser): the OpenID Connect `prompt` the provider
+    /// gets, e.g. `select_account` to let the person pick another account, or `login`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub oidc_prompt: Option<String>,
+    /// `oidc_login_hint` (OAuth through a browser): the account the provider suggests.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub oidc_login_hint: Option<String>,
+    /// `web3_wallet`: the address of a Web3 wallet to sign up with; then prepare and
+    /// attempt its verification with a `web3_<provider>_signature` strategy (fapi.md
+    /// §3.7.7: clerk-js signs up a wallet the sign-in does not know this way).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub web3_wallet: Option<String>,
     /// `transfer=true` (create only): build the sign-up from the transferable sign-in.
     pub transfer: bool,
     /// `locale` (create only): the person's language (BCP 47, e.g. `fr-FR`), for the emails
@@ -140,8 +152,11 @@ impl SignUpFields {
         if let Some(code) = &self.code {
             form.push(Field::secret("code", code.expose()));
         }
+        text("web3_wallet", &self.web3_wallet, &mut form);
         text("redirect_url", &self.redirect_url, &mut form);
         text("action_complete_redirect_url", &self.action_complete_redirect_url, &mut form);
+        text("oidc_prompt", &self.oidc_prompt, &mut form);
+        text("oidc_login_hint", &self.oidc_login_hint, &mut form);
         if self.transfer {
             form.push(Field::plain("transfer", "true"));
         }
@@ -164,6 +179,7 @@ impl SignUpFields {
             username: self.username.clone().filter(|_| differs(&self.username, &current.username)),
             first_name: self.first_name.clone().filter(|_| differs(&self.first_name, &current.first_name)),
             last_name: self.last_name.clone().filter(|_| differs(&self.last_name, &current.last_name)),
+            web3_wallet: self.web3_wallet.clone().filter(|_| differs(&self.web3_wallet, &current.web3_wallet)),
             // The server never echoes a password: a given one is always sent.
             password: self.password.clone(),
             unsafe_metadata: self.unsafe_metadata.clone().filter(|given| {
@@ -189,6 +205,11 @@ impl SignUpFields {
         changed.strategy = self.strategy.clone();
         changed.redirect_url = self.redirect_url.clone();
         changed.action_complete_redirect_url = self.action_complete_redirect_url.clone();
+        // How the provider is to ask, for the redirect this update starts (fapi.md §3.4.5).
+        if redirect {
+            changed.oidc_prompt = self.oidc_prompt.clone();
+            changed.oidc_login_hint = self.oidc_login_hint.clone();
+        }
         changed.create_form()
     }
 }
@@ -208,6 +229,71 @@ pub enum SignUpPreparation {
     },
     /// Send a code to the sign-up's phone number.
     PhoneCode,
+    /// Get the message the sign-up's Web3 wallet must sign
+    /// (`verifications.web3_wallet.message`; fapi.md §3.4.3).
+    Web3 {
+        /// `web3_<provider>_signature`.
+        strategy: Strategy,
+    },
+    /// Verify through OAuth or enterprise SSO in a browser; the provider URL is reported
+    /// as [`Event::ExternalVerificationRequired`](crate::Event::ExternalVerificationRequired).
+    Redirect(SignUpRedirect),
+}
+
+/// A `prepare_verification` through a browser (OAuth, enterprise SSO; fapi.md §3.4.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[non_exhaustive]
+pub struct SignUpRedirect {
+    /// `oauth_<provider>`, `enterprise_sso` or `saml`.
+    pub strategy: Strategy,
+    /// Where the provider returns (the app's callback).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::text))]
+    pub redirect_url: String,
+    /// Where to land when the flow completes (`None`: `redirect_url`).
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub action_complete_redirect_url: Option<String>,
+    /// `oidc_prompt` (OAuth only): the OpenID Connect `prompt`, e.g. `select_account`.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub oidc_prompt: Option<String>,
+    /// `oidc_login_hint` (OAuth only): the account the provider suggests.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
+    pub oidc_login_hint: Option<String>,
+}
+
+impl SignUpRedirect {
+    /// A redirect for `strategy` returning to `redirect_url`, which is also where the
+    /// flow lands when it completes; no OpenID Connect hints.
+    pub fn new(strategy: Strategy, redirect_url: impl Into<String>) -> Self {
+        SignUpRedirect {
+            strategy,
+            redirect_url: redirect_url.into(),
+            action_complete_redirect_url: None,
+            oidc_prompt: None,
+            oidc_login_hint: None,
+        }
+    }
+
+    /// The same, with `oidc_prompt` (e.g. `select_account`, `login`).
+    #[must_use]
+    pub fn with_oidc_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.oidc_prompt = Some(prompt.into());
+        self
+    }
+
+    /// The same, with `oidc_login_hint`.
+    #[must_use]
+    pub fn with_oidc_login_hint(mut self, hint: impl Into<String>) -> Self {
+        self.oidc_login_hint = Some(hint.into());
+        self
+    }
+
+    /// The same, landing on `url` when the flow completes.
+    #[must_use]
+    pub fn with_action_complete_redirect_url(mut self, url: impl Into<String>) -> Self {
+        self.action_complete_redirect_url = Some(url.into());
+        self
+    }
 }
 
 /// `attempt_verification` (fapi.md §3.4.4).
@@ -219,6 +305,13 @@ pub enum SignUpAttempt {
     EmailCode(VerificationCode),
     /// `strategy=phone_code`, `code`.
     PhoneCode(VerificationCode),
+    /// `strategy=web3_<provider>_signature`, `signature`.
+    Web3 {
+        /// The strategy.
+        strategy: Strategy,
+        /// The wallet's signature of `verifications.web3_wallet.message`.
+        signature: Credential,
+    },
 }
 
 /// Commands on the client's sign-up attempt.
@@ -350,19 +443,58 @@ pub(crate) fn request_for(
                     spec.form.push(Field::plain("strategy", "email_link"));
                     spec.form.push(Field::plain("redirect_url", redirect_url.clone()));
                 }
+                SignUpPreparation::Web3 { strategy } => {
+                    require_web3(strategy)?;
+                    spec.form.push(Field::plain("strategy", strategy.to_wire()));
+                }
+                SignUpPreparation::Redirect(redirect) => {
+                    let strategy = &redirect.strategy;
+                    if !(strategy.is_oauth() || matches!(strategy, Strategy::EnterpriseSso | Strategy::Saml)) {
+                        return Err(CommandError::InvalidArgument {
+                            name: "strategy",
+                            reason: "not an OAuth, enterprise SSO or SAML strategy".into(),
+                        });
+                    }
+                    let landing = redirect.action_complete_redirect_url.as_deref().unwrap_or(&redirect.redirect_url);
+                    spec.form.push(Field::plain("strategy", strategy.to_wire()));
+                    spec.form.push(Field::plain("redirect_url", redirect.redirect_url.clone()));
+                    spec.form.push(Field::plain("action_complete_redirect_url", landing.to_owned()));
+                    if let Some(prompt) = &redirect.oidc_prompt {
+                        spec.form.push(Field::plain("oidc_prompt", prompt.clone()));
+                    }
+                    if let Some(hint) = &redirect.oidc_login_hint {
+                        spec.form.push(Field::plain("oidc_login_hint", hint.clone()));
+                    }
+                }
             }
             spec
         }
         SignUpCommand::AttemptVerification(attempt_params) => {
             let mut spec =
                 RequestSpec::new(RequestKind::SignUpAttemptVerification, path(attempt()?, "attempt_verification")?);
-            let (strategy, code) = match attempt_params {
-                SignUpAttempt::EmailCode(code) => ("email_code", code),
-                SignUpAttempt::PhoneCode(code) => ("phone_code", code),
-            };
-            spec.form.push(Field::plain("strategy", strategy));
-            spec.form.push(Field::secret("code", code.expose()));
+            match attempt_params {
+                SignUpAttempt::EmailCode(code) | SignUpAttempt::PhoneCode(code) => {
+                    let strategy =
+                        if matches!(attempt_params, SignUpAttempt::EmailCode(_)) { "email_code" } else { "phone_code" };
+                    spec.form.push(Field::plain("strategy", strategy));
+                    spec.form.push(Field::secret("code", code.expose()));
+                }
+                SignUpAttempt::Web3 { strategy, signature } => {
+                    require_web3(strategy)?;
+                    spec.form.push(Field::plain("strategy", strategy.to_wire()));
+                    spec.form.push(Field::secret("signature", signature.expose()));
+                }
+            }
             spec
         }
     }))
+}
+
+/// Refuses a strategy that is not `web3_<provider>_signature`.
+fn require_web3(strategy: &Strategy) -> Result<(), CommandError> {
+    if strategy.is_web3() {
+        Ok(())
+    } else {
+        Err(CommandError::InvalidArgument { name: "strategy", reason: "not a web3 strategy".into() })
+    }
 }
