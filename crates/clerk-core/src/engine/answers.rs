@@ -157,14 +157,20 @@ impl Client {
                         self.set_dev_browser(None);
                     }
                     self.adopt_dev_browser_header(&response);
-                    if let Some(client) = body.meta.and_then(|meta| meta.client) {
+                    // `POST /v1/dev_browser` goes without cookies (decision 0014): the server
+                    // could not look up the browser's client, so its answer says nothing about
+                    // the client or its sessions; an error only fails what waited for it.
+                    let about_the_client = kind != RequestKind::DevBrowser;
+                    if about_the_client && let Some(client) = body.meta.and_then(|meta| meta.client) {
                         self.offer_client(&in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
                     }
                     if renew_dev_browser && self.dev_browser.is_none() && self.retry_later(&in_flight, None) {
                         return;
                     }
                     let current = !self.voided(&in_flight) && sent_with_current;
-                    match classify_error(&error.code, status, kind) {
+                    let effect =
+                        if about_the_client { classify_error(&error.code, status, kind) } else { ErrorEffect::None };
+                    match effect {
                         ErrorEffect::RetryWithExpiredToken if self.retry_with_expired_token(&in_flight) => return,
                         ErrorEffect::RetryWithExpiredToken | ErrorEffect::None => {}
                         // These name a session already on this client (fapi.md §2.5), which

@@ -1,0 +1,84 @@
+//! The dev-browser token of a browser on a development instance (decision 0014): what the
+//! answer to `POST /v1/dev_browser` may change, found by the browser-mode property tests.
+
+#![allow(clippy::expect_used, clippy::panic)]
+
+use super::*;
+
+const KEY: &str = "pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk";
+
+const SIGNED_IN: &str = r#"{"response":{"object":"client","id":"client_1","sessions":[
+    {"object":"session","id":"sess_1","status":"active"}],
+    "sign_in":null,"sign_up":null,"last_active_session_id":"sess_1","updated_at":1000},"client":null}"#;
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
+}
+
+fn next_request(client: &mut Client) -> Outgoing {
+    loop {
+        match client.poll_output() {
+            Output::Request(outgoing) => return outgoing,
+            Output::Event(_) => {}
+            other => panic!("expected a request, got {other:?}"),
+        }
+    }
+}
+
+fn answer(client: &mut Client, kind: RequestKind, status: u16, body: &str) {
+    let outgoing = next_request(client);
+    assert_eq!(outgoing.kind, kind);
+    let response = HttpResponse::new(status, [("content-type", "application/json")], body.as_bytes().to_vec());
+    client.handle_response(outgoing.id, Ok(response), now()).expect("the request on the wire");
+}
+
+/// The saved state without the id counters (the requests themselves move those).
+fn identity(client: &Client) -> PersistedState {
+    PersistedState { next_request_id: 0, next_op_id: 0, ..client.export() }
+}
+
+fn error(code: &str) -> String {
+    format!(r#"{{"errors":[{{"code":"{code}","message":"m","long_message":"l"}}]}}"#)
+}
+
+/// A browser on a development instance, signed in as `sess_1`, whose dev-browser token the
+/// server has just refused on a mutation: the next request must make a new one first.
+fn signed_in_without_a_token() -> Client {
+    let config = ClientConfig::from_publishable_key(KEY).expect("test key").with_mode(TransportMode::Browser);
+    let mut client = Client::new(config, now());
+    let _ = client.reload(now());
+    answer(&mut client, RequestKind::DevBrowser, 200, r#"{"object":"dev_browser","id":"dvb_1"}"#);
+    answer(&mut client, RequestKind::ClientGet, 200, SIGNED_IN);
+    assert_eq!(client.active_session_id(), Some("sess_1"));
+    let _ = client.create(now()).expect("accepted");
+    answer(&mut client, RequestKind::ClientCreate, 401, &error("dev_browser_unauthenticated"));
+    assert!(client.dev_browser_token().is_none());
+    while let Output::Event(_) = client.poll_output() {}
+    client
+}
+
+// `POST /v1/dev_browser` goes without cookies (`RequestKind::sends_cookies`): its answer
+// cannot speak for the browser's client, so a `client_not_found` in it is no sign-out.
+#[test]
+fn client_not_found_in_answer_to_the_dev_browser_request_leaves_the_client() {
+    let mut client = signed_in_without_a_token();
+    let before = identity(&client);
+    let _ = client.reload(now());
+    answer(&mut client, RequestKind::DevBrowser, 404, &error("client_not_found"));
+    assert_eq!(identity(&client), before, "the failed dev-browser request changed the state");
+    assert_eq!(client.active_session_id(), Some("sess_1"));
+}
+
+// Nor is a `meta.client` beside an error in that answer the browser's client.
+#[test]
+fn a_client_beside_an_error_in_answer_to_the_dev_browser_request_is_not_applied() {
+    let mut client = signed_in_without_a_token();
+    let before = identity(&client);
+    let _ = client.reload(now());
+    let body = r#"{"errors":[{"code":"form_param_missing","message":"m","long_message":"l"}],
+        "meta":{"client":{"object":"client","id":"client_2","sessions":[],"last_active_session_id":null,
+        "updated_at":2000}}}"#;
+    answer(&mut client, RequestKind::DevBrowser, 422, body);
+    assert_eq!(identity(&client), before, "the failed dev-browser request changed the state");
+    assert_eq!(client.active_session_id(), Some("sess_1"));
+}
