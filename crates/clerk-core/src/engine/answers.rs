@@ -128,11 +128,21 @@ impl Client {
                     }
                 };
                 let retry_after = retry_after(&response);
+                let mut errors = body.errors.into_iter();
+                let first = errors.next();
+                // A 4xx with an error envelope changes what it says about identity (design
+                // §7.3): a rotated client token, a `Clerk-Db-Jwt` header, `meta.client`
+                // through the stale gate; also when it is a 429 the engine retries.
+                let identity = match &first {
+                    Some(first) if status < 500 => {
+                        Some(self.apply_error_identity(&in_flight, &response, &first.code, body.meta))
+                    }
+                    _ => None,
+                };
                 if matches!(status, 429 | 502 | 503 | 504) && self.retry_later(&in_flight, retry_after) {
                     return;
                 }
-                let mut errors = body.errors.into_iter();
-                let Some(first) = errors.next() else {
+                let Some(first) = first else {
                     self.finish_request(&in_flight, Err(undecodable(String::from("empty errors"), &response.body)));
                     return;
                 };
@@ -146,27 +156,11 @@ impl Client {
                     trace_id: body.clerk_trace_id,
                     retry_after,
                 };
-                if status < 500 {
-                    let sent_with_current = self.adopt_token(&in_flight, &response);
-                    // fapi.md §2.4: the dev-browser token is no longer valid: it is dropped,
-                    // and the next request makes a new one first (a GET or token request is
-                    // repeated after it, as clerk-js repeats its load).
-                    let renew_dev_browser =
-                        error.code == ErrorCode::DevBrowserUnauthenticated && self.config.uses_dev_browser();
-                    if renew_dev_browser {
-                        self.set_dev_browser(None);
-                    }
-                    self.adopt_dev_browser_header(&response);
-                    // `POST /v1/dev_browser` goes without cookies (decision 0014): the server
-                    // could not look up the browser's client, so its answer says nothing about
-                    // the client or its sessions; an error only fails what waited for it.
-                    let about_the_client = kind != RequestKind::DevBrowser;
-                    if about_the_client && let Some(client) = body.meta.and_then(|meta| meta.client) {
-                        self.offer_client(&in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
-                    }
+                if let Some((sent_with_current, renew_dev_browser)) = identity {
                     if renew_dev_browser && self.dev_browser.is_none() && self.retry_later(&in_flight, None) {
                         return;
                     }
+                    let about_the_client = kind != RequestKind::DevBrowser;
                     let current = !self.voided(&in_flight) && sent_with_current;
                     let effect =
                         if about_the_client { classify_error(&error.code, status, kind) } else { ErrorEffect::None };
@@ -216,6 +210,38 @@ impl Client {
                 self.finish_request(&in_flight, Err(OperationError::Response(error)));
             }
         }
+    }
+
+    /// What a 4xx answer with an error envelope (first code `code`) says about identity:
+    /// adopts a rotated client token, drops the dev-browser token after
+    /// `dev_browser_unauthenticated` and adopts a `Clerk-Db-Jwt` header, and offers
+    /// `meta.client` to the stale gate. Returns whether the request carried the current
+    /// client token and whether the dev-browser token is to be renewed.
+    fn apply_error_identity(
+        &mut self,
+        in_flight: &InFlight,
+        response: &HttpResponse,
+        code: &ErrorCode,
+        meta: Option<crate::wire::ErrorBodyMeta>,
+    ) -> (bool, bool) {
+        let sent_with_current = self.adopt_token(in_flight, response);
+        // fapi.md §2.4: the dev-browser token is no longer valid: it is dropped, and the
+        // next request makes a new one first (a GET or token request is repeated after it,
+        // as clerk-js repeats its load).
+        let renew_dev_browser = *code == ErrorCode::DevBrowserUnauthenticated && self.config.uses_dev_browser();
+        if renew_dev_browser {
+            self.set_dev_browser(None);
+        }
+        self.adopt_dev_browser_header(response);
+        // `POST /v1/dev_browser` goes without cookies (decision 0014): the server could not
+        // look up the browser's client, so its answer says nothing about the client or its
+        // sessions; an error only fails what waited for it.
+        if in_flight.request.spec.kind != RequestKind::DevBrowser
+            && let Some(client) = meta.and_then(|meta| meta.client)
+        {
+            self.offer_client(in_flight, sent_with_current, ClientUpdate::Present(Box::new(client)));
+        }
+        (sent_with_current, renew_dev_browser)
     }
 
     /// Adopts a rotated client token from the answer when the request carried the current

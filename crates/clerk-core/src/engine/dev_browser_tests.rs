@@ -82,3 +82,44 @@ fn a_client_beside_an_error_in_answer_to_the_dev_browser_request_is_not_applied(
     assert_eq!(identity(&client), before, "the failed dev-browser request changed the state");
     assert_eq!(client.active_session_id(), Some("sess_1"));
 }
+
+/// Answers the next request, which must be of `kind`, with `response`.
+fn answer_with(client: &mut Client, kind: RequestKind, response: HttpResponse) {
+    let outgoing = next_request(client);
+    assert_eq!(outgoing.kind, kind);
+    client.handle_response(outgoing.id, Ok(response), now()).expect("the request on the wire");
+}
+
+fn too_many_requests() -> HttpResponse {
+    let body = error("too_many_requests");
+    HttpResponse::new(429, [("content-type", "application/json"), ("retry-after", "1")], body.into_bytes())
+}
+
+// Engine contract ("What an answer may change"): a 4xx with an error envelope replaces the
+// token, and fapi.md §1.8.3: a `Clerk-Db-Jwt` header replaces it, also on a 429 the engine
+// then retries by itself.
+#[test]
+fn a_retried_429_still_replaces_the_dev_browser_token() {
+    let config = ClientConfig::from_publishable_key(KEY).expect("test key").with_mode(TransportMode::Browser);
+    let mut client = Client::new(config, now());
+    let _ = client.reload(now());
+    answer(&mut client, RequestKind::DevBrowser, 200, r#"{"object":"dev_browser","id":"dvb_1"}"#);
+    answer_with(&mut client, RequestKind::ClientGet, too_many_requests().with_header("clerk-db-jwt", "dvb_2"));
+    assert_eq!(client.dev_browser_token().map(DevBrowserToken::expose), Some("dvb_2"));
+    assert!(client.poll_timeout().is_some(), "the read is retried after a backoff");
+}
+
+// The same rule for the client token a native client keeps: a rotated token in a 429 that
+// is retried is still the token (the next request presenting the old one would get a new,
+// session-less client).
+#[test]
+fn a_retried_429_still_adopts_a_rotated_client_token() {
+    let config = ClientConfig::from_publishable_key(KEY).expect("test key");
+    let mut state = Client::new(config.clone(), now()).export();
+    state.client_token = Some(ClientToken::new("token-1"));
+    let mut client = Client::restore(config, state, now()).expect("restores");
+    let _ = client.reload(now());
+    answer_with(&mut client, RequestKind::ClientGet, too_many_requests().with_header("authorization", "token-2"));
+    assert_eq!(client.client_token().map(ClientToken::expose), Some("token-2"));
+    assert!(client.poll_timeout().is_some(), "the read is retried after a backoff");
+}
