@@ -123,3 +123,29 @@ fn a_retried_429_still_adopts_a_rotated_client_token() {
     assert_eq!(client.client_token().map(ClientToken::expose), Some("token-2"));
     assert!(client.poll_timeout().is_some(), "the read is retried after a backoff");
 }
+
+// fapi.md §2.4: the client refresh that re-checks a session refused with 401 signs it out
+// when the refresh itself fails with 403 or 500. A failed `POST /v1/dev_browser` made for
+// that refresh is not the server's verdict on the session: the refresh fails, the session
+// stays.
+#[test]
+fn a_failed_dev_browser_request_does_not_sign_out_the_session_a_refresh_rechecks() {
+    let config = ClientConfig::from_publishable_key(KEY).expect("test key").with_mode(TransportMode::Browser);
+    let mut client = Client::new(config, now());
+    let _ = client.reload(now());
+    answer(&mut client, RequestKind::DevBrowser, 200, r#"{"object":"dev_browser","id":"dvb_1"}"#);
+    answer(&mut client, RequestKind::ClientGet, 200, SIGNED_IN);
+    let _ = client.create(now()).expect("accepted");
+    let sign_in = SignInCommand::Create(crate::sign_in::SignInCreate::identifier("ada@example.com"));
+    let _ = client.submit(Command::SignIn(sign_in), now()).expect("accepted");
+    // The 401 queues the refresh behind the sign-in; the sign-in's answer refuses the token.
+    answer(&mut client, RequestKind::ClientCreate, 401, &error("authentication_invalid"));
+    answer(&mut client, RequestKind::SignInCreate, 401, &error("dev_browser_unauthenticated"));
+    answer(&mut client, RequestKind::DevBrowser, 500, &error("internal_clerk_error"));
+    assert_eq!(client.active_session_id(), Some("sess_1"));
+    let mut events = Vec::new();
+    while let Output::Event(event) = client.poll_output() {
+        events.push(event);
+    }
+    assert!(!events.iter().any(|event| matches!(event, Event::SignedOut { .. })), "{events:?}");
+}

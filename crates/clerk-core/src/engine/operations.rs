@@ -217,6 +217,12 @@ impl Client {
     /// `LocalOnly`). The operations queued behind make their own attempt when their turn
     /// comes; nothing loops, since each attempt ends a request someone asked for.
     fn fail_waiting_for_dev_browser(&mut self, op: OpId, error: &OperationError) {
+        // The error is the dev-browser request's, not the server's verdict on a session: a
+        // client refresh that waited re-checks nothing (fapi.md §2.4 concerns the refresh's
+        // own answer).
+        if let Some(Operation { kind: OpKind::Refresh { recheck }, .. }) = self.ops.get_mut(&op) {
+            *recheck = None;
+        }
         let (waiting, rest): (VecDeque<QueuedRequest>, VecDeque<QueuedRequest>) =
             std::mem::take(&mut self.queue).into_iter().partition(|queued| queued.op == op);
         self.queue = rest;
