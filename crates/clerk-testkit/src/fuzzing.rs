@@ -2,18 +2,21 @@
 //! (libFuzzer, nightly) and the seed replay tests (stable).
 
 use arbitrary::{Arbitrary, Unstructured};
-use clerk_core::{Client, ClientCommand, Command, Output, PersistedState};
+use clerk_core::{Client, ClientCommand, Command, HttpResponse, Output, PersistedState, RequestKind, TransportError};
 
-use crate::runner::{Runner, START, test_config};
+use crate::mode::EngineMode;
+use crate::runner::{Runner, START, spec_violations};
 use crate::transition::Transition;
 
 /// The longest transition sequence one input decodes to.
 pub const MAX_STEPS: usize = 64;
 
-/// Decodes `data` into a transition sequence (at most [`MAX_STEPS`]).
+/// Decodes `data` into the engine mode (from its first bytes) and a transition sequence
+/// (at most [`MAX_STEPS`]).
 #[must_use]
-pub fn decode_transitions(data: &[u8]) -> Vec<Transition> {
+pub fn decode_case(data: &[u8]) -> (EngineMode, Vec<Transition>) {
     let mut input = Unstructured::new(data);
+    let mode = EngineMode::arbitrary(&mut input).unwrap_or_default();
     let mut steps = Vec::new();
     while steps.len() < MAX_STEPS && !input.is_empty() {
         match Transition::arbitrary(&mut input) {
@@ -21,41 +24,76 @@ pub fn decode_transitions(data: &[u8]) -> Vec<Transition> {
             Err(_) => break,
         }
     }
-    steps
+    (mode, steps)
 }
 
-/// The `client_actions` target: any transition sequence through the shared runner and
-/// invariants. Panics on a violated invariant.
+/// The `client_actions` target: any transition sequence, in any engine mode, through the
+/// shared runner and invariants. Panics on a violated invariant.
 pub fn client_actions(data: &[u8]) {
-    let steps = decode_transitions(data);
-    let _ = Runner::run(&steps);
+    let (mode, steps) = decode_case(data);
+    let _ = Runner::run_in(mode, &steps);
 }
 
 /// The `restore` target: arbitrary bytes as a persisted state. A state that reads back
-/// must restore (or be refused with a typed error), export the same again and take a few
-/// commands without panicking or leaking its token into `Debug`.
+/// must restore into an engine of every mode (or be refused with a typed error), keep
+/// exactly the credentials that mode sends (a client token in native mode only, a
+/// dev-browser token in browser mode on a development instance only), export the same
+/// again and take a few commands without panicking, without sending what the mode forbids
+/// and without leaking either token into `Debug`.
 ///
 /// # Panics
 /// On a violated check.
 pub fn restore(data: &[u8]) {
     let Ok(state) = PersistedState::from_json(data) else { return };
-    // The client token must never reach Debug. Arbitrary input may repeat the same text in
-    // fields that are not secret (a status, an id): only a token that appears once in the
-    // input, as the token, is a canary.
+    // The tokens must never reach Debug. Arbitrary input may repeat the same text in fields
+    // that are not secret (a status, an id), and Debug shows text derived from the rest of
+    // the state and from the configuration: only a token that appears once in the input,
+    // as the token, and nowhere in the Debug of the state without its tokens or of a fresh
+    // engine, is a canary.
     let text = String::from_utf8_lossy(data);
-    let canary = state
-        .client_token
-        .as_ref()
-        .map(|t| t.expose().to_owned())
-        .filter(|token| token.len() >= 8 && text.matches(token.as_str()).count() == 1);
-    let debug = format!("{state:?}");
-    if let Some(token) = &canary
-        && debug.contains(token.as_str())
-    {
-        panic!("the client token reached PersistedState's Debug");
+    let mut stripped = state.clone();
+    stripped.client_token = None;
+    stripped.dev_browser_token = None;
+    let mut baseline = format!("{stripped:?}");
+    for mode in EngineMode::ALL {
+        baseline.push_str(&format!("{:?}", Client::new(mode.config(), START)));
     }
-    let Ok(mut client) = Client::restore(test_config(), state.clone(), START) else { return };
+    let canaries: Vec<String> = [
+        state.client_token.as_ref().map(|token| token.expose().to_owned()),
+        state.dev_browser_token.as_ref().map(|token| token.expose().to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|token| token.len() >= 8 && text.matches(token.as_str()).count() == 1 && !baseline.contains(token))
+    .collect();
+    check_hidden(&format!("{state:?}"), &canaries, "PersistedState's Debug");
+    for mode in EngineMode::ALL {
+        restore_in(mode, &state, &canaries);
+    }
+}
+
+fn check_hidden(debug: &str, canaries: &[String], what: &str) {
+    if canaries.iter().any(|token| debug.contains(token.as_str())) {
+        panic!("a token reached {what}");
+    }
+}
+
+fn restore_in(mode: EngineMode, state: &PersistedState, canaries: &[String]) {
+    let Ok(mut client) = Client::restore(mode.config(), state.clone(), START) else { return };
+    // Decision 0014: a browser never takes back a client token; only a browser on a
+    // development instance takes back a dev-browser token. Empty ones are none.
+    let expected_token = state.client_token.clone().filter(|token| !token.is_empty() && !mode.is_browser());
+    if client.client_token() != expected_token.as_ref() {
+        panic!("{mode:?} restored the client token wrongly");
+    }
+    let expected_dev = state.dev_browser_token.clone().filter(|token| !token.is_empty() && mode.uses_dev_browser());
+    if client.dev_browser_token() != expected_dev.as_ref() {
+        panic!("{mode:?} restored the dev-browser token wrongly");
+    }
     let exported = client.export();
+    if mode.is_browser() && exported.client_token.is_some() {
+        panic!("a browser engine persists a client token");
+    }
     let again = match PersistedState::from_json(&exported.to_json()) {
         Ok(again) => again,
         Err(error) => panic!("a restored state's export does not read back: {error}"),
@@ -63,7 +101,7 @@ pub fn restore(data: &[u8]) {
     if again != exported {
         panic!("export → to_json → from_json is not the identity");
     }
-    match Client::restore(test_config(), again, START) {
+    match Client::restore(mode.config(), again, START) {
         Ok(second) => {
             if second.export() != exported {
                 panic!("restore → export → restore → export is not stable");
@@ -83,17 +121,39 @@ pub fn restore(data: &[u8]) {
                     if outgoing.id.0 < first_id {
                         panic!("a restored client reused a request id");
                     }
-                    let _ = client.handle_response(outgoing.id, Err(clerk_core::TransportError::Io("x".into())), START);
+                    check_request(mode, &client, &outgoing);
+                    // The dev-browser token is made; everything else fails in transit.
+                    let answer = if outgoing.kind == RequestKind::DevBrowser {
+                        Ok(HttpResponse::ok_json(br#"{"object":"dev_browser","id":"dvb_restored"}"#.to_vec()))
+                    } else {
+                        Err(TransportError::Io("x".into()))
+                    };
+                    let _ = client.handle_response(outgoing.id, answer, START);
                 }
-                Output::Event(_) => {}
+                Output::Event(event) => check_hidden(&format!("{event:?}"), canaries, "an event's Debug"),
                 _ => break,
             }
         }
     }
-    let debug = format!("{client:?}");
-    if let Some(token) = &canary
-        && debug.contains(token.as_str())
-    {
-        panic!("the client token reached the client's Debug");
+    check_hidden(&format!("{client:?}"), canaries, "the client's Debug");
+}
+
+/// What a restored engine sends is documented by the spec and shaped by its mode.
+fn check_request(mode: EngineMode, client: &Client, outgoing: &clerk_core::Outgoing) {
+    let request = &outgoing.request;
+    let found = spec_violations(request);
+    if !found.is_empty() {
+        panic!("{} {} violates the spec: {found:?}", request.method, request.path);
+    }
+    if mode.is_browser() && request.header("authorization").is_some() {
+        panic!("a browser request carries authorization");
+    }
+    let db_jwt = request.query_value("__clerk_db_jwt").map(|value| value.expose());
+    let current = client.dev_browser_token().map(|token| token.expose());
+    match (mode.uses_dev_browser(), outgoing.kind == RequestKind::DevBrowser) {
+        (true, true) if current.is_none() && db_jwt.is_none() => {}
+        (true, false) if current.is_some() && db_jwt == current => {}
+        (false, false) if db_jwt.is_none() => {}
+        _ => panic!("{mode:?}: {:?} with the dev-browser token {}", outgoing.kind, db_jwt.is_some()),
     }
 }

@@ -3,6 +3,8 @@
 //! The shared harness of the property tests (`tests/properties.rs` here), the fuzz
 //! targets (`fuzz/`, its own workspace) and their seed replays:
 //!
+//! * [`mode`]: the engine mode a run uses ([`EngineMode`]: native, browser on a production
+//!   or a development instance), chosen by the generators like any other input;
 //! * [`transition`]: the abstract steps ([`Transition`]) in a curated vocabulary
 //!   (commands, server changes, Clerk error codes, 429/5xx/transport/malformed answers),
 //!   with `arbitrary` derives for the fuzzer and proptest strategies for the property
@@ -19,11 +21,13 @@
 #![forbid(unsafe_code)]
 
 pub mod fuzzing;
+pub mod mode;
 pub mod model;
 pub mod runner;
 pub mod server;
 pub mod transition;
 
+pub use mode::EngineMode;
 pub use model::{Expectation, Model};
 pub use runner::{Runner, START, TEST_KEY, test_config};
-pub use transition::{Answer, CommandChoice, ErrorChoice, ResetTarget, ServerChange, Transition};
+pub use transition::{Answer, CommandChoice, DbJwt, ErrorChoice, ResetTarget, ServerChange, Transition};

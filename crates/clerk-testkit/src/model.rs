@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use clerk_core::{ClientCommand, Command, Flow, RequestKind, SignInCommand, SignUpCommand};
 
+use crate::mode::EngineMode;
 use crate::server::{ServerClient, is_signed_in_status};
 
 /// What the model expects `submit` to do.
@@ -79,10 +80,20 @@ pub struct LocalClient {
 /// The reference model.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    /// How the engine is configured (native, browser on a production or a development
+    /// instance).
+    pub mode: EngineMode,
     /// Virtual time, in milliseconds from the start.
     pub now_ms: i64,
-    /// The client token the engine must hold.
+    /// The client token the engine must hold (never one in browser mode: a browser is
+    /// identified by its cookie and ignores an `Authorization` answer header).
     pub token: Option<String>,
+    /// The dev-browser token the engine must hold (browser mode on a development instance
+    /// only). It is no identity: no epoch, token or stale gate applies to it. It is made by
+    /// `POST /v1/dev_browser`, replaced by a `Clerk-Db-Jwt` header on an answer that may
+    /// change something (a decodable 2xx, a 4xx with an error envelope), dropped by
+    /// `dev_browser_unauthenticated`, kept by destroy and across a restart.
+    pub dev_browser: Option<String>,
     /// The local epoch (bumped by sign-out, destroy and resets; requests are stamped with
     /// the epoch they were queued in).
     pub epoch: u64,
@@ -276,7 +287,8 @@ impl Model {
         let local = kinds.is_empty() && matches!(command, Command::Client(_));
         match command {
             Command::Client(ClientCommand::Load) => {
-                if self.token.is_some() {
+                // A browser always reads the client: its cookie may name one.
+                if self.token.is_some() || self.mode.is_browser() {
                     remaining = 2;
                 } else {
                     kinds.retain(|k| *k == RequestKind::Environment);
@@ -373,10 +385,27 @@ impl Model {
     /// adoption). Returns whether it did carry the current one.
     pub fn adopt_token(&mut self, request: &ModelRequest, rotated: Option<&str>) -> bool {
         let current = request.token == self.token;
-        if current && let Some(token) = rotated.filter(|t| !t.is_empty()) {
+        if current
+            && !self.mode.is_browser()
+            && let Some(token) = rotated.filter(|t| !t.is_empty())
+        {
             self.token = Some(token.to_owned());
         }
         current
+    }
+
+    /// A dev-browser token from the answer to `POST /v1/dev_browser` or from a `Clerk-Db-Jwt`
+    /// header (blank: no token). Only a browser on a development instance keeps one.
+    pub fn dev_browser_given(&mut self, token: &str) {
+        if self.mode.uses_dev_browser() && !token.trim().is_empty() {
+            self.dev_browser = Some(token.trim().to_owned());
+        }
+    }
+
+    /// A `dev_browser_unauthenticated` answer: the token is dropped (a new one is made
+    /// before the next request).
+    pub fn dev_browser_refused(&mut self) {
+        self.dev_browser = None;
     }
 
     /// Offers a client from an answer to the stale gate (`None`: the answer says the

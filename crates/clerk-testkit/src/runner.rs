@@ -4,35 +4,61 @@
 //! and libFuzzer reports it as a crash.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use clerk_core::{
-    Client, ClientCommand, ClientConfig, Command, CommandError, Event, HttpResponse, OpId, Outgoing, Output,
+    Client, ClientCommand, ClientConfig, Command, CommandError, Event, HttpResponse, Method, OpId, Outgoing, Output,
     PersistedState, RequestId, RequestKind, ResponseError, TransportError,
 };
+use clerk_spec::{RequestShape, SpecTable, Violation};
 use serde_json::{Value, json};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
+use crate::mode::EngineMode;
+pub use crate::mode::TEST_KEY;
 use crate::model::{Expectation, Model, ModelRequest, retryable_kind};
 use crate::server::{FakeServer, ServerClient, client_json, environment_json, error_json, session_json, session_jwt};
 use crate::server::{sign_in_json, sign_up_json};
-use crate::transition::{Answer, ErrorChoice, ResetTarget, SECRET_MARK, ServerChange, Transition};
-
-/// The development key of fapi.md's examples (`foo-bar-13.clerk.accounts.dev`).
-pub const TEST_KEY: &str = "pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk";
+use crate::transition::{Answer, DbJwt, ErrorChoice, ResetTarget, SECRET_MARK, ServerChange, Transition};
 
 /// The start of virtual time.
 pub const START: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
 
-/// The configuration the runner uses.
+/// The configuration the runner uses in native mode ([`EngineMode::config`] for the others).
 ///
 /// # Panics
 /// Never for [`TEST_KEY`].
 #[must_use]
 pub fn test_config() -> ClientConfig {
-    match ClientConfig::from_publishable_key(TEST_KEY) {
-        Ok(config) => config,
-        Err(error) => panic!("test key refused: {error}"),
+    EngineMode::Native.config()
+}
+
+/// The spec table every request is checked against (`clerk-spec`, as the golden tests do).
+static SPEC: LazyLock<SpecTable> = LazyLock::new(|| match SpecTable::load() {
+    Ok(table) => table,
+    Err(error) => panic!("embedded spec table unreadable: {error}"),
+});
+
+/// What the spec (plus `undocumented.json`) finds wrong with `request`.
+#[must_use]
+pub fn spec_violations(request: &clerk_core::HttpRequest) -> Vec<Violation> {
+    let pairs = |fields: &[clerk_core::Field]| -> Vec<(String, String)> {
+        fields.iter().map(|field| (field.name.to_string(), field.value.expose().to_owned())).collect()
+    };
+    let query = pairs(&request.query);
+    let headers = pairs(&request.headers);
+    let form = request.form.as_deref().map(pairs).unwrap_or_default();
+    let shape = RequestShape {
+        method: request.method.as_str(),
+        path: &request.path,
+        query: &query,
+        headers: &headers,
+        form: &form,
+    };
+    match SPEC.validate(&shape) {
+        Ok(_) => Vec::new(),
+        Err(violations) => violations,
     }
 }
 
@@ -46,6 +72,7 @@ struct OnWire {
 /// An engine, the reference model and the fake server, stepped together.
 #[derive(Debug)]
 pub struct Runner {
+    mode: EngineMode,
     config: ClientConfig,
     client: Client,
     model: Model,
@@ -83,14 +110,21 @@ fn expose(value: Option<&clerk_core::FieldValue>) -> Option<String> {
 }
 
 impl Runner {
-    /// A fresh engine for [`TEST_KEY`] at [`START`], with an empty model.
+    /// A fresh native engine for [`TEST_KEY`] at [`START`], with an empty model.
     #[must_use]
     pub fn new() -> Self {
-        let config = test_config();
+        Self::with_mode(EngineMode::Native)
+    }
+
+    /// A fresh engine in `mode` at [`START`], with an empty model.
+    #[must_use]
+    pub fn with_mode(mode: EngineMode) -> Self {
+        let config = mode.config();
         Runner {
+            mode,
             client: Client::new(config.clone(), START),
             config,
-            model: Model::default(),
+            model: Model { mode, ..Model::default() },
             server: FakeServer::default(),
             wire: None,
             old_ids: Vec::new(),
@@ -116,13 +150,26 @@ impl Runner {
         &self.model
     }
 
+    /// The mode the engine runs in.
+    #[must_use]
+    pub fn mode(&self) -> EngineMode {
+        self.mode
+    }
+
     fn now(&self) -> OffsetDateTime {
         START + Duration::milliseconds(self.model.now_ms)
     }
 
-    /// Applies every transition in order, checking the invariants after each.
+    /// Applies every transition in order to a native engine, checking the invariants after
+    /// each.
     pub fn run(transitions: &[Transition]) -> Runner {
-        let mut runner = Runner::new();
+        Self::run_in(EngineMode::Native, transitions)
+    }
+
+    /// Applies every transition in order to an engine in `mode`, checking the invariants
+    /// after each.
+    pub fn run_in(mode: EngineMode, transitions: &[Transition]) -> Runner {
+        let mut runner = Runner::with_mode(mode);
         for transition in transitions {
             runner.apply(transition);
         }
@@ -139,7 +186,7 @@ impl Runner {
         self.completed_now.clear();
         match *transition {
             Transition::Submit(choice) => self.submit(choice.command()),
-            Transition::Respond { nth, answer } => self.respond(nth, answer),
+            Transition::Respond { nth, answer, db_jwt } => self.respond(nth, answer, db_jwt),
             Transition::AdvanceTime(ms) => self.advance(i64::from(ms)),
             Transition::Restart => self.restart(),
             Transition::Cancel(nth) => self.cancel(nth),
@@ -222,6 +269,9 @@ impl Runner {
                     let allowed = match outgoing.kind {
                         RequestKind::ClientGet => self.model.internal_refresh_allowed,
                         RequestKind::SessionToken => self.model.token_refresh_allowed,
+                        // Judged by `check_request_shape`: only while no dev-browser token is
+                        // known, on a development instance.
+                        RequestKind::DevBrowser => true,
                         _ => false,
                     };
                     if !allowed || self.completed.contains(&outgoing.op.0) {
@@ -231,6 +281,7 @@ impl Runner {
                 }
             },
         };
+        self.check_request_shape(&outgoing);
         let expected_token = self.model.token_for(op);
         let sent_token = expose(outgoing.request.header("authorization"));
         if sent_token != expected_token {
@@ -254,10 +305,67 @@ impl Runner {
                 self.model.token_refresh_epoch = epoch;
                 epoch
             }
+            // `POST /v1/dev_browser` changes no identity: its stamp does not matter.
+            None if outgoing.kind == RequestKind::DevBrowser => self.model.epoch,
             None => single(&self.model.trigger_epochs),
         };
         let model = ModelRequest { id: outgoing.id.0, op, kind: outgoing.kind, epoch, token: expected_token };
         self.wire = Some(OnWire { outgoing, model });
+    }
+
+    /// What every request must look like, whatever it is for: documented by the spec (plus
+    /// `undocumented.json`), and shaped by the mode (fapi.md §1.4–1.5, §1.8; decision 0014).
+    fn check_request_shape(&self, outgoing: &Outgoing) {
+        let request = &outgoing.request;
+        let kind = outgoing.kind;
+        let found = spec_violations(request);
+        if !found.is_empty() {
+            violation("a request the spec does not allow", (kind, request.method, &request.path, found));
+        }
+        let count = |name: &str| request.query.iter().filter(|field| field.name == name).count();
+        if self.mode.is_browser() {
+            // fapi.md §1.8.1: a browser is its cookie; no client token ever leaves it.
+            if request.header("authorization").is_some() {
+                violation("a browser request carries authorization", kind);
+            }
+            if count("_is_native") != 0 {
+                violation("a browser request carries _is_native", kind);
+            }
+            // fapi.md §1.5: only GET and POST on the wire.
+            if !matches!(request.method, Method::Get | Method::Post) {
+                violation("a browser request is neither GET nor POST", (kind, request.method));
+            }
+            // Decision 0014: `POST /v1/dev_browser` is a plain fetch, the rest send cookies.
+            if kind.sends_cookies() == (kind == RequestKind::DevBrowser) {
+                violation("a browser request sends cookies when it should not, or not when it should", kind);
+            }
+        } else if count("_method") != 0 || count("_is_native") != 1 {
+            violation("a native request tunnels its method or lacks _is_native", kind);
+        }
+        let db_jwt: Vec<&clerk_core::FieldValue> =
+            request.query.iter().filter(|field| field.name == "__clerk_db_jwt").map(|field| &field.value).collect();
+        if kind == RequestKind::DevBrowser {
+            if !self.mode.uses_dev_browser() {
+                violation("POST /v1/dev_browser outside a browser on a development instance", self.mode);
+            }
+            if self.model.dev_browser.is_some() {
+                violation("a dev-browser token made while one is known", ());
+            }
+            if !db_jwt.is_empty() {
+                violation("POST /v1/dev_browser carries __clerk_db_jwt", ());
+            }
+        } else if self.mode.uses_dev_browser() {
+            match (&self.model.dev_browser, db_jwt.as_slice()) {
+                (Some(expected), [sent]) if sent.is_secret() && sent.expose() == expected => {}
+                (None, _) => violation("a request left without a dev-browser token", kind),
+                (Some(_), sent) => violation(
+                    "a request carries another dev-browser token than the model's (or not once, or not secret)",
+                    (kind, sent.len(), sent.iter().all(|value| value.is_secret())),
+                ),
+            }
+        } else if !db_jwt.is_empty() {
+            violation("__clerk_db_jwt outside a browser on a development instance", (kind, self.mode));
+        }
     }
 
     // ------------------------------------------------------------------------------
@@ -323,7 +431,7 @@ impl Runner {
         }
     }
 
-    fn respond(&mut self, nth: u8, answer: Answer) {
+    fn respond(&mut self, nth: u8, answer: Answer, db_jwt: DbJwt) {
         let Some(on_wire) = self.wire.take().filter(|_| nth == 0) else {
             self.respond_unknown(nth, answer);
             return;
@@ -332,18 +440,46 @@ impl Runner {
         let kind = outgoing.kind;
         let internal = request.op.is_none();
         let answer = if internal && request.epoch == u64::MAX { Answer::Transport } else { answer };
+        let refused_dev_browser = matches!(answer, Answer::Error(ErrorChoice::DevBrowserUnauthenticated));
+        // Whether a GET refused as `dev_browser_unauthenticated` is repeated when the same
+        // answer brings a new token the contract does not settle: not generated.
+        let db_jwt = if refused_dev_browser && db_jwt == DbJwt::Fresh { DbJwt::Absent } else { db_jwt };
         let now = self.now();
         let active_before = self.client.active_session_id().map(str::to_owned);
-        // fapi.md §2.4: a 401, or any 422 to a session request, re-checks the session.
+        // fapi.md §2.4: a 401 (but `dev_browser_unauthenticated`, a configuration error), or
+        // any 422 to a session request, re-checks the session. `POST /v1/dev_browser` goes
+        // without cookies: its answer says nothing of the session.
         let unauthenticated = match answer {
+            Answer::Error(ErrorChoice::DevBrowserUnauthenticated) => false,
             Answer::Error(choice) => {
                 let status = choice.wire().0;
                 status == 401 || (status == 422 && clerk_core::classification::is_session_request(kind))
             }
             _ => false,
         };
-        if unauthenticated && kind != RequestKind::ClientGet {
+        if unauthenticated && kind != RequestKind::ClientGet && kind != RequestKind::DevBrowser {
             self.model.recheck = self.model.active.clone();
+        }
+        // design §7.3: a transport error, a 5xx or an undecodable body change nothing.
+        let changes_nothing = matches!(answer, Answer::Transport | Answer::ServerError(_) | Answer::MalformedBody)
+            || (kind == RequestKind::DevBrowser && answer == Answer::StaleClient);
+        // fapi.md §2.4: the refused dev-browser token is dropped (a browser on a development
+        // instance only; for the others it is an error like any other).
+        let renews_dev_browser = refused_dev_browser && self.mode.uses_dev_browser();
+        if renews_dev_browser {
+            self.model.dev_browser_refused();
+        }
+        // fapi.md §1.8.3: a `Clerk-Db-Jwt` header replaces the token, on any answer that may
+        // change something (before the answer's own `id`, for `POST /v1/dev_browser`).
+        let header = match db_jwt {
+            DbJwt::Absent => None,
+            DbJwt::Fresh => Some(self.server.issue_db_jwt_header()),
+            DbJwt::Blank => Some(String::from(" ")),
+        };
+        if let Some(value) = &header
+            && !changes_nothing
+        {
+            self.model.dev_browser_given(value);
         }
         self.token_session = outgoing
             .request
@@ -352,8 +488,22 @@ impl Runner {
             .and_then(|rest| rest.split_once("/tokens"))
             .map(|(session, _)| session.to_owned());
         let (result, retryable_answer) = self.answer_for(&request, answer);
+        let result = match (result, header) {
+            (Ok(response), Some(value)) => Ok(response.with_header("clerk-db-jwt", value)),
+            (result, _) => result,
+        };
+        let before = changes_nothing.then(|| self.client.export());
         if let Err(error) = self.client.handle_response(outgoing.id, result, now) {
             violation("the answer to the request on the wire was refused", error);
+        }
+        // The one documented exception: the refresh re-checking a session refused with 401
+        // fails with 403 or 500 (fapi.md §2.4).
+        let recheck = internal && kind == RequestKind::ClientGet && self.model.recheck.is_some();
+        if let Some(before) = before
+            && !recheck
+            && self.client.export() != before
+        {
+            violation("a failed answer changed the state", (kind, answer));
         }
         self.old_ids.push(outgoing.id);
         // What the model cannot see coming: an error or a session change may make the
@@ -367,6 +517,9 @@ impl Runner {
         {
             violation("an old client in an answer signed the user out", (&active_before, kind));
         }
+        // A GET or token request refused as `dev_browser_unauthenticated` is repeated after a
+        // new token is made (decision 0014).
+        let retryable_answer = retryable_answer || renews_dev_browser;
         let will_retry = retryable_answer && retryable_kind(kind) && outgoing.attempt < 3;
         if internal && kind == RequestKind::ClientGet && !will_retry {
             self.model.trigger_epochs.clear();
@@ -459,6 +612,27 @@ impl Runner {
                 let response = json_response(429, &error_json("too_many_requests", None), None)
                     .with_header("retry-after", retry_after.to_string());
                 (Ok(response), true)
+            }
+            // `POST /v1/dev_browser` (fapi.md §1.8.3): its `id` is the token. The answer goes to
+            // a request without cookies and changes nothing but the token.
+            Answer::Success(_) | Answer::RotatedToken if kind == RequestKind::DevBrowser => {
+                let token = self.server.issue_dev_browser_token();
+                self.model.dev_browser_given(&token);
+                let body = json!({ "object": "dev_browser", "id": token });
+                let rotated = (answer == Answer::RotatedToken).then(|| self.server.issue_token());
+                (Ok(json_response(200, &body, rotated.as_deref())), false)
+            }
+            Answer::StaleClient if kind == RequestKind::DevBrowser => {
+                (Ok(json_response(200, &json!({ "object": "dev_browser", "id": "" }), None)), false)
+            }
+            Answer::MalformedBody if kind == RequestKind::DevBrowser => {
+                // Cut short after the token: its `Debug` (in the error's body) must hide it.
+                let body = format!(r#"{{"object":"dev_browser","id":"{}"#, self.server.issue_dev_browser_token());
+                (Ok(HttpResponse::new(200, [("content-type", "application/json")], body.into_bytes())), false)
+            }
+            Answer::Error(choice) if kind == RequestKind::DevBrowser => {
+                let (status, code, _) = choice.wire();
+                (Ok(json_response(status, &error_json(code, None), None)), false)
             }
             Answer::MalformedBody => {
                 // A token request asks again for a 2xx without a usable JWT (decision 0015).
@@ -675,6 +849,7 @@ impl Runner {
             && restored.sign_in() == self.client.sign_in()
             && restored.sign_up() == self.client.sign_up()
             && restored.client_token() == self.client.client_token()
+            && restored.dev_browser_token() == self.client.dev_browser_token()
             && restored.environment() == self.client.environment()
             && restored.epoch() == self.client.epoch();
         if !same_views && self.client.sessions().iter().all(|s| s.last_active_token.is_none()) {
@@ -731,6 +906,23 @@ impl Runner {
         let token = client.client_token().map(|t| t.expose().to_owned());
         if token != model.token {
             violation("client token disagrees with the model", (token.is_some(), model.token.is_some()));
+        }
+        let dev_browser = client.dev_browser_token().map(|t| t.expose().to_owned());
+        if dev_browser != model.dev_browser {
+            violation(
+                "dev-browser token disagrees with the model",
+                (dev_browser.is_some(), model.dev_browser.is_some(), self.mode),
+            );
+        }
+        let exported = client.export();
+        // Decision 0014 and engine-contract "Browser mode": a browser never keeps (so never
+        // persists) a client token; only a browser on a development instance persists a
+        // dev-browser token.
+        if self.mode.is_browser() && exported.client_token.is_some() {
+            violation("a browser engine persists a client token", ());
+        }
+        if exported.dev_browser_token.map(|t| t.expose().to_owned()) != model.dev_browser {
+            violation("the persisted dev-browser token disagrees with the model", self.mode);
         }
         if client.epoch() != model.epoch {
             violation("epoch disagrees with the model", (client.epoch(), model.epoch));

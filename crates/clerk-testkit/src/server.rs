@@ -51,6 +51,18 @@ impl FakeServer {
         format!("tok-SECRET-{}", self.next())
     }
 
+    /// A fresh dev-browser token, shaped as `POST /v1/dev_browser` answers them (`dvb_` and
+    /// letters and digits), containing the secret marker.
+    pub fn issue_dev_browser_token(&mut self) -> String {
+        format!("dvb_SECRET{}", self.next())
+    }
+
+    /// A fresh `Clerk-Db-Jwt` header value, containing the secret marker (not `dvb_`-shaped:
+    /// its redaction must not rely on the shape).
+    pub fn issue_db_jwt_header(&mut self) -> String {
+        format!("dbjwt-SECRET-{}", self.next())
+    }
+
     /// Carries out what `kind` means on the server, then `change`. Returns the id of a
     /// session created by the change, if any.
     pub fn apply(&mut self, kind: RequestKind, change: ServerChange) {

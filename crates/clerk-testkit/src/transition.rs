@@ -262,6 +262,10 @@ pub enum ErrorChoice {
     AuthenticationInvalid,
     /// 404 `client_not_found`: the server no longer knows the client.
     ClientNotFound,
+    /// 401 `dev_browser_unauthenticated`, no client: a development instance refuses the
+    /// dev-browser token (fapi.md §1.8.3, §2.4). Only a browser on a development instance
+    /// renews its token after it; for any other engine it is an error like the others.
+    DevBrowserUnauthenticated,
 }
 
 impl ErrorChoice {
@@ -275,6 +279,7 @@ impl ErrorChoice {
             ErrorChoice::SessionExists => (400, "session_exists", true),
             ErrorChoice::AuthenticationInvalid => (401, "authentication_invalid", false),
             ErrorChoice::ClientNotFound => (404, "client_not_found", false),
+            ErrorChoice::DevBrowserUnauthenticated => (401, "dev_browser_unauthenticated", false),
         }
     }
 }
@@ -305,6 +310,21 @@ pub enum Answer {
     RotatedToken,
 }
 
+/// The `Clerk-Db-Jwt` header an answer carries besides what [`Answer`] says (fapi.md §1.8.3:
+/// any answer may replace the dev-browser token). Only a browser on a development instance
+/// reads it; every other engine must ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Arbitrary)]
+#[non_exhaustive]
+pub enum DbJwt {
+    /// No header.
+    #[default]
+    Absent,
+    /// A new token (it contains [`SECRET_MARK`]).
+    Fresh,
+    /// A blank value: carries no token.
+    Blank,
+}
+
 /// Which local attempt a reset forgets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Arbitrary)]
 #[non_exhaustive]
@@ -325,9 +345,12 @@ pub enum Transition {
     /// nothing on the wire: an unknown or finished request id).
     Respond {
         /// Which outstanding request.
+        #[arbitrary(with = arbitrary_nth)]
         nth: u8,
         /// The answer.
         answer: Answer,
+        /// A `Clerk-Db-Jwt` header on it (nothing when the answer is a transport error).
+        db_jwt: DbJwt,
     },
     /// Move virtual time forward by this many milliseconds (firing every deadline on
     /// the way).
@@ -340,6 +363,29 @@ pub enum Transition {
     Reset(ResetTarget),
     /// Sign out of every session (`remove_sessions`).
     SignOut,
+}
+
+/// `nth` of [`Transition::Respond`] from fuzzer bytes: mostly 0 (the request on the wire),
+/// now and then 1–3 (an unknown or finished id), as the proptest strategy weighs them.
+/// Uniform bytes would almost never spell 0, and a browser on a development instance needs
+/// two answers (`POST /v1/dev_browser`, then the request) before anything happens.
+fn arbitrary_nth(input: &mut arbitrary::Unstructured<'_>) -> arbitrary::Result<u8> {
+    let byte = u8::arbitrary(input)?;
+    Ok(if byte < 224 { 0 } else { 1 + byte % 3 })
+}
+
+impl Transition {
+    /// Answers the request on the wire, without a `Clerk-Db-Jwt` header.
+    #[must_use]
+    pub fn respond(answer: Answer) -> Self {
+        Transition::Respond { nth: 0, answer, db_jwt: DbJwt::Absent }
+    }
+
+    /// Answers the request on the wire with a `Clerk-Db-Jwt` header.
+    #[must_use]
+    pub fn respond_with_db_jwt(answer: Answer, db_jwt: DbJwt) -> Self {
+        Transition::Respond { nth: 0, answer, db_jwt }
+    }
 }
 
 /// Proptest strategies for the transitions.
@@ -364,6 +410,15 @@ pub mod strategy {
 
     /// Any abstract answer, successes most often.
     pub fn answer() -> impl Strategy<Value = Answer> {
+        answer_in(crate::mode::EngineMode::Native)
+    }
+
+    /// Any abstract answer for an engine in `mode`, successes most often. A browser on a
+    /// development instance gets the faults that reach its dev-browser paths more often:
+    /// `dev_browser_unauthenticated` (the token is made again, reads repeated), a 401 (a
+    /// refresh re-checking the session) and 5xx (a failed `POST /v1/dev_browser`).
+    pub fn answer_in(mode: crate::mode::EngineMode) -> impl Strategy<Value = Answer> {
+        let dev = u32::from(mode.uses_dev_browser());
         prop_oneof![
             8 => server_change().prop_map(Answer::Success),
             3 => select(vec![
@@ -373,10 +428,13 @@ pub mod strategy {
                 ErrorChoice::SessionExists,
                 ErrorChoice::AuthenticationInvalid,
                 ErrorChoice::ClientNotFound,
+                ErrorChoice::DevBrowserUnauthenticated,
             ])
             .prop_map(Answer::Error),
+            1 + 2 * dev => Just(Answer::Error(ErrorChoice::DevBrowserUnauthenticated)),
+            dev => Just(Answer::Error(ErrorChoice::AuthenticationInvalid)),
             1 => (0u8..40).prop_map(|retry_after| Answer::TooManyRequests { retry_after }),
-            1 => (0u8..5).prop_map(Answer::ServerError),
+            1 + dev => (0u8..5).prop_map(Answer::ServerError),
             1 => Just(Answer::Transport),
             1 => Just(Answer::MalformedBody),
             1 => Just(Answer::StaleClient),
@@ -384,12 +442,28 @@ pub mod strategy {
         ]
     }
 
+    /// A `Clerk-Db-Jwt` header now and then.
+    pub fn db_jwt() -> impl Strategy<Value = DbJwt> {
+        prop_oneof![10 => Just(DbJwt::Absent), 2 => Just(DbJwt::Fresh), 1 => Just(DbJwt::Blank)]
+    }
+
+    /// Any engine mode.
+    pub fn mode() -> impl Strategy<Value = crate::mode::EngineMode> {
+        select(crate::mode::EngineMode::ALL.to_vec())
+    }
+
     /// Any transition, weighted towards submitting and answering.
     pub fn transition() -> impl Strategy<Value = Transition> {
+        transition_in(crate::mode::EngineMode::Native)
+    }
+
+    /// Any transition for an engine in `mode` (the answers of [`answer_in`]), weighted
+    /// towards submitting and answering.
+    pub fn transition_in(mode: crate::mode::EngineMode) -> impl Strategy<Value = Transition> {
         prop_oneof![
             6 => select(CommandChoice::ALL.to_vec()).prop_map(Transition::Submit),
-            7 => (prop_oneof![9 => Just(0u8), 1 => 1u8..4], answer())
-                .prop_map(|(nth, answer)| Transition::Respond { nth, answer }),
+            7 => (prop_oneof![9 => Just(0u8), 1 => 1u8..4], answer_in(mode), db_jwt())
+                .prop_map(|(nth, answer, db_jwt)| Transition::Respond { nth, answer, db_jwt }),
             2 => prop_oneof![Just(10u32), Just(1_000), Just(5_000), Just(60_000), 0u32..100_000]
                 .prop_map(Transition::AdvanceTime),
             1 => Just(Transition::Restart),

@@ -1,11 +1,12 @@
-//! State-machine property tests: random transition sequences through the shared runner,
+//! State-machine property tests: random transition sequences through the shared runner, in a
+//! randomly chosen engine mode (native, browser on a production or a development instance),
 //! every invariant checked after every step (see docs/testing.md).
 //!
 //! `CLERK_PROPTEST_CASES` sets the number of sequences (default 20 000, about 10 s at opt-level 1 on 2 cores; sized for a 2-core
 //! CI runner); failures shrink (capped) and are kept in `properties.proptest-regressions` beside this file.
 
-use clerk_testkit::Runner;
 use clerk_testkit::transition::{Transition, strategy};
+use clerk_testkit::{EngineMode, Runner};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -18,23 +19,24 @@ fn cases() -> u32 {
 }
 
 /// Generation only: the expectations live in the runner's reference model, which must
-/// see the ids the engine hands out before it can check the next step.
+/// see the ids the engine hands out before it can check the next step. The state is the
+/// engine mode, chosen once per sequence, and the number of steps so far.
 struct Transitions;
 
 impl ReferenceStateMachine for Transitions {
-    type State = usize;
+    type State = (EngineMode, usize);
     type Transition = Transition;
 
     fn init_state() -> BoxedStrategy<Self::State> {
-        Just(0).boxed()
+        strategy::mode().prop_map(|mode| (mode, 0)).boxed()
     }
 
-    fn transitions(_state: &Self::State) -> BoxedStrategy<Self::Transition> {
-        strategy::transition().boxed()
+    fn transitions((mode, _): &Self::State) -> BoxedStrategy<Self::Transition> {
+        strategy::transition_in(*mode).boxed()
     }
 
-    fn apply(state: Self::State, _transition: &Self::Transition) -> Self::State {
-        state + 1
+    fn apply((mode, steps): Self::State, _transition: &Self::Transition) -> Self::State {
+        (mode, steps + 1)
     }
 }
 
@@ -44,11 +46,11 @@ impl StateMachineTest for EngineUnderTest {
     type SystemUnderTest = Runner;
     type Reference = Transitions;
 
-    fn init_test(_ref_state: &usize) -> Self::SystemUnderTest {
-        Runner::new()
+    fn init_test((mode, _): &(EngineMode, usize)) -> Self::SystemUnderTest {
+        Runner::with_mode(*mode)
     }
 
-    fn apply(mut runner: Runner, _ref_state: &usize, transition: Transition) -> Runner {
+    fn apply(mut runner: Runner, _ref_state: &(EngineMode, usize), transition: Transition) -> Runner {
         runner.apply(&transition);
         runner
     }

@@ -1,11 +1,13 @@
 //! Hand-written transition sequences through the shared runner: the paths the random
 //! search must be able to reach, as fixed regression tests.
 
-use clerk_testkit::transition::{Answer, CommandChoice as C, ErrorChoice, ResetTarget, ServerChange, SignInTarget};
+use clerk_testkit::transition::{
+    Answer, CommandChoice as C, DbJwt, ErrorChoice, ResetTarget, ServerChange, SignInTarget,
+};
 use clerk_testkit::{Runner, Transition as T};
 
 fn ok(change: ServerChange) -> T {
-    T::Respond { nth: 0, answer: Answer::Success(change) }
+    T::respond(Answer::Success(change))
 }
 
 #[test]
@@ -29,7 +31,7 @@ fn a_code_sign_in_walks_the_first_factor() {
         T::Submit(C::SignInPrepareEmailCode),
         ok(ServerChange::Nothing),
         T::Submit(C::SignInAttemptEmailCode),
-        T::Respond { nth: 0, answer: Answer::Error(ErrorChoice::FormCodeIncorrect) },
+        T::respond(Answer::Error(ErrorChoice::FormCodeIncorrect)),
         T::Submit(C::SignInAttemptEmailCode),
         ok(ServerChange::SignIn(SignInTarget::NeedsSecondFactor)),
         T::Submit(C::SignInAttemptTotp),
@@ -47,7 +49,7 @@ fn sign_out_ignores_an_answer_from_before_it() {
         T::Submit(C::Reload),
         T::SignOut,
         ok(ServerChange::Nothing),
-        T::Respond { nth: 0, answer: Answer::Transport },
+        T::respond(Answer::Transport),
     ]);
     assert_eq!(runner.client().active_session_id(), None);
 }
@@ -58,7 +60,7 @@ fn a_stale_client_never_signs_out() {
         T::Submit(C::SignInPassword),
         ok(ServerChange::SignIn(SignInTarget::Complete)),
         T::Submit(C::Reload),
-        T::Respond { nth: 0, answer: Answer::StaleClient },
+        T::respond(Answer::StaleClient),
     ]);
     assert_eq!(runner.client().active_session_id(), Some("sess_1"));
 }
@@ -67,7 +69,7 @@ fn a_stale_client_never_signs_out() {
 fn retries_and_resets_keep_the_model() {
     let runner = Runner::run(&[
         T::Submit(C::Load),
-        T::Respond { nth: 0, answer: Answer::TooManyRequests { retry_after: 2 } },
+        T::respond(Answer::TooManyRequests { retry_after: 2 }),
         T::AdvanceTime(3_000),
         ok(ServerChange::Nothing),
         T::Submit(C::SignUpCreate),
@@ -76,7 +78,7 @@ fn retries_and_resets_keep_the_model() {
         T::Submit(C::Reload),
         ok(ServerChange::Nothing),
         T::Cancel(0),
-        T::Respond { nth: 3, answer: Answer::Transport },
+        T::Respond { nth: 3, answer: Answer::Transport, db_jwt: DbJwt::Absent },
     ]);
     assert!(runner.client().sign_up().is_none(), "a reset attempt stays hidden");
 }
@@ -92,7 +94,7 @@ fn regression_a_get_token_after_a_reset_answered_client_not_found() {
         ok(ServerChange::SignIn(SignInTarget::Complete)),
         T::Reset(ResetTarget::SignIn),
         T::Submit(C::GetToken),
-        T::Respond { nth: 0, answer: Answer::Error(ErrorChoice::ClientNotFound) },
+        T::respond(Answer::Error(ErrorChoice::ClientNotFound)),
     ]);
     assert!(runner.client().active_session_id().is_none(), "client_not_found clears the client");
 }
@@ -106,7 +108,7 @@ fn regression_a_refresh_after_a_stale_touch_answer_belongs_to_the_current_epoch(
         ok(ServerChange::SignUp(clerk_testkit::transition::SignUpTarget::Complete)),
         T::Reset(ResetTarget::SignIn),
         T::Submit(C::SetActive),
-        T::Respond { nth: 0, answer: Answer::StaleClient },
+        T::respond(Answer::StaleClient),
         ok(ServerChange::SignIn(SignInTarget::NeedsIdentifier)),
     ]);
     assert!(runner.client().client().is_some());
@@ -126,8 +128,122 @@ fn a_token_refresh_sent_after_a_reset_is_current_and_its_client_not_found_clears
         ok(ServerChange::Nothing),
         T::Reset(ResetTarget::SignIn),
         T::AdvanceTime(60_000),
-        T::Respond { nth: 0, answer: Answer::Error(ErrorChoice::ClientNotFound) },
+        T::respond(Answer::Error(ErrorChoice::ClientNotFound)),
     ]);
     assert_eq!(runner.client().active_session_id(), None);
     assert!(runner.client().sessions().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Browser mode (fapi.md §1.5–1.8, decision 0014)
+// ---------------------------------------------------------------------------------------
+
+use clerk_testkit::EngineMode;
+
+#[test]
+fn a_development_browser_makes_a_token_first_and_signs_in_with_it() {
+    let runner = Runner::run_in(
+        EngineMode::BrowserDevelopment,
+        &[
+            T::Submit(C::SignInPassword),
+            ok(ServerChange::Nothing),
+            ok(ServerChange::SignIn(SignInTarget::Complete)),
+            T::Restart,
+            T::Submit(C::Reload),
+            ok(ServerChange::Nothing),
+        ],
+    );
+    assert_eq!(runner.client().active_session_id(), Some("sess_1"));
+    assert!(runner.client().client_token().is_none());
+    assert!(runner.client().dev_browser_token().is_some());
+}
+
+#[test]
+fn a_refused_dev_browser_token_is_made_again_and_the_read_repeated() {
+    let runner = Runner::run_in(
+        EngineMode::BrowserDevelopment,
+        &[
+            T::Submit(C::Load),
+            ok(ServerChange::Nothing),
+            T::respond(Answer::Error(ErrorChoice::DevBrowserUnauthenticated)),
+            T::AdvanceTime(1_000),
+            ok(ServerChange::Nothing),
+            ok(ServerChange::Nothing),
+            ok(ServerChange::Nothing),
+        ],
+    );
+    assert!(runner.model().ops.is_empty(), "the load completed");
+    assert!(runner.client().dev_browser_token().is_some());
+}
+
+#[test]
+fn a_clerk_db_jwt_header_replaces_the_token_and_a_browser_ignores_authorization() {
+    let runner = Runner::run_in(
+        EngineMode::BrowserDevelopment,
+        &[
+            T::Submit(C::SignInIdentifier),
+            ok(ServerChange::Nothing),
+            T::respond_with_db_jwt(Answer::RotatedToken, DbJwt::Fresh),
+            T::Submit(C::SignInPrepareEmailCode),
+            ok(ServerChange::Nothing),
+        ],
+    );
+    assert!(runner.client().client_token().is_none());
+    assert!(runner.client().dev_browser_token().is_some_and(|token| token.expose().starts_with("dbjwt-")));
+}
+
+// A failed `POST /v1/dev_browser` fails what waited for it, nothing more: when that is the
+// client refresh re-checking a session refused with 401, the session stays (only the
+// refresh's own 403 or 500 signs it out, fapi.md §2.4).
+#[test]
+fn a_failed_dev_browser_request_does_not_sign_out_the_session_a_refresh_rechecks() {
+    let runner = Runner::run_in(
+        EngineMode::BrowserDevelopment,
+        &[
+            T::Submit(C::SignInPassword),
+            ok(ServerChange::Nothing),
+            ok(ServerChange::SignIn(SignInTarget::Complete)),
+            T::Submit(C::Create),
+            T::Submit(C::SignInIdentifier),
+            T::respond(Answer::Error(ErrorChoice::AuthenticationInvalid)),
+            T::respond(Answer::Error(ErrorChoice::DevBrowserUnauthenticated)),
+            T::respond(Answer::ServerError(0)),
+        ],
+    );
+    assert_eq!(runner.client().active_session_id(), Some("sess_1"));
+}
+
+#[test]
+fn a_production_browser_tunnels_and_sends_no_token() {
+    let runner = Runner::run_in(
+        EngineMode::BrowserProduction,
+        &[
+            T::Submit(C::SignInPassword),
+            T::respond(Answer::RotatedToken),
+            T::Submit(C::Destroy),
+            T::respond_with_db_jwt(Answer::Success(ServerChange::Nothing), DbJwt::Fresh),
+        ],
+    );
+    assert!(runner.client().client_token().is_none());
+    assert!(runner.client().dev_browser_token().is_none());
+}
+
+// The same through the refresh's own repeat: the refresh is refused as
+// `dev_browser_unauthenticated`, repeated after a new token, and that token's request fails.
+#[test]
+fn a_failed_dev_browser_request_before_a_repeated_refresh_does_not_sign_out() {
+    let runner = Runner::run_in(
+        EngineMode::BrowserDevelopment,
+        &[
+            T::Submit(C::SignInPassword),
+            ok(ServerChange::Nothing),
+            ok(ServerChange::SignIn(SignInTarget::Complete)),
+            T::Submit(C::Touch),
+            T::respond(Answer::Error(ErrorChoice::AuthenticationInvalid)),
+            T::respond(Answer::Error(ErrorChoice::DevBrowserUnauthenticated)),
+            T::AdvanceTime(5_000),
+            T::respond(Answer::ServerError(0)),
+        ],
+    );
+    assert_eq!(runner.client().active_session_id(), Some("sess_1"));
 }
