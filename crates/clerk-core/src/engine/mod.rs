@@ -48,8 +48,6 @@ pub const TOUCH_ELIGIBILITY: Duration = Duration::days(8);
 
 mod answers;
 mod commands;
-#[cfg(test)]
-mod dev_browser_tests;
 mod operations;
 mod tombstones;
 mod views;

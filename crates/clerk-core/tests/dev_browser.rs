@@ -3,7 +3,12 @@
 
 #![allow(clippy::expect_used, clippy::panic)]
 
-use super::*;
+use clerk_core::secret::{ClientToken, DevBrowserToken};
+use clerk_core::{
+    Client, ClientConfig, Command, Event, HttpResponse, Outgoing, Output, PersistedState, RequestKind, SignInCommand,
+    SignInCreate, TransportMode,
+};
+use time::{Duration, OffsetDateTime};
 
 const KEY: &str = "pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk";
 
@@ -136,7 +141,7 @@ fn a_failed_dev_browser_request_does_not_sign_out_the_session_a_refresh_rechecks
     answer(&mut client, RequestKind::DevBrowser, 200, r#"{"object":"dev_browser","id":"dvb_1"}"#);
     answer(&mut client, RequestKind::ClientGet, 200, SIGNED_IN);
     let _ = client.create(now()).expect("accepted");
-    let sign_in = SignInCommand::Create(crate::sign_in::SignInCreate::identifier("ada@example.com"));
+    let sign_in = SignInCommand::Create(SignInCreate::identifier("ada@example.com"));
     let _ = client.submit(Command::SignIn(sign_in), now()).expect("accepted");
     // The 401 queues the refresh behind the sign-in; the sign-in's answer refuses the token.
     answer(&mut client, RequestKind::ClientCreate, 401, &error("authentication_invalid"));
