@@ -2,33 +2,13 @@
 //! (`../shared/fapi/undocumented.json`), through `clerk-spec`'s generated table.
 
 use clerk_core::HttpRequest;
-use clerk_spec::{RequestShape, SpecTable, Violation};
+use clerk_spec::Violation;
 
-fn pairs(fields: &[clerk_core::Field]) -> Vec<(String, String)> {
-    fields.iter().map(|field| (field.name.to_string(), field.value.expose().to_owned())).collect()
-}
-
-/// The violations of `request`, empty when the spec (plus undocumented.json) allows it.
+/// The violations of `request`, empty when the spec (plus undocumented.json) allows it: the
+/// same check the property tests' runner makes of every request it sees.
 #[must_use]
 pub fn violations(request: &HttpRequest) -> Vec<Violation> {
-    let table = match SpecTable::load() {
-        Ok(table) => table,
-        Err(error) => panic!("embedded spec table unreadable: {error}"),
-    };
-    let query = pairs(&request.query);
-    let headers = pairs(&request.headers);
-    let form = request.form.as_deref().map(pairs).unwrap_or_default();
-    let shape = RequestShape {
-        method: request.method.as_str(),
-        path: &request.path,
-        query: &query,
-        headers: &headers,
-        form: &form,
-    };
-    match table.validate(&shape) {
-        Ok(_) => Vec::new(),
-        Err(violations) => violations,
-    }
+    clerk_testkit::runner::spec_violations(request)
 }
 
 /// Fails the test when `request` is not allowed by the spec plus undocumented.json.
