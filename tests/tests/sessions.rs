@@ -693,12 +693,10 @@ fn touching_another_session_keeps_the_active_one() {
     assert_eq!(h.client.active_session_id(), Some("sess_1"));
 }
 
-/// fapi.md §2.5: after `session_exists` the session the client already has becomes
-/// active. That holds after a sign-out the server never heard of (offline): the server
-/// still has the session, and its `last_active_session_id` names the same session as
-/// before, yet it is the one to activate instead of signing in again.
-#[test]
-fn session_exists_after_an_offline_sign_out_activates_the_existing_session() {
+/// Signed in as `sess_1`, signed out offline (the server still has the session), then a
+/// sign-in answered `session_exists`: returns the harness, the client refresh that answer
+/// asked for (not answered yet) and the server's client.
+fn session_exists_after_an_offline_sign_out() -> (Harness, clerk_core::Outgoing, Value) {
     let mut h = signed_in();
     let op = h.submit(SessionCommand::SignOut { session_id: None });
     let request = h.expect_request();
@@ -706,7 +704,6 @@ fn session_exists_after_an_offline_sign_out_activates_the_existing_session() {
     let _ = h.expect_success(op);
     assert_eq!(h.client.active_session_id(), None);
     h.clear_events();
-
     let sign_in = h.submit(clerk_core::SignInCommand::Create(clerk_core::SignInCreate::identifier("a@example.com")));
     let request = h.expect_request();
     let client = client_json(&[("sess_1", "active")], Some("sess_1"), 5);
@@ -714,6 +711,16 @@ fn session_exists_after_an_offline_sign_out_activates_the_existing_session() {
     let _ = h.expect_failure(sign_in);
     let refresh = h.expect_request();
     assert_eq!(refresh.kind, clerk_core::RequestKind::ClientGet);
+    (h, refresh, client)
+}
+
+/// fapi.md §2.5: after `session_exists` the session the client already has becomes
+/// active. That holds after a sign-out the server never heard of (offline): the server
+/// still has the session, and its `last_active_session_id` names the same session as
+/// before, yet it is the one to activate instead of signing in again.
+#[test]
+fn session_exists_after_an_offline_sign_out_activates_the_existing_session() {
+    let (mut h, refresh, client) = session_exists_after_an_offline_sign_out();
     h.respond_json(&refresh, 200, &json!({ "response": client, "client": null }));
     let _ = h.drain();
     assert_eq!(h.client.active_session_id(), Some("sess_1"));
@@ -724,17 +731,7 @@ fn session_exists_after_an_offline_sign_out_activates_the_existing_session() {
 /// word: the refresh does not sign them back in.
 #[test]
 fn a_sign_out_after_session_exists_is_not_undone_by_its_refresh() {
-    let mut h = signed_in();
-    let op = h.submit(SessionCommand::SignOut { session_id: None });
-    let request = h.expect_request();
-    h.fail(&request, TransportError::Connect("offline".into()));
-    let _ = h.expect_success(op);
-    let sign_in = h.submit(clerk_core::SignInCommand::Create(clerk_core::SignInCreate::identifier("a@example.com")));
-    let request = h.expect_request();
-    let client = client_json(&[("sess_1", "active")], Some("sess_1"), 5);
-    h.respond_json(&request, 400, &error_json("session_exists", Some(&client)));
-    let _ = h.expect_failure(sign_in);
-    let refresh = h.expect_request();
+    let (mut h, refresh, client) = session_exists_after_an_offline_sign_out();
     let again = h.submit(SessionCommand::SignOut { session_id: None });
     h.respond_json(&refresh, 200, &json!({ "response": client, "client": null }));
     let request = h.expect_request();
