@@ -233,56 +233,60 @@ fn redact_dev_browser_tokens(text: &str) -> String {
 }
 
 /// Replaces the third segment of every `eyJ…​.…​.…` run in `text` with [`REDACTED`].
-/// Inside JSON text a server may spell any character with an escape (`\u0065yJ…`, `\/`):
-/// a JWT spelled so is recognised too, and its signature replaced whole, escapes and all.
+/// Inside JSON text a server may spell any character with an escape (`\u0065yJ…`): a JWT
+/// spelled so is recognised too ([`next_jwt_signature`]), and its signature replaced
+/// whole, escapes and all.
 #[must_use]
 pub fn redact_jwts(text: &str) -> String {
-    if !text.contains('\\') {
-        return redact_plain_jwts(text);
-    }
-    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    let mut at = 0;
-    while at < bytes.len() {
-        match jwt_signature_at(bytes, at) {
-            Ok((signature, end)) => {
-                out.push_str(text.get(copied..signature).unwrap_or_default());
-                out.push_str(REDACTED);
-                copied = end;
-                at = end;
-            }
-            Err(next) => at = next,
-        }
+    while let Some(signature) = next_jwt_signature(text, copied) {
+        out.push_str(text.get(copied..signature.start).unwrap_or_default());
+        out.push_str(REDACTED);
+        copied = signature.end;
     }
-    // `copied` only ever lands on an ASCII character's boundary or the end.
     out.push_str(text.get(copied..).unwrap_or_default());
     out
 }
 
-/// [`redact_jwts`] for text without escapes: a search for `eyJ`, then a walk of plain
-/// characters.
-fn redact_plain_jwts(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("eyJ") {
-        let (before, candidate) = rest.split_at(start);
-        out.push_str(before);
-        let next = match jwt_signature_at(candidate.as_bytes(), 0) {
-            Ok((signature, end)) => {
-                out.push_str(candidate.get(..signature).unwrap_or_default());
-                out.push_str(REDACTED);
-                end
-            }
-            Err(next) => {
-                out.push_str(candidate.get(..next).unwrap_or_default());
-                next
-            }
-        };
-        rest = candidate.get(next..).unwrap_or_default();
+/// The byte range of the signature of the first JWT in `text` that starts at or after
+/// byte `from`: `eyJ`, then three dot-separated base64url segments (the signature may be
+/// empty), each character written as itself or, inside JSON text, as an escape
+/// (`\u0065yJ…`). The header and claims before the range are the token's readable part.
+/// The range starts and ends on character boundaries.
+///
+/// Linear in the text it passes, even on hostile input: a run that is no JWT is walked
+/// once, not once per `eyJ` in it. For anything that shows text that may hold session
+/// tokens (error previews here, transcripts in `clerk-store`).
+///
+/// ```
+/// use clerk_core::redact::next_jwt_signature;
+///
+/// let text = r#"{"jwt":"eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln"}"#;
+/// let signature = next_jwt_signature(text, 0).expect("a JWT");
+/// assert_eq!(&text[signature.clone()], "c2ln");
+/// assert_eq!(next_jwt_signature(text, signature.end), None);
+/// ```
+#[must_use]
+pub fn next_jwt_signature(text: &str, from: usize) -> Option<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while at < bytes.len() {
+        // Only `e` or a backslash (an escaped `e`) can start one.
+        let offset = bytes.get(at..)?.iter().position(|byte| matches!(byte, b'e' | b'\\'))?;
+        match jwt_signature_at(bytes, at + offset) {
+            Ok((signature, end)) => return Some(signature..end),
+            Err(next) => at = next,
+        }
     }
-    out.push_str(rest);
-    out
+    None
+}
+
+/// The byte range of the signature when a JWT (as [`next_jwt_signature`] finds them)
+/// starts exactly at byte `at` of `text`.
+#[must_use]
+pub fn jwt_signature_starting_at(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    jwt_signature_at(text.as_bytes(), at).ok().map(|(signature, end)| signature..end)
 }
 
 /// When a JWT (`eyJ`, three dot-separated base64url segments, each character as itself

@@ -4,6 +4,8 @@
 //! first appear in the transcript, so a reader can still see that the token sent in
 //! request 5 is the one received in response 3 without seeing the token.
 
+use clerk_core::redact::{jwt_signature_starting_at, next_jwt_signature};
+
 use std::collections::HashMap;
 
 /// Secrets at least this long are also replaced where they turn up as plain text (a token
@@ -51,8 +53,8 @@ impl Placeholders {
     /// value that is a whole JWT only the signature is secret (see
     /// [`field_value`](Self::field_value)).
     pub(crate) fn learn_field_value(&mut self, value: &str) {
-        match whole_jwt_signature_start(value) {
-            Some(start) => self.learn(value.get(start..).unwrap_or_default()),
+        match whole_jwt_signature(value) {
+            Some(signature) => self.learn(value.get(signature).unwrap_or_default()),
             None => self.learn(value),
         }
     }
@@ -62,68 +64,54 @@ impl Placeholders {
     /// header and claims, as it does everywhere else in a transcript, and only its
     /// signature is replaced, with the number that signature has everywhere else.
     pub(crate) fn field_value(&mut self, value: &str) -> String {
-        match whole_jwt_signature_start(value).and_then(|start| Some((value.get(..start)?, value.get(start..)?))) {
+        match whole_jwt_signature(value)
+            .and_then(|signature| Some((value.get(..signature.start)?, value.get(signature)?)))
+        {
             Some((head, signature)) => format!("{head}{}", self.placeholder(signature)),
             None => self.placeholder(value),
         }
     }
 
     /// `text` with every known long secret replaced by its placeholder and the signature
-    /// of every JWT (`eyJ….….…`) replaced by one, header and claims kept. Everything else
-    /// is copied exactly.
+    /// of every JWT (`eyJ….….…`, also spelled with JSON escapes; clerk-core's
+    /// [`next_jwt_signature`]) replaced by one, header and claims kept. Everything else
+    /// is copied exactly. Linear in the length of `text` (times the number of known
+    /// secrets).
     pub(crate) fn redact_text(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
+        let mut at = 0;
+        // The next JWT signature, looked for again only once `at` has gone past its start.
+        let mut jwt = next_jwt_signature(text, 0);
+        while let Some(rest) = text.get(at..).filter(|rest| !rest.is_empty()) {
+            if jwt.as_ref().is_some_and(|signature| signature.start < at) {
+                jwt = next_jwt_signature(text, at);
+            }
             if let Some(secret) = self.scanned.iter().find(|secret| rest.starts_with(secret.as_str())).cloned() {
                 out.push_str(&self.placeholder(&secret));
-                rest = rest.get(secret.len()..).unwrap_or_default();
+                at += secret.len();
                 continue;
             }
-            if let Some((claims_end, token_end)) = jwt_extent(rest) {
-                let (Some(head), Some(signature)) = (rest.get(..claims_end), rest.get(claims_end..token_end)) else {
-                    break;
-                };
-                out.push_str(head);
-                out.push_str(&self.placeholder(signature));
-                rest = rest.get(token_end..).unwrap_or_default();
-                continue;
+            if let Some(signature) = jwt.clone().filter(|signature| signature.start == at) {
+                out.push_str(&self.placeholder(text.get(signature.clone()).unwrap_or_default()));
+                // An empty signature: nothing to replace; step over the character it
+                // would have started at like any other.
+                if !signature.is_empty() {
+                    at = signature.end;
+                    continue;
+                }
             }
+            let Some(c) = rest.chars().next() else { break };
             out.push(c);
-            rest = rest.get(c.len_utf8()..).unwrap_or_default();
+            at += c.len_utf8();
         }
         out
     }
 }
 
-/// Where the signature starts when `value` is one whole JWT and nothing else.
-fn whole_jwt_signature_start(value: &str) -> Option<usize> {
-    jwt_extent(value).filter(|(_, end)| *end == value.len()).map(|(start, _)| start)
-}
-
-fn is_base64url(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' || byte == b'='
-}
-
-/// When `text` starts with a JWT (`eyJ` header, claims, non-empty signature, each
-/// base64url, dot-separated): the byte offset where the signature starts and where the
-/// token ends.
-fn jwt_extent(text: &str) -> Option<(usize, usize)> {
-    if !text.starts_with("eyJ") {
-        return None;
-    }
-    let bytes = text.as_bytes();
-    let segment_end = |start: usize| {
-        let len = bytes.get(start..)?.iter().take_while(|b| is_base64url(**b)).count();
-        (len > 0).then_some(start + len)
-    };
-    let header_end = segment_end(0)?;
-    (bytes.get(header_end) == Some(&b'.')).then_some(())?;
-    let claims_end = segment_end(header_end + 1)?;
-    (bytes.get(claims_end) == Some(&b'.')).then_some(())?;
-    let signature_start = claims_end + 1;
-    let token_end = segment_end(signature_start)?;
-    Some((signature_start, token_end))
+/// The signature's byte range when `value` is one whole JWT with a signature, and nothing
+/// else.
+fn whole_jwt_signature(value: &str) -> Option<std::ops::Range<usize>> {
+    jwt_signature_starting_at(value, 0).filter(|signature| signature.end == value.len() && !signature.is_empty())
 }
 
 #[cfg(test)]
@@ -153,6 +141,30 @@ mod tests {
         table.learn("a-long-client-token-value");
         table.learn("123456");
         assert_eq!(table.redact_text("token=a-long-client-token-value code 123456"), "token=[redacted#1] code 123456");
+    }
+
+    /// A JWT a server spelled with JSON escapes loses its signature in a transcript too,
+    /// and a whole secret field that is one keeps its readable head.
+    #[test]
+    fn a_jwt_spelled_with_escapes_is_redacted() {
+        let mut table = Placeholders::default();
+        let text = r#"{"jwt":"\u0065yJhbGc.eyJleHAiOjF9\u002ec2lnbmF0dXJl","n":"a\u00e9"}"#;
+        assert_eq!(table.redact_text(text), r#"{"jwt":"\u0065yJhbGc.eyJleHAiOjF9\u002e[redacted#1]","n":"a\u00e9"}"#);
+        assert_eq!(
+            table.field_value("eyJhbGc.eyJleHAiOjF9.c2lnbmF0dXJl"),
+            "eyJhbGc.eyJleHAiOjF9.[redacted#1]",
+            "the same signature, the same number"
+        );
+        assert_eq!(table.field_value("eyJhbGc.eyJleHAiOjF9."), "[redacted#2]", "no signature: all of it is hidden");
+    }
+
+    /// A long run that only looks like the start of JWTs is walked once: a hostile body
+    /// costs time in proportion to its length, not its square.
+    #[test]
+    fn a_long_hostile_run_is_kept_whole() {
+        let mut table = Placeholders::default();
+        let text = format!("{}.", "eyJ".repeat(1 << 16));
+        assert_eq!(table.redact_text(&text), text);
     }
 
     #[test]
