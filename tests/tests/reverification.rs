@@ -67,6 +67,17 @@ fn reverification_json(status: &str, level: &str) -> Value {
     })
 }
 
+/// The session a completed reverification embeds (the spec's `SessionBase`: no user, no
+/// organization), its verification age reset and the token minted with it.
+fn embedded_session(id: &str, jwt: &str) -> Value {
+    json!({
+        "object": "session", "id": id, "status": "active",
+        "expire_at": 1, "abandon_at": 1, "last_active_at": 1, "actor": null, "tasks": null,
+        "factor_verification_age": [0, -1],
+        "last_active_token": { "object": "token", "jwt": jwt }
+    })
+}
+
 fn signed_in() -> Harness {
     Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1))
 }
@@ -464,12 +475,7 @@ fn a_completed_reverification_brings_the_new_verification_age_and_session_token(
     before["last_active_organization_id"] = json!("org_1");
     before["factor_verification_age"] = json!([30, -1]);
     before["last_active_token"] = json!({ "object": "token", "jwt": old_jwt });
-    let embedded = json!({
-        "object": "session", "id": "sess_1", "status": "active",
-        "expire_at": 1, "abandon_at": 1, "last_active_at": 1, "actor": null, "tasks": null,
-        "factor_verification_age": [0, -1],
-        "last_active_token": { "object": "token", "jwt": new_jwt }
-    });
+    let embedded = embedded_session("sess_1", &new_jwt);
     let mut listed_without_token = before.clone();
     listed_without_token["factor_verification_age"] = json!([0, -1]);
     listed_without_token.as_object_mut().map(|session| session.remove("last_active_token"));
@@ -536,12 +542,7 @@ fn a_cancelled_reverification_still_brings_the_session_its_new_token() {
     assert!(matches!(h.expect_failure(op), clerk_core::OperationError::Cancelled), "the caller hears it was cancelled");
 
     let mut complete = reverification_json("complete", "first_factor");
-    complete["session"] = json!({
-        "object": "session", "id": "sess_1", "status": "active",
-        "expire_at": 1, "abandon_at": 1, "last_active_at": 1, "actor": null, "tasks": null,
-        "factor_verification_age": [0, -1],
-        "last_active_token": { "object": "token", "jwt": new_jwt }
-    });
+    complete["session"] = embedded_session("sess_1", &new_jwt);
     h.respond_json(&request, 200, &json!({ "response": complete, "client": null }));
 
     let session = h.client.active_session().unwrap_or_else(|| panic!("still signed in"));
@@ -571,12 +572,7 @@ fn a_cancelled_reverification_for_one_session_leaves_the_others_alone() {
     h.client.cancel(op).unwrap_or_else(|e| panic!("{e}"));
     let _ = h.expect_failure(op);
     let mut answer = reverification_json("needs_first_factor", "first_factor");
-    answer["session"] = json!({
-        "object": "session", "id": "sess_2", "status": "active",
-        "expire_at": 1, "abandon_at": 1, "last_active_at": 1, "actor": null, "tasks": null,
-        "factor_verification_age": [0, -1],
-        "last_active_token": { "object": "token", "jwt": clerk_tests::canned_jwt("sess_2", issued, issued + 60) }
-    });
+    answer["session"] = embedded_session("sess_2", &clerk_tests::canned_jwt("sess_2", issued, issued + 60));
     h.respond_json(&request, 200, &json!({ "response": answer, "client": null }));
     let untouched = h.client.client().and_then(|client| client.sessions.iter().find(|s| s.id == "sess_2"));
     assert_eq!(untouched.and_then(|s| s.factor_verification_age), Some([30, -1]));
