@@ -446,6 +446,28 @@ pub fn status_name(status: Option<&SignInStatus>) -> String {
     status.map_or_else(|| String::from("no attempt"), |status| status.as_str().to_owned())
 }
 
+/// Refuses a strategy that is not `web3_<provider>_signature` (sign-in and sign-up).
+pub(crate) fn require_web3(strategy: &Strategy) -> Result<(), CommandError> {
+    if strategy.is_web3() {
+        Ok(())
+    } else {
+        Err(CommandError::InvalidArgument { name: "strategy", reason: "not a web3 strategy".into() })
+    }
+}
+
+/// Refuses a strategy that does not go through a provider in a browser (sign-in and
+/// sign-up redirects).
+pub(crate) fn require_provider_redirect(strategy: &Strategy) -> Result<(), CommandError> {
+    if strategy.is_provider_redirect() {
+        Ok(())
+    } else {
+        Err(CommandError::InvalidArgument {
+            name: "strategy",
+            reason: "not an OAuth, enterprise SSO or SAML strategy".into(),
+        })
+    }
+}
+
 fn push(form: &mut Vec<Field>, name: &'static str, value: Option<&str>) {
     if let Some(value) = value {
         form.push(Field::plain(name, value.to_owned()));
@@ -577,12 +599,7 @@ pub(crate) fn request_for(
                     pick_factor_id(sign_in, false, &strategy, None, |factor| factor.passkey_id.as_ref())?;
                 }
                 FirstFactorPreparation::Web3 { web3_wallet_id, .. } => {
-                    if !strategy.is_web3() {
-                        return Err(CommandError::InvalidArgument {
-                            name: "strategy",
-                            reason: "not a web3 strategy".into(),
-                        });
-                    }
+                    require_web3(&strategy)?;
                     let id = pick_factor_id(sign_in, false, &strategy, web3_wallet_id.as_deref(), wallet_id)?;
                     push(form, "web3_wallet_id", id.as_deref());
                 }
@@ -593,12 +610,7 @@ pub(crate) fn request_for(
                     oidc_login_hint,
                     ..
                 } => {
-                    if !(strategy.is_oauth() || matches!(strategy, Strategy::EnterpriseSso | Strategy::Saml)) {
-                        return Err(CommandError::InvalidArgument {
-                            name: "strategy",
-                            reason: "not an OAuth, enterprise SSO or SAML strategy".into(),
-                        });
-                    }
+                    require_provider_redirect(&strategy)?;
                     pick_factor_id(sign_in, false, &strategy, None, |_| None)?;
                     form.push(Field::plain("redirect_url", redirect_url.clone()));
                     form.push(Field::plain(
@@ -639,12 +651,7 @@ pub(crate) fn request_for(
                 form.push(Field::secret("public_key_credential", public_key_credential.expose()));
             }
             FirstFactorAttempt::Web3 { strategy, signature } => {
-                if !strategy.is_web3() {
-                    return Err(CommandError::InvalidArgument {
-                        name: "strategy",
-                        reason: "not a web3 strategy".into(),
-                    });
-                }
+                require_web3(strategy)?;
                 form.push(Field::plain("strategy", strategy.to_wire()));
                 form.push(Field::secret("signature", signature.expose()));
             }

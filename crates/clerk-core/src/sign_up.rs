@@ -21,6 +21,7 @@ use crate::error::CommandError;
 use crate::kind::RequestKind;
 use crate::request::Field;
 use crate::secret::{Credential, Password, Ticket, VerificationCode};
+use crate::sign_in::{require_provider_redirect, require_web3};
 use crate::wire::{SignUpResource, SignUpStatus, Strategy, Text};
 
 /// The fields of `POST /v1/client/sign_ups` and `PATCH /v1/client/sign_ups/{id}`
@@ -449,12 +450,7 @@ pub(crate) fn request_for(
                 }
                 SignUpPreparation::Redirect(redirect) => {
                     let strategy = &redirect.strategy;
-                    if !(strategy.is_oauth() || matches!(strategy, Strategy::EnterpriseSso | Strategy::Saml)) {
-                        return Err(CommandError::InvalidArgument {
-                            name: "strategy",
-                            reason: "not an OAuth, enterprise SSO or SAML strategy".into(),
-                        });
-                    }
+                    require_provider_redirect(strategy)?;
                     let landing = redirect.action_complete_redirect_url.as_deref().unwrap_or(&redirect.redirect_url);
                     spec.form.push(Field::plain("strategy", strategy.to_wire()));
                     spec.form.push(Field::plain("redirect_url", redirect.redirect_url.clone()));
@@ -488,13 +484,4 @@ pub(crate) fn request_for(
             spec
         }
     }))
-}
-
-/// Refuses a strategy that is not `web3_<provider>_signature`.
-fn require_web3(strategy: &Strategy) -> Result<(), CommandError> {
-    if strategy.is_web3() {
-        Ok(())
-    } else {
-        Err(CommandError::InvalidArgument { name: "strategy", reason: "not a web3 strategy".into() })
-    }
 }

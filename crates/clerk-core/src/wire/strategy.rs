@@ -56,6 +56,13 @@ impl Strategy {
         self.as_str().starts_with("oauth_token_")
     }
 
+    /// Whether this strategy goes through a provider in a browser and back to a redirect
+    /// URL: OAuth ([`is_oauth`](Self::is_oauth)), `enterprise_sso` or `saml`.
+    #[must_use]
+    pub fn is_provider_redirect(&self) -> bool {
+        self.is_oauth() || matches!(self, Strategy::EnterpriseSso | Strategy::Saml)
+    }
+
     /// Whether this is a Web3 wallet signature strategy (`web3_<provider>_signature`).
     #[must_use]
     pub fn is_web3(&self) -> bool {
