@@ -382,6 +382,21 @@ fn captcha_invalid_on_sign_up_explains_native_api_access() {
 
 const PROVIDER_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&state=s";
 
+/// The OAuth sign-in `sia_2` in `status`, its first factor unverified with the provider URL
+/// (and `error` on the verification when given).
+fn pending_oauth_sign_in(status: &str, error: Option<Value>) -> Value {
+    let mut verification = json!({ "object": "verification_oauth", "status": "unverified", "strategy": "oauth_google",
+        "external_verification_redirect_url": PROVIDER_URL, "expire_at": ms(600) });
+    if let Some(error) = error {
+        verification["error"] = error;
+    }
+    with(
+        with(sign_in_json("sia_2", status), "supported_first_factors", json!([{ "strategy": "oauth_google" }])),
+        "first_factor_verification",
+        verification,
+    )
+}
+
 /// `create{strategy: oauth_google}` on a new client, answered with `create_status` and an
 /// unverified first factor with the provider URL. Returns the harness with token `tok-1`.
 fn oauth_started(create_status: &str) -> Harness {
@@ -389,12 +404,7 @@ fn oauth_started(create_status: &str) -> Harness {
     let op =
         h.submit(SignInCommand::Create(SignInCreate::redirect(Strategy::from("oauth_google"), "myapp://sso-callback")));
     let request = h.expect_request();
-    let pending = with(
-        with(sign_in_json("sia_2", create_status), "supported_first_factors", json!([{ "strategy": "oauth_google" }])),
-        "first_factor_verification",
-        json!({ "object": "verification_oauth", "status": "unverified", "strategy": "oauth_google",
-                "external_verification_redirect_url": PROVIDER_URL, "expire_at": ms(600) }),
-    );
+    let pending = pending_oauth_sign_in(create_status, None);
     h.respond_with_token(&request, 200, &answer(&pending, &client_with_sign_in(pending.clone(), 1)), "tok-1");
     let _ = h.expect_success(op);
     assert!(
@@ -454,16 +464,9 @@ fn oauth_create_answered_with_another_status_works_the_same() {
 /// no request to open the browser again: an app following the event would loop.
 #[test]
 fn a_reload_of_a_pending_oauth_attempt_does_not_ask_for_the_browser_again() {
-    let pending = with(
-        with(
-            sign_in_json("sia_2", "needs_first_factor"),
-            "supported_first_factors",
-            json!([{ "strategy": "oauth_google" }]),
-        ),
-        "first_factor_verification",
-        json!({ "object": "verification_oauth", "status": "unverified", "strategy": "oauth_google",
-                "external_verification_redirect_url": PROVIDER_URL, "expire_at": ms(600),
-                "error": { "code": "oauth_access_denied", "message": "m", "long_message": "l", "meta": {} } }),
+    let pending = pending_oauth_sign_in(
+        "needs_first_factor",
+        Some(json!({ "code": "oauth_access_denied", "message": "m", "long_message": "l", "meta": {} })),
     );
     for nonce in [None, Some(Credential::new("abc123"))] {
         let mut h = oauth_started("needs_first_factor");
@@ -1203,16 +1206,7 @@ fn a_create_in_flight_at_reset_sign_in_does_not_show_its_new_attempt_but_the_res
     h.clear_events();
     // The server made a new attempt (a new id, which hiding the reset sia_1 does not cover)
     // and, meanwhile, the user signed in elsewhere on this client.
-    let pending = with(
-        with(
-            sign_in_json("sia_2", "needs_first_factor"),
-            "supported_first_factors",
-            json!([{ "strategy": "oauth_google" }]),
-        ),
-        "first_factor_verification",
-        json!({ "object": "verification_oauth", "status": "unverified", "strategy": "oauth_google",
-                "external_verification_redirect_url": PROVIDER_URL, "expire_at": ms(600) }),
-    );
+    let pending = pending_oauth_sign_in("needs_first_factor", None);
     let mut client = completed_client(2);
     client["sign_in"] = pending.clone();
     h.respond_json(&request, 200, &answer(&pending, &client));
