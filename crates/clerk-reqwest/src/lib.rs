@@ -175,31 +175,42 @@ impl ClerkBuilder {
 
     /// What both ways of building need before the engine: the runtime to run the task on
     /// and the HTTP client.
-    fn prepare(self) -> Result<(tokio::runtime::Handle, reqwest::Client, DriverSettings), DriverError> {
+    fn prepare(self) -> Result<(tokio::runtime::Handle, HttpClient, DriverSettings), DriverError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| DriverError::Config(String::from("build the async driver inside a tokio runtime")))?;
         let http = match self.http {
-            Some(http) => http,
+            // The app's own client: its request timeout is unknown here.
+            Some(client) => HttpClient { client, request_timeout: None },
             None => {
                 // One process, one crypto provider: ring (design §7.15). Installing fails
                 // harmlessly when a provider is already installed.
                 let _ = rustls::crypto::ring::default_provider().install_default();
-                reqwest::Client::builder()
+                let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(self.settings.connect_timeout)
                     .timeout(self.settings.request_timeout)
                     .build()
-                    .map_err(|e| DriverError::Config(e.to_string()))?
+                    .map_err(|e| DriverError::Config(e.to_string()))?;
+                HttpClient { client, request_timeout: Some(self.settings.request_timeout) }
             }
         };
         Ok((runtime, http, self.settings))
     }
 }
 
+/// The HTTP client the task sends with.
+struct HttpClient {
+    client: reqwest::Client,
+    /// The timeout of one request the client applies itself, when the driver built it (an
+    /// app's own client may have any). A caller's time limit later than a request's own
+    /// end needs no timer of its own on that request.
+    request_timeout: Option<std::time::Duration>,
+}
+
 /// Spawns the task that owns `engine` and returns its handle.
 fn start_task(
     runtime: &tokio::runtime::Handle,
-    http: reqwest::Client,
+    http: HttpClient,
     settings: DriverSettings,
     engine: clerk_core::Client,
 ) -> Clerk {
@@ -485,7 +496,7 @@ impl Ended {
 
 struct DriverTask {
     engine: clerk_core::Client,
-    http: reqwest::Client,
+    http: HttpClient,
     /// The Frontend API's base URL, shared with every request in flight.
     base_url: Arc<str>,
     support: DriveSupport,
@@ -534,10 +545,17 @@ impl DriverTask {
                         // gives up, as in the blocking driver: an abandoned read must not
                         // hold the one request slot (and every later call) for as long as a
                         // slow server takes.
-                        let give_up = self.waiting.get(&outgoing.op).and_then(|(_, at, _)| *at);
-                        let limit = give_up.map(|at| tokio::time::Instant::now() + sleep_for(at, now));
+                        // (A limit after the request's own timeout would never be reached
+                        // first: no timer is set for it.)
+                        let limit = self
+                            .waiting
+                            .get(&outgoing.op)
+                            .and_then(|(_, at, _)| *at)
+                            .map(|at| sleep_for(at, now))
+                            .filter(|left| self.http.request_timeout.is_none_or(|own| *left < own))
+                            .map(|left| tokio::time::Instant::now() + left);
                         let future = send(
-                            self.http.clone(),
+                            self.http.client.clone(),
                             Arc::clone(&self.base_url),
                             outgoing,
                             self.engine.config().max_response_bytes(),
@@ -572,26 +590,11 @@ impl DriverTask {
             }
             let sleeping = wake.is_some();
             let mut to_start = None;
+            // In a fixed order (no random draw per turn): an answer first, as it frees the
+            // one request slot, then the timer, then messages, so a stream of messages
+            // (views from many tasks) cannot hold back an answer or a time limit.
             tokio::select! {
-                message = rx.recv(), if receiving => { now = OffsetDateTime::now_utc(); match message {
-                    // Started below, outside the `select!`: its store calls may wait.
-                    Some(Message::Run(command, within, reply)) => to_start = Some((command, within, reply)),
-                    Some(Message::View(view)) => view(&self.engine),
-                    Some(Message::Cancel(flow, reply)) => {
-                        // The completions it queues reach their callers on the next turn.
-                        let _ = reply.send(self.cancel_flow(flow));
-                    }
-                    None => {
-                        // Every handle is gone, so no caller can still be waiting (a call
-                        // borrows its handle): what is pending was abandoned (an email-link
-                        // wait whose future was dropped). Cancel it rather than poll on for
-                        // nobody; the task ends once the request on the wire is answered.
-                        receiving = false;
-                        for op in std::mem::take(&mut self.waiting).into_keys() {
-                            let _ = self.engine.cancel(op);
-                        }
-                    }
-                }},
+                biased;
                 (id, request, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
                     in_flight = None;
                     now = OffsetDateTime::now_utc();
@@ -611,6 +614,25 @@ impl DriverTask {
                         }
                     }
                 }
+                message = rx.recv(), if receiving => { now = OffsetDateTime::now_utc(); match message {
+                    // Started below, outside the `select!`: its store calls may wait.
+                    Some(Message::Run(command, within, reply)) => to_start = Some((command, within, reply)),
+                    Some(Message::View(view)) => view(&self.engine),
+                    Some(Message::Cancel(flow, reply)) => {
+                        // The completions it queues reach their callers on the next turn.
+                        let _ = reply.send(self.cancel_flow(flow));
+                    }
+                    None => {
+                        // Every handle is gone, so no caller can still be waiting (a call
+                        // borrows its handle): what is pending was abandoned (an email-link
+                        // wait whose future was dropped). Cancel it rather than poll on for
+                        // nobody; the task ends once the request on the wire is answered.
+                        receiving = false;
+                        for op in std::mem::take(&mut self.waiting).into_keys() {
+                            let _ = self.engine.cancel(op);
+                        }
+                    }
+                }},
             }
             // A call starts outside the `select!`: a wait inside one of its branches would
             // keep the `select!`'s output (which can be an answer, body and all) in this
