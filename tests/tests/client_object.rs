@@ -266,13 +266,24 @@ fn clear_cache_drops_piggybacked_session_tokens() {
 
 #[test]
 fn malformed_piggybacked_tokens_are_dropped_not_fatal() {
-    let mut session = session_json("sess_1", "active");
-    session["last_active_token"] = json!({ "object": "token", "jwt": "e30=.e30=.e30=" });
-    let mut client = client_json(&[], Some("sess_1"), 1);
-    client["sessions"] = json!([session]);
-    let h = Harness::signed_in(&client);
-    assert_eq!(h.client.active_session_id(), Some("sess_1"));
-    assert!(h.client.cached_session_token("sess_1").is_none());
+    // Design §7.10: unreadable claims, and a token object of the wrong shape (no `jwt`, a
+    // `jwt` that is not a string, not an object at all), never fail the client around it.
+    for token in [
+        json!({ "object": "token", "jwt": "e30=.e30=.e30=" }),
+        json!({ "object": "token", "jwt": null }),
+        json!({ "object": "token" }),
+        json!({ "jwt": 12 }),
+        json!("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
+        json!([]),
+    ] {
+        let mut session = session_json("sess_1", "active");
+        session["last_active_token"] = token.clone();
+        let mut client = client_json(&[], Some("sess_1"), 1);
+        client["sessions"] = json!([session]);
+        let h = Harness::signed_in(&client);
+        assert_eq!(h.client.active_session_id(), Some("sess_1"), "{token}");
+        assert!(h.client.cached_session_token("sess_1").is_none(), "{token}");
+    }
 }
 
 #[test]

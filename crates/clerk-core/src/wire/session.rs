@@ -32,8 +32,9 @@ pub struct SessionResource {
     /// Last activity (touch).
     #[serde(default, with = "super::timestamp")]
     pub last_active_at: Option<OffsetDateTime>,
-    /// A session JWT minted with this response.
-    #[serde(default)]
+    /// A session JWT minted with this response; a malformed one is dropped (`None`), never
+    /// failing the answer it came with (design §7.10).
+    #[serde(default, deserialize_with = "super::token::riding_token")]
     pub last_active_token: Option<TokenResource>,
     /// The active organization; `None` is the personal account.
     #[serde(default)]
@@ -177,6 +178,36 @@ mod tests {
         assert!(!debug.contains(jwt), "{debug}");
         assert!(!debug.contains("c2lnbmF0dXJl"), "{debug}");
         assert!(session.is_signed_in());
+    }
+
+    #[test]
+    fn a_malformed_riding_token_is_dropped_not_an_error() {
+        // Design §7.10: the session (and the client around it) still decodes.
+        for token in [
+            "null",
+            "{}",
+            r#"{"jwt":null}"#,
+            r#"{"object":"token","jwt":5}"#,
+            r#"{"jwt":{"nested":["a.b.c"]}}"#,
+            r#"[{"jwt":"a.b.c"}]"#,
+            r#""a.b.c""#,
+            "42",
+            "true",
+        ] {
+            let json = format!(r#"{{"id":"sess_1","status":"active","last_active_token":{token},"expire_at":1}}"#);
+            let session: SessionResource = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{token}: {e}"));
+            assert!(session.last_active_token.is_none(), "{token}");
+            assert_eq!(session.expire_at.map(|at| at.unix_timestamp_nanos()), Some(1_000_000), "{token}");
+        }
+        // A string `jwt` is kept, whatever is wrong with the token's other fields.
+        let session: SessionResource = serde_json::from_str(
+            r#"{"id":"sess_1","status":"active","last_active_token":{"object":7,"id":["x"],"jwt":"a.b.c","extra":{"k":[1]}}}"#,
+        )
+        .expect("decodes");
+        let token = session.last_active_token.expect("kept");
+        assert_eq!((token.jwt.expose(), token.id, token.object), ("a.b.c", None, None));
+        // Still broken JSON is an error, as everywhere.
+        assert!(serde_json::from_str::<SessionResource>(r#"{"id":"sess_1","last_active_token":{"jwt":"#).is_err());
     }
 
     #[test]

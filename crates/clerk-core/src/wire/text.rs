@@ -301,7 +301,7 @@ impl Drop for Restore {
 }
 
 /// A `Text` for `text`, a slice of the body being decoded when it is one.
-fn shared_or_owned(text: &str) -> Text {
+pub(super) fn shared_or_owned(text: &str) -> Text {
     SOURCE
         .try_with(|source| {
             let source = source.borrow();
