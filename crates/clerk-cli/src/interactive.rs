@@ -147,7 +147,11 @@ impl<'a> Answers<'a> {
             Echo::Shown => self.ask.line(&question)?,
             Echo::Hidden => self.ask.secret(&question)?,
         };
-        Ok(VerificationCode::new(code.trim()))
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(format!("nothing entered for the {}", what.to_lowercase()));
+        }
+        Ok(VerificationCode::new(code))
     }
 
     fn password(&mut self, what: &str) -> Result<Password, String> {
@@ -317,7 +321,10 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
                     .map_err(describe)?;
             }
             Some(SignInStatus::Complete) => break,
-            other => return Err(format!("cannot continue a sign-in in status {other:?}")),
+            other => {
+                let status = other.as_ref().map_or("none", |status| status.as_str());
+                return Err(format!("cannot continue a sign-in in status {status}"));
+            }
         }
     }
     finish(clerk, out, &before, "sign-in")
@@ -466,12 +473,17 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
     finish(clerk, out, &before, "sign-up")
 }
 
-/// Asks for `what`; without anyone to ask, the error names the flag that gives it.
+/// Asks for `what`; without anyone to ask, the error names the flag that gives it. An empty
+/// answer is an error rather than an empty value sent to the server.
 fn ask_for(ask: &mut dyn Ask, what: &str, flag: &str) -> Result<String, String> {
     if !ask.can_ask() {
         return Err(format!("{what} needed: pass it with {flag}"));
     }
-    ask.line(&format!("{what}: "))
+    let answer = ask.line(&format!("{what}: "))?;
+    if answer.is_empty() {
+        return Err(format!("nothing entered for the {}", what.to_lowercase()));
+    }
+    Ok(answer)
 }
 
 /// Asks once whether the terms are accepted; anything but yes stops the sign-up.
@@ -564,6 +576,21 @@ mod tests {
             strategy: None,
             second_factor: second_factor.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn an_empty_answer_stops_the_flow_before_it_is_sent() {
+        let (mock, mut clerk) = mfa_user();
+        let mut args = sign_in_args(None);
+        args.identifier = None;
+        let result = sign_in_asking(&mut clerk, Output::new(true), args, &mut Scripted::new(&[""]));
+        assert_eq!(result, Err(String::from("nothing entered for the email, phone or username")));
+        assert!(mock.requests().iter().all(|r| !r.path.contains("sign_ins")), "a sign-in was sent");
+
+        let mut ask = Scripted::new(&["password", PASSWORD, "totp", "  "]);
+        let result = sign_in_asking(&mut clerk, Output::new(true), sign_in_args(None), &mut ask);
+        assert_eq!(result, Err(String::from("nothing entered for the authenticator code")));
+        assert!(mock.requests().iter().all(|r| !r.path.ends_with("/attempt_second_factor")), "an empty code was sent");
     }
 
     #[test]

@@ -44,9 +44,12 @@ impl Ask for Terminal {
         }
         let mut prompts = std::io::stderr().lock();
         write!(prompts, "{question}").and_then(|()| prompts.flush()).map_err(|e| e.to_string())?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
-        Ok(line.trim().to_owned())
+        let answer = read_answer(&mut std::io::stdin().lock(), question);
+        if answer.is_err() {
+            // The input ended on the question's line: end that line before the error.
+            let _ = writeln!(prompts);
+        }
+        answer
     }
 
     fn secret(&mut self, question: &str) -> Result<String, String> {
@@ -55,11 +58,41 @@ impl Ask for Terminal {
         }
         // rpassword writes the question to the terminal itself (not to standard output)
         // and reads the answer with echo off.
-        rpassword::prompt_password(question).map_err(|e| e.to_string())
+        rpassword::prompt_password(question).map_err(|error| {
+            // The read stopped on the question's line: end that line before the error.
+            eprintln!();
+            secret_read_error(question, &error)
+        })
     }
 
     fn tell(&mut self, text: &str) {
         eprintln!("{text}");
+    }
+}
+
+/// The error when the input ends (Ctrl-D at a terminal) before `question` is answered.
+fn input_ended(question: &str) -> String {
+    let asked = question.lines().next().unwrap_or_default().trim_end_matches([':', ' ']);
+    format!("no answer to \"{asked}\": the input ended")
+}
+
+/// The answer to `question` read from `input`: its next line, trimmed. The input ending
+/// first (Ctrl-D at a terminal) is an error, not an empty answer: the question is not
+/// answered and the command stops.
+fn read_answer(input: &mut dyn BufRead, question: &str) -> Result<String, String> {
+    let mut line = String::new();
+    let read = input.read_line(&mut line).map_err(|e| e.to_string())?;
+    if read == 0 {
+        return Err(input_ended(question));
+    }
+    Ok(line.trim().to_owned())
+}
+
+/// A failed read of a secret as the person reads it: the input ending (Ctrl-D) says so.
+fn secret_read_error(question: &str, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::UnexpectedEof => input_ended(question),
+        _ => error.to_string(),
     }
 }
 
@@ -137,7 +170,17 @@ impl Ask for Scripted {
 
 #[cfg(test)]
 mod tests {
-    use super::{Scripted, choose};
+    use super::{Scripted, choose, read_answer};
+
+    #[test]
+    fn the_input_ending_before_an_answer_is_an_error_not_an_empty_answer() {
+        let error = read_answer(&mut &b""[..], "Email, phone or username: ").err().unwrap_or_default();
+        assert_eq!(error, "no answer to \"Email, phone or username\": the input ended");
+        let error = read_answer(&mut &b""[..], "Second factor:\n  1) totp\nChoose (number or name): ");
+        assert_eq!(error.err().unwrap_or_default(), "no answer to \"Second factor\": the input ended");
+        assert_eq!(read_answer(&mut &b"\n"[..], "Username: "), Ok(String::new()));
+        assert_eq!(read_answer(&mut &b"  ada \n"[..], "Username: "), Ok(String::from("ada")));
+    }
 
     #[test]
     fn a_menu_is_asked_as_one_question_and_the_number_picks_the_option() {
