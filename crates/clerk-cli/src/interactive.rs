@@ -46,7 +46,8 @@ pub(crate) struct SignInArgs {
     #[arg(long)]
     code_stdin: bool,
     /// The first factor to use: password, email_code, phone_code or email_link. One the
-    /// server did not offer is an error.
+    /// server did not offer is an error. Default: asked at a terminal; else password with
+    /// --password-stdin, otherwise the first other factor the server offers.
     #[arg(long, value_parser = FIRST_FACTORS)]
     strategy: Option<String>,
     /// The second factor to use when one is needed (default: asked at a terminal, else the
@@ -301,7 +302,10 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
                     .collect();
                 let strategy = match first_strategy.take() {
                     Some(wanted) => offered_or_error(first_flag, wanted, &offered)?,
-                    None => choose(answers.ask, "How do you want to sign in?", &offered)?,
+                    None => {
+                        let options = answerable(&offered, &answers);
+                        choose(answers.ask, "How do you want to sign in?", &options)?
+                    }
                 };
                 first_factor(clerk, out, &mut answers, &strategy)?;
             }
@@ -370,6 +374,16 @@ fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strat
         other => return Err(format!("unsupported first factor {other}")),
     }
     Ok(())
+}
+
+/// The first factors offered that can be answered: without a terminal and without
+/// `--password-stdin` there is no password to give, so a script that passes only `--code`
+/// gets the first code factor rather than a demand for a password. When none is left, all
+/// are kept, so that the error names what is missing.
+fn answerable(offered: &[String], answers: &Answers<'_>) -> Vec<String> {
+    let usable: Vec<String> =
+        offered.iter().filter(|strategy| *strategy != "password" || answers.has_password()).cloned().collect();
+    if usable.is_empty() { offered.to_vec() } else { usable }
 }
 
 /// The factor `flag` (`--strategy`, `--second-factor`) asked for, when the server offered it.

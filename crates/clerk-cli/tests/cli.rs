@@ -779,3 +779,25 @@ fn demo_and_replay_refuse_the_global_options_that_do_not_apply_to_them() {
     }
     assert!(!store.exists() && !recorded.exists(), "a refused option was used");
 }
+
+/// A script that gives only `--code` (no `--password-stdin`, no terminal) signs in with the
+/// first code factor the server offers, not the password it cannot give.
+#[test]
+fn a_code_alone_signs_in_with_a_code_factor_without_a_terminal() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    mock.add_user(UserSpec::with_email("code+clerk_test@example.com").password("cli-password-1234"));
+    let dir = TempDir::new("code-alone");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let args = ["sign-in", "--identifier", "code+clerk_test@example.com", "--code", "424242", "--store-dir", store];
+    let shown = succeeded(&clerk(&args, Some(&key), ""), "sign-in with only --code");
+    assert!(shown.contains("Signed in as code+clerk_test@example.com"), "{shown}");
+    let strategies: Vec<String> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/attempt_first_factor"))
+        .filter_map(|r| r.form.into_iter().find(|(name, _)| name == "strategy").map(|(_, v)| v))
+        .collect();
+    assert_eq!(strategies, ["email_code"]);
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
