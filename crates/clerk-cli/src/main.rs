@@ -245,7 +245,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 (None, false) => clerk_core::OrganizationChoice::SessionDefault,
             };
             if clerk.engine().active_session_id().is_none() {
-                return Err(String::from("not signed in: run `clerk sign-in` first"));
+                return Err(not_signed_in(clerk.engine(), "run `clerk sign-in` first"));
             }
             let request = clerk_core::TokenRequest { session_id: None, template, organization, skip_cache };
             let token = clerk.get_token(request).map_err(describe)?;
@@ -256,13 +256,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let target =
                 if all { None } else { session.or_else(|| clerk.engine().active_session_id().map(str::to_owned)) };
             if !all && target.is_none() {
-                return Err(String::from("not signed in (use --all to clear every session)"));
+                return Err(not_signed_in(clerk.engine(), "use --all to clear every session"));
             }
             if let (false, Some(session)) = (all, target.as_deref()) {
                 signed_in_session(clerk.engine(), session)?;
             }
             let confirmation = clerk.sign_out(target.as_deref()).map_err(describe)?;
             out.signed_out(&confirmation);
+            if clerk.engine().active_session_id().is_none()
+                && let Some(advice) = output::switch_advice(clerk.engine())
+            {
+                out.note(&format!("  {advice}"));
+            }
             Ok(())
         }
         Action::Replay { .. } | Action::Demo => Ok(()),
@@ -275,6 +280,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 /// (`clerk_core::config::is_loopback_host`), the same for every user of the library.
 fn config_for_key(key: &str) -> Result<ClientConfig, String> {
     ClientConfig::from_publishable_key(key).map_err(|e| e.to_string())
+}
+
+/// The error for a command that needs an active session when there is none: how to make
+/// one active when others are still signed in, else `otherwise`.
+fn not_signed_in(engine: &clerk_core::Client, otherwise: &str) -> String {
+    match output::switch_advice(engine) {
+        Some(advice) => format!("no active session; {advice}"),
+        None => format!("not signed in: {otherwise}"),
+    }
 }
 
 /// Checks that `id` names a signed-in session of this client, with advice when not.

@@ -37,7 +37,12 @@ impl Output {
         let user = session.and_then(|s| s.user.as_ref());
         let email = user.and_then(|u| u.primary_email_address()).and_then(|e| e.email_address.clone());
         match session {
-            None => outln!("Not signed in."),
+            None => {
+                outln!("Not signed in.");
+                if let Some(advice) = switch_advice(engine) {
+                    outln!("  {advice}");
+                }
+            }
             Some(session) => {
                 let who = match (user_name(engine), &email) {
                     (Some(name), Some(email)) => format!("{name} <{email}>"),
@@ -119,6 +124,27 @@ impl Output {
         if let Some(text) = event_text(event) {
             outln!("      • {text}");
         }
+    }
+}
+
+/// With no active session but others still signed in on this client (after signing out of
+/// the active one), how to make one of them active; `None` when there are none.
+pub(crate) fn switch_advice(engine: &Client) -> Option<String> {
+    let signed_in: Vec<_> = engine.sessions().iter().filter(|session| session.is_signed_in()).collect();
+    match signed_in.as_slice() {
+        [] => None,
+        [session] => {
+            let who = session.public_user_data.as_ref().and_then(|p| p.identifier.as_deref());
+            let who = who.map(|who| format!(" ({who})")).unwrap_or_default();
+            Some(format!(
+                "session {}{who} is still signed in: `clerk switch {}` makes it active",
+                session.id, session.id
+            ))
+        }
+        sessions => Some(format!(
+            "{} sessions are still signed in: `clerk sessions` lists them, `clerk switch SESSION` makes one active",
+            sessions.len()
+        )),
     }
 }
 

@@ -801,3 +801,31 @@ fn a_code_alone_signs_in_with_a_code_factor_without_a_terminal() {
     assert_eq!(strategies, ["email_code"]);
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
+
+/// After signing out of the active session, the other sessions stay signed in but none is
+/// active: `sign-out`, `whoami` and `token` say how to make one active.
+#[test]
+fn with_another_session_still_signed_in_the_way_to_switch_is_shown() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "first@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let first = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    let first = first["session_id"].as_str().expect("session id").to_owned();
+    mock.add_user(UserSpec::with_email("second@example.com").password("cli-password-1234"));
+    let args = ["sign-in", "--identifier", "second@example.com", "--password-stdin", "--store-dir", store];
+    succeeded(&clerk(&args, Some(&key), "cli-password-1234\n"), "second sign-in");
+
+    let advice = format!("session {first} (first@example.com) is still signed in: `clerk switch {first}`");
+    let said = succeeded(&clerk(&["sign-out", "--store-dir", store], Some(&key), ""), "sign-out");
+    assert!(said.contains(&advice), "{said}");
+    let said = signed_out(&clerk(&["whoami", "--store-dir", store], Some(&key), ""), "whoami");
+    assert!(said.contains("Not signed in.") && said.contains(&advice), "{said}");
+    let token = clerk(&["token", "--store-dir", store], Some(&key), "");
+    assert!(!token.status.success(), "a token without an active session");
+    let said = text(&token.stderr);
+    assert!(said.contains("no active session") && said.contains(&advice), "{said}");
+
+    let switched = succeeded(&clerk(&["switch", &first, "--store-dir", store], Some(&key), ""), "switch");
+    assert!(switched.contains("Signed in as first@example.com"), "{switched}");
+}
