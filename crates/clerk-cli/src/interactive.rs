@@ -182,7 +182,7 @@ struct StdinInputs {
 /// read without echo, so that a password or backup code never stays on the screen.
 fn stdin_line(what: &str) -> Result<String, String> {
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password(format!("{what} (not shown): "))
+        return crate::terminal::prompt_hidden(&format!("{what} (not shown): "))
             .map(|line| line + "\n")
             .map_err(|e| format!("reading the {what}: {e}"));
     }

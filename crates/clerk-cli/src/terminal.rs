@@ -58,7 +58,7 @@ impl Ask for Terminal {
         }
         // rpassword writes the question to the terminal itself (not to standard output)
         // and reads the answer with echo off.
-        rpassword::prompt_password(question).map_err(|error| {
+        prompt_hidden(question).map_err(|error| {
             // The read stopped on the question's line: end that line before the error.
             eprintln!();
             secret_read_error(question, &error)
@@ -93,6 +93,60 @@ fn secret_read_error(question: &str, error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::UnexpectedEof => input_ended(question),
         _ => error.to_string(),
+    }
+}
+
+/// Asks `question` on the terminal and reads the answer with echo off (rpassword).
+///
+/// rpassword reads in raw mode and answers a Ctrl-C by raising SIGINT before it restores
+/// the terminal, so the program used to end with the terminal still raw, echo off. While it
+/// reads, SIGINT is caught instead (on Unix): rpassword then returns, restoring the
+/// terminal, and the program ends here with the status of an interrupted program (130).
+pub(crate) fn prompt_hidden(question: &str) -> std::io::Result<String> {
+    let answer = interrupt::caught_while(|| rpassword::prompt_password(question));
+    if let Err(error) = &answer
+        && error.kind() == std::io::ErrorKind::Interrupted
+    {
+        eprintln!();
+        crate::stdout::flush();
+        std::process::exit(130);
+    }
+    answer
+}
+
+/// SIGINT, caught for the time of a hidden read (see [`prompt_hidden`]).
+#[cfg(unix)]
+mod interrupt {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    /// Whether a SIGINT has its default effect (ends the program). Installed with the
+    /// handler at the first hidden read, so that a program that never asks for a secret
+    /// keeps the SIGINT disposition it was started with.
+    static DEFAULT_ACTION: OnceLock<Option<Arc<AtomicBool>>> = OnceLock::new();
+
+    /// Runs `read` with SIGINT caught (it then does nothing but let `read` return).
+    pub(super) fn caught_while<T>(read: impl FnOnce() -> T) -> T {
+        let flag = DEFAULT_ACTION.get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(true));
+            let registered = signal_hook::flag::register_conditional_default(signal_hook::consts::SIGINT, flag.clone());
+            registered.ok().map(|_| flag)
+        });
+        let Some(flag) = flag else {
+            return read();
+        };
+        flag.store(false, Ordering::SeqCst);
+        let result = read();
+        flag.store(true, Ordering::SeqCst);
+        result
+    }
+}
+
+/// Elsewhere a Ctrl-C at a hidden prompt is the platform's business.
+#[cfg(not(unix))]
+mod interrupt {
+    pub(super) fn caught_while<T>(read: impl FnOnce() -> T) -> T {
+        read()
     }
 }
 

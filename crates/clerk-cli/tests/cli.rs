@@ -829,3 +829,61 @@ fn with_another_session_still_signed_in_the_way_to_switch_is_shown() {
     let switched = succeeded(&clerk(&["switch", &first, "--store-dir", store], Some(&key), ""), "switch");
     assert!(switched.contains("Signed in as first@example.com"), "{switched}");
 }
+
+/// Ctrl-C at a hidden prompt (the password) ends the program as interrupted (130) with the
+/// terminal restored: rpassword raised SIGINT before restoring it, which left the terminal
+/// without echo. Run in a pseudo-terminal made by util-linux's `script`; skipped without it.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_at_the_password_prompt_leaves_the_terminal_as_it_was() {
+    use std::io::Read as _;
+    if Command::new("script").arg("--version").output().map_or(true, |o| !o.status.success()) {
+        eprintln!("skipped: no util-linux `script` to make a terminal");
+        return;
+    }
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("ctrlc@example.com").password("cli-password-1234"));
+    let dir = TempDir::new("ctrl-c");
+    // The shell outlives the program, to report its status and the terminal's settings.
+    let run = dir.path().join("run.sh");
+    let lines = [
+        String::from("trap 'echo trapped' INT"),
+        format!(
+            "'{}' sign-in --identifier ctrlc@example.com --strategy password --store-dir '{}'",
+            env!("CARGO_BIN_EXE_clerk"),
+            dir.path().display()
+        ),
+        String::from("echo \"status=$?\""),
+        String::from("stty -a"),
+    ];
+    std::fs::write(&run, lines.join("\n") + "\n").expect("write the script");
+    let mut child = Command::new("script")
+        .args(["-qfec", &format!("sh '{}'", run.display()), "/dev/null"])
+        .env("CLERK_PUBLISHABLE_KEY", mock.publishable_key())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut chunk = [0_u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("Password: ") {
+        let read = stdout.read(&mut chunk).expect("read the terminal");
+        assert!(read > 0, "no password prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&chunk[..read]);
+    }
+    // The prompt is shown before the terminal is put in raw mode: let that happen first.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"\x03").expect("type Ctrl-C");
+    stdout.read_to_end(&mut seen).expect("read the terminal");
+    drop(stdin);
+    let _ = child.wait();
+    let shown = String::from_utf8_lossy(&seen).into_owned();
+    assert!(shown.contains("status=130"), "{shown}");
+    let settings: Vec<&str> = shown.split([' ', ';', '\r', '\n']).collect();
+    for flag in ["echo", "icanon", "isig"] {
+        assert!(settings.contains(&flag), "the terminal was left with -{flag}:\n{shown}");
+    }
+}
