@@ -111,7 +111,7 @@ impl Output {
             Ok(response) => response.status.to_string(),
             Err(error) => format!("error: {error}"),
         };
-        let body = request.redacted_body();
+        let body = readable_form(request);
         let body = if body.is_empty() { String::new() } else { format!("  [{body}]") };
         outln!("    → {} {}{body}  ← {status}", request.method, request.path);
     }
@@ -125,6 +125,28 @@ impl Output {
             outln!("      • {text}");
         }
     }
+}
+
+/// A request's form fields for people: `name=value` pairs as typed, not form-encoded
+/// (`identifier=ada+clerk_test@example.com`, not `identifier=ada%2Bclerk_test%40example.com`),
+/// secrets as `[redacted]`, a value that is empty or holds spaces quoted.
+fn readable_form(request: &HttpRequest) -> String {
+    let Some(form) = request.form.as_deref() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for field in form {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let value = field.value.shown();
+        if value.is_empty() || value.contains(char::is_whitespace) || value.contains('"') {
+            out.push_str(&format!("{}={value:?}", field.name));
+        } else {
+            out.push_str(&format!("{}={value}", field.name));
+        }
+    }
+    out
 }
 
 /// With no active session but others still signed in on this client (after signing out of

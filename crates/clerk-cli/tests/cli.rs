@@ -123,6 +123,15 @@ fn the_demo_runs_its_transcript_is_clean_and_replays() {
         assert!(stdout.contains(step), "the demo did not show {step:?}:\n{stdout}");
     }
     assert!(stdout.contains("signature verified"), "the demo did not verify the JWT:\n{stdout}");
+    // Request bodies read as typed, not form-encoded, secrets redacted.
+    assert!(
+        stdout.contains("identifier=demo+clerk_test@example.com password=[redacted]"),
+        "the demo's sign-in body is not readable:\n{stdout}"
+    );
+    assert!(stdout.contains("strategy=totp code=[redacted]"), "{stdout}");
+    for secret in ["demo-password-42", "a-fresh-password-77", "424242"] {
+        assert!(!stdout.contains(secret), "the demo printed {secret:?}");
+    }
 
     // The transcript: no passwords, no codes, no client tokens.
     let raw = std::fs::read_to_string(&transcript).expect("the transcript was written");
