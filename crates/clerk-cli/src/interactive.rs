@@ -454,6 +454,28 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
         if sign_up.status != Some(SignUpStatus::MissingRequirements) {
             break;
         }
+        // Missing fields first: one the script cannot give (--legal-accepted left out)
+        // stops the sign-up before a code is sent for nothing.
+        if !sign_up.missing_fields.is_empty() {
+            let mut update = SignUpFields::default();
+            for field in &sign_up.missing_fields {
+                match field.as_ref() {
+                    "legal_accepted" => {
+                        accept_terms(answers.ask)?;
+                        update.legal_accepted = Some(true);
+                    }
+                    "password" => update.password = Some(answers.password("Choose a password")?),
+                    "first_name" => update.first_name = Some(ask_for(answers.ask, "First name", "--first-name")?),
+                    "last_name" => update.last_name = Some(ask_for(answers.ask, "Last name", "--last-name")?),
+                    "username" => update.username = Some(ask_for(answers.ask, "Username", "--username")?),
+                    "phone_number" => update.phone_number = Some(ask_for(answers.ask, "Phone number", "--phone")?),
+                    "email_address" => update.email_address = Some(ask_for(answers.ask, "Email address", "--email")?),
+                    other => return Err(format!("the sign-up needs {other}, which the terminal cannot provide")),
+                }
+            }
+            clerk.sign_up_step(SignUpCommand::Update(update)).map_err(describe)?;
+            continue;
+        }
         if let Some(field) = sign_up.unverified_fields.first() {
             let (preparation, what, email) = match field.as_ref() {
                 "email_address" => (SignUpPreparation::EmailCode, "Code sent by email", true),
@@ -466,23 +488,7 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
             clerk.sign_up_step(SignUpCommand::AttemptVerification(attempt)).map_err(describe)?;
             continue;
         }
-        let mut update = SignUpFields::default();
-        for field in &sign_up.missing_fields {
-            match field.as_ref() {
-                "legal_accepted" => {
-                    accept_terms(answers.ask)?;
-                    update.legal_accepted = Some(true);
-                }
-                "password" => update.password = Some(answers.password("Choose a password")?),
-                "first_name" => update.first_name = Some(ask_for(answers.ask, "First name", "--first-name")?),
-                "last_name" => update.last_name = Some(ask_for(answers.ask, "Last name", "--last-name")?),
-                "username" => update.username = Some(ask_for(answers.ask, "Username", "--username")?),
-                "phone_number" => update.phone_number = Some(ask_for(answers.ask, "Phone number", "--phone")?),
-                "email_address" => update.email_address = Some(ask_for(answers.ask, "Email address", "--email")?),
-                other => return Err(format!("the sign-up needs {other}, which the terminal cannot provide")),
-            }
-        }
-        clerk.sign_up_step(SignUpCommand::Update(update)).map_err(describe)?;
+        break;
     }
     finish(clerk, out, &before, "sign-up")
 }
@@ -637,7 +643,7 @@ mod tests {
 
     #[test]
     fn declining_the_terms_stops_the_sign_up_at_once_even_with_another_session_active() {
-        let (_mock, mut clerk, first) = signed_in_elsewhere();
+        let (mock, mut clerk, first) = signed_in_elsewhere();
         let mut ask = Scripted::new(&[PASSWORD, "n", "n", "n"]);
         let result =
             sign_up_asking(&mut clerk, Output::new(true), sign_up_args("new+clerk_test@example.com"), &mut ask);
@@ -646,6 +652,9 @@ mod tests {
         let terms_questions = ask.asked.iter().filter(|q| q.contains("terms")).count();
         assert_eq!(terms_questions, 1, "asked about the terms {terms_questions} times: {:?}", ask.asked);
         assert_eq!(clerk.engine().active_session_id(), Some(first.as_str()), "the earlier session is no longer active");
+        // The terms come before the email code: declining them sends no code for nothing.
+        let prepared = mock.requests().iter().filter(|r| r.path.ends_with("/prepare_verification")).count();
+        assert_eq!(prepared, 0, "a verification code was sent before the terms were declined");
     }
 
     #[test]
