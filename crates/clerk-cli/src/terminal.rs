@@ -163,7 +163,10 @@ pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> R
     }
     let mut menu = format!("{question}\n");
     for (index, option) in options.iter().enumerate() {
-        menu.push_str(&format!("  {}) {option}\n", index + 1));
+        match strategy_label(option) {
+            Some(label) => menu.push_str(&format!("  {}) {option}: {label}\n", index + 1)),
+            None => menu.push_str(&format!("  {}) {option}\n", index + 1)),
+        }
     }
     menu.push_str("Choose (number or name): ");
     let answer = ask.line(&menu)?;
@@ -174,6 +177,19 @@ pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> R
     picked.cloned().ok_or_else(|| {
         let names: Vec<String> = options.iter().enumerate().map(|(index, o)| format!("{} {o}", index + 1)).collect();
         format!("{answer:?} is not in the menu; answer one of: {}", names.join(", "))
+    })
+}
+
+/// What a factor the menu offers means, in words, for the strategies this program can use.
+fn strategy_label(strategy: &str) -> Option<&'static str> {
+    Some(match strategy {
+        "password" => "your password",
+        "email_code" => "a code sent to your email",
+        "phone_code" => "a code sent by SMS",
+        "email_link" => "a link sent to your email",
+        "totp" => "a code from your authenticator app",
+        "backup_code" => "one of your backup codes",
+        _ => return None,
     })
 }
 
@@ -244,7 +260,16 @@ mod tests {
         assert_eq!(picked.as_deref(), Ok("email_code"));
         assert_eq!(
             ask.asked,
-            ["How do you want to sign in?\n  1) password\n  2) email_code\nChoose (number or name): "]
+            [
+                "How do you want to sign in?\n  1) password: your password\n  2) email_code: a code sent to your email\nChoose (number or name): "
+            ]
+        );
+        // A strategy without words of its own is shown by its name.
+        let mut ask = Scripted::new(&["1"]);
+        let _ = choose(&mut ask, "?", &[String::from("passkey"), String::from("totp")]);
+        assert_eq!(
+            ask.asked,
+            ["?\n  1) passkey\n  2) totp: a code from your authenticator app\nChoose (number or name): "]
         );
     }
 
