@@ -100,6 +100,22 @@ pub fn is_session_request(kind: RequestKind) -> bool {
     )
 }
 
+/// Whether a request kind acts as the signed-in user across devices (`/v1/me/sessions…`:
+/// list the active sessions, revoke one).
+///
+/// These are deliberately **not** session requests ([`is_session_request`]) for fapi.md
+/// §2.4. clerk-js reaches them through the User resource (`user.getSessions()`,
+/// `SessionWithActivities.revoke()`), not through a Session: only `Session.touch` and the
+/// token poller run `handleUnauthenticated()` on a 422 or a 403 `user_banned` /
+/// `user_deactivated`, and a revoke's 404 names the *target* session, usually another
+/// device's, which says nothing about this client. So a 401 on them refreshes the client as
+/// any 401 does (re-checking the active session they were sent as); a 403, 404 or 422 only
+/// fails the operation.
+#[must_use]
+pub fn is_user_request(kind: RequestKind) -> bool {
+    matches!(kind, RequestKind::MeSessionsActive | RequestKind::MeSessionRevoke)
+}
+
 /// The effect of an error answer with `code` and HTTP `status` to a request of `kind`.
 #[must_use]
 pub fn classify_error(code: &ErrorCode, status: u16, kind: RequestKind) -> ErrorEffect {

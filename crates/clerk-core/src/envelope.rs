@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::secret::{DevBrowserToken, SessionJwt};
 use crate::wire::text::SharedSource;
-use crate::wire::{ClientResource, Environment, ErrorBody, TokenResource};
+use crate::wire::{ActiveSessionResource, ClientResource, Environment, ErrorBody, TokenResource};
 
 /// A field that can be absent, `null`, or a value.
 #[derive(Debug, Default)]
@@ -106,6 +106,24 @@ pub(crate) fn decode_resource_envelope<T: for<'de> Deserialize<'de>>(
         Tristate::Null | Tristate::Absent => ClientUpdate::NoInformation,
     };
     Ok((response, client))
+}
+
+/// Decodes the answer of `GET /v1/me/sessions/active`: the spec's unwrapped array of
+/// sessions, or (leniently, as clerk-js reads `payload.response` before the whole payload,
+/// fapi.md §2.1) an envelope whose `response` is that array. A `client` beside it is not
+/// read: the request is a GET (fapi.md §2.2 rule 2). Anything else is undecodable.
+pub(crate) fn decode_active_sessions(body: &SharedSource) -> Result<Vec<ActiveSessionResource>, String> {
+    match body.as_str().trim_start().as_bytes().first() {
+        Some(b'[') => parse_shared(body),
+        Some(b'{') => {
+            let envelope: Envelope<Vec<ActiveSessionResource>> = parse_shared(body)?;
+            match envelope.response {
+                Tristate::Value(sessions) => Ok(sessions),
+                Tristate::Null | Tristate::Absent => Err(String::from("missing or null `response`")),
+            }
+        }
+        _ => Err(String::from("expected a JSON array of sessions")),
+    }
 }
 
 /// Decodes the token endpoint's unwrapped `{object: "token", jwt}` and checks the JWT's

@@ -11,6 +11,7 @@ use crate::kind::RequestKind;
 use crate::request::HttpRequest;
 use crate::secret::SessionJwt;
 use crate::secret::{ClientToken, DevBrowserToken};
+use crate::session::ActiveSession;
 use crate::wire::{
     SessionResource, SessionReverification, SignInResource, SignInStatus, SignUpResource, SignUpStatus, Text,
 };
@@ -211,6 +212,18 @@ pub enum Completion {
     SessionToken(SessionJwt),
     /// A reverification step succeeded: the reverification as the server answered it.
     Reverification(Box<SessionReverification>),
+    /// The signed-in user's active sessions on every device, in the server's order, each
+    /// marked when it is this client's own or its active one
+    /// ([`SessionCommand::ActiveSessions`](crate::SessionCommand::ActiveSessions)).
+    ActiveSessions(Vec<ActiveSession>),
+    /// A session was revoked ([`SessionCommand::Revoke`](crate::SessionCommand::Revoke)).
+    SessionRevoked {
+        /// The session as the server answered it (status `revoked`; without its token).
+        session: Box<SessionResource>,
+        /// The session was one of this client's own: it is signed out here too (when it was
+        /// the active one, `SignedOut` with the `revoked` reason came before this).
+        on_this_client: bool,
+    },
 }
 
 /// How an email-link wait ended (design §7.8).

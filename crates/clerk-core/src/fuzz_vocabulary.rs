@@ -285,11 +285,12 @@ mod tests {
         let every_name = crate::sign_in::SIGN_IN_COMMAND_NAMES.len()
             + crate::sign_up::SIGN_UP_COMMAND_NAMES.len()
             + crate::session::SESSION_COMMAND_NAMES.len()
+            + crate::session::USER_SESSION_COMMAND_NAMES.len()
             + crate::reverification::REVERIFICATION_COMMAND_NAMES.len()
             + 9; // ClientCommand: load … clear_cache
         assert_eq!(names.len(), every_name, "{names:?}");
         // The curated ids name the signed-in session: every session command gets through.
-        for command in crate::session::SESSION_COMMAND_NAMES {
+        for command in crate::session::SESSION_COMMAND_NAMES.iter().chain(&crate::session::USER_SESSION_COMMAND_NAMES) {
             assert!(accepted_signed_in.contains(&format!("session/{command}")), "{command}: {accepted_signed_in:?}");
         }
         assert!(accepted_signed_in.contains("reverification/start"));

@@ -69,6 +69,13 @@ pub enum RequestKind {
     SessionVerifyPrepareSecondFactor,
     /// `POST /v1/client/sessions/{id}/verify/attempt_second_factor`
     SessionVerifyAttemptSecondFactor,
+    /// `GET /v1/me/sessions/active`: the signed-in user's active sessions on every device,
+    /// each with its latest activity (an unwrapped array; fapi.md §5.5, clerk-js's
+    /// `user.getSessions()`). Sent as the active session (`_clerk_session_id`).
+    MeSessionsActive,
+    /// `POST /v1/me/sessions/{id}/revoke`: revokes one of the user's sessions, on any device
+    /// (status `revoked`; fapi.md §3.5.3, Appendix A row 36). Sent as the active session.
+    MeSessionRevoke,
     /// `POST /v1/dev_browser`: a new dev-browser token (`{id}`), made by the engine itself
     /// in browser mode on a development instance (fapi.md §1.8.3). clerk-js sends it as a
     /// plain `fetch`, without the browser's cookies ([`sends_cookies`](Self::sends_cookies)).
@@ -81,7 +88,7 @@ impl RequestKind {
     pub fn method(self) -> Method {
         use RequestKind::*;
         match self {
-            Environment | ClientGet | SignInGet | SignUpGet | SessionGet => Method::Get,
+            Environment | ClientGet | SignInGet | SignUpGet | SessionGet | MeSessionsActive => Method::Get,
             ClientDestroy | ClientRemoveSessions => Method::Delete,
             SignUpUpdate => Method::Patch,
             ClientCreate
@@ -103,6 +110,7 @@ impl RequestKind {
             | SessionVerifyAttemptFirstFactor
             | SessionVerifyPrepareSecondFactor
             | SessionVerifyAttemptSecondFactor
+            | MeSessionRevoke
             | DevBrowser => Method::Post,
         }
     }
@@ -126,10 +134,17 @@ impl RequestKind {
     }
 
     /// Whether a successful answer carries a client that the engine applies (every
-    /// mutation and every reload: fapi.md §2.2). The environment and token endpoints do not.
+    /// mutation and every reload: fapi.md §2.2). The environment, token and active-sessions
+    /// endpoints do not (their answers are unwrapped).
     #[must_use]
     pub fn applies_client(self) -> bool {
-        !matches!(self, RequestKind::Environment | RequestKind::SessionToken | RequestKind::DevBrowser)
+        !matches!(
+            self,
+            RequestKind::Environment
+                | RequestKind::SessionToken
+                | RequestKind::DevBrowser
+                | RequestKind::MeSessionsActive
+        )
     }
 
     /// A short stable name, as used in logs and transcripts.
@@ -164,6 +179,8 @@ impl RequestKind {
             SessionVerifyAttemptFirstFactor => "session_verify_attempt_first_factor",
             SessionVerifyPrepareSecondFactor => "session_verify_prepare_second_factor",
             SessionVerifyAttemptSecondFactor => "session_verify_attempt_second_factor",
+            MeSessionsActive => "me_sessions_active",
+            MeSessionRevoke => "me_session_revoke",
             DevBrowser => "dev_browser",
         }
     }

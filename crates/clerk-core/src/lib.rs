@@ -123,7 +123,7 @@ pub use request::{Field, FieldValue, HttpRequest, HttpResponse, Method};
 pub use reverification::{
     ReverificationCommand, ReverificationFirstAttempt, ReverificationPreparation, ReverificationSecondAttempt,
 };
-pub use session::{OrganizationChoice, SessionCommand, TokenRequest, TouchIntent};
+pub use session::{ActiveSession, OrganizationChoice, SessionCommand, TokenRequest, TouchIntent};
 pub use sign_in::{
     FirstFactorAttempt, FirstFactorPreparation, SecondFactorAttempt, SecondFactorPreparation, SignInCommand,
     SignInCreate,

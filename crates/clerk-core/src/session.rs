@@ -14,6 +14,13 @@
 //! `sign_out` without a session (all sessions) is always legal: it also clears local
 //! state. `get_token` without a session asks for the active one and is refused when there
 //! is none.
+//!
+//! The user's commands on their sessions across devices ([`USER_SESSION_COMMAND_NAMES`]:
+//! `active_sessions`, `revoke`; `/v1/me/sessions…`, as clerk-js's `user.getSessions()` and
+//! `SessionWithActivities.revoke()`) are sent as the active session's user. They are legal
+//! whenever a signed-in session is active on this client, whatever session `revoke` names
+//! (usually another device's, which this client does not hold), and refused with
+//! `CommandError::InvalidState { status: "not active", .. }` otherwise.
 
 use serde::Serialize;
 
@@ -22,7 +29,7 @@ use crate::encoding::ResourceId;
 use crate::error::CommandError;
 use crate::kind::RequestKind;
 use crate::request::Field;
-use crate::wire::{SessionResource, SessionStatus, Text};
+use crate::wire::{ActiveSessionResource, SessionResource, SessionStatus, Text};
 
 /// Which organization a session token or activation is for (design §7.10).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -182,11 +189,29 @@ pub enum SessionCommand {
     },
     /// A session token, from the cache when one is usable.
     GetToken(TokenRequest),
+    /// `GET /v1/me/sessions/active`: the signed-in user's active sessions on every device,
+    /// with where each was last used. Reads only: nothing local changes. Completes with
+    /// [`Completion::ActiveSessions`](crate::Completion::ActiveSessions).
+    ActiveSessions,
+    /// `POST /v1/me/sessions/{id}/revoke`: revokes one of the user's sessions, on this
+    /// device or another (status `revoked`). Another device's session is not added to this
+    /// client; revoking this client's own session signs it out here as a session ended
+    /// elsewhere does (`SignedOut { reason: SessionEnded { reason: Revoked } }`). Completes
+    /// with [`Completion::SessionRevoked`](crate::Completion::SessionRevoked).
+    Revoke {
+        /// The session to revoke (any of the user's, from [`ActiveSessions`](Self::ActiveSessions)).
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::id))]
+        session_id: String,
+    },
 }
 
 /// The columns of the session legality table.
 pub const SESSION_COMMAND_NAMES: [&str; 7] =
     ["set_active", "touch", "end", "remove", "sign_out", "reload", "get_token"];
+
+/// The session commands outside the legality table: they act as the active session's user
+/// (`/v1/me/sessions…`) and need only a signed-in active session (module documentation).
+pub const USER_SESSION_COMMAND_NAMES: [&str; 2] = ["active_sessions", "revoke"];
 
 impl SessionCommand {
     /// A short stable name (a column of the legality table).
@@ -200,13 +225,23 @@ impl SessionCommand {
             SessionCommand::SignOut { .. } => "sign_out",
             SessionCommand::Reload { .. } => "reload",
             SessionCommand::GetToken(_) => "get_token",
+            SessionCommand::ActiveSessions => "active_sessions",
+            SessionCommand::Revoke { .. } => "revoke",
         }
     }
 
-    /// Whether the command changes server state. Token requests and reloads do not.
+    /// Whether the command changes server state. Token requests, reloads and the
+    /// active-sessions list do not.
     #[must_use]
     pub fn is_mutating(&self) -> bool {
-        !matches!(self, SessionCommand::Reload { .. } | SessionCommand::GetToken(_))
+        !matches!(self, SessionCommand::Reload { .. } | SessionCommand::GetToken(_) | SessionCommand::ActiveSessions)
+    }
+
+    /// Whether the command acts as the active session's user (`/v1/me/sessions…`,
+    /// [`USER_SESSION_COMMAND_NAMES`]) rather than on a session of this client.
+    #[must_use]
+    pub fn is_user_command(&self) -> bool {
+        matches!(self, SessionCommand::ActiveSessions | SessionCommand::Revoke { .. })
     }
 
     /// The session the command names, if it names one.
@@ -217,9 +252,11 @@ impl SessionCommand {
             | SessionCommand::Touch { session_id, .. }
             | SessionCommand::End { session_id }
             | SessionCommand::Remove { session_id }
-            | SessionCommand::Reload { session_id } => Some(session_id),
+            | SessionCommand::Reload { session_id }
+            | SessionCommand::Revoke { session_id } => Some(session_id),
             SessionCommand::SignOut { session_id } => session_id.as_deref(),
             SessionCommand::GetToken(request) => request.session_id.as_deref(),
+            SessionCommand::ActiveSessions => None,
         }
     }
 }
@@ -303,4 +340,45 @@ pub(crate) fn token_request(
         spec.form.push(Field::plain("organization_id", organization.unwrap_or_default().to_owned()));
     }
     Ok(spec)
+}
+
+/// `GET /v1/me/sessions/active` (`_clerk_session_id` is added by the builder: the path is
+/// outside `/v1/client`).
+pub(crate) fn active_sessions_request() -> RequestSpec {
+    RequestSpec::new(RequestKind::MeSessionsActive, "/v1/me/sessions/active")
+}
+
+/// `POST /v1/me/sessions/{id}/revoke` (no body; the id percent-encoded, hostile ids refused).
+pub(crate) fn revoke_request(session_id: &str) -> Result<RequestSpec, CommandError> {
+    let id = ResourceId::new(session_id)?;
+    Ok(RequestSpec::new(RequestKind::MeSessionRevoke, format!("/v1/me/sessions/{}/revoke", id.to_path_segment())))
+}
+
+/// One of the user's active sessions, as
+/// [`Completion::ActiveSessions`](crate::Completion::ActiveSessions) lists them: what the
+/// server said about it, and how it relates to this client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ActiveSession {
+    /// The session as the server listed it: id, status, `last_active_at`, `expire_at`,
+    /// `abandon_at`, actor, tasks, and its latest activity (device, browser, IP, place).
+    pub session: ActiveSessionResource,
+    /// The session is one of this client's own (listed in the local client): this device.
+    pub on_this_client: bool,
+    /// The session is this client's active session (the one the request was sent as).
+    pub current: bool,
+}
+
+impl ActiveSession {
+    /// The pairing of a listed session with the local client's sessions and active session.
+    #[must_use]
+    pub fn new(session: ActiveSessionResource, on_this_client: bool, current: bool) -> Self {
+        ActiveSession { session, on_this_client, current }
+    }
+
+    /// The session id.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        self.session.id.as_str()
+    }
 }

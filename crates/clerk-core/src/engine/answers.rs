@@ -98,6 +98,10 @@ impl Client {
                         .and_then(|jwt| self.token_is_for_the_session(&in_flight, jwt))
                         .map(Answer::Token),
                     RequestKind::DevBrowser => decode_dev_browser(&body).map(Answer::DevBrowser),
+                    RequestKind::MeSessionsActive => decode_active_sessions(&body).map(Answer::ActiveSessions),
+                    RequestKind::MeSessionRevoke => {
+                        decode_resource_envelope::<SessionResource>(&body).map(|(r, c)| Answer::Revoked(r, c))
+                    }
                     _ => decode_client_envelope(&body).map(Answer::Client),
                 };
                 match decoded {
@@ -424,6 +428,44 @@ impl Client {
                 }
                 StepResult { applied, reverification: Some(resource), ..StepResult::default() }
             }
+            Answer::ActiveSessions(sessions) => {
+                // A read: nothing local changes. Each listed session is marked by how it
+                // relates to this client as it is now.
+                let listed = sessions
+                    .into_iter()
+                    .map(|session| {
+                        let on_this_client = self.session(&session.id).is_some();
+                        let current = self.active_session.as_deref() == Some(session.id.as_str());
+                        crate::session::ActiveSession::new(session, on_this_client, current)
+                    })
+                    .collect();
+                StepResult { active_sessions: Some(listed), ..StepResult::default() }
+            }
+            Answer::Revoked(resource, update) => {
+                let gates =
+                    !self.voided(in_flight) && sent_with_current && !self.session_hidden(in_flight, &resource.id);
+                // Another device's session is none of this client's business: it is not
+                // merged into the local client (the piggybacked client, this client's, does
+                // not list it either).
+                let on_this_client = self.session(&resource.id).is_some();
+                // This client's own session, revoked: gone as a session ended elsewhere is
+                // (its tokens dropped, the active slot emptied with `SignedOut { revoked }`),
+                // before the client is applied so that the reason is the revocation.
+                if gates
+                    && on_this_client
+                    && let Some(reason) = resource.status.as_ref().and_then(classify_status)
+                {
+                    self.session_gone(&resource.id, reason);
+                }
+                let had_client = matches!(update, ClientUpdate::Present(_));
+                let applied = self.offer_client(in_flight, sent_with_current, update);
+                if gates && on_this_client && !had_client {
+                    self.merge_session(&resource);
+                }
+                let mut resource = resource;
+                resource.last_active_token = None;
+                StepResult { applied, revoked: Some((resource, on_this_client)), ..StepResult::default() }
+            }
             Answer::Token(jwt) => {
                 let key = match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
                     Some(OpKind::TokenFetch { key, .. }) => Some(key.clone()),
@@ -545,7 +587,8 @@ impl Client {
         let previous_last_active = previous.as_ref().and_then(|client| client.last_active_session_id.clone());
         let adopt_last_active = self.adopt_last_active.take().is_some_and(|epoch| epoch == self.epoch);
         let choice = ActiveChoice {
-            follow_new_last_active: !crate::classification::is_session_request(answering),
+            follow_new_last_active: !crate::classification::is_session_request(answering)
+                && !crate::classification::is_user_request(answering),
             adopt_last_active,
             first_client: previous.is_none(),
         };
@@ -709,6 +752,7 @@ pub(super) struct ActiveChoice {
     /// (design §7.7). Not for the answers to session requests: a touch moves
     /// `last_active_session_id` to the session it touched, and clerk-js keeps its current
     /// session through such a client (fapi.md §2.2 rule 4); `SetActive` switches by itself.
+    /// Nor for a revoke's answer (`/v1/me…`): revoking completes no flow.
     pub(super) follow_new_last_active: bool,
     /// With no signed-in session active, the signed-in `last_active_session_id` becomes
     /// active, new or not: the first client after `session_exists` (fapi.md §2.5).

@@ -15,7 +15,7 @@ use crate::config::{ClientConfig, Jitter, TransportMode};
 use crate::envelope::{
     ClientUpdate, decode_client_envelope, decode_environment, decode_error_body, decode_resource_envelope, not_text,
 };
-use crate::envelope::{decode_dev_browser, decode_token};
+use crate::envelope::{decode_active_sessions, decode_dev_browser, decode_token};
 use crate::error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
 use crate::event::{
     Completion, EmailLinkOutcome, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason,
@@ -34,8 +34,8 @@ use crate::token_cache::TokenCache;
 use crate::token_cache::TokenKey;
 use crate::wire::text::SharedSource;
 use crate::wire::{
-    ClientResource, Environment, ErrorCode, SessionResource, SessionReverification, SignInResource, SignInStatus,
-    SignUpResource, SignUpStatus, Text, VerificationStatus,
+    ActiveSessionResource, ClientResource, Environment, ErrorCode, SessionResource, SessionReverification,
+    SignInResource, SignInStatus, SignUpResource, SignUpStatus, Text, VerificationStatus,
 };
 
 /// The longest `Retry-After` the engine waits out by itself before a retry. A longer wait
@@ -87,6 +87,12 @@ enum OpKind {
     Session,
     /// Sign-out of one session (`POST …/remove`), local state already cleared.
     SignOutSession,
+    /// `GET /v1/me/sessions/active`: the user's sessions on every device (a read).
+    ActiveSessions,
+    /// `POST /v1/me/sessions/{id}/revoke` of `session_id`, on this client or another.
+    Revoke {
+        session_id: Text,
+    },
     /// A `get_token` waiting for a fetch of `key` (no request of its own): `fetch` is the
     /// one it waits for (none while it is being answered from the cache).
     TokenWaiter {
@@ -526,6 +532,11 @@ enum Answer {
     DevBrowser(DevBrowserToken),
     SignIn(Box<SignInResource>, ClientUpdate),
     SignUp(Box<SignUpResource>, ClientUpdate),
+    /// `GET /v1/me/sessions/active`: the listed sessions (no client: a GET's piggybacked
+    /// client is not applied, fapi.md §2.2 rule 2, and the spec's answer has none).
+    ActiveSessions(Vec<ActiveSessionResource>),
+    /// `POST /v1/me/sessions/{id}/revoke`: the revoked session and the client beside it.
+    Revoked(Box<SessionResource>, ClientUpdate),
 }
 
 /// What one answer gives an operation, and what an operation's answers gave together.
@@ -538,6 +549,9 @@ struct StepResult {
     session: Option<Box<SessionResource>>,
     token: Option<SessionJwt>,
     reverification: Option<Box<SessionReverification>>,
+    active_sessions: Option<Vec<crate::session::ActiveSession>>,
+    /// A revoke's answer: the session, and whether it was one of this client's.
+    revoked: Option<(Box<SessionResource>, bool)>,
 }
 
 impl Default for StepResult {
@@ -550,6 +564,8 @@ impl Default for StepResult {
             session: None,
             token: None,
             reverification: None,
+            active_sessions: None,
+            revoked: None,
         }
     }
 }
@@ -565,6 +581,8 @@ impl StepResult {
         self.session = step.session.or(self.session.take());
         self.token = step.token.or(self.token.take());
         self.reverification = step.reverification.or(self.reverification.take());
+        self.active_sessions = step.active_sessions.or(self.active_sessions.take());
+        self.revoked = step.revoked.or(self.revoked.take());
     }
 }
 

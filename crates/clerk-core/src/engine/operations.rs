@@ -197,6 +197,14 @@ impl Client {
                 Some(session) => Ok(Completion::Session(session)),
                 None => Ok(Completion::LocalChange),
             },
+            (OpKind::ActiveSessions, None) => match operation.result.active_sessions {
+                Some(sessions) => Ok(Completion::ActiveSessions(sessions)),
+                None => Ok(Completion::LocalChange),
+            },
+            (OpKind::Revoke { .. }, None) => match operation.result.revoked {
+                Some((session, on_this_client)) => Ok(Completion::SessionRevoked { session, on_this_client }),
+                None => Ok(Completion::LocalChange),
+            },
             (OpKind::Reverification { .. }, None) => match operation.result.reverification {
                 Some(reverification) => Ok(Completion::Reverification(reverification)),
                 None => Ok(Completion::LocalChange),
@@ -386,6 +394,19 @@ impl Client {
     /// Legality of a session command (the table of `crate::session`).
     pub(super) fn check_session_legal(&self, command: &SessionCommand) -> Result<(), CommandError> {
         let flow = Flow::Session;
+        // The user's commands (`/v1/me/sessions…`) go as the active session's user: they need
+        // one, whatever session they name (`revoke` usually names another device's).
+        if command.is_user_command() {
+            let active = self.active_session.as_deref().and_then(|id| self.signed_in_session(id));
+            return match active {
+                Some(_) => Ok(()),
+                None => Err(CommandError::InvalidState {
+                    flow,
+                    status: String::from("not active"),
+                    command: command.name(),
+                }),
+            };
+        }
         let session_id = match command {
             SessionCommand::SignOut { session_id: None } => return Ok(()),
             SessionCommand::GetToken(request) if request.session_id.is_none() => match self.active_session.as_deref() {
@@ -479,6 +500,20 @@ impl Client {
                 self.sign_out_one_locally(&session_id);
                 let op = self.start_op(Flow::Session, OpKind::SignOutSession, true, false);
                 self.enqueue(op, spec, pinned);
+                Ok(op)
+            }
+            SessionCommand::ActiveSessions => {
+                self.advance(now);
+                let op = self.start_op(Flow::Session, OpKind::ActiveSessions, false, false);
+                self.enqueue(op, crate::session::active_sessions_request(), None);
+                Ok(op)
+            }
+            SessionCommand::Revoke { session_id } => {
+                let spec = crate::session::revoke_request(&session_id)?;
+                self.advance(now);
+                let op =
+                    self.start_op(Flow::Session, OpKind::Revoke { session_id: Text::from(session_id) }, true, false);
+                self.enqueue(op, spec, None);
                 Ok(op)
             }
             SessionCommand::GetToken(request) => {

@@ -51,6 +51,7 @@
 //! keeps the structs that serde moves around while decoding small; field access reads the
 //! same through auto-deref.
 
+mod active_session;
 mod client;
 mod environment;
 mod error;
@@ -74,6 +75,7 @@ mod user;
 mod verification;
 pub mod vocabulary;
 
+pub use active_session::{ActiveSessionResource, SessionActivity};
 pub use client::ClientResource;
 pub use environment::{
     AttackProtectionSettings, AttributeSettings, Attributes, AuthConfig, DisplayConfig, EnabledSetting,
