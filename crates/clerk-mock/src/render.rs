@@ -155,6 +155,34 @@ impl MockState {
         })
     }
 
+    /// One entry of `GET /v1/me/sessions/active` (the spec's `Client.ActiveSession`): the
+    /// session's own fields and its client's latest activity, never a token.
+    pub(crate) fn render_active_session(&self, session: &Session) -> Value {
+        let activity = self.clients.get(&session.client_id).map(|client| client.activity.clone()).unwrap_or_default();
+        let (browser_name, browser_version) = activity.browser.unwrap_or_else(|| ("Safari".into(), "17.1".into()));
+        json!({
+            "object": "session",
+            "id": session.id,
+            "status": session.status,
+            "expire_at": session.expire_at,
+            "abandon_at": session.last_active_at + crate::state::SESSION_ABANDON_MS,
+            "last_active_at": session.last_active_at,
+            "actor": null,
+            "tasks": if session.status == "pending" { json!([{ "key": "choose-organization" }]) } else { Value::Null },
+            "latest_activity": {
+                "object": "session_activity",
+                "id": format!("sess_activity_{}", session.id.trim_start_matches("sess_")),
+                "device_type": if activity.mobile { "iPhone" } else { "Macintosh" },
+                "is_mobile": activity.mobile,
+                "browser_name": browser_name,
+                "browser_version": browser_version,
+                "ip_address": "127.0.0.1",
+                "city": "Berlin",
+                "country": "DE",
+            },
+        })
+    }
+
     /// `{object: "user", …}` as sessions carry it.
     pub(crate) fn render_user(&self, user: &User) -> Value {
         let verified_admin = json!({

@@ -188,6 +188,10 @@ fn process(shared: &Shared, request: &RecordedRequest, has_body: bool) -> (u16, 
         // A mutation without a live client gets a brand-new, session-less one.
         state.ensure_client(&mut exchange);
     }
+    // The client's latest activity, which its sessions show on `/v1/me/sessions/active`.
+    if let Some(client) = exchange.client_id.as_deref().and_then(|id| state.clients.get_mut(id)) {
+        client.activity = crate::state::Activity::of(request);
+    }
     let (status, body) = match routes::dispatch(&mut state, &mut exchange, request) {
         Ok(reply) => (reply.status, reply.body),
         Err(error) => {

@@ -2,6 +2,7 @@
 
 mod client;
 mod environment;
+mod me;
 mod sessions;
 pub(crate) mod sign_ins;
 pub(crate) mod sign_ups;
@@ -101,6 +102,8 @@ pub(crate) fn dispatch(state: &mut MockState, exchange: &mut Exchange, request: 
         ("POST", ["v1", "client", "sessions", id, "tokens", template]) => {
             sessions::token(state, exchange, &call, id, Some(template))
         }
+        ("GET", ["v1", "me", "sessions", "active"]) => me::active_sessions(state, exchange, &call),
+        ("POST", ["v1", "me", "sessions", id, "revoke"]) => me::revoke(state, exchange, &call, id),
         _ => Err(ApiError::new(
             501,
             "mock_operation_not_implemented",

@@ -87,8 +87,34 @@ pub(crate) struct Client {
     pub(crate) known_user_ids: Vec<String>,
     /// `DELETE /v1/client` ended it; its tokens are stale.
     pub(crate) ended: bool,
+    /// Where and from what the client's latest request came (`latest_activity` of its
+    /// sessions in `GET /v1/me/sessions/active`).
+    pub(crate) activity: Activity,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
+}
+
+/// What the mock makes of a client's latest request for `latest_activity`: the browser from
+/// the `User-Agent` (`name/version`), mobile from `x-mobile: 1` (native SDKs send it), and
+/// a fixed loopback address and place (the mock has no geolocation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Activity {
+    /// The `User-Agent`'s first product (`ureq/3.0.0` → `ureq`, `3.0.0`), if any.
+    pub(crate) browser: Option<(String, String)>,
+    /// The request carried `x-mobile: 1`.
+    pub(crate) mobile: bool,
+}
+
+impl Activity {
+    /// The activity a request shows.
+    pub(crate) fn of(request: &RecordedRequest) -> Self {
+        let browser = request.header("user-agent").and_then(|agent| {
+            let product = agent.split_whitespace().next()?;
+            let (name, version) = product.split_once('/').unwrap_or((product, ""));
+            (!name.is_empty()).then(|| (name.to_owned(), version.to_owned()))
+        });
+        Activity { browser, mobile: request.header("x-mobile") == Some("1") }
+    }
 }
 
 /// A session of a user on a client.
@@ -340,6 +366,7 @@ impl MockState {
                 last_authentication_strategy: None,
                 known_user_ids: Vec::new(),
                 ended: false,
+                activity: Activity::default(),
                 created_at: now,
                 updated_at: now,
             },
