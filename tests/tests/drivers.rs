@@ -20,10 +20,10 @@ use std::time::{Duration as StdDuration, Instant};
 use clerk_core::secret::{Password, SessionJwt, Ticket, VerificationCode};
 use clerk_core::wire::{SignInResource, SignUpResource, Strategy, Text};
 use clerk_core::{
-    ClientCommand, ClientConfig, Command, CommandError, Completion, EmailLinkOutcome, Event, FirstFactorAttempt,
-    FirstFactorPreparation, Flow, InstanceType, OperationError, OrganizationChoice, PersistedState, ResponseError,
-    SecondFactorAttempt, SecondFactorPreparation, SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation,
-    SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation, TokenRequest, TransportError,
+    ActiveSession, ClientCommand, ClientConfig, Command, CommandError, Completion, EmailLinkOutcome, Event,
+    FirstFactorAttempt, FirstFactorPreparation, Flow, InstanceType, OperationError, OrganizationChoice, PersistedState,
+    ResponseError, SecondFactorAttempt, SecondFactorPreparation, SessionCommand, SignInCommand, SignInCreate,
+    SignOutConfirmation, SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation, TokenRequest, TransportError,
 };
 use clerk_mock::{Fault, MockServer, RecordedRequest, Route, Totp, UserSpec};
 use clerk_store::drive::DriverError;
@@ -143,6 +143,10 @@ trait Driver {
     fn events(&mut self) -> Vec<Event>;
     /// A handle that ends the driver's wait from another thread.
     fn cancel_handle(&self) -> CancelHandle;
+    /// The driver's `active_sessions()`.
+    fn active_sessions(&mut self) -> Result<Vec<ActiveSession>, DriverError>;
+    /// The driver's `revoke_session(id)`.
+    fn revoke_session(&mut self, session_id: &str) -> Result<bool, DriverError>;
 }
 
 /// Ends a driver's wait from another thread: the blocking driver's `Canceller` (ends the
@@ -194,6 +198,14 @@ impl Driver for Blocking {
     fn cancel_handle(&self) -> CancelHandle {
         CancelHandle::Blocking(self.clerk.canceller())
     }
+
+    fn active_sessions(&mut self) -> Result<Vec<ActiveSession>, DriverError> {
+        self.clerk.active_sessions()
+    }
+
+    fn revoke_session(&mut self, session_id: &str) -> Result<bool, DriverError> {
+        self.clerk.revoke_session(session_id)
+    }
 }
 
 struct Async {
@@ -228,6 +240,14 @@ impl Driver for Async {
 
     fn cancel_handle(&self) -> CancelHandle {
         CancelHandle::Async(self.clerk.clone(), self.runtime.handle().clone())
+    }
+
+    fn active_sessions(&mut self) -> Result<Vec<ActiveSession>, DriverError> {
+        self.runtime.block_on(self.clerk.active_sessions())
+    }
+
+    fn revoke_session(&mut self, session_id: &str) -> Result<bool, DriverError> {
+        self.runtime.block_on(self.clerk.revoke_session(session_id))
     }
 }
 
@@ -484,6 +504,63 @@ fn password_sign_in() {
         let s = t.state("signed in", d);
         assert_eq!(s.signed_in_count(), 1);
         assert!(s.active.is_some() && s.client_token.is_some());
+    });
+}
+
+/// Active devices (fapi.md §3.5.3, §5.5): ada signs in on a laptop and a phone (two drivers
+/// of the same kind, each with its own store); the laptop lists both sessions with their
+/// latest activity, revokes the phone's, and keeps only its own; the phone's next request
+/// finds its session revoked and signs it out there.
+#[test]
+fn a_device_lists_both_sessions_and_revokes_the_other_which_finds_itself_signed_out() {
+    on_both(|laptop, mock, t| {
+        mock.add_user(UserSpec::with_email("ada@example.com").password("correct horse battery"));
+        let sign_in =
+            || SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("correct horse battery")));
+        let mut phone = driver(laptop.kind(), mock);
+        let phone = phone.as_mut();
+        for device in [&mut *laptop, &mut *phone] {
+            step(device, t, ClientCommand::Load);
+            assert_eq!(sign_in_status(&step(device, t, sign_in())), "complete");
+        }
+        let laptop_session = laptop.snapshot().active.expect("the laptop is signed in");
+        let phone_session = phone.snapshot().active.expect("the phone is signed in");
+
+        let listed = laptop.active_sessions().expect("the laptop lists the sessions");
+        let mut seen: Vec<(bool, bool)> = listed.iter().map(|s| (s.on_this_client, s.current)).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [(false, false), (true, true)], "this device and one other");
+        let mine = listed.iter().find(|s| s.current).expect("this device");
+        assert_eq!(mine.id(), laptop_session);
+        let other = listed.iter().find(|s| !s.on_this_client).expect("the other device");
+        assert_eq!(other.id(), phone_session);
+        let activity = other.session.latest_activity.as_ref().expect("the phone's latest activity");
+        assert!(activity.is_mobile, "native drivers send x-mobile: 1");
+        assert!(activity.browser_name.is_some() && activity.ip_address.is_some());
+        t.push(format!("listed {} sessions", listed.len()));
+
+        let own = laptop.revoke_session(&phone_session).expect("the laptop revokes the phone's session");
+        assert!(!own, "not the laptop's own session");
+        t.push(String::from("revoked the other device"));
+        let after = t.state("laptop after revoking", laptop);
+        assert_eq!(after.sessions.len(), 1, "the phone's session never joins the laptop's client");
+        assert_eq!(after.active.as_deref(), Some(laptop_session.as_str()));
+        assert_eq!(mock.session_status(&phone_session).as_deref(), Some("revoked"));
+
+        // The phone's next request finds its session revoked.
+        step(phone, t, ClientCommand::Reload);
+        let phone_after = t.state("phone after its reload", phone);
+        assert_eq!(phone_after.active, None);
+        assert_eq!(phone_after.session_status(&phone_session), Some("revoked"));
+        let reason = clerk_core::SignOutReason::SessionEnded { reason: clerk_core::SessionEndReason::Revoked };
+        assert!(phone.events().contains(&Event::SignedOut { reason }), "{:?}", phone.events());
+        match phone.active_sessions() {
+            Err(DriverError::Command(CommandError::InvalidState { status, .. })) => assert_eq!(status, "not active"),
+            other => panic!("the signed-out phone may not list sessions: {other:?}"),
+        }
+        assert_eq!(laptop.active_sessions().expect("the laptop lists again").len(), 1);
+        let phone_violations = mock.violations();
+        assert!(phone_violations.is_empty(), "{phone_violations:#?}");
     });
 }
 

@@ -65,9 +65,9 @@
 
 use clerk_core::secret::SessionJwt;
 use clerk_core::{
-    ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, OperationError, Output,
-    SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields, TokenRequest,
-    TransportError,
+    ActiveSession, ClientCommand, ClientConfig, Command, Completion, Event, HttpRequest, HttpResponse, OperationError,
+    Output, SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields,
+    TokenRequest, TransportError,
 };
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
@@ -454,6 +454,37 @@ impl Clerk {
     pub fn sign_out(&mut self, session_id: Option<&str>) -> Result<SignOutConfirmation, DriverError> {
         match self.run(SessionCommand::SignOut { session_id: session_id.map(str::to_owned) })? {
             Completion::SignedOut { confirmation } => Ok(confirmation),
+            other => Err(DriverError::Config(format!("unexpected completion {other:?}"))),
+        }
+    }
+
+    /// The signed-in user's active sessions on every device (`GET /v1/me/sessions/active`),
+    /// each with its latest activity (device, browser, IP address, place) and marked when it
+    /// is this client's own ([`ActiveSession::on_this_client`]) or its active one
+    /// ([`ActiveSession::current`]). Nothing local changes.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run); refused (`CommandError::InvalidState`) without a signed-in
+    /// active session.
+    pub fn active_sessions(&mut self) -> Result<Vec<ActiveSession>, DriverError> {
+        match self.run(SessionCommand::ActiveSessions)? {
+            Completion::ActiveSessions(sessions) => Ok(sessions),
+            other => Err(DriverError::Config(format!("unexpected completion {other:?}"))),
+        }
+    }
+
+    /// Revokes one of the user's sessions, on this device or another
+    /// (`POST /v1/me/sessions/{id}/revoke`). Returns whether it was this client's own: then
+    /// it is signed out here too (`SignedOut` with the `revoked` reason when it was the
+    /// active one). Another device's session is not added to this client; that device finds
+    /// itself signed out on its next request.
+    ///
+    /// # Errors
+    /// See [`run`](Self::run); refused without a signed-in active session, or for an id
+    /// that cannot be a path segment (`CommandError::InvalidId`).
+    pub fn revoke_session(&mut self, session_id: &str) -> Result<bool, DriverError> {
+        match self.run(SessionCommand::Revoke { session_id: session_id.to_owned() })? {
+            Completion::SessionRevoked { on_this_client, .. } => Ok(on_this_client),
             other => Err(DriverError::Config(format!("unexpected completion {other:?}"))),
         }
     }
