@@ -5,6 +5,7 @@
 //! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE | --code-stdin] [--strategy S] [--second-factor S]
 //! clerk sign-up [--email E] [--phone P] [--password-stdin] [--code CODE | --code-stdin] [--legal-accepted]
 //! clerk whoami | sessions | switch SESSION [--org ORG]
+//! clerk devices [--revoke SESSION]  # the user's sessions on every device; revoke one
 //! clerk token [--template T] [--org O | --personal]
 //! clerk sign-out [--all | SESSION]
 //! clerk replay FILE               # replay a transcript through the engine
@@ -117,6 +118,17 @@ enum Action {
         all: bool,
         /// The session to sign out of (default: the active one).
         session: Option<String>,
+    },
+    /// List the signed-in user's active sessions on every device, or revoke one (--revoke).
+    ///
+    /// Lists each session with where it was last used (device, browser, IP address, place),
+    /// marking this client's active session with `*` and its other sessions with "this
+    /// device". Revoking another device's session signs that device out on its next
+    /// request; revoking this device's own session signs it out here too.
+    Devices {
+        /// The session to revoke (an id from the list).
+        #[arg(long, value_name = "SESSION")]
+        revoke: Option<String>,
     },
     /// Replay a transcript (from --transcript) through the engine and report differences.
     ///
@@ -267,6 +279,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 && let Some(advice) = output::switch_advice(clerk.engine())
             {
                 out.note(&format!("  {advice}"));
+            }
+            Ok(())
+        }
+        Action::Devices { revoke } => {
+            if clerk.engine().active_session_id().is_none() {
+                return Err(String::from("not signed in: run `clerk sign-in` first"));
+            }
+            match revoke {
+                None => {
+                    let devices = clerk.active_sessions().map_err(describe)?;
+                    out.devices(&devices);
+                }
+                Some(session) => {
+                    let own = clerk.revoke_session(&session).map_err(describe)?;
+                    out.revoked(&session, own, clerk.engine().active_session_id().is_some());
+                }
             }
             Ok(())
         }

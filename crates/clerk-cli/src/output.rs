@@ -1,7 +1,7 @@
 //! What the program prints: readable text, or JSON with `--json`.
 
 use clerk_core::secret::SessionJwt;
-use clerk_core::{Client, Event, HttpRequest, HttpResponse, SignOutConfirmation, TransportError};
+use clerk_core::{ActiveSession, Client, Event, HttpRequest, HttpResponse, SignOutConfirmation, TransportError};
 use serde_json::{Value, json};
 
 use crate::stdout::outln;
@@ -74,6 +74,68 @@ impl Output {
             let marker = if Some(session.id.as_str()) == active { "*" } else { " " };
             let who = session.public_user_data.as_ref().and_then(|p| p.identifier.clone()).unwrap_or_default();
             outln!("{marker} {}  {:<8} {who}", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
+        }
+    }
+
+    /// The user's sessions on every device (`clerk devices`): `*` marks this client's active
+    /// session, "this device" its other sessions.
+    pub(crate) fn devices(self, devices: &[ActiveSession]) {
+        if self.json {
+            outln!("{}", devices_json(devices));
+            return;
+        }
+        if devices.is_empty() {
+            outln!("No active sessions.");
+        }
+        for device in devices {
+            let marker = if device.current { "*" } else { " " };
+            let session = &device.session;
+            let activity = session.latest_activity.as_ref();
+            let text = |value: Option<&clerk_core::wire::Text>| value.map(|v| v.as_str().to_owned());
+            let mut what = [
+                activity.and_then(|a| text(a.browser_name.as_ref())),
+                activity.and_then(|a| text(a.browser_version.as_ref())),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            if let Some(device_type) = activity.and_then(|a| text(a.device_type.as_ref())) {
+                what = if what.is_empty() { device_type } else { format!("{what} on {device_type}") };
+            }
+            if activity.is_some_and(|a| a.is_mobile) {
+                what.push_str(" (mobile)");
+            }
+            let place = [activity.and_then(|a| text(a.city.as_ref())), activity.and_then(|a| text(a.country.as_ref()))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let from = match (activity.and_then(|a| text(a.ip_address.as_ref())), place.is_empty()) {
+                (Some(ip), false) => format!("{ip} ({place})"),
+                (Some(ip), true) => ip,
+                (None, false) => place,
+                (None, true) => String::from("unknown place"),
+            };
+            let when = session.last_active_at.map_or_else(|| String::from("unknown"), format_time);
+            let here = if device.on_this_client { "  this device" } else { "" };
+            let what = if what.is_empty() { String::from("unknown device") } else { what };
+            outln!("{marker} {}{here}", session.id);
+            outln!("    {what}, from {from}, last active {when}");
+        }
+    }
+
+    /// The result of `clerk devices --revoke SESSION`.
+    pub(crate) fn revoked(self, session: &str, this_device: bool, still_signed_in: bool) {
+        if self.json {
+            outln!("{}", json!({ "revoked": session, "this_device": this_device, "signed_in": still_signed_in }));
+            return;
+        }
+        outln!("Revoked session {session}.");
+        if this_device && !still_signed_in {
+            outln!("It was this device's session: signed out here too.");
+        } else if !this_device {
+            outln!("That device is signed out on its next request.");
         }
     }
 
@@ -208,6 +270,41 @@ pub(crate) fn sessions_json(engine: &Client) -> Value {
         })
         .collect();
     Value::Array(list)
+}
+
+/// The user's sessions on every device, as `devices --json` prints them (times in
+/// milliseconds since the Unix epoch, as the Frontend API gives them).
+pub(crate) fn devices_json(devices: &[ActiveSession]) -> Value {
+    let millis =
+        |at: Option<time::OffsetDateTime>| at.map(|at| i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok());
+    let list: Vec<Value> = devices
+        .iter()
+        .map(|device| {
+            let session = &device.session;
+            let activity = session.latest_activity.as_ref();
+            json!({
+                "id": session.id,
+                "status": session.status.as_ref().map(|s| s.as_str()),
+                "current": device.current,
+                "this_device": device.on_this_client,
+                "last_active_at": millis(session.last_active_at),
+                "expire_at": millis(session.expire_at),
+                "device_type": activity.and_then(|a| a.device_type.clone()),
+                "is_mobile": activity.map(|a| a.is_mobile),
+                "browser_name": activity.and_then(|a| a.browser_name.clone()),
+                "browser_version": activity.and_then(|a| a.browser_version.clone()),
+                "ip_address": activity.and_then(|a| a.ip_address.clone()),
+                "city": activity.and_then(|a| a.city.clone()),
+                "country": activity.and_then(|a| a.country.clone()),
+            })
+        })
+        .collect();
+    Value::Array(list)
+}
+
+/// A time as people read it (RFC 3339, UTC).
+fn format_time(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 
 /// A sign-out's result, as `sign-out --json` prints it.

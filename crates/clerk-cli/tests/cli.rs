@@ -896,3 +896,71 @@ fn ctrl_c_at_the_password_prompt_leaves_the_terminal_as_it_was() {
         assert!(settings.contains(&flag), "the terminal was left with -{flag}:\n{shown}");
     }
 }
+
+/// `clerk devices`: the same user signed in from two store directories (two devices) sees
+/// both sessions, in text and JSON; `--revoke` signs the other device out on its next run,
+/// and revoking this device's own session signs it out here.
+#[test]
+fn devices_lists_both_and_revoke_signs_the_other_device_out() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let laptop = signed_in(&mock, "devices@example.com");
+    let laptop_store = laptop.path().to_str().expect("utf-8 path");
+    let phone = TempDir::new("phone");
+    let phone_store = phone.path().to_str().expect("utf-8 path");
+    succeeded(
+        &clerk(
+            &["sign-in", "--identifier", "devices@example.com", "--password-stdin", "--store-dir", phone_store],
+            Some(&key),
+            "cli-password-1234\n",
+        ),
+        "clerk sign-in on the phone",
+    );
+    let session_of = |store: &str| {
+        let whoami =
+            json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+        whoami["session_id"].as_str().expect("session id").to_owned()
+    };
+    let (laptop_session, phone_session) = (session_of(laptop_store), session_of(phone_store));
+
+    let listed =
+        json_line(&succeeded(&clerk(&["devices", "--json", "--store-dir", laptop_store], Some(&key), ""), "devices"));
+    let listed = listed.as_array().expect("a JSON array");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let mine = listed.iter().find(|d| d["id"] == laptop_session.as_str()).expect("the laptop's session");
+    assert_eq!((&mine["current"], &mine["this_device"]), (&Value::Bool(true), &Value::Bool(true)));
+    let other = listed.iter().find(|d| d["id"] == phone_session.as_str()).expect("the phone's session");
+    assert_eq!((&other["current"], &other["this_device"]), (&Value::Bool(false), &Value::Bool(false)));
+    assert_eq!(other["status"], "active");
+    assert!(other["last_active_at"].is_i64() && other["ip_address"].is_string() && other["is_mobile"].is_boolean());
+
+    let text_list = succeeded(&clerk(&["devices", "--store-dir", laptop_store], Some(&key), ""), "devices");
+    assert!(text_list.contains(&format!("* {laptop_session}  this device")), "{text_list}");
+    assert!(text_list.contains(&format!("  {phone_session}\n")), "{text_list}");
+    assert!(text_list.contains("last active "), "{text_list}");
+
+    let revoked = succeeded(
+        &clerk(&["devices", "--revoke", &phone_session, "--store-dir", laptop_store], Some(&key), ""),
+        "devices --revoke",
+    );
+    assert!(revoked.contains(&format!("Revoked session {phone_session}.")), "{revoked}");
+    assert_eq!(mock.session_status(&phone_session).as_deref(), Some("revoked"));
+    // The laptop is still signed in; the phone finds itself signed out.
+    assert_eq!(session_of(laptop_store), laptop_session);
+    let phone_whoami =
+        json_line(&signed_out(&clerk(&["whoami", "--json", "--store-dir", phone_store], Some(&key), ""), "whoami"));
+    assert_eq!(phone_whoami["signed_in"], false, "{phone_whoami}");
+    let refused = clerk(&["devices", "--store-dir", phone_store], Some(&key), "");
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("not signed in: run `clerk sign-in` first"), "{}", text(&refused.stderr));
+
+    // Revoking this device's own session signs it out here.
+    let own = clerk(&["devices", "--json", "--revoke", &laptop_session, "--store-dir", laptop_store], Some(&key), "");
+    let own = json_line(&succeeded(&own, "devices --revoke of this device"));
+    assert_eq!(own, serde_json::json!({ "revoked": laptop_session, "this_device": true, "signed_in": false }));
+    signed_out(&clerk(&["whoami", "--store-dir", laptop_store], Some(&key), ""), "whoami after revoking itself");
+    // A hostile id is refused before anything is sent.
+    let hostile = clerk(&["devices", "--revoke", "../client", "--store-dir", phone_store], Some(&key), "");
+    assert!(!hostile.status.success());
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
