@@ -189,6 +189,7 @@ pub fn retryable_kind(kind: RequestKind) -> bool {
             | RequestKind::SignUpGet
             | RequestKind::SessionGet
             | RequestKind::SessionToken
+            | RequestKind::MeSessionsActive
     )
 }
 
@@ -223,7 +224,16 @@ pub fn kinds_of(command: &Command) -> Vec<RequestKind> {
             _ => K::SignUpAttemptVerification,
         }],
         Command::Session(_) => {
-            vec![K::SessionGet, K::SessionTouch, K::SessionEnd, K::SessionRemove, K::SessionToken, K::ClientGet]
+            vec![
+                K::SessionGet,
+                K::SessionTouch,
+                K::SessionEnd,
+                K::SessionRemove,
+                K::SessionToken,
+                K::ClientGet,
+                K::MeSessionsActive,
+                K::MeSessionRevoke,
+            ]
         }
         _ => vec![],
     }
@@ -480,7 +490,9 @@ impl Model {
         // active session (not from a session request's answer: a touch moves it), else the
         // current one, else after `session_exists` or for the first client the last active
         // one, else for the first client the first signed-in session.
-        let follow_new = !clerk_core::classification::is_session_request(request.kind);
+        // Nor from a revoke's answer (`/v1/me…`): revoking completes no flow.
+        let follow_new = !clerk_core::classification::is_session_request(request.kind)
+            && !clerk_core::classification::is_user_request(request.kind);
         let adopt = self.adopt_last_active.take().is_some_and(|epoch| epoch == self.epoch);
         let first_client = self.client.is_none();
         let last_active = server.last_active.clone().filter(|id| signed_in(id));

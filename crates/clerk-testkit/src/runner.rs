@@ -18,7 +18,9 @@ use time::{Duration, OffsetDateTime};
 use crate::mode::EngineMode;
 pub use crate::mode::TEST_KEY;
 use crate::model::{Expectation, Model, ModelRequest, retryable_kind};
-use crate::server::{FakeServer, ServerClient, client_json, environment_json, error_json, session_json, session_jwt};
+use crate::server::{
+    FakeServer, ServerClient, client_json, environment_json, error_json, is_signed_in_status, session_json, session_jwt,
+};
 use crate::server::{sign_in_json, sign_up_json};
 use crate::transition::{Answer, DbJwt, ErrorChoice, ResetTarget, SECRET_MARK, ServerChange, Transition};
 
@@ -784,6 +786,29 @@ impl Runner {
                 let jwt = session_jwt(&session, iat, iat + 60);
                 self.jwts.push(jwt.clone());
                 (json!({ "object": "token", "jwt": jwt }), false)
+            }
+            // The user's sessions on every device: this client's signed-in ones and one on
+            // another device (an unwrapped array, no client).
+            K::MeSessionsActive => {
+                let mine = client.sessions.iter().filter(|(_, status)| is_signed_in_status(status));
+                let list: Vec<Value> = mine
+                    .map(|(id, _)| id.as_str())
+                    .chain([crate::transition::OTHER_DEVICE_SESSION])
+                    .map(|id| {
+                        let mut session = session_json(start, id, "active");
+                        session["latest_activity"] = json!({
+                            "object": "session_activity", "id": format!("act_{id}"), "is_mobile": false,
+                            "browser_name": "Firefox", "ip_address": "192.0.2.1"
+                        });
+                        session
+                    })
+                    .collect();
+                (Value::Array(list), false)
+            }
+            // Revoking another device's session changes nothing on this client.
+            K::MeSessionRevoke => {
+                let revoked = session_json(start, crate::transition::OTHER_DEVICE_SESSION, "revoked");
+                (json!({ "response": revoked, "client": client_value }), true)
             }
             K::SessionGet | K::SessionTouch | K::SessionEnd | K::SessionRemove => {
                 let (id, status) = client.sessions.first()?;

@@ -10,6 +10,10 @@ use clerk_core::{
     SignUpPreparation, TokenRequest,
 };
 
+/// The session of the same user on another device that [`CommandChoice::RevokeOtherDevice`]
+/// revokes: never one of this client's.
+pub const OTHER_DEVICE_SESSION: &str = "sess_other";
+
 /// The password every canned command carries. It contains [`SECRET_MARK`], so the
 /// invariants can spot it in any `Debug` output.
 pub const CANNED_PASSWORD: &str = "pw-SECRET-hunter2";
@@ -69,11 +73,15 @@ pub enum CommandChoice {
     SetActive,
     /// `touch` of `sess_1`.
     Touch,
+    /// `active_sessions`: the user's sessions on every device (`GET /v1/me/sessions/active`).
+    ActiveSessions,
+    /// `revoke` of `sess_other`, a session of the same user on another device.
+    RevokeOtherDevice,
 }
 
 impl CommandChoice {
     /// Every choice, for generators.
-    pub const ALL: [CommandChoice; 23] = [
+    pub const ALL: [CommandChoice; 25] = [
         CommandChoice::Load,
         CommandChoice::LoadEnvironment,
         CommandChoice::Reload,
@@ -97,6 +105,8 @@ impl CommandChoice {
         CommandChoice::GetToken,
         CommandChoice::SetActive,
         CommandChoice::Touch,
+        CommandChoice::ActiveSessions,
+        CommandChoice::RevokeOtherDevice,
     ];
 
     /// The engine command this choice stands for.
@@ -155,6 +165,10 @@ impl CommandChoice {
             }
             .into(),
             CommandChoice::Touch => SessionCommand::Touch { session_id: "sess_1".into(), intent: None }.into(),
+            CommandChoice::ActiveSessions => SessionCommand::ActiveSessions.into(),
+            CommandChoice::RevokeOtherDevice => {
+                SessionCommand::Revoke { session_id: OTHER_DEVICE_SESSION.into() }.into()
+            }
         }
     }
 }

@@ -247,3 +247,23 @@ fn a_failed_dev_browser_request_before_a_repeated_refresh_does_not_sign_out() {
     );
     assert_eq!(runner.client().active_session_id(), Some("sess_1"));
 }
+
+#[test]
+fn listing_devices_and_revoking_another_one_leave_this_client_signed_in() {
+    let runner = Runner::run(&[
+        T::Submit(C::ActiveSessions),
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Submit(C::ActiveSessions),
+        T::respond(Answer::MalformedBody),
+        T::Submit(C::ActiveSessions),
+        ok(ServerChange::Nothing),
+        T::Submit(C::RevokeOtherDevice),
+        T::respond(Answer::StaleClient),
+        T::Submit(C::RevokeOtherDevice),
+        ok(ServerChange::Nothing),
+    ]);
+    assert_eq!(runner.client().active_session_id(), Some("sess_1"));
+    let ids: Vec<&str> = runner.client().sessions().iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["sess_1"], "another device's session never joins this client");
+}
