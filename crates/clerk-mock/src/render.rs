@@ -136,23 +136,18 @@ impl MockState {
         let token = session.is_signed_in().then(|| {
             json!({ "object": "token", "jwt": self.session_jwt(session, session.last_active_organization_id.as_deref(), None) })
         });
-        json!({
-            "object": "session",
-            "id": session.id,
-            "status": session.status,
-            "expire_at": session.expire_at,
-            "abandon_at": session.last_active_at + crate::state::SESSION_ABANDON_MS,
-            "last_active_at": session.last_active_at,
-            "last_active_organization_id": session.last_active_organization_id,
-            "actor": null,
-            "tasks": if session.status == "pending" { json!([{ "key": "choose-organization" }]) } else { Value::Null },
-            "user": user.map(|u| self.render_user(u)),
-            "public_user_data": user.map(public_user_data),
-            "factor_verification_age": [age(session.first_factor_at), second_age],
-            "created_at": session.created_at,
-            "updated_at": session.updated_at,
-            "last_active_token": token,
-        })
+        with_session_base(
+            session,
+            json!({
+                "last_active_organization_id": session.last_active_organization_id,
+                "user": user.map(|u| self.render_user(u)),
+                "public_user_data": user.map(public_user_data),
+                "factor_verification_age": [age(session.first_factor_at), second_age],
+                "created_at": session.created_at,
+                "updated_at": session.updated_at,
+                "last_active_token": token,
+            }),
+        )
     }
 
     /// One entry of `GET /v1/me/sessions/active` (the spec's `Client.ActiveSession`): the
@@ -160,27 +155,22 @@ impl MockState {
     pub(crate) fn render_active_session(&self, session: &Session) -> Value {
         let activity = self.clients.get(&session.client_id).map(|client| client.activity.clone()).unwrap_or_default();
         let (browser_name, browser_version) = activity.browser.unwrap_or_else(|| ("Safari".into(), "17.1".into()));
-        json!({
-            "object": "session",
-            "id": session.id,
-            "status": session.status,
-            "expire_at": session.expire_at,
-            "abandon_at": session.last_active_at + crate::state::SESSION_ABANDON_MS,
-            "last_active_at": session.last_active_at,
-            "actor": null,
-            "tasks": if session.status == "pending" { json!([{ "key": "choose-organization" }]) } else { Value::Null },
-            "latest_activity": {
-                "object": "session_activity",
-                "id": format!("sess_activity_{}", session.id.trim_start_matches("sess_")),
-                "device_type": if activity.mobile { "iPhone" } else { "Macintosh" },
-                "is_mobile": activity.mobile,
-                "browser_name": browser_name,
-                "browser_version": browser_version,
-                "ip_address": "127.0.0.1",
-                "city": "Berlin",
-                "country": "DE",
-            },
-        })
+        with_session_base(
+            session,
+            json!({
+                "latest_activity": {
+                    "object": "session_activity",
+                    "id": format!("sess_activity_{}", session.id.trim_start_matches("sess_")),
+                    "device_type": if activity.mobile { "iPhone" } else { "Macintosh" },
+                    "is_mobile": activity.mobile,
+                    "browser_name": browser_name,
+                    "browser_version": browser_version,
+                    "ip_address": "127.0.0.1",
+                    "city": "Berlin",
+                    "country": "DE",
+                },
+            }),
+        )
     }
 
     /// `{object: "user", …}` as sessions carry it.
@@ -444,4 +434,23 @@ pub(crate) fn unverified_fields(sign_up: &SignUp) -> Vec<&'static str> {
         fields.push("phone_number");
     }
     fields
+}
+
+/// `fields` after the ones every rendering of a session starts with (the spec's
+/// `SessionBase`: id, status, the lifetimes, actor, tasks).
+fn with_session_base(session: &Session, fields: Value) -> Value {
+    let mut object = serde_json::Map::new();
+    object.insert("object".into(), json!("session"));
+    object.insert("id".into(), json!(session.id));
+    object.insert("status".into(), json!(session.status));
+    object.insert("expire_at".into(), json!(session.expire_at));
+    object.insert("abandon_at".into(), json!(session.last_active_at + crate::state::SESSION_ABANDON_MS));
+    object.insert("last_active_at".into(), json!(session.last_active_at));
+    object.insert("actor".into(), Value::Null);
+    let tasks = if session.status == "pending" { json!([{ "key": "choose-organization" }]) } else { Value::Null };
+    object.insert("tasks".into(), tasks);
+    if let Value::Object(fields) = fields {
+        object.extend(fields);
+    }
+    Value::Object(object)
 }
