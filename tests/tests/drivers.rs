@@ -262,6 +262,8 @@ struct Setup {
     transcript: Option<SharedBuffer>,
     /// Counts the exchanges the driver's exchange listener is told of.
     exchanges: Option<Arc<AtomicUsize>>,
+    /// The app's product for the `User-Agent`.
+    user_agent: Option<String>,
 }
 
 /// A writer into memory that the test can read while the driver holds it.
@@ -294,6 +296,7 @@ impl Setup {
             operation_timeout: None,
             transcript: None,
             exchanges: None,
+            user_agent: None,
         }
     }
 
@@ -326,6 +329,9 @@ macro_rules! configure {
         }
         if let Some(timeout) = $setup.operation_timeout {
             builder = builder.operation_timeout(timeout);
+        }
+        if let Some(product) = $setup.user_agent.clone() {
+            builder = builder.user_agent(product);
         }
         if let Some(buffer) = $setup.transcript.clone() {
             builder = builder.transcript(clerk_store::TranscriptWriter::new(buffer));
@@ -1543,6 +1549,34 @@ fn the_operation_time_limit_also_bounds_a_request_on_the_wire() {
         // The abandoned request does not hold the driver's request slot until the server
         // answers: the next call completes within its own (shorter) limit.
         d.run_within(ClientCommand::Reload.into(), StdDuration::from_secs(5)).expect("the driver works on");
+    }
+}
+
+/// The Frontend API records each session's `User-Agent` for the user's list of devices:
+/// every request names the driver, after the app when the builder named one.
+#[test]
+fn every_request_names_the_driver_and_the_app_in_its_user_agent() {
+    for kind in KINDS {
+        let (driver, version) = match kind {
+            Kind::Blocking => (clerk_ureq::USER_AGENT, "clerk-ureq/"),
+            Kind::Async => (clerk_reqwest::USER_AGENT, "clerk-reqwest/"),
+        };
+        assert!(driver.starts_with(version), "{driver}");
+        for (app, expected) in [(None, driver.to_owned()), (Some("Notes/2.1"), format!("Notes/2.1 {driver}"))] {
+            let mock = MockServer::start();
+            let mut setup = Setup::new(mock.base_url());
+            setup.user_agent = app.map(str::to_owned);
+            let mut d = build(kind, &setup).expect("a driver");
+            d.run(ClientCommand::Load.into()).expect("load");
+            d.run(ClientCommand::Reload.into()).expect("reload");
+            let requests = mock.requests();
+            assert!(!requests.is_empty(), "{kind:?}");
+            for request in requests {
+                let sent =
+                    request.headers.iter().find(|(name, _)| name == "user-agent").map(|(_, value)| value.as_str());
+                assert_eq!(sent, Some(expected.as_str()), "{kind:?} {} {}", request.method, request.path);
+            }
+        }
     }
 }
 

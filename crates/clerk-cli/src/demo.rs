@@ -51,6 +51,7 @@ pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> 
     let mut builder = Clerk::builder_for_base_url(&mock.base_url())
         .map_err(describe)?
         .store(Arc::new(MemoryStore::new()))
+        .user_agent(crate::USER_AGENT)
         .on_event(tour.event_listener())
         .on_exchange(tour.exchange_listener());
     if let Some(path) = transcript {

@@ -152,6 +152,10 @@ enum Action {
     Demo,
 }
 
+/// This program's product in the `User-Agent` it sends, before the driver's: Clerk shows
+/// it in the user's list of devices (`clerk devices`).
+pub(crate) const USER_AGENT: &str = concat!("clerk-cli/", env!("CARGO_PKG_VERSION"));
+
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut Cli::command()).exit());
@@ -221,7 +225,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     };
     let store = FileStore::new(&dir, &host).map_err(|e| e.to_string())?;
     token_file::remember(store.path());
-    let mut builder = Clerk::builder(config).store(Arc::new(store));
+    let mut builder = Clerk::builder(config).store(Arc::new(store)).user_agent(USER_AGENT);
     if let Some(path) = &cli.transcript {
         builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
     }

@@ -933,6 +933,8 @@ fn devices_lists_both_and_revoke_signs_the_other_device_out() {
     assert_eq!((&other["current"], &other["this_device"]), (&Value::Bool(false), &Value::Bool(false)));
     assert_eq!(other["status"], "active");
     assert!(other["last_active_at"].is_i64() && other["ip_address"].is_string() && other["is_mobile"].is_boolean());
+    // The program names itself in its User-Agent, which the mock reports as the browser.
+    assert_eq!(other["browser_name"], "clerk-cli", "{other}");
 
     let text_list = succeeded(&clerk(&["devices", "--store-dir", laptop_store], Some(&key), ""), "devices");
     assert!(text_list.contains(&format!("* {laptop_session}  this device")), "{text_list}");

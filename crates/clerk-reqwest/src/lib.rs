@@ -66,6 +66,10 @@ use clerk_core::{
     OperationError, Output, RequestId, SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand,
     SignUpFields, TokenRequest, TransportError,
 };
+/// This driver's product in the `User-Agent` its HTTP client sends (after the app's own,
+/// when the builder's `user_agent` names one).
+pub const USER_AGENT: &str = concat!("clerk-reqwest/", env!("CARGO_PKG_VERSION"));
+
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
 };
@@ -186,6 +190,7 @@ impl ClerkBuilder {
                 // harmlessly when a provider is already installed.
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 let client = reqwest::Client::builder()
+                    .user_agent(self.settings.user_agent(USER_AGENT))
                     .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(self.settings.connect_timeout)
                     .timeout(self.settings.request_timeout)

@@ -192,6 +192,9 @@ pub struct DriverSettings {
     pub connect_timeout: std::time::Duration,
     /// The HTTP client's timeout of one request.
     pub request_timeout: std::time::Duration,
+    /// What the app adds before the driver's own `User-Agent` product
+    /// ([`user_agent`](Self::user_agent)); `None` sends the driver's alone.
+    pub app_user_agent: Option<String>,
 }
 
 impl DriverSettings {
@@ -205,6 +208,20 @@ impl DriverSettings {
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            app_user_agent: None,
+        }
+    }
+
+    /// The `User-Agent` the HTTP client the driver builds sends: `driver` (its own product,
+    /// such as `clerk-ureq/0.1.0`), after the app's product when it named one
+    /// (`MyApp/2.1 clerk-ureq/0.1.0`). The Frontend API records it with each session, for
+    /// the list of a user's devices (`SessionActivity`), and a request without one looks
+    /// like a bot to some proxies.
+    #[must_use]
+    pub fn user_agent(&self, driver: &str) -> String {
+        match self.app_user_agent.as_deref().map(str::trim).filter(|app| !app.is_empty()) {
+            Some(app) => format!("{app} {driver}"),
+            None => driver.to_owned(),
         }
     }
 
@@ -230,7 +247,7 @@ impl DriverSettings {
 
 /// The builder methods both drivers share, for an `impl` block of a builder struct with a
 /// `settings: DriverSettings` field: `store`, `transcript`, `on_exchange`, `on_event`,
-/// `operation_timeout` and `timeouts`. Every duration a driver takes from its user is a
+/// `operation_timeout`, `user_agent` and `timeouts`. Every duration a driver takes from its user is a
 /// `std::time::Duration` (never negative, and what an app already has at hand); the engine's
 /// own `time::Duration`s stay inside.
 #[macro_export]
@@ -270,6 +287,15 @@ macro_rules! shared_builder_methods {
         #[must_use]
         pub fn operation_timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.settings.operation_timeout = timeout;
+            self
+        }
+
+        /// Names the app in the `User-Agent` the driver's HTTP client sends, before the
+        /// driver's own product: `MyApp/2.1` gives `MyApp/2.1 clerk-ureq/0.1.0`. Clerk shows
+        /// it in the user's list of devices. (An app's own `reqwest::Client` sends its own.)
+        #[must_use]
+        pub fn user_agent(mut self, product: impl Into<String>) -> Self {
+            self.settings.app_user_agent = Some(product.into());
             self
         }
 

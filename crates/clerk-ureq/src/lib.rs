@@ -69,6 +69,10 @@ use clerk_core::{
     Output, SessionCommand, SignInCommand, SignInCreate, SignOutConfirmation, SignUpCommand, SignUpFields,
     TokenRequest, TransportError,
 };
+/// This driver's product in the `User-Agent` its HTTP client sends (after the app's own,
+/// when the builder's `user_agent` names one).
+pub const USER_AGENT: &str = concat!("clerk-ureq/", env!("CARGO_PKG_VERSION"));
+
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
 };
@@ -110,6 +114,7 @@ impl ClerkBuilder {
     /// A store error, or a stored state for another Frontend API host.
     pub fn build(self) -> Result<Clerk, DriverError> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .user_agent(self.settings.user_agent(USER_AGENT))
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(self.settings.connect_timeout))
