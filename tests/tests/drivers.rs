@@ -1577,6 +1577,12 @@ fn every_request_names_the_driver_and_the_app_in_its_user_agent() {
                 assert_eq!(sent, Some(expected.as_str()), "{kind:?} {} {}", request.method, request.path);
             }
         }
+        // A product no header may carry fails the build, not every request.
+        let mock = MockServer::start();
+        let mut setup = Setup::new(mock.base_url());
+        setup.user_agent = Some(String::from("Notes/2.1\r\nX-Injected: 1"));
+        let built = build(kind, &setup);
+        assert!(matches!(built, Err(DriverError::Config(_))), "{kind:?}: {:?}", built.err());
     }
 }
 

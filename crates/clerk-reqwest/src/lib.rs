@@ -131,8 +131,9 @@ impl ClerkBuilder {
     ///
     /// # Errors
     /// A store error, a stored state for another host, an HTTP client that cannot be
-    /// built, or [`DriverError::Config`] when called outside a tokio runtime (the task
-    /// needs one to run on).
+    /// built (a [`user_agent`](Self::user_agent) holding a control character), or
+    /// [`DriverError::Config`] when called outside a tokio runtime (the task needs one to
+    /// run on).
     pub fn build(self) -> Result<Clerk, DriverError> {
         let (runtime, http, mut settings) = self.prepare()?;
         let engine = settings.support.start_engine(settings.config.clone(), OffsetDateTime::now_utc())?;
@@ -190,7 +191,7 @@ impl ClerkBuilder {
                 // harmlessly when a provider is already installed.
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 let client = reqwest::Client::builder()
-                    .user_agent(self.settings.user_agent(USER_AGENT))
+                    .user_agent(self.settings.user_agent(USER_AGENT)?)
                     .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(self.settings.connect_timeout)
                     .timeout(self.settings.request_timeout)

@@ -217,12 +217,19 @@ impl DriverSettings {
     /// (`MyApp/2.1 clerk-ureq/0.1.0`). The Frontend API records it with each session, for
     /// the list of a user's devices (`SessionActivity`), and a request without one looks
     /// like a bot to some proxies.
-    #[must_use]
-    pub fn user_agent(&self, driver: &str) -> String {
-        match self.app_user_agent.as_deref().map(str::trim).filter(|app| !app.is_empty()) {
-            Some(app) => format!("{app} {driver}"),
-            None => driver.to_owned(),
+    ///
+    /// # Errors
+    /// [`DriverError::Config`] when the app's product holds a control character (a line
+    /// break, say), which no header value may: refused here, before any request, as some
+    /// HTTP libraries would otherwise fail (or panic) on every request.
+    pub fn user_agent(&self, driver: &str) -> Result<String, DriverError> {
+        let Some(app) = self.app_user_agent.as_deref().map(str::trim).filter(|app| !app.is_empty()) else {
+            return Ok(driver.to_owned());
+        };
+        if app.chars().any(|c| (c.is_control() && c != '\t') || c == '\u{7f}') {
+            return Err(DriverError::Config(format!("the user agent {app:?} holds a control character")));
         }
+        Ok(format!("{app} {driver}"))
     }
 
     /// Settings for the instance a publishable key names.
@@ -293,6 +300,8 @@ macro_rules! shared_builder_methods {
         /// Names the app in the `User-Agent` the driver's HTTP client sends, before the
         /// driver's own product: `MyApp/2.1` gives `MyApp/2.1 clerk-ureq/0.1.0`. Clerk shows
         /// it in the user's list of devices. (An app's own `reqwest::Client` sends its own.)
+        /// A product holding a control character fails the build with
+        /// `DriverError::Config`.
         #[must_use]
         pub fn user_agent(mut self, product: impl Into<String>) -> Self {
             self.settings.app_user_agent = Some(product.into());

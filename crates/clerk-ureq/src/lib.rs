@@ -111,10 +111,11 @@ impl ClerkBuilder {
     /// Builds the driver, restoring the engine from the store when it holds a state.
     ///
     /// # Errors
-    /// A store error, or a stored state for another Frontend API host.
+    /// A store error, a stored state for another Frontend API host, or a
+    /// [`user_agent`](Self::user_agent) holding a control character ([`DriverError::Config`]).
     pub fn build(self) -> Result<Clerk, DriverError> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .user_agent(self.settings.user_agent(USER_AGENT))
+            .user_agent(self.settings.user_agent(USER_AGENT)?)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(self.settings.connect_timeout))
