@@ -325,6 +325,34 @@ fn revoking_this_clients_own_session_signs_it_out_as_revoked() {
 }
 
 #[test]
+fn a_piggybacked_client_still_listing_the_revoked_session_does_not_bring_it_back() {
+    // The answer's session says revoked; the client beside it is older than the local one
+    // (the stale gate rejects it) or, newer, still lists the session active with a token.
+    let now = START.unix_timestamp();
+    let mut stale_session = session_json("sess_1", "active");
+    stale_session["last_active_token"] = json!({ "object": "token", "jwt": canned_jwt("sess_1", now, now + 60) });
+    let answers =
+        [client_of(vec![stale_session.clone()], Some("sess_1"), 0), client_of(vec![stale_session], Some("sess_1"), 2)];
+    for client in answers {
+        let mut h = signed_in();
+        let op = h.submit(SessionCommand::Revoke { session_id: "sess_1".into() });
+        let request = h.expect_request();
+        h.respond_json(&request, 200, &json!({ "response": session_json("sess_1", "revoked"), "client": client }));
+        assert_eq!(revoked(&mut h, op), (SessionStatus::Revoked, true));
+        assert!(h.client.active_session().is_none());
+        assert_eq!(h.client.session("sess_1").and_then(|s| s.status.clone()), Some(SessionStatus::Revoked));
+        assert!(h.client.cached_session_token("sess_1").is_none(), "no token of a revoked session");
+        assert_eq!(h.events.iter().filter(|e| matches!(e, Event::SignedOut { .. })).count(), 1, "{:?}", h.events);
+        assert_eq!(h.events.iter().filter(|e| **e == Event::SessionsChanged).count(), 1, "{:?}", h.events);
+        // A restart does not sign the revoked session back in.
+        let restored = clerk_core::Client::restore(clerk_tests::harness::config(), h.client.export(), h.now)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(restored.active_session().is_none(), "restored as signed in");
+        assert!(restored.cached_session_token("sess_1").is_none());
+    }
+}
+
+#[test]
 fn revoking_another_session_of_this_client_updates_it_without_signing_out() {
     let mut h = Harness::signed_in(&client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_1"), 1));
     let op = h.submit(SessionCommand::Revoke { session_id: "sess_2".into() });

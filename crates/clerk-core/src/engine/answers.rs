@@ -451,15 +451,21 @@ impl Client {
                 // This client's own session, revoked: gone as a session ended elsewhere is
                 // (its tokens dropped, the active slot emptied with `SignedOut { revoked }`),
                 // before the client is applied so that the reason is the revocation.
+                let ended = resource.status.as_ref().and_then(classify_status);
                 if gates
                     && on_this_client
-                    && let Some(reason) = resource.status.as_ref().and_then(classify_status)
+                    && let Some(reason) = ended.clone()
                 {
                     self.session_gone(&resource.id, reason);
                 }
                 let had_client = matches!(update, ClientUpdate::Present(_));
                 let applied = self.offer_client(in_flight, sent_with_current, update);
-                if gates && on_this_client && !had_client {
+                // The answer's own session is the revocation's outcome: a client beside it
+                // that the stale gate rejected, or that still lists the session signed in,
+                // must not leave it signed in locally (a restore would activate it again).
+                let still_listed_otherwise =
+                    ended.is_some() && self.session(&resource.id).is_some_and(|local| local.status != resource.status);
+                if gates && on_this_client && (!had_client || still_listed_otherwise) {
                     self.merge_session(&resource);
                 }
                 let mut resource = resource;
