@@ -941,6 +941,13 @@ fn devices_lists_both_and_revoke_signs_the_other_device_out() {
     assert!(text_list.contains(&format!("  {phone_session}\n")), "{text_list}");
     assert!(text_list.contains("last active "), "{text_list}");
 
+    // A hostile id is refused by a signed-in client before anything is sent.
+    let sent = mock.requests().iter().filter(|r| r.path.contains("/revoke")).count();
+    let hostile = clerk(&["devices", "--revoke", "../client", "--store-dir", laptop_store], Some(&key), "");
+    assert!(!hostile.status.success());
+    assert!(text(&hostile.stderr).contains("invalid id"), "{}", text(&hostile.stderr));
+    assert_eq!(mock.requests().iter().filter(|r| r.path.contains("/revoke")).count(), sent, "a revoke went out");
+
     let revoked = succeeded(
         &clerk(&["devices", "--revoke", &phone_session, "--store-dir", laptop_store], Some(&key), ""),
         "devices --revoke",
@@ -961,8 +968,5 @@ fn devices_lists_both_and_revoke_signs_the_other_device_out() {
     let own = json_line(&succeeded(&own, "devices --revoke of this device"));
     assert_eq!(own, serde_json::json!({ "revoked": laptop_session, "this_device": true, "signed_in": false }));
     signed_out(&clerk(&["whoami", "--store-dir", laptop_store], Some(&key), ""), "whoami after revoking itself");
-    // A hostile id is refused before anything is sent.
-    let hostile = clerk(&["devices", "--revoke", "../client", "--store-dir", phone_store], Some(&key), "");
-    assert!(!hostile.status.success());
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
