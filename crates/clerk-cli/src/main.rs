@@ -167,7 +167,7 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => status,
         Err(message) => {
-            eprintln!("clerk: {message}");
+            eprintln!("clerk: {}", stdout::printable(&message));
             ExitCode::FAILURE
         }
     }

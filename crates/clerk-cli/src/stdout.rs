@@ -60,17 +60,39 @@ pub(crate) fn line(text: fmt::Arguments<'_>) {
         // Unit tests print through `println!`, which the test harness captures.
         #[allow(clippy::print_stdout)]
         {
-            println!("{text}");
+            println!("{}", printable(&text.to_string()));
         }
         return;
     }
+    let text = text.to_string();
     let written = {
         let mut out = io::stdout().lock();
-        out.write_fmt(text).and_then(|()| out.write_all(b"\n"))
+        out.write_all(printable(&text).as_bytes()).and_then(|()| out.write_all(b"\n"))
     };
     if let Err(error) = written {
         stop(&error);
     }
+}
+
+/// `text` safe to show on a terminal: a control character other than a line break or a
+/// tab (an escape sequence in a server-supplied browser name, city or error message, which
+/// could move the cursor, rewrite what is on screen or retitle the window) is written as
+/// its Rust escape (`\u{1b}`) instead of being sent to the terminal. JSON output is
+/// unchanged: its strings escape control characters already.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Flushes standard output before the program ends, so that a failure to write its last
@@ -94,7 +116,17 @@ fn stop(error: &io::Error) -> ! {
 mod tests {
     use std::io::{Error, ErrorKind};
 
-    use super::{Stop, stop_for};
+    use super::{Stop, printable, stop_for};
+
+    #[test]
+    fn control_characters_from_a_server_reach_the_terminal_escaped() {
+        // A browser name that would clear the screen and retitle the window.
+        let hostile = "Chrome\u{1b}[2J\u{1b}]0;pwned\u{7}\r 120";
+        assert_eq!(printable(hostile), "Chrome\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\r 120");
+        // Line breaks, tabs and any other text are left as they are, without a copy.
+        let plain = "* sess_1  this device\n    Safari 17.1 on iPhone\tBerlin, DE — ünïcode";
+        assert!(matches!(printable(plain), std::borrow::Cow::Borrowed(text) if text == plain));
+    }
 
     #[test]
     fn a_reader_that_went_away_ends_the_program_quietly_and_successfully() {
