@@ -389,6 +389,22 @@ fn undecodable_revoke_answers_fail_and_change_nothing() {
 }
 
 #[test]
+fn a_revoke_answer_about_another_session_fails_and_changes_nothing() {
+    // Asked to revoke another device's session, the answer names this client's own: it
+    // signs nothing out here.
+    let mut h = signed_in();
+    let before = state(&h);
+    let op = h.submit(SessionCommand::Revoke { session_id: "sess_2".into() });
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_1", "revoked"), "client": null }));
+    let error = h.expect_failure(op);
+    assert!(matches!(error, OperationError::Response(ResponseError::Undecodable { .. })), "{error:?}");
+    assert_eq!(state(&h), before);
+    assert_eq!(h.client.active_session().map(|s| s.id.as_str()), Some("sess_1"));
+    assert!(signed_out_events(&h).is_empty(), "{:?}", h.events);
+}
+
+#[test]
 fn revoke_is_never_repeated_by_itself() {
     let mut h = signed_in();
     let op = h.submit(SessionCommand::Revoke { session_id: "sess_2".into() });

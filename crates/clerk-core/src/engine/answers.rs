@@ -99,9 +99,9 @@ impl Client {
                         .map(Answer::Token),
                     RequestKind::DevBrowser => decode_dev_browser(&body).map(Answer::DevBrowser),
                     RequestKind::MeSessionsActive => decode_active_sessions(&body).map(Answer::ActiveSessions),
-                    RequestKind::MeSessionRevoke => {
-                        decode_resource_envelope::<SessionResource>(&body).map(|(r, c)| Answer::Revoked(r, c))
-                    }
+                    RequestKind::MeSessionRevoke => decode_resource_envelope::<SessionResource>(&body)
+                        .and_then(|(r, c)| self.revoke_names_the_session(&in_flight, r, c))
+                        .map(|(r, c)| Answer::Revoked(r, c)),
                     _ => decode_client_envelope(&body).map(Answer::Client),
                 };
                 match decoded {
@@ -554,6 +554,23 @@ impl Client {
         match crate::jwt::decode_claims(jwt.expose()).ok().and_then(|claims| claims.sid) {
             Some(sid) if sid != asked => Err(format!("the session token is for session {sid}, not {asked}")),
             _ => Ok(jwt),
+        }
+    }
+
+    /// A revoke's answer about another session than the one asked for is not the
+    /// revocation's outcome: refused like any answer that cannot be used, so that no
+    /// session of this client is signed out on a session id nobody revoked.
+    fn revoke_names_the_session(
+        &self,
+        in_flight: &InFlight,
+        resource: Box<SessionResource>,
+        update: ClientUpdate,
+    ) -> Result<(Box<SessionResource>, ClientUpdate), String> {
+        match self.ops.get(&in_flight.request.op).map(|op| &op.kind) {
+            Some(OpKind::Revoke { session_id }) if *session_id != resource.id => {
+                Err(format!("the revoke answered for session {}, not {session_id}", resource.id))
+            }
+            _ => Ok((resource, update)),
         }
     }
 
