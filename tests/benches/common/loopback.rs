@@ -1,7 +1,7 @@
 //! The driver benchmark's setup, shared by `benches/drivers.rs` and
 //! `examples/profile_drivers.rs`: the in-process mock, both drivers with a client created,
 //! and plain clients of the same HTTP libraries with the drivers' settings, sending the same
-//! `GET /v1/client` (method, URL, headers) and reading the body.
+//! `GET /v1/client` (method, URL, headers, User-Agent included) and reading the body.
 
 use std::sync::Arc;
 
@@ -43,8 +43,11 @@ impl Loopback {
             .unwrap_or_else(|e| panic!("{e}"));
         blocking.run(ClientCommand::Create).unwrap_or_else(|e| panic!("{e}"));
         let blocking_token = blocking.engine().client_token().map(|t| t.expose().to_owned()).unwrap_or_default();
-        // The same client settings the driver uses (redirects off, statuses as data, timeouts).
+        // The same client settings the driver uses (redirects off, statuses as data, timeouts),
+        // and the same User-Agent: the mock reads it on every request (the session's device
+        // activity), so a different one would be different work for the server.
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .user_agent(clerk_ureq::USER_AGENT)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(clerk_ureq::DEFAULT_CONNECT_TIMEOUT))
@@ -70,8 +73,10 @@ impl Loopback {
             .block_on(asynchronous.view(|engine| engine.client_token().map(|t| t.expose().to_owned())))
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_default();
-        // The same client settings the driver uses (redirects off, the same timeouts).
+        // The same client settings the driver uses (redirects off, the same timeouts, the
+        // same User-Agent: reqwest sends none of its own, the driver names itself).
         let http = reqwest::Client::builder()
+            .user_agent(clerk_reqwest::USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(clerk_reqwest::DEFAULT_CONNECT_TIMEOUT)
             .timeout(clerk_reqwest::DEFAULT_REQUEST_TIMEOUT)
