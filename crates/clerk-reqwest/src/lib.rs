@@ -485,11 +485,6 @@ impl Clerk {
     }
 }
 
-/// The request on the wire: its id, the request (for the transcript) and its answer.
-type InFlight = std::pin::Pin<
-    Box<dyn std::future::Future<Output = (RequestId, HttpRequest, Result<HttpResponse, TransportError>)> + Send>,
->;
-
 /// Makes one call of the token store for the driver's task, as `Result<StoreAnswer, Ended>`.
 /// A store that may block (a file: a slow disk, a lock another process holds) is called on
 /// tokio's blocking thread pool, so that no runtime thread, and none of the application's
@@ -550,7 +545,11 @@ struct DriverTask {
 
 impl DriverTask {
     async fn run(mut self, mut rx: mpsc::Receiver<Message>) {
-        let mut in_flight: Option<InFlight> = None;
+        // The request on the wire (one at a time), pinned in place in this task's own
+        // future: one slot reused by every request, where a boxed future would cost an
+        // allocation and a free per request (the future is over a kilobyte, which glibc
+        // serves from its slow large-chunk path).
+        let mut in_flight = std::pin::pin!(None);
         let mut receiving = true;
         // One timer for the whole life of the task, moved only when the next wake-up
         // changes (a fresh timer per loop would be registered and dropped per message).
@@ -574,7 +573,7 @@ impl DriverTask {
                             },
                         };
                         if self.dispatch(event, saved) {
-                            in_flight = None;
+                            in_flight.set(None);
                         }
                     }
                     Output::Request(outgoing) => {
@@ -598,7 +597,7 @@ impl DriverTask {
                             self.engine.config().max_response_bytes(),
                             limit,
                         );
-                        in_flight = Some(Box::pin(future));
+                        in_flight.set(Some(future));
                         break;
                     }
                     Output::Timeout(at) => {
@@ -632,8 +631,8 @@ impl DriverTask {
             // (views from many tasks) cannot hold back an answer or a time limit.
             tokio::select! {
                 biased;
-                (id, request, result) = async { match in_flight.as_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
-                    in_flight = None;
+                (id, request, result) = async { match in_flight.as_mut().as_pin_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
+                    in_flight.set(None);
                     now = OffsetDateTime::now_utc();
                     self.support.record(&request, &result);
                     let _ = self.engine.handle_response(id, result, now);
