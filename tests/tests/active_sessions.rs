@@ -365,6 +365,22 @@ fn revoking_another_session_of_this_client_updates_it_without_signing_out() {
 }
 
 #[test]
+fn a_session_signed_out_here_while_its_revoke_was_on_the_wire_is_still_this_clients() {
+    // The revoke of `sess_2` goes out; before its answer, the user signs `sess_2` out of this
+    // client. The answer is about a session this client held: the outcome says so, and the
+    // signed-out session does not come back.
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_1"), 1));
+    let op = h.submit(SessionCommand::Revoke { session_id: "sess_2".into() });
+    let request = h.expect_request();
+    let _ = h.submit(SessionCommand::SignOut { session_id: Some("sess_2".into()) });
+    assert!(h.client.session("sess_2").is_none(), "signed out locally at once");
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_2", "revoked"), "client": null }));
+    assert_eq!(revoked(&mut h, op), (SessionStatus::Revoked, true));
+    assert!(h.client.session("sess_2").is_none(), "the revoke's answer does not bring it back");
+    assert_eq!(h.client.active_session().map(|s| s.id.as_str()), Some("sess_1"));
+}
+
+#[test]
 fn undecodable_revoke_answers_fail_and_change_nothing() {
     let bodies: [&[u8]; 6] = [
         b"<html><body>Bad gateway</body></html>",

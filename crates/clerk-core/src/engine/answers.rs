@@ -446,8 +446,10 @@ impl Client {
                     !self.voided(in_flight) && sent_with_current && !self.session_hidden(in_flight, &resource.id);
                 // Another device's session is none of this client's business: it is not
                 // merged into the local client (the piggybacked client, this client's, does
-                // not list it either).
-                let on_this_client = self.session(&resource.id).is_some();
+                // not list it either). One signed out here while the revoke was on the wire
+                // is gone from the local client but was this client's (its tombstone says so).
+                let on_this_client =
+                    self.session(&resource.id).is_some() || self.session_hidden(in_flight, &resource.id);
                 // This client's own session, revoked: gone as a session ended elsewhere is
                 // (its tokens dropped, the active slot emptied with `SignedOut { revoked }`),
                 // before the client is applied so that the reason is the revocation.
