@@ -146,21 +146,11 @@ impl MockServer {
         open_email_link(&mut self.shared.lock(), email)
     }
 
-    /// Revokes a session from "another device": its status becomes `revoked`. Returns whether
-    /// the session exists.
+    /// Revokes a session from "another device", as `POST /v1/me/sessions/{id}/revoke` does:
+    /// a signed-in session becomes `revoked` and its client no longer names it as the last
+    /// active one. Returns whether the session exists.
     pub fn revoke_session(&self, session_id: &str) -> bool {
-        let mut state = self.shared.lock();
-        let now = state.now();
-        match state.sessions.get_mut(session_id) {
-            Some(session) => {
-                if session.is_signed_in() {
-                    session.status = "revoked";
-                    session.updated_at = now;
-                }
-                true
-            }
-            None => false,
-        }
+        self.shared.lock().revoke_session(session_id)
     }
 
     /// Makes requests on `route` misbehave; `times: None` until [`MockServer::clear_faults`].

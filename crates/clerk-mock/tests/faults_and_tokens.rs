@@ -197,6 +197,28 @@ fn session_jwts_verify_against_the_jwks_and_carry_the_organization() {
 }
 
 #[test]
+fn the_revoke_helper_leaves_the_client_as_the_revoke_route_does() {
+    // Tests stand in for "another device" with the helper: its client must look the same
+    // as after `POST /v1/me/sessions/{id}/revoke`.
+    let mock = support::mock();
+    let (mut native, session_id) = signed_in(&mock, "revoked-elsewhere@example.com");
+    let before = native.get("/v1/client");
+    assert_eq!(before.body["response"]["last_active_session_id"], session_id.as_str());
+    assert!(mock.revoke_session(&session_id));
+    let after = native.get("/v1/client");
+    let client = &after.body["response"];
+    assert_eq!(client["last_active_session_id"], serde_json::Value::Null, "{client}");
+    assert_eq!(client["sessions"][0]["status"], "revoked", "{client}");
+    assert!(
+        client["updated_at"].as_i64() >= before.body["response"]["updated_at"].as_i64(),
+        "the client counts as updated"
+    );
+    assert!(mock.revoke_session(&session_id), "an ended session still exists");
+    assert!(!mock.revoke_session("sess_unknown"));
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+#[test]
 fn the_publishable_key_points_at_the_mock() {
     use base64::Engine as _;
     let mock = support::mock();

@@ -50,22 +50,9 @@ pub(crate) fn active_sessions(state: &mut MockState, exchange: &mut Exchange, ca
 /// ended stays as it is. Answers the session with the requesting client beside it.
 pub(crate) fn revoke(state: &mut MockState, exchange: &mut Exchange, call: &Call<'_>, id: &str) -> Outcome {
     let me = requester(state, exchange, call)?;
-    let target = state
-        .sessions
-        .get(id)
-        .filter(|session| session.user_id == me.user_id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found("session"))?;
-    let now = state.now();
-    if let Some(session) = state.sessions.get_mut(id).filter(|session| session.is_signed_in()) {
-        session.status = "revoked";
-        session.updated_at = now;
-        if let Some(client) = state.clients.get_mut(&target.client_id) {
-            if client.last_active_session_id.as_deref() == Some(id) {
-                client.last_active_session_id = None;
-            }
-            client.updated_at = now;
-        }
+    if state.sessions.get(id).is_none_or(|session| session.user_id != me.user_id) {
+        return Err(ApiError::not_found("session"));
     }
+    state.revoke_session(id);
     Ok(Reply::ok(envelope(state, state.render_session(id), exchange)))
 }

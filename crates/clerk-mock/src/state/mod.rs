@@ -270,6 +270,27 @@ impl MockState {
         self.clock.now_ms()
     }
 
+    /// Revokes session `id` as Clerk does from any device: a signed-in session becomes
+    /// `revoked`, and its client forgets it as the last active one and counts as updated.
+    /// A session already ended stays as it is. Returns whether the session exists.
+    pub(crate) fn revoke_session(&mut self, id: &str) -> bool {
+        let now = self.now();
+        let Some(session) = self.sessions.get_mut(id) else {
+            return false;
+        };
+        if session.is_signed_in() {
+            session.status = "revoked";
+            session.updated_at = now;
+            if let Some(client) = self.clients.get_mut(&session.client_id) {
+                if client.last_active_session_id.as_deref() == Some(id) {
+                    client.last_active_session_id = None;
+                }
+                client.updated_at = now;
+            }
+        }
+        true
+    }
+
     /// Expires sessions past `expire_at` and abandons idle ones.
     pub(crate) fn expire_sessions(&mut self) {
         let now = self.now();
