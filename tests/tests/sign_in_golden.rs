@@ -467,6 +467,21 @@ fn attempt_passkey_sends_the_assertion_as_a_json_string() {
 }
 
 #[test]
+fn a_discoverable_passkey_is_attempted_without_an_offered_factor() {
+    // fapi.md §3.7.8: after `POST /sign_ins {strategy: passkey}` (no identifier) the options
+    // come back at once in `first_factor_verification.nonce`, the server offers no first
+    // factor (it does not know the user yet), and the assertion is attempted directly.
+    let mut h = with_sign_in("needs_first_factor", json!([]), Value::Null);
+    let request = emitted(
+        &mut h,
+        SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Passkey {
+            public_key_credential: Credential::new(r#"{"id":"cred_1"}"#),
+        }),
+    );
+    check(&request, &post(ATTEMPT_FIRST, "strategy=passkey&public_key_credential=%7B%22id%22%3A%22cred_1%22%7D"));
+}
+
+#[test]
 fn attempt_web3_signature() {
     let request = attempt_first(FirstFactorAttempt::Web3 {
         strategy: Strategy::from("web3_metamask_signature"),
