@@ -16,10 +16,11 @@ use clerk_store::{MemoryStore, TranscriptWriter};
 use clerk_ureq::Clerk;
 use serde_json::json;
 
-use crate::describe;
+use crate::failure::Failure;
 use crate::narration::Narration;
 use crate::output::Output;
 use crate::stdout::outln;
+use crate::{describe, transcript_failure};
 
 /// The code Clerk's test mode accepts for `+clerk_test` addresses.
 const TEST_CODE: &str = "424242";
@@ -29,7 +30,7 @@ const DEMO_PASSWORD: &str = "demo-password-42";
 const SECOND_USER: &str = "second+clerk_test@example.com";
 
 /// Runs the tour; with `--json`, one JSON object per step (see [`crate::narration`]).
-pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> {
+pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), Failure> {
     let mock = MockServer::start();
     mock.add_user(UserSpec {
         first_name: Some("Demo".into()),
@@ -55,7 +56,7 @@ pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> 
         .on_event(tour.event_listener())
         .on_exchange(tour.exchange_listener());
     if let Some(path) = transcript {
-        builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
+        builder = builder.transcript(TranscriptWriter::create(path).map_err(transcript_failure)?);
     }
     let mut clerk = builder.build().map_err(describe)?;
 
@@ -123,7 +124,7 @@ pub(crate) fn run(out: Output, transcript: Option<&Path>) -> Result<(), String> 
 }
 
 /// Verifies `token` against `jwks` with an independent JWT library; returns its claims.
-fn verify(token: &clerk_core::secret::SessionJwt, jwks: &serde_json::Value) -> Result<serde_json::Value, String> {
+fn verify(token: &clerk_core::secret::SessionJwt, jwks: &serde_json::Value) -> Result<serde_json::Value, Failure> {
     let header = jsonwebtoken::decode_header(token.expose()).map_err(|e| format!("token header: {e}"))?;
     let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks.clone()).map_err(|e| format!("JWKS: {e}"))?;
     let jwk = match &header.kid {

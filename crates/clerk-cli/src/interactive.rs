@@ -15,6 +15,7 @@ use clerk_core::{
 use clerk_ureq::Clerk;
 
 use crate::describe;
+use crate::failure::{Failure, Kind};
 use crate::output::Output;
 use crate::terminal::{Ask, Terminal, choose};
 
@@ -122,7 +123,7 @@ impl<'a> Answers<'a> {
     /// Answers from `--code` values (or, with `--code-stdin`, lines of standard input read
     /// as codes are needed) and, with `--password-stdin`, the password on standard input's
     /// first line (read now, so that a missing one fails before anything is sent).
-    fn new(codes: Vec<String>, stdin: StdinInputs, ask: &'a mut dyn Ask) -> Result<Self, String> {
+    fn new(codes: Vec<String>, stdin: StdinInputs, ask: &'a mut dyn Ask) -> Result<Self, Failure> {
         let stdin_password = if stdin.password { Some(password_from_stdin()?) } else { None };
         Ok(Answers { codes: codes.into_iter(), stdin_password, stdin_codes: stdin.codes, ask })
     }
@@ -133,7 +134,7 @@ impl<'a> Answers<'a> {
     }
 
     /// The next `--code`, else the code asked for as `what`, shown or not as it is typed.
-    fn code(&mut self, what: &str, echo: Echo) -> Result<VerificationCode, String> {
+    fn code(&mut self, what: &str, echo: Echo) -> Result<VerificationCode, Failure> {
         if let Some(code) = self.codes.next() {
             return Ok(VerificationCode::new(code));
         }
@@ -141,7 +142,7 @@ impl<'a> Answers<'a> {
             return code_from_stdin(what);
         }
         if !self.ask.can_ask() {
-            return Err(format!("{what} needed: pass it with --code or --code-stdin"));
+            return Err(Failure::new(Kind::Input, format!("{what} needed: pass it with --code or --code-stdin")));
         }
         let question = format!("{what}: ");
         let code = match echo {
@@ -150,18 +151,18 @@ impl<'a> Answers<'a> {
         };
         let code = code.trim();
         if code.is_empty() {
-            return Err(format!("nothing entered for the {}", what.to_lowercase()));
+            return Err(Failure::new(Kind::Input, format!("nothing entered for the {}", what.to_lowercase())));
         }
         Ok(VerificationCode::new(code))
     }
 
-    fn password(&mut self, what: &str) -> Result<Password, String> {
+    fn password(&mut self, what: &str) -> Result<Password, Failure> {
         if let Some(password) = self.stdin_password.take() {
             return Ok(password);
         }
         let password = self.ask.secret(&format!("{what}: "))?;
         if password.is_empty() {
-            return Err(String::from("no password entered"));
+            return Err(Failure::new(Kind::Input, "no password entered"));
         }
         Ok(Password::new(password))
     }
@@ -180,32 +181,38 @@ struct StdinInputs {
 /// The next line of standard input (`--password-stdin`, `--code-stdin`). When standard
 /// input is a terminal, the person is typing it: asked for with a prompt on the terminal and
 /// read without echo, so that a password or backup code never stays on the screen.
-fn stdin_line(what: &str) -> Result<String, String> {
+fn stdin_line(what: &str) -> Result<String, Failure> {
     if std::io::stdin().is_terminal() {
         return crate::terminal::prompt_hidden(&format!("{what} (not shown): "))
             .map(|line| line + "\n")
-            .map_err(|e| format!("reading the {what}: {e}"));
+            .map_err(|e| Failure::new(Kind::Input, format!("reading the {what}: {e}")));
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the {what}: {e}"))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::new(Kind::Input, format!("reading the {what}: {e}")))?;
     Ok(line)
 }
 
 /// The next line of standard input, as the code asked for as `what`.
-fn code_from_stdin(what: &str) -> Result<VerificationCode, String> {
+fn code_from_stdin(what: &str) -> Result<VerificationCode, Failure> {
     let line = stdin_line(what)?;
     let code = line.trim();
     if code.is_empty() {
-        return Err(format!("{what} needed: standard input has no more lines (--code-stdin reads one a code)"));
+        return Err(Failure::new(
+            Kind::Input,
+            format!("{what} needed: standard input has no more lines (--code-stdin reads one a code)"),
+        ));
     }
     Ok(VerificationCode::new(code))
 }
 
-fn password_from_stdin() -> Result<Password, String> {
+fn password_from_stdin() -> Result<Password, Failure> {
     let line = stdin_line("password")?;
     let password = line.trim_end_matches(['\r', '\n']);
     if password.is_empty() {
-        return Err(String::from("no password on standard input (--password-stdin reads its first line)"));
+        return Err(Failure::new(Kind::Input, "no password on standard input (--password-stdin reads its first line)"));
     }
     Ok(Password::new(password))
 }
@@ -228,9 +235,9 @@ impl SessionsBefore {
 }
 
 /// Ends a flow: shows the new session, or fails when the flow did not start one.
-fn finish(clerk: &Clerk, out: Output, before: &SessionsBefore, flow: &str) -> Result<(), String> {
+fn finish(clerk: &Clerk, out: Output, before: &SessionsBefore, flow: &str) -> Result<(), Failure> {
     if before.started_since(clerk.engine()).is_none() {
-        return Err(format!("the {flow} did not complete"));
+        return Err(Failure::new(Kind::Incomplete, format!("the {flow} did not complete")));
     }
     out.whoami(clerk.engine());
     Ok(())
@@ -261,18 +268,18 @@ fn with_spinner<T>(out: Output, text: &str, f: impl FnOnce() -> T) -> T {
 }
 
 /// `clerk sign-in`: asks the terminal for whatever the flags did not give.
-pub(crate) fn sign_in(clerk: &mut Clerk, out: Output, args: SignInArgs) -> Result<(), String> {
+pub(crate) fn sign_in(clerk: &mut Clerk, out: Output, args: SignInArgs) -> Result<(), Failure> {
     sign_in_asking(clerk, out, args, &mut Terminal)
 }
 
 /// `clerk sign-up`: asks the terminal for whatever the flags did not give.
-pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Result<(), String> {
+pub(crate) fn sign_up(clerk: &mut Clerk, out: Output, args: SignUpArgs) -> Result<(), Failure> {
     sign_up_asking(clerk, out, args, &mut Terminal)
 }
 
 /// A sign-in, asking `ask` for what the flags did not give. Succeeds only when it made a new
 /// session the active one.
-fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dyn Ask) -> Result<(), String> {
+fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dyn Ask) -> Result<(), Failure> {
     let stdin = StdinInputs { password: args.password_stdin, codes: args.code_stdin };
     let mut answers = Answers::new(args.code, stdin, ask)?;
     let before = SessionsBefore::of(clerk.engine());
@@ -327,14 +334,14 @@ fn sign_in_asking(clerk: &mut Clerk, out: Output, args: SignInArgs, ask: &mut dy
             Some(SignInStatus::Complete) => break,
             other => {
                 let status = other.as_ref().map_or("none", |status| status.as_str());
-                return Err(format!("cannot continue a sign-in in status {status}"));
+                return Err(Failure::new(Kind::Incomplete, format!("cannot continue a sign-in in status {status}")));
             }
         }
     }
     finish(clerk, out, &before, "sign-in")
 }
 
-fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strategy: &str) -> Result<(), String> {
+fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strategy: &str) -> Result<(), Failure> {
     match strategy {
         "password" => {
             let password = answers.password("Password")?;
@@ -364,14 +371,19 @@ fn first_factor(clerk: &mut Clerk, out: Output, answers: &mut Answers<'_>, strat
             .map_err(describe)?;
             match outcome {
                 Completion::EmailLink(EmailLinkOutcome::Verified { on_this_client: false }) => {
-                    return Err(String::from("the link was opened on another device; sign-in continues there"));
+                    return Err(Failure::new(
+                        Kind::Incomplete,
+                        "the link was opened on another device; sign-in continues there",
+                    ));
                 }
                 Completion::EmailLink(EmailLinkOutcome::Completed { .. } | EmailLinkOutcome::Verified { .. }) => {}
-                Completion::EmailLink(other) => return Err(format!("the email link ended: {other:?}")),
+                Completion::EmailLink(other) => {
+                    return Err(Failure::new(Kind::Incomplete, format!("the email link ended: {other:?}")));
+                }
                 _ => {}
             }
         }
-        other => return Err(format!("unsupported first factor {other}")),
+        other => return Err(Failure::from(format!("unsupported first factor {other}"))),
     }
     Ok(())
 }
@@ -390,15 +402,18 @@ fn answerable(offered: &[String], answers: &Answers<'_>) -> Vec<String> {
 ///
 /// # Errors
 /// The server did not offer it; the message lists what it offered.
-fn offered_or_error(flag: &str, wanted: String, offered: &[String]) -> Result<String, String> {
+fn offered_or_error(flag: &str, wanted: String, offered: &[String]) -> Result<String, Failure> {
     if offered.contains(&wanted) {
         return Ok(wanted);
     }
     let offered = if offered.is_empty() { String::from("none") } else { offered.join(", ") };
-    Err(format!("{flag} {wanted}: the server did not offer it for this sign-in; it offered: {offered}"))
+    Err(Failure::new(
+        Kind::Input,
+        format!("{flag} {wanted}: the server did not offer it for this sign-in; it offered: {offered}"),
+    ))
 }
 
-fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -> Result<(), String> {
+fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -> Result<(), Failure> {
     let attempt = match strategy {
         "totp" => SecondFactorAttempt::Totp(answers.code("Authenticator code", Echo::Shown)?),
         "backup_code" => SecondFactorAttempt::BackupCode(answers.code("Backup code", Echo::Hidden)?),
@@ -418,7 +433,7 @@ fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -
                 .map_err(describe)?;
             SecondFactorAttempt::EmailCode(answers.code("Code sent by email", Echo::Shown)?)
         }
-        other => return Err(format!("unsupported second factor {other}")),
+        other => return Err(Failure::from(format!("unsupported second factor {other}"))),
     };
     clerk.sign_in_step(SignInCommand::AttemptSecondFactor(attempt)).map_err(describe)?;
     Ok(())
@@ -426,7 +441,7 @@ fn second_factor(clerk: &mut Clerk, answers: &mut Answers<'_>, strategy: &str) -
 
 /// A sign-up, asking `ask` for what the flags did not give. Succeeds only when it made a new
 /// session the active one; declining the terms stops it at once.
-fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dyn Ask) -> Result<(), String> {
+fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dyn Ask) -> Result<(), Failure> {
     let stdin = StdinInputs { password: args.password_stdin, codes: args.code_stdin };
     let mut answers = Answers::new(args.code, stdin, ask)?;
     let before = SessionsBefore::of(clerk.engine());
@@ -470,7 +485,12 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
                     "username" => update.username = Some(ask_for(answers.ask, "Username", "--username")?),
                     "phone_number" => update.phone_number = Some(ask_for(answers.ask, "Phone number", "--phone")?),
                     "email_address" => update.email_address = Some(ask_for(answers.ask, "Email address", "--email")?),
-                    other => return Err(format!("the sign-up needs {other}, which the terminal cannot provide")),
+                    other => {
+                        return Err(Failure::new(
+                            Kind::Incomplete,
+                            format!("the sign-up needs {other}, which the terminal cannot provide"),
+                        ));
+                    }
                 }
             }
             clerk.sign_up_step(SignUpCommand::Update(update)).map_err(describe)?;
@@ -480,7 +500,9 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
             let (preparation, what, email) = match field.as_ref() {
                 "email_address" => (SignUpPreparation::EmailCode, "Code sent by email", true),
                 "phone_number" => (SignUpPreparation::PhoneCode, "Code sent by SMS", false),
-                other => return Err(format!("cannot verify {other} from the terminal")),
+                other => {
+                    return Err(Failure::new(Kind::Incomplete, format!("cannot verify {other} from the terminal")));
+                }
             };
             clerk.sign_up_step(SignUpCommand::PrepareVerification(preparation)).map_err(describe)?;
             let code = answers.code(what, Echo::Shown)?;
@@ -495,27 +517,30 @@ fn sign_up_asking(clerk: &mut Clerk, out: Output, args: SignUpArgs, ask: &mut dy
 
 /// Asks for `what`; without anyone to ask, the error names the flag that gives it. An empty
 /// answer is an error rather than an empty value sent to the server.
-fn ask_for(ask: &mut dyn Ask, what: &str, flag: &str) -> Result<String, String> {
+fn ask_for(ask: &mut dyn Ask, what: &str, flag: &str) -> Result<String, Failure> {
     if !ask.can_ask() {
-        return Err(format!("{what} needed: pass it with {flag}"));
+        return Err(Failure::new(Kind::Input, format!("{what} needed: pass it with {flag}")));
     }
     let answer = ask.line(&format!("{what}: "))?;
     if answer.is_empty() {
-        return Err(format!("nothing entered for the {}", what.to_lowercase()));
+        return Err(Failure::new(Kind::Input, format!("nothing entered for the {}", what.to_lowercase())));
     }
     Ok(answer)
 }
 
 /// Asks once whether the terms are accepted; anything but yes stops the sign-up.
-fn accept_terms(ask: &mut dyn Ask) -> Result<(), String> {
+fn accept_terms(ask: &mut dyn Ask) -> Result<(), Failure> {
     if !ask.can_ask() {
-        return Err(String::from("the terms of service and privacy policy must be accepted: pass --legal-accepted"));
+        return Err(Failure::new(
+            Kind::Input,
+            "the terms of service and privacy policy must be accepted: pass --legal-accepted",
+        ));
     }
     let answer = ask.line("Accept the terms of service and privacy policy? [y/N] ")?;
     if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {
         Ok(())
     } else {
-        Err(String::from("the terms of service and privacy policy were not accepted; the sign-up stopped"))
+        Err(Failure::new(Kind::Input, "the terms of service and privacy policy were not accepted; the sign-up stopped"))
     }
 }
 
@@ -530,6 +555,7 @@ mod tests {
     use clerk_ureq::Clerk;
 
     use super::{SessionsBefore, SignInArgs, SignUpArgs, sign_in_asking, sign_up_asking};
+    use crate::failure::{Failure, Kind};
     use crate::output::Output;
     use crate::terminal::Scripted;
 
@@ -604,12 +630,12 @@ mod tests {
         let mut args = sign_in_args(None);
         args.identifier = None;
         let result = sign_in_asking(&mut clerk, Output::new(true), args, &mut Scripted::new(&[""]));
-        assert_eq!(result, Err(String::from("nothing entered for the email, phone or username")));
+        assert_eq!(result, Err(Failure::new(Kind::Input, "nothing entered for the email, phone or username")));
         assert!(mock.requests().iter().all(|r| !r.path.contains("sign_ins")), "a sign-in was sent");
 
         let mut ask = Scripted::new(&["password", PASSWORD, "totp", "  "]);
         let result = sign_in_asking(&mut clerk, Output::new(true), sign_in_args(None), &mut ask);
-        assert_eq!(result, Err(String::from("nothing entered for the authenticator code")));
+        assert_eq!(result, Err(Failure::new(Kind::Input, "nothing entered for the authenticator code")));
         assert!(mock.requests().iter().all(|r| !r.path.ends_with("/attempt_second_factor")), "an empty code was sent");
     }
 
@@ -648,7 +674,7 @@ mod tests {
         let result =
             sign_up_asking(&mut clerk, Output::new(true), sign_up_args("new+clerk_test@example.com"), &mut ask);
         let error = result.err().unwrap_or_else(|| panic!("a declined sign-up succeeded"));
-        assert!(error.contains("not accepted"), "{error}");
+        assert!(error.kind == Kind::Input && error.message.contains("not accepted"), "{error}");
         let terms_questions = ask.asked.iter().filter(|q| q.contains("terms")).count();
         assert_eq!(terms_questions, 1, "asked about the terms {terms_questions} times: {:?}", ask.asked);
         assert_eq!(clerk.engine().active_session_id(), Some(first.as_str()), "the earlier session is no longer active");

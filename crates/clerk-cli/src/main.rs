@@ -22,10 +22,16 @@
 //! error; 2 on a usage error (clap's); 3 when `whoami` finds no one signed in (it still says
 //! so on standard output, or prints JSON with `"signed_in": false`), so that `clerk whoami &&
 //! …` can tell.
+//!
+//! An error is said as `clerk: MESSAGE`, or with `--json` as one JSON object on one line,
+//! the last on standard error, such as
+//! `{"error":{"kind":"api","message":"…","code":"form_password_incorrect","param":"password"}}`
+//! (see [`failure`] for its fields and kinds); usage errors too, whenever `--json` was given.
 #![forbid(unsafe_code)]
 #![deny(clippy::print_stdout)]
 
 mod demo;
+mod failure;
 mod interactive;
 mod narration;
 mod offline;
@@ -35,6 +41,7 @@ mod stdout;
 mod terminal;
 mod token_file;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -44,6 +51,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clerk_core::ClientConfig;
 use clerk_store::{FileStore, TranscriptWriter};
 use clerk_ureq::{Clerk, DriverError};
+use failure::{Failure, Kind};
 
 /// The exit status of `whoami` when no one is signed in.
 const NOT_SIGNED_IN: u8 = 3;
@@ -51,8 +59,9 @@ const NOT_SIGNED_IN: u8 = 3;
 /// The exit statuses, as `--help` lists them.
 const EXIT_STATUS_HELP: &str = "Exit status:
   0  success
-  1  an error (said on standard error)
-  2  a usage error
+  1  an error (said on standard error; with --json as one JSON object on its last line,
+     {\"error\":{\"kind\":…,\"message\":…}} with \"code\" and \"param\" when the server gave them)
+  2  a usage error (with --json, a JSON object of kind \"usage\")
   3  `whoami`: no one is signed in (it still says so, or prints JSON with \"signed_in\": false)";
 
 /// Sign in and up with Clerk from a terminal.
@@ -62,7 +71,8 @@ struct Cli {
     /// The publishable key (`pk_test_…` / `pk_live_…`); defaults to $CLERK_PUBLISHABLE_KEY.
     #[arg(long, global = true, env = "CLERK_PUBLISHABLE_KEY", hide_env_values = true)]
     publishable_key: Option<String>,
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text; an error too, as one JSON object on
+    /// standard error: {"error":{"kind":…,"message":…}}.
     #[arg(long, global = true)]
     json: bool,
     /// Record every exchange, secrets redacted, as JSON lines in FILE.
@@ -157,20 +167,54 @@ enum Action {
 pub(crate) const USER_AGENT: &str = concat!("clerk-cli/", env!("CARGO_PKG_VERSION"));
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut Cli::command()).exit());
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|error| exit_for_usage(&error, json_asked_for(std::env::args_os()).then(|| usage(&error))));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| {
+        let error = error.format(&mut Cli::command());
+        exit_for_usage(&error, matches.get_flag("json").then(|| usage(&error)))
+    });
+    failure::report_as_json(cli.json);
     if let Some(refusal) = inapplicable_option(&cli, &matches) {
-        Cli::command().error(clap::error::ErrorKind::ArgumentConflict, refusal).exit();
+        let error = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, &refusal);
+        exit_for_usage(&error, cli.json.then(|| Failure::new(Kind::Usage, refusal)));
     }
     let result = run(cli);
     stdout::flush();
     match result {
         Ok(status) => status,
-        Err(message) => {
-            eprintln!("clerk: {}", stdout::printable(&message));
+        Err(failure) => {
+            failure::report(&failure);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Ends the program for what clap stopped at: `--help` and `--version` (clap prints them on
+/// standard output, status 0), or a usage error (status 2), said by clap, or reported as
+/// `as_json` when `--json` was given.
+fn exit_for_usage(error: &clap::Error, as_json: Option<Failure>) -> ! {
+    match as_json {
+        Some(failure) if error.use_stderr() => {
+            failure::report_as_json(true);
+            failure::report(&failure);
+            std::process::exit(error.exit_code());
+        }
+        _ => error.exit(),
+    }
+}
+
+/// A usage error of clap's as a failure: its text without the `error: ` clap starts it with.
+fn usage(error: &clap::Error) -> Failure {
+    let text = error.render().to_string();
+    let text = text.trim_end();
+    Failure::new(Kind::Usage, text.strip_prefix("error: ").unwrap_or(text))
+}
+
+/// Whether `--json` is among the program's arguments (before a `--`), for a command line clap
+/// could not parse: a script that asked for JSON gets its usage error as JSON too.
+fn json_asked_for(args: impl IntoIterator<Item = OsString>) -> bool {
+    args.into_iter().skip(1).take_while(|arg| arg != "--").any(|arg| arg == "--json")
 }
 
 /// Why a global option given on the command line cannot apply to the command, if one was:
@@ -201,8 +245,8 @@ fn inapplicable_option(cli: &Cli, matches: &ArgMatches) -> Option<String> {
         .map(|(_, option, why)| format!("{option} does not apply to `clerk {command}`: {why}"))
 }
 
-/// Runs the command; its exit status, or the error to report.
-fn run(cli: Cli) -> Result<ExitCode, String> {
+/// Runs the command; its exit status, or the failure to report.
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let out = output::Output::new(cli.json);
     match cli.command {
         Action::Demo => return demo::run(out, cli.transcript.as_deref()).map(|()| ExitCode::SUCCESS),
@@ -211,7 +255,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
     // An empty `CLERK_PUBLISHABLE_KEY=` is no key, not an invalid one.
     let Some(key) = cli.publishable_key.as_deref().map(str::trim).filter(|key| !key.is_empty()) else {
-        return Err(String::from(
+        return Err(Failure::new(
+            Kind::Config,
             "no publishable key. Set CLERK_PUBLISHABLE_KEY or pass --publishable-key.\n\
              To try things out without a Clerk account: `clerk demo`, or start the local\n\
              Frontend API with `cargo run -p clerk-mock` and use the key it prints.",
@@ -221,13 +266,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let host = config.frontend_api_host().to_owned();
     let dir = match cli.store_dir {
         Some(dir) => dir,
-        None => clerk_store::default_dir("clerk-rs").map_err(|e| e.to_string())?,
+        None => clerk_store::default_dir("clerk-rs").map_err(|e| Failure::new(Kind::Store, e.to_string()))?,
     };
-    let store = FileStore::new(&dir, &host).map_err(|e| e.to_string())?;
+    let store = FileStore::new(&dir, &host).map_err(|e| Failure::new(Kind::Store, e.to_string()))?;
     token_file::remember(store.path());
     let mut builder = Clerk::builder(config).store(Arc::new(store)).user_agent(USER_AGENT);
     if let Some(path) = &cli.transcript {
-        builder = builder.transcript(TranscriptWriter::create(path).map_err(|e| e.to_string())?);
+        builder = builder.transcript(TranscriptWriter::create(path).map_err(transcript_failure)?);
     }
     let mut clerk = builder.build().map_err(describe)?;
     // Only what can be done from the stored state goes on without the server.
@@ -288,7 +333,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Action::Devices { revoke } => {
             if clerk.engine().active_session_id().is_none() {
-                return Err(String::from("not signed in: run `clerk sign-in` first"));
+                return Err(Failure::new(Kind::NotSignedIn, "not signed in: run `clerk sign-in` first"));
             }
             match revoke {
                 None => {
@@ -310,57 +355,80 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 /// The engine configuration for a key. A key whose Frontend API host is on the loopback
 /// interface (the local mock) is reached over plain HTTP: `clerk_core`'s rule
 /// (`clerk_core::config::is_loopback_host`), the same for every user of the library.
-fn config_for_key(key: &str) -> Result<ClientConfig, String> {
-    ClientConfig::from_publishable_key(key).map_err(|e| e.to_string())
+fn config_for_key(key: &str) -> Result<ClientConfig, Failure> {
+    ClientConfig::from_publishable_key(key).map_err(|e| Failure::new(Kind::Config, e.to_string()))
 }
 
-/// The error for a command that needs an active session when there is none: how to make
+/// A transcript that cannot be created, opened or read, as a failure.
+pub(crate) fn transcript_failure(error: clerk_store::TranscriptError) -> Failure {
+    Failure::new(Kind::Transcript, error.to_string())
+}
+
+/// The failure of a command that needs an active session when there is none: how to make
 /// one active when others are still signed in, else `otherwise`.
-fn not_signed_in(engine: &clerk_core::Client, otherwise: &str) -> String {
-    match output::switch_advice(engine) {
+fn not_signed_in(engine: &clerk_core::Client, otherwise: &str) -> Failure {
+    let message = match output::switch_advice(engine) {
         Some(advice) => format!("no active session; {advice}"),
         None => format!("not signed in: {otherwise}"),
-    }
+    };
+    Failure::new(Kind::NotSignedIn, message)
 }
 
 /// Checks that `id` names a signed-in session of this client, with advice when not.
-fn signed_in_session(engine: &clerk_core::Client, id: &str) -> Result<(), String> {
+fn signed_in_session(engine: &clerk_core::Client, id: &str) -> Result<(), Failure> {
     match engine.session(id) {
-        None => Err(format!("no session {id} on this client: `clerk sessions` lists them")),
-        Some(session) if !session.is_signed_in() => Err(format!(
-            "session {id} is {}, no longer signed in: `clerk sessions` lists those that are",
-            session.status.as_ref().map_or("in an unknown state", |status| status.as_str())
+        None => Err(Failure::new(Kind::Input, format!("no session {id} on this client: `clerk sessions` lists them"))),
+        Some(session) if !session.is_signed_in() => Err(Failure::new(
+            Kind::Input,
+            format!(
+                "session {id} is {}, no longer signed in: `clerk sessions` lists those that are",
+                session.status.as_ref().map_or("in an unknown state", |status| status.as_str())
+            ),
         )),
         Some(_) => Ok(()),
     }
 }
 
-/// A driver error as a user reads it; one about the token file says where the file is and
-/// how to start over, and an identifier already signed in names the session to switch to.
-pub(crate) fn describe(error: DriverError) -> String {
+/// A driver error as a failure to report. The Frontend API's refusal keeps its code, the
+/// field at fault and the session it names; an identifier already signed in is said as the
+/// session to switch to; an error about the token file says where the file is and how to
+/// start over.
+pub(crate) fn describe(error: DriverError) -> Failure {
     match error.api() {
         Some(api) if api.code == clerk_core::wire::ErrorCode::IdentifierAlreadySignedIn => {
-            match api.meta.session_id.as_deref() {
+            let advice = match api.meta.session_id.as_deref() {
                 Some(session) => format!(
                     "already signed in on this client as session {session}: `clerk switch {session}` makes it the active one"
                 ),
                 None => String::from("already signed in on this client: `clerk sessions` lists the sessions"),
-            }
+            };
+            Failure::api(api).with_advice(advice)
         }
-        Some(api) => format!(
-            "{} ({})",
-            api.long_message.as_deref().or(api.message.as_deref()).unwrap_or("request refused"),
-            api.code.as_str()
-        ),
-        None => match token_file::hint(&error) {
-            Some(hint) => format!("{error}\n{hint}"),
-            None => error.to_string(),
-        },
+        Some(api) => Failure::api(api),
+        None => {
+            let message = match token_file::hint(&error) {
+                Some(hint) => format!("{error}\n{hint}"),
+                None => error.to_string(),
+            };
+            Failure::new(Kind::of(&error), message)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
+    #[test]
+    fn json_is_asked_for_anywhere_before_a_double_dash() {
+        let asked = |args: &[&str]| super::json_asked_for(args.iter().map(OsString::from));
+        assert!(asked(&["clerk", "sessions", "--bogus", "--json"]));
+        assert!(asked(&["clerk", "--json", "sign-in", "--identifier"]));
+        assert!(!asked(&["clerk", "sessions", "--bogus"]));
+        assert!(!asked(&["clerk", "replay", "--", "--json"]));
+        assert!(!asked(&["--json"]), "the program's own name is not an argument");
+    }
+
     #[test]
     fn a_key_for_a_name_that_only_looks_local_is_spoken_to_over_https() {
         // pk_test_ + base64("127.attacker.example$")

@@ -5,6 +5,7 @@ use clerk_core::OperationError;
 use clerk_ureq::{Clerk, DriverError};
 
 use crate::describe;
+use crate::failure::{Failure, Kind};
 
 /// Loads the environment and the client. When the Frontend API cannot be reached and the
 /// command `works_offline`, warns on standard error and goes on with the state restored
@@ -14,15 +15,18 @@ use crate::describe;
 /// # Errors
 /// Any other failure of the load (the server refused, an answer that cannot be used, …),
 /// or an unreachable server for a command that needs it.
-pub(crate) fn load_or_keep_stored(clerk: &mut Clerk, works_offline: bool) -> Result<(), String> {
+pub(crate) fn load_or_keep_stored(clerk: &mut Clerk, works_offline: bool) -> Result<(), Failure> {
     match clerk.load() {
         Ok(_) => Ok(()),
         Err(error) if is_unreachable(&error) => {
             let base_url = clerk.engine().config().base_url().to_owned();
             if !works_offline {
-                return Err(format!(
-                    "cannot reach the Frontend API at {base_url} ({error}): check that it is running and that the \
-                     publishable key is the right one"
+                return Err(Failure::new(
+                    Kind::of(&error),
+                    format!(
+                        "cannot reach the Frontend API at {base_url} ({error}): check that it is running and that \
+                         the publishable key is the right one"
+                    ),
                 ));
             }
             eprintln!(

@@ -28,7 +28,9 @@ use clerk_core::{
 use clerk_store::{TranscriptEntry, TranscriptReader};
 use time::{Duration, OffsetDateTime};
 
+use crate::failure::{Failure, Kind};
 use crate::output::Output;
+use crate::transcript_failure;
 
 /// Parameters every request carries (added by the engine's builder); not compared.
 const COMMON: [&str; 6] =
@@ -128,31 +130,36 @@ impl std::fmt::Display for Origin {
 /// The most deadlines passed while waiting for the engine to send a request by itself.
 const MAX_DEADLINES_PER_REQUEST: usize = 64;
 
-pub(crate) fn run(out: Output, file: &Path) -> Result<(), String> {
+/// Replays the transcript in `file`, printing what happened; fails at the first difference
+/// (kind `mismatch`), or when the file cannot be read as a transcript (kind `transcript`).
+pub(crate) fn run(out: Output, file: &Path) -> Result<(), Failure> {
     let entries: Vec<TranscriptEntry> = TranscriptReader::open(file)
-        .map_err(|e| e.to_string())?
+        .map_err(transcript_failure)?
         .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
+        .map_err(transcript_failure)?;
     let Some(first) = entries.first() else {
-        return Err(String::from("the transcript is empty"));
+        return Err(Failure::new(Kind::Transcript, "the transcript is empty"));
     };
     // The engine talks to the first request's origin; every other request must go there too.
     let origin = Origin::of(&first.request.url);
-    let config = replay_config(&origin.0)?;
+    let config = replay_config(&origin.0).map_err(|e| Failure::new(Kind::Transcript, e))?;
+    let mismatch = |message: String| Failure::new(Kind::Mismatch, message);
     let mut now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
     let mut engine = Client::new(config, now);
     for (index, entry) in entries.iter().enumerate() {
         let line = index + 1;
         let here = Origin::of(&entry.request.url);
         if here != origin {
-            return Err(format!(
+            return Err(mismatch(format!(
                 "line {line}: the request went to {here}, but the transcript (and the engine) started at {origin}"
-            ));
+            )));
         }
-        let recorded = Recorded::parse(entry).map_err(|e| format!("line {line}: {e}"))?;
-        let outgoing = reproduce(&mut engine, &mut now, &recorded, out).map_err(|e| format!("line {line}: {e}"))?;
+        let recorded =
+            Recorded::parse(entry).map_err(|e| Failure::new(Kind::Transcript, format!("line {line}: {e}")))?;
+        let outgoing =
+            reproduce(&mut engine, &mut now, &recorded, out).map_err(|e| mismatch(format!("line {line}: {e}")))?;
         out.note(&format!("✓ {line}: {} {}", recorded.method, recorded.path));
-        engine.handle_response(outgoing.id, entry.engine_outcome(), now).map_err(|e| e.to_string())?;
+        engine.handle_response(outgoing.id, entry.engine_outcome(), now).map_err(|e| mismatch(e.to_string()))?;
     }
     drain(&mut engine, out);
     out.note(&format!("Replayed {} exchanges: every request matched.", entries.len()));

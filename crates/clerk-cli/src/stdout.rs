@@ -13,7 +13,8 @@
 //!   head -1`) does not fail because of it. (A C program killed by `SIGPIPE` would report
 //!   141; 0 was chosen over it for that reason.)
 //! - any other failure (a full disk, `> /dev/full`): `clerk: cannot write to standard
-//!   output: …` on standard error and exit status 1.
+//!   output: …` on standard error (with `--json`, a failure of kind `output`, see
+//!   [`crate::failure`]) and exit status 1.
 //!
 //! The program stops where the write failed, even inside a driver's listener; what was
 //! already done stays done (the token file is written atomically, a transcript line by
@@ -21,6 +22,8 @@
 
 use std::fmt;
 use std::io::{self, ErrorKind, Write};
+
+use crate::failure::{self, Failure, Kind};
 
 /// Prints a line on standard output (like `println!`), stopping the program as the
 /// [module](self) describes when the line cannot be written.
@@ -39,17 +42,17 @@ pub(crate) use outln;
 pub(crate) struct Stop {
     /// The exit status.
     pub(crate) code: i32,
-    /// What to say on standard error, if anything.
-    pub(crate) message: Option<String>,
+    /// The failure to report on standard error, if any.
+    pub(crate) failure: Option<Failure>,
 }
 
 /// How a failed write to standard output ends the program: quietly with status 0 when the
-/// reader has gone, with a message and status 1 otherwise.
+/// reader has gone, with a failure reported and status 1 otherwise.
 pub(crate) fn stop_for(error: &io::Error) -> Stop {
     if error.kind() == ErrorKind::BrokenPipe {
-        Stop { code: 0, message: None }
+        Stop { code: 0, failure: None }
     } else {
-        Stop { code: 1, message: Some(format!("clerk: cannot write to standard output: {error}")) }
+        Stop { code: 1, failure: Some(Failure::new(Kind::Output, format!("cannot write to standard output: {error}"))) }
     }
 }
 
@@ -95,6 +98,28 @@ pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `value` as one line of JSON that is also safe on a terminal. serde_json escapes the
+/// control characters JSON requires escaped (U+0000 to U+001F); DEL and the C1 controls
+/// (U+007F to U+009F), which JSON allows raw but a terminal may act on, are escaped here
+/// as `\u007f` and so on, which reads back as the same string. ([`printable`] would write
+/// them as Rust escapes, which are not JSON.)
+pub(crate) fn json_text(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            // Outside strings compact JSON has no control characters: this is inside one.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Flushes standard output before the program ends, so that a failure to write its last
 /// bytes is handled like any other.
 pub(crate) fn flush() {
@@ -105,9 +130,9 @@ pub(crate) fn flush() {
 
 /// Ends the program after a failed write (see [`stop_for`]).
 fn stop(error: &io::Error) -> ! {
-    let Stop { code, message } = stop_for(error);
-    if let Some(message) = message {
-        eprintln!("{message}");
+    let Stop { code, failure } = stop_for(error);
+    if let Some(failure) = failure {
+        failure::report(&failure);
     }
     std::process::exit(code)
 }
@@ -116,7 +141,16 @@ fn stop(error: &io::Error) -> ! {
 mod tests {
     use std::io::{Error, ErrorKind};
 
-    use super::{Stop, printable, stop_for};
+    use super::{Stop, json_text, printable, stop_for};
+
+    #[test]
+    fn json_for_a_terminal_escapes_every_control_character_and_stays_json() {
+        let value = serde_json::json!({ "name": "a\u{1b}[2J\u{7f}\u{85}\u{9b}b\n", "plain": "ünïcode" });
+        let text = json_text(&value);
+        assert!(text.chars().all(|c| !c.is_control()), "{text:?}");
+        assert!(text.contains("\\u007f") && text.contains("\\u0085") && text.contains("ünïcode"), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).ok(), Some(value));
+    }
 
     #[test]
     fn control_characters_from_a_server_reach_the_terminal_escaped() {
@@ -130,14 +164,15 @@ mod tests {
 
     #[test]
     fn a_reader_that_went_away_ends_the_program_quietly_and_successfully() {
-        assert_eq!(stop_for(&Error::from(ErrorKind::BrokenPipe)), Stop { code: 0, message: None });
+        assert_eq!(stop_for(&Error::from(ErrorKind::BrokenPipe)), Stop { code: 0, failure: None });
     }
 
     #[test]
     fn any_other_write_failure_is_reported_and_fails_the_program() {
         let stop = stop_for(&Error::from(ErrorKind::StorageFull));
         assert_eq!(stop.code, 1);
-        let message = stop.message.unwrap_or_default();
-        assert!(message.starts_with("clerk: cannot write to standard output"), "{message}");
+        let failure = stop.failure.unwrap_or_else(|| panic!("no failure to report"));
+        assert_eq!(failure.kind, crate::failure::Kind::Output);
+        assert!(failure.text().starts_with("cannot write to standard output"), "{}", failure.text());
     }
 }

@@ -7,6 +7,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use crate::failure::{Failure, Kind};
+
 /// Someone who can be asked for what a sign-in or sign-up needs.
 pub(crate) trait Ask {
     /// Whether questions can be asked at all (for the terminal: standard input is one).
@@ -16,13 +18,13 @@ pub(crate) trait Ask {
     ///
     /// # Errors
     /// Nobody to ask (not a terminal), or reading the answer failed.
-    fn line(&mut self, question: &str) -> Result<String, String>;
+    fn line(&mut self, question: &str) -> Result<String, Failure>;
 
     /// Asks for a secret (a password, a backup code), without echoing what is typed.
     ///
     /// # Errors
     /// As [`line`](Self::line).
-    fn secret(&mut self, question: &str) -> Result<String, String>;
+    fn secret(&mut self, question: &str) -> Result<String, Failure>;
 
     /// Tells the person something they have to act on (open an email, …).
     fn tell(&mut self, text: &str);
@@ -38,13 +40,17 @@ impl Ask for Terminal {
         std::io::stdin().is_terminal()
     }
 
-    fn line(&mut self, question: &str) -> Result<String, String> {
+    fn line(&mut self, question: &str) -> Result<String, Failure> {
         if !self.can_ask() {
-            return Err(format!("{} needed: pass it as a flag", question.trim_end_matches([':', ' '])));
+            let what = question.trim_end_matches([':', ' ']);
+            return Err(Failure::new(Kind::Input, format!("{what} needed: pass it as a flag")));
         }
         let mut prompts = std::io::stderr().lock();
-        write!(prompts, "{question}").and_then(|()| prompts.flush()).map_err(|e| e.to_string())?;
-        let answer = read_answer(&mut std::io::stdin().lock(), question);
+        write!(prompts, "{question}")
+            .and_then(|()| prompts.flush())
+            .map_err(|e| Failure::new(Kind::Other, e.to_string()))?;
+        let answer =
+            read_answer(&mut std::io::stdin().lock(), question).map_err(|message| Failure::new(Kind::Input, message));
         if answer.is_err() {
             // The input ended on the question's line: end that line before the error.
             let _ = writeln!(prompts);
@@ -52,16 +58,17 @@ impl Ask for Terminal {
         answer
     }
 
-    fn secret(&mut self, question: &str) -> Result<String, String> {
+    fn secret(&mut self, question: &str) -> Result<String, Failure> {
         if !self.can_ask() {
-            return Err(format!("{} needed: pass --password-stdin", question.trim_end_matches([':', ' '])));
+            let what = question.trim_end_matches([':', ' ']);
+            return Err(Failure::new(Kind::Input, format!("{what} needed: pass --password-stdin")));
         }
         // rpassword writes the question to the terminal itself (not to standard output)
         // and reads the answer with echo off.
         prompt_hidden(question).map_err(|error| {
             // The read stopped on the question's line: end that line before the error.
             eprintln!();
-            secret_read_error(question, &error)
+            Failure::new(Kind::Input, secret_read_error(question, &error))
         })
     }
 
@@ -157,9 +164,12 @@ mod interrupt {
 /// # Errors
 /// No options at all, an answer that is neither a number nor a name in the menu, or a
 /// failed read.
-pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> Result<String, String> {
+pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> Result<String, Failure> {
     if options.len() <= 1 || !ask.can_ask() {
-        return options.first().cloned().ok_or_else(|| String::from("the server offered nothing to choose"));
+        return options
+            .first()
+            .cloned()
+            .ok_or_else(|| Failure::new(Kind::Incomplete, "the server offered nothing to choose"));
     }
     let mut menu = format!("{question}\n");
     for (index, option) in options.iter().enumerate() {
@@ -176,7 +186,7 @@ pub(crate) fn choose(ask: &mut dyn Ask, question: &str, options: &[String]) -> R
     };
     picked.cloned().ok_or_else(|| {
         let names: Vec<String> = options.iter().enumerate().map(|(index, o)| format!("{} {o}", index + 1)).collect();
-        format!("{answer:?} is not in the menu; answer one of: {}", names.join(", "))
+        Failure::new(Kind::Input, format!("{answer:?} is not in the menu; answer one of: {}", names.join(", ")))
     })
 }
 
@@ -212,9 +222,11 @@ impl Scripted {
         Scripted { answers: answers.iter().map(|a| (*a).to_owned()).collect(), asked: Vec::new(), hidden: Vec::new() }
     }
 
-    fn next(&mut self, question: &str) -> Result<String, String> {
+    fn next(&mut self, question: &str) -> Result<String, Failure> {
         self.asked.push(question.to_owned());
-        self.answers.pop_front().ok_or_else(|| format!("no scripted answer for {question:?}"))
+        self.answers
+            .pop_front()
+            .ok_or_else(|| Failure::new(Kind::Input, format!("no scripted answer for {question:?}")))
     }
 }
 
@@ -224,11 +236,11 @@ impl Ask for Scripted {
         true
     }
 
-    fn line(&mut self, question: &str) -> Result<String, String> {
+    fn line(&mut self, question: &str) -> Result<String, Failure> {
         self.next(question)
     }
 
-    fn secret(&mut self, question: &str) -> Result<String, String> {
+    fn secret(&mut self, question: &str) -> Result<String, Failure> {
         self.hidden.push(question.to_owned());
         self.next(question)
     }
@@ -289,7 +301,9 @@ mod tests {
         assert!(choose(&mut Scripted::new(&["0"]), "?", &options).is_err());
         assert!(choose(&mut Scripted::new(&["two"]), "?", &options).is_err());
         assert!(choose(&mut Scripted::new(&["pass"]), "?", &options).is_err());
-        let error = choose(&mut Scripted::new(&["phone_code"]), "?", &options).err().unwrap_or_default();
-        assert!(error.contains("1 password, 2 email_code"), "{error}");
+        let error = choose(&mut Scripted::new(&["phone_code"]), "?", &options).err();
+        let error = error.unwrap_or_else(|| panic!("an answer outside the menu was taken"));
+        assert_eq!(error.kind, crate::failure::Kind::Input);
+        assert!(error.message.contains("1 password, 2 email_code"), "{error}");
     }
 }

@@ -970,3 +970,147 @@ fn devices_lists_both_and_revoke_signs_the_other_device_out() {
     signed_out(&clerk(&["whoami", "--store-dir", laptop_store], Some(&key), ""), "whoami after revoking itself");
     assert!(mock.violations().is_empty(), "{:?}", mock.violations());
 }
+
+/// The failure `clerk --json` reports: standard error's last line, one JSON object
+/// `{"error":{…}}` (questions and warnings for a person may come before it).
+fn json_failure(output: &Output, what: &str) -> Value {
+    let stderr = text(&output.stderr);
+    let last = stderr.lines().last().unwrap_or_else(|| panic!("{what}: nothing on standard error"));
+    let failure: Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("{what}: not one JSON object ({e}):\n{stderr}"));
+    let error = failure.get("error").unwrap_or_else(|| panic!("{what}: no \"error\" object: {failure}"));
+    assert!(error["kind"].is_string() && error["message"].is_string(), "{what}: {failure}");
+    error.clone()
+}
+
+/// With `--json` every failure is one JSON object on standard error, its kind and (from the
+/// server) its code and field there for a script to read; the exit status and standard
+/// output are as without it, and no secret shows.
+#[test]
+fn with_json_a_failure_is_one_json_object_on_standard_error() {
+    const CANARY_PASSWORD: &str = "canary-Pa55word-never-shown-7f3e";
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    mock.add_user(UserSpec::with_email("json-errors@example.com").password("cli-password-1234"));
+    let dir = TempDir::new("json-errors");
+    let store = dir.path().to_str().expect("utf-8 path");
+
+    // A wrong password: Clerk's code and the field at fault; the password nowhere.
+    let wrong = clerk(
+        &["sign-in", "--json", "--identifier", "json-errors@example.com", "--password-stdin", "--store-dir", store],
+        Some(&key),
+        &format!("{CANARY_PASSWORD}\n"),
+    );
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong.stderr));
+    let error = json_failure(&wrong, "a wrong password");
+    assert_eq!(error["kind"], "api", "{error}");
+    assert_eq!(error["code"], "form_password_incorrect", "{error}");
+    assert_eq!(error["param"], "password", "{error}");
+    assert_eq!(error["message"], "Password is incorrect. Try again, or use another method.", "{error}");
+    assert_eq!(text(&wrong.stderr).lines().count(), 1, "more than the failure on stderr:\n{}", text(&wrong.stderr));
+    assert!(wrong.stdout.is_empty(), "{}", text(&wrong.stdout));
+    for (stream, bytes) in [("stdout", &wrong.stdout), ("stderr", &wrong.stderr)] {
+        assert!(!text(bytes).contains(CANARY_PASSWORD), "the password is on {stream}: {}", text(bytes));
+    }
+
+    // Already signed in as that user: the session to switch to, by name.
+    let right = ["sign-in", "--identifier", "json-errors@example.com", "--password-stdin", "--store-dir", store];
+    succeeded(&clerk(&right, Some(&key), "cli-password-1234\n"), "sign-in");
+    let again = clerk(
+        &["sign-in", "--json", "--identifier", "json-errors@example.com", "--password-stdin", "--store-dir", store],
+        Some(&key),
+        "cli-password-1234\n",
+    );
+    let error = json_failure(&again, "a second sign-in as the same user");
+    assert_eq!(error["code"], "identifier_already_signed_in", "{error}");
+    let session = error["session_id"].as_str().unwrap_or_else(|| panic!("no session_id: {error}"));
+    assert!(error["message"].as_str().is_some_and(|m| m.contains(&format!("clerk switch {session}"))), "{error}");
+
+    // No key at all.
+    let no_key = clerk(&["whoami", "--json"], None, "");
+    assert_eq!(no_key.status.code(), Some(1));
+    let error = json_failure(&no_key, "no key");
+    assert_eq!(error["kind"], "config", "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("CLERK_PUBLISHABLE_KEY")), "{error}");
+
+    // Nobody signed in where a session is needed.
+    let empty = TempDir::new("json-not-signed-in");
+    let empty_store = empty.path().to_str().expect("utf-8 path");
+    let token = clerk(&["token", "--json", "--store-dir", empty_store], Some(&key), "");
+    assert_eq!(token.status.code(), Some(1));
+    assert_eq!(json_failure(&token, "a token signed out")["kind"], "not_signed_in");
+    // A session id that is not on this client.
+    let switch = clerk(&["switch", "sess_nope", "--json", "--store-dir", store], Some(&key), "");
+    assert_eq!(json_failure(&switch, "switch to an unknown session")["kind"], "input");
+
+    // Usage errors keep their status (2) and are JSON too: an option refused by the
+    // program, and one clap does not know.
+    let refused = clerk(&["demo", "--json", "--publishable-key", &key], None, "");
+    assert_eq!(refused.status.code(), Some(2));
+    let error = json_failure(&refused, "a refused option");
+    assert_eq!(error["kind"], "usage", "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| m.starts_with("--publishable-key does not apply")), "{error}");
+    assert!(refused.stdout.is_empty(), "{}", text(&refused.stdout));
+    let unknown = clerk(&["sessions", "--no-such-option", "--json"], Some(&key), "");
+    assert_eq!(unknown.status.code(), Some(2));
+    let error = json_failure(&unknown, "an unknown option");
+    assert_eq!(error["kind"], "usage", "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("--no-such-option")), "{error}");
+    // `--help` is no failure: still help, on standard output.
+    let help = succeeded(&clerk(&["sessions", "--json", "--help"], None, ""), "sessions --json --help");
+    assert!(help.contains("Usage") && help.contains(r#"{"error":{"kind":"#), "{help}");
+
+    // `replay` and `demo` report their failures the same way.
+    let missing = dir.path().join("no-such-transcript.jsonl");
+    let replay = clerk(&["replay", "--json", missing.to_str().expect("utf-8")], None, "");
+    assert_eq!(replay.status.code(), Some(1));
+    assert_eq!(json_failure(&replay, "replay of a missing file")["kind"], "transcript");
+    let unwritable = dir.path().join("no-such-dir").join("demo.jsonl");
+    let demo = clerk(&["demo", "--json", "--transcript", unwritable.to_str().expect("utf-8")], None, "");
+    assert_eq!(demo.status.code(), Some(1));
+    assert_eq!(json_failure(&demo, "demo with an unwritable transcript")["kind"], "transcript");
+    assert!(mock.violations().is_empty(), "{:?}", mock.violations());
+}
+
+/// Without `--json`, a failure reads as it always has: `clerk: ` and the message, the code
+/// of the server's refusal after its text.
+#[test]
+fn without_json_a_failure_is_said_in_words_as_before() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "plain-errors@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let wrong = clerk(
+        &["sign-in", "--identifier", "plain-errors@example.com", "--password-stdin", "--store-dir", store],
+        Some(&key),
+        "not-the-password\n",
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    // Signed in already: the sign-in is refused before the password is checked.
+    assert!(text(&wrong.stderr).starts_with("clerk: already signed in on this client as session sess_"));
+
+    let fresh = TempDir::new("plain-errors");
+    let fresh_store = fresh.path().to_str().expect("utf-8 path");
+    let wrong = clerk(
+        &["sign-in", "--identifier", "plain-errors@example.com", "--password-stdin", "--store-dir", fresh_store],
+        Some(&key),
+        "not-the-password\n",
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(
+        text(&wrong.stderr),
+        "clerk: Password is incorrect. Try again, or use another method. (form_password_incorrect)\n"
+    );
+    let no_key = clerk(&["whoami"], None, "");
+    assert_eq!(
+        text(&no_key.stderr),
+        "clerk: no publishable key. Set CLERK_PUBLISHABLE_KEY or pass --publishable-key.\n\
+         To try things out without a Clerk account: `clerk demo`, or start the local\n\
+         Frontend API with `cargo run -p clerk-mock` and use the key it prints.\n"
+    );
+    let token = clerk(&["token", "--store-dir", fresh_store], Some(&key), "");
+    assert_eq!(text(&token.stderr), "clerk: not signed in: run `clerk sign-in` first\n");
+    let refused = clerk(&["demo", "--publishable-key", &key], None, "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).starts_with("error: --publishable-key does not apply"), "{}", text(&refused.stderr));
+}
