@@ -4,7 +4,7 @@
 //! clerk demo                      # a guided tour against a built-in local Frontend API
 //! clerk sign-in [--identifier ID] [--password-stdin] [--code CODE | --code-stdin] [--strategy S] [--second-factor S]
 //! clerk sign-up [--email E] [--phone P] [--password-stdin] [--code CODE | --code-stdin] [--legal-accepted]
-//! clerk whoami | sessions | switch SESSION [--org ORG]
+//! clerk whoami | sessions [--all] | switch SESSION [--org ORG]
 //! clerk devices [--revoke SESSION]  # the user's sessions on every device; revoke one
 //! clerk token [--template T] [--org O | --personal]
 //! clerk sign-out [--all | SESSION]
@@ -96,8 +96,13 @@ enum Action {
     SignUp(interactive::SignUpArgs),
     /// Show the signed-in user and session (exit status 3 when no one is signed in).
     Whoami,
-    /// List the client's sessions.
-    Sessions,
+    /// List the client's signed-in sessions (active or pending); --all lists every one.
+    Sessions {
+        /// Also list the sessions no longer signed in (ended, removed, expired, …), with
+        /// their status.
+        #[arg(long)]
+        all: bool,
+    },
     /// Make another session active (optionally with an organization).
     Switch {
         /// The session id.
@@ -276,7 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
     let mut clerk = builder.build().map_err(describe)?;
     // Only what can be done from the stored state goes on without the server.
-    let works_offline = matches!(cli.command, Action::Whoami | Action::Sessions | Action::SignOut { .. });
+    let works_offline = matches!(cli.command, Action::Whoami | Action::Sessions { .. } | Action::SignOut { .. });
     offline::load_or_keep_stored(&mut clerk, works_offline)?;
     let done = match cli.command {
         Action::SignIn(args) => interactive::sign_in(&mut clerk, out, args),
@@ -287,8 +292,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let signed_in = clerk.engine().active_session().is_some();
             return Ok(if signed_in { ExitCode::SUCCESS } else { ExitCode::from(NOT_SIGNED_IN) });
         }
-        Action::Sessions => {
-            out.sessions(clerk.engine());
+        Action::Sessions { all } => {
+            out.sessions(clerk.engine(), if all { output::Listing::All } else { output::Listing::SignedIn });
             Ok(())
         }
         Action::Switch { session, org } => {

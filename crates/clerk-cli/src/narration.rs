@@ -103,12 +103,12 @@ impl Narration {
         }
     }
 
-    /// Shows the client's sessions.
+    /// Shows the client's signed-in sessions, as `clerk sessions` does.
     pub(crate) fn sessions(&mut self, engine: &Client) {
         if self.out.is_json() {
-            self.record("sessions", output::sessions_json(engine));
+            self.record("sessions", output::sessions_json(engine, output::Listing::SignedIn));
         } else {
-            self.out.sessions(engine);
+            self.out.sessions(engine, output::Listing::SignedIn);
         }
     }
 

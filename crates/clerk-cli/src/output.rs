@@ -1,10 +1,30 @@
 //! What the program prints: readable text, or JSON with `--json`.
 
 use clerk_core::secret::SessionJwt;
+use clerk_core::wire::SessionResource;
 use clerk_core::{ActiveSession, Client, Event, HttpRequest, HttpResponse, SignOutConfirmation, TransportError};
 use serde_json::{Value, json};
 
 use crate::stdout::outln;
+
+/// Which of the client's sessions a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// Those signed in (`active` or `pending`), as clerk-js's `client.signedInSessions`.
+    SignedIn,
+    /// Every one, those no longer signed in (ended, removed, expired, …) too.
+    All,
+}
+
+impl Listing {
+    /// The sessions of `engine` this listing shows, in the client's order.
+    fn of(self, engine: &Client) -> Vec<&SessionResource> {
+        match self {
+            Listing::SignedIn => engine.signed_in_sessions().collect(),
+            Listing::All => engine.sessions().iter().collect(),
+        }
+    }
+}
 
 /// Where and how to print.
 #[derive(Debug, Clone, Copy)]
@@ -61,16 +81,21 @@ impl Output {
         }
     }
 
-    pub(crate) fn sessions(self, engine: &Client) {
+    /// The client's sessions that `listing` shows, with their status; `*` marks the active
+    /// one. With none signed in but others on the client, says how many and how to list them.
+    pub(crate) fn sessions(self, engine: &Client, listing: Listing) {
         if self.json {
-            outln!("{}", sessions_json(engine));
+            outln!("{}", sessions_json(engine, listing));
             return;
         }
         let active = engine.active_session_id();
+        let shown = listing.of(engine);
         if engine.sessions().is_empty() {
             outln!("No sessions.");
+        } else if shown.is_empty() {
+            outln!("No signed-in sessions ({}: `clerk sessions --all` lists them).", status_counts(engine.sessions()));
         }
-        for session in engine.sessions() {
+        for session in shown {
             let marker = if Some(session.id.as_str()) == active { "*" } else { " " };
             let who = session.public_user_data.as_ref().and_then(|p| p.identifier.clone()).unwrap_or_default();
             outln!("{marker} {}  {:<8} {who}", session.id, session.status.as_ref().map_or("?", |s| s.as_str()));
@@ -253,12 +278,26 @@ pub(crate) fn whoami_json(engine: &Client) -> Value {
     })
 }
 
-/// The client's sessions, as `sessions --json` prints them.
-pub(crate) fn sessions_json(engine: &Client) -> Value {
+/// How many sessions there are of each status, in the order the statuses first appear:
+/// `2 ended, 1 removed`.
+fn status_counts(sessions: &[SessionResource]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for session in sessions {
+        let status = session.status.as_ref().map_or("without a status", |status| status.as_str());
+        match counts.iter_mut().find(|(seen, _)| *seen == status) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((status, 1)),
+        }
+    }
+    counts.iter().map(|(status, count)| format!("{count} {status}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The client's sessions that `listing` shows, as `sessions --json` prints them.
+pub(crate) fn sessions_json(engine: &Client, listing: Listing) -> Value {
     let active = engine.active_session_id();
-    let list: Vec<Value> = engine
-        .sessions()
-        .iter()
+    let list: Vec<Value> = listing
+        .of(engine)
+        .into_iter()
         .map(|s| {
             json!({
                 "id": s.id,
@@ -356,4 +395,30 @@ pub(crate) fn event_text(event: &Event) -> Option<String> {
 
 fn name(status: Option<&str>) -> &str {
     status.unwrap_or("none")
+}
+
+#[cfg(test)]
+mod tests {
+    use clerk_core::wire::SessionResource;
+
+    use super::status_counts;
+
+    #[test]
+    fn sessions_not_listed_are_counted_by_status_in_the_order_they_come() {
+        let sessions: Vec<SessionResource> = ["ended", "expired", "ended", "removed"]
+            .iter()
+            .enumerate()
+            .map(|(index, status)| {
+                serde_json::from_value(
+                    serde_json::json!({ "object": "session", "id": format!("sess_{index}"), "status": status }),
+                )
+                .unwrap_or_else(|e| panic!("a session: {e}"))
+            })
+            .collect();
+        assert_eq!(status_counts(&sessions), "2 ended, 1 expired, 1 removed");
+        let without: SessionResource =
+            serde_json::from_value(serde_json::json!({ "object": "session", "id": "sess_x" }))
+                .unwrap_or_else(|e| panic!("a session: {e}"));
+        assert_eq!(status_counts(&[without]), "1 without a status");
+    }
 }

@@ -1114,3 +1114,56 @@ fn without_json_a_failure_is_said_in_words_as_before() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused.stderr).starts_with("error: --publishable-key does not apply"), "{}", text(&refused.stderr));
 }
+
+/// `clerk sessions` lists the signed-in sessions (as clerk-js's `client.signedInSessions`),
+/// `--all` every session on the client with its status; `--json` applies the same filter.
+/// With none signed in, it says how many others there are and how to list them.
+#[test]
+fn sessions_lists_the_signed_in_ones_and_all_of_them_with_all() {
+    let mock = MockServer::start();
+    let key = mock.publishable_key();
+    let dir = signed_in(&mock, "kept@example.com");
+    let store = dir.path().to_str().expect("utf-8 path");
+    let kept = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    let kept = kept["session_id"].as_str().expect("session id").to_owned();
+    mock.add_user(UserSpec::with_email("gone@example.com").password("cli-password-1234"));
+    let args = ["sign-in", "--identifier", "gone@example.com", "--password-stdin", "--store-dir", store];
+    succeeded(&clerk(&args, Some(&key), "cli-password-1234\n"), "second sign-in");
+    let gone = json_line(&succeeded(&clerk(&["whoami", "--json", "--store-dir", store], Some(&key), ""), "whoami"));
+    let gone = gone["session_id"].as_str().expect("session id").to_owned();
+    succeeded(&clerk(&["sign-out", "--store-dir", store], Some(&key), ""), "sign-out of the active session");
+    let sessions = |extra: &[&str]| {
+        let mut args = vec!["sessions", "--store-dir", store];
+        args.extend_from_slice(extra);
+        succeeded(&clerk(&args, Some(&key), ""), &format!("sessions {extra:?}"))
+    };
+    let ids = |listed: &Value| -> Vec<(String, String)> {
+        let listed = listed.as_array().unwrap_or_else(|| panic!("not an array: {listed}"));
+        listed.iter().map(|s| (s["id"].as_str().unwrap_or("?").to_owned(), s["status"].to_string())).collect()
+    };
+
+    let shown = sessions(&[]);
+    assert!(shown.contains(&kept) && shown.contains("kept@example.com"), "{shown}");
+    assert!(!shown.contains(&gone), "a signed-out session is listed:\n{shown}");
+    let listed = json_line(&sessions(&["--json"]));
+    assert_eq!(ids(&listed), [(kept.clone(), String::from("\"active\""))], "{listed}");
+
+    let shown = sessions(&["--all"]);
+    let gone_line = shown.lines().find(|line| line.contains(&gone)).unwrap_or_else(|| panic!("not listed:\n{shown}"));
+    assert!(gone_line.contains("removed") && gone_line.contains("gone@example.com"), "{shown}");
+    assert!(shown.contains(&kept), "{shown}");
+    let listed = json_line(&sessions(&["--all", "--json"]));
+    let mut all = ids(&listed);
+    all.sort();
+    let mut expected = vec![(kept.clone(), String::from("\"active\"")), (gone.clone(), String::from("\"removed\""))];
+    expected.sort();
+    assert_eq!(all, expected, "{listed}");
+
+    // None signed in: said so, with what there is and how to list it.
+    succeeded(&clerk(&["sign-out", &kept, "--store-dir", store], Some(&key), ""), "sign-out of the other session");
+    assert_eq!(sessions(&[]).trim(), "No signed-in sessions (2 removed: `clerk sessions --all` lists them).");
+    assert_eq!(json_line(&sessions(&["--json"])), Value::Array(Vec::new()));
+    assert_eq!(sessions(&["--all"]).lines().count(), 2, "{}", sessions(&["--all"]));
+    let help = succeeded(&clerk(&["sessions", "--help"], None, ""), "sessions --help");
+    assert!(help.contains("--all") && help.contains("signed-in"), "{help}");
+}
