@@ -1,8 +1,6 @@
 //! Interactive (and scriptable) sign-in and sign-up.
 
 use std::io::{BufRead, IsTerminal};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 use clerk_core::secret::{Password, VerificationCode};
@@ -243,28 +241,10 @@ fn finish(clerk: &Clerk, out: Output, before: &SessionsBefore, flow: &str) -> Re
     Ok(())
 }
 
-/// Runs `f` with a spinner on the terminal (nothing when not a terminal or in JSON mode).
-fn with_spinner<T>(out: Output, text: &str, f: impl FnOnce() -> T) -> T {
-    if out.is_json() || !std::io::stderr().is_terminal() {
-        return f();
-    }
-    let done = Arc::new(AtomicBool::new(false));
-    let flag = done.clone();
-    let label = text.to_owned();
-    let spinner = std::thread::spawn(move || {
-        let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-        let mut index = 0;
-        while !flag.load(Ordering::Relaxed) {
-            eprint!("\r{} {label}", frames[index % frames.len()]);
-            index += 1;
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        eprint!("\r{}\r", " ".repeat(label.len() + 2));
-    });
-    let result = f();
-    done.store(true, Ordering::Relaxed);
-    let _ = spinner.join();
-    result
+/// Runs `work` with a spinner on the terminal (see [`crate::terminal::with_spinner`]);
+/// nothing is drawn in JSON mode.
+fn with_spinner<T>(out: Output, label: &str, work: impl FnOnce() -> T) -> T {
+    if out.is_json() { work() } else { crate::terminal::with_spinner(label, work) }
 }
 
 /// `clerk sign-in`: asks the terminal for whatever the flags did not give.

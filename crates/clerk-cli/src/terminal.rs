@@ -6,6 +6,8 @@
 //! a script gets an error that names the flag to pass instead.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::failure::{Failure, Kind};
 
@@ -110,50 +112,169 @@ fn secret_read_error(question: &str, error: &std::io::Error) -> String {
 /// reads, SIGINT is caught instead (on Unix): rpassword then returns, restoring the
 /// terminal, and the program ends here with the status of an interrupted program (130).
 pub(crate) fn prompt_hidden(question: &str) -> std::io::Result<String> {
-    let answer = interrupt::caught_while(|| rpassword::prompt_password(question));
+    let answer = interrupt::caught_while(|_| rpassword::prompt_password(question));
     if let Err(error) = &answer
         && error.kind() == std::io::ErrorKind::Interrupted
     {
         eprintln!();
-        crate::stdout::flush();
-        std::process::exit(130);
+        exit_interrupted();
     }
     answer
 }
 
-/// SIGINT, caught for the time of a hidden read (see [`prompt_hidden`]).
+/// Ends the program as interrupted, with the status a shell gives a program ended by
+/// Ctrl-C (130), after writing what standard output still holds.
+fn exit_interrupted() -> ! {
+    crate::stdout::flush();
+    std::process::exit(130)
+}
+
+/// The spinner's frames, one drawn every [`SPINNER_PAUSE`].
+const SPINNER_FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// How long each frame of the spinner stays.
+const SPINNER_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Runs `work` with a spinner and `label` on standard error when it is a terminal (else
+/// just runs it), and erases the spinner's line when `work` returns.
+///
+/// A Ctrl-C while it runs erases the line too, then ends the program as interrupted (130),
+/// as at a hidden prompt: SIGINT is caught for the time of `work` (on Unix), and the
+/// spinner's thread, seeing it, erases its line and ends the program, since `work` (a wait
+/// for an email link) may not return for minutes. Without that, the default SIGINT ended
+/// the program with the spinner's half-drawn line left before the shell's prompt. The
+/// spinner changes nothing else on the terminal (no mode, no hidden cursor).
+pub(crate) fn with_spinner<T>(label: &str, work: impl FnOnce() -> T) -> T {
+    if !std::io::stderr().is_terminal() {
+        return work();
+    }
+    interrupt::caught_while(|interrupted| {
+        let done = Arc::new(AtomicBool::new(false));
+        let spinner = {
+            let (done, label) = (Arc::clone(&done), label.to_owned());
+            std::thread::spawn(move || {
+                let end = spin(&mut std::io::stderr(), &label, &done, interrupted, || {
+                    std::thread::sleep(SPINNER_PAUSE);
+                });
+                if end == SpinnerEnd::Interrupted {
+                    // `work` goes on in the main thread: end the program from here. (The
+                    // exit writes what standard output holds unless that thread is
+                    // writing it, where waiting for it could wait forever.)
+                    std::process::exit(130);
+                }
+            })
+        };
+        let result = work();
+        done.store(true, Ordering::SeqCst);
+        let _ = spinner.join();
+        // A Ctrl-C as `work` returned, which the spinner saw too late: still honoured.
+        if interrupted.load(Ordering::SeqCst) {
+            exit_interrupted();
+        }
+        result
+    })
+}
+
+/// Why the spinner stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpinnerEnd {
+    /// The work it showed is done.
+    Done,
+    /// A Ctrl-C (SIGINT) came.
+    Interrupted,
+}
+
+/// Draws the spinner with `label` on `terminal`, a frame at a time with `pause` between
+/// them, until `interrupted` or `done` is set; then erases its line and says which.
+fn spin(
+    terminal: &mut dyn Write,
+    label: &str,
+    done: &AtomicBool,
+    interrupted: &AtomicBool,
+    mut pause: impl FnMut(),
+) -> SpinnerEnd {
+    let mut frame = 0;
+    let end = loop {
+        if interrupted.load(Ordering::SeqCst) {
+            break SpinnerEnd::Interrupted;
+        }
+        if done.load(Ordering::SeqCst) {
+            break SpinnerEnd::Done;
+        }
+        let drawn = SPINNER_FRAMES[frame % SPINNER_FRAMES.len()];
+        // A terminal that went away only loses the spinner.
+        let _ = write!(terminal, "\r{drawn} {label}").and_then(|()| terminal.flush());
+        frame += 1;
+        pause();
+    };
+    let _ = terminal.write_all(erase_spinner_line(label).as_bytes()).and_then(|()| terminal.flush());
+    end
+}
+
+/// What erases the spinner's line: blanks over its frame, the space, its label and the `^C`
+/// a terminal echoes for a Ctrl-C after them, between returns to the line's start, which is
+/// where the next text then starts.
+fn erase_spinner_line(label: &str) -> String {
+    let columns = 2 + label.chars().count() + "^C".len();
+    format!("\r{}\r", " ".repeat(columns))
+}
+
+/// SIGINT, caught for the time of a hidden read or a spinner (see [`prompt_hidden`],
+/// [`with_spinner`]).
 #[cfg(unix)]
 mod interrupt {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, OnceLock};
 
-    /// Whether a SIGINT has its default effect (ends the program). Installed with the
-    /// handler at the first hidden read, so that a program that never asks for a secret
-    /// keeps the SIGINT disposition it was started with.
-    static DEFAULT_ACTION: OnceLock<Option<Arc<AtomicBool>>> = OnceLock::new();
+    /// SIGINT's handlers, installed at the first wait that catches it, so that a program
+    /// that never does keeps the SIGINT disposition it was started with.
+    struct Handlers {
+        /// Whether a SIGINT has its default effect (ends the program).
+        default_action: Arc<AtomicBool>,
+        /// Set by a SIGINT.
+        interrupted: Arc<AtomicBool>,
+    }
 
-    /// Runs `read` with SIGINT caught (it then does nothing but let `read` return).
-    pub(super) fn caught_while<T>(read: impl FnOnce() -> T) -> T {
-        let flag = DEFAULT_ACTION.get_or_init(|| {
-            let flag = Arc::new(AtomicBool::new(true));
-            let registered = signal_hook::flag::register_conditional_default(signal_hook::consts::SIGINT, flag.clone());
-            registered.ok().map(|_| flag)
+    /// The handlers, `None` when they could not be installed.
+    static HANDLERS: OnceLock<Option<Handlers>> = OnceLock::new();
+
+    /// A SIGINT no handler reports.
+    static NEVER_INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+    /// Runs `work` with SIGINT caught: a SIGINT then only sets the flag `work` is given (and
+    /// lets a read that it interrupts return). The SIGINT's default effect comes back when
+    /// `work` returns.
+    pub(super) fn caught_while<T>(work: impl FnOnce(&'static AtomicBool) -> T) -> T {
+        let handlers = HANDLERS.get_or_init(|| {
+            let default_action = Arc::new(AtomicBool::new(true));
+            let interrupted = Arc::new(AtomicBool::new(false));
+            let sigint = signal_hook::consts::SIGINT;
+            let registered = signal_hook::flag::register_conditional_default(sigint, Arc::clone(&default_action))
+                .and_then(|_| signal_hook::flag::register(sigint, Arc::clone(&interrupted)));
+            registered.ok().map(|_| Handlers { default_action, interrupted })
         });
-        let Some(flag) = flag else {
-            return read();
+        let Some(handlers) = handlers else {
+            return work(&NEVER_INTERRUPTED);
         };
-        flag.store(false, Ordering::SeqCst);
-        let result = read();
-        flag.store(true, Ordering::SeqCst);
+        handlers.interrupted.store(false, Ordering::SeqCst);
+        handlers.default_action.store(false, Ordering::SeqCst);
+        let result = work(&handlers.interrupted);
+        handlers.default_action.store(true, Ordering::SeqCst);
         result
     }
 }
 
-/// Elsewhere a Ctrl-C at a hidden prompt is the platform's business.
+/// Elsewhere a Ctrl-C is the platform's business: it ends the program as it does by default.
 #[cfg(not(unix))]
 mod interrupt {
-    pub(super) fn caught_while<T>(read: impl FnOnce() -> T) -> T {
-        read()
+    use std::sync::atomic::AtomicBool;
+
+    /// A SIGINT nothing reports.
+    static NEVER_INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+    /// Runs `work`, its interrupted flag never set.
+    pub(super) fn caught_while<T>(work: impl FnOnce(&'static AtomicBool) -> T) -> T {
+        work(&NEVER_INTERRUPTED)
     }
 }
 
@@ -252,7 +373,99 @@ impl Ask for Scripted {
 
 #[cfg(test)]
 mod tests {
-    use super::{Scripted, choose, read_answer};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::{Scripted, SpinnerEnd, choose, erase_spinner_line, read_answer, spin};
+
+    /// The line a terminal shows after `written` (returns go back to the line's start,
+    /// anything else overwrites a column), as one string.
+    fn terminal_line(written: &str) -> String {
+        let mut line: Vec<char> = Vec::new();
+        let mut column = 0;
+        for c in written.chars() {
+            if c == '\r' {
+                column = 0;
+                continue;
+            }
+            if column < line.len() {
+                line[column] = c;
+            } else {
+                line.push(c);
+            }
+            column += 1;
+        }
+        line.into_iter().collect()
+    }
+
+    /// The spinner drawn for `frames` frames, then stopped by a Ctrl-C (which the terminal
+    /// echoes as `^C`) or by the work being done: everything on its line, and how it ended.
+    fn spun(frames: usize, ctrl_c: bool) -> (String, SpinnerEnd) {
+        let (done, interrupted) = (AtomicBool::new(false), AtomicBool::new(false));
+        let mut written = Vec::new();
+        let mut pauses = 0;
+        let end = {
+            let terminal = std::cell::RefCell::new(&mut written);
+            let mut writer = SharedWriter(&terminal);
+            spin(&mut writer, "waiting for the email link…", &done, &interrupted, || {
+                pauses += 1;
+                if pauses == frames {
+                    if ctrl_c {
+                        // The terminal echoes the Ctrl-C where the cursor is, then SIGINT comes.
+                        terminal.borrow_mut().extend_from_slice("^C".as_bytes());
+                        interrupted.store(true, Ordering::SeqCst);
+                    } else {
+                        done.store(true, Ordering::SeqCst);
+                    }
+                }
+            })
+        };
+        (String::from_utf8(written).unwrap_or_default(), end)
+    }
+
+    /// A writer into a buffer the pause can write to as well (the terminal's echo).
+    struct SharedWriter<'a, 'b>(&'a std::cell::RefCell<&'b mut Vec<u8>>);
+
+    impl std::io::Write for SharedWriter<'_, '_> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_ctrl_c_while_the_spinner_runs_leaves_its_line_blank() {
+        let (written, end) = spun(3, true);
+        assert_eq!(end, SpinnerEnd::Interrupted);
+        assert!(written.starts_with("\r⠋ waiting for the email link…\r⠙ "), "{written:?}");
+        assert!(written.ends_with(&erase_spinner_line("waiting for the email link…")), "{written:?}");
+        assert!(written.contains("link…^C"), "{written:?}");
+        let line = terminal_line(&written);
+        assert_eq!(line.trim(), "", "the spinner's line was left as {line:?}");
+    }
+
+    #[test]
+    fn the_spinner_erases_its_line_when_the_work_is_done() {
+        let (written, end) = spun(12, false);
+        assert_eq!(end, SpinnerEnd::Done);
+        assert_eq!(written.matches('\r').count(), 12 + 2, "{written:?}");
+        assert_eq!(terminal_line(&written).trim(), "");
+        // The erasing ends at the line's start, where what comes next is written.
+        assert!(written.ends_with(" \r"), "{written:?}");
+    }
+
+    #[test]
+    fn a_spinner_stopped_before_its_first_frame_draws_nothing_but_the_erasing() {
+        let (done, interrupted) = (AtomicBool::new(true), AtomicBool::new(false));
+        let mut written = Vec::new();
+        assert_eq!(spin(&mut written, "x", &done, &interrupted, || {}), SpinnerEnd::Done);
+        assert_eq!(written, erase_spinner_line("x").into_bytes());
+        interrupted.store(true, Ordering::SeqCst);
+        assert_eq!(spin(&mut Vec::new(), "x", &done, &interrupted, || {}), SpinnerEnd::Interrupted);
+    }
 
     #[test]
     fn the_input_ending_before_an_answer_is_an_error_not_an_empty_answer() {
