@@ -18,7 +18,7 @@ use clerk_store::drive::{EventListener, ExchangeListener};
 use serde_json::{Map, Value, json};
 
 use crate::output::{self, Output};
-use crate::stdout::outln;
+use crate::stdout::{json_line, outln};
 
 /// What happened since the current step began (JSON mode), filled by the driver's listeners.
 #[derive(Debug, Default)]
@@ -132,7 +132,7 @@ impl Narration {
         if let Some(mut step) = self.step.take() {
             step.insert(String::from("exchanges"), Value::Array(log.exchanges));
             step.insert(String::from("events"), json!(log.events));
-            outln!("{}", Value::Object(step));
+            json_line(&Value::Object(step));
         }
     }
 }

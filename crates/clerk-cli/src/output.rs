@@ -5,7 +5,7 @@ use clerk_core::wire::SessionResource;
 use clerk_core::{ActiveSession, Client, Event, HttpRequest, HttpResponse, SignOutConfirmation, TransportError};
 use serde_json::{Value, json};
 
-use crate::stdout::outln;
+use crate::stdout::{json_line, outln};
 
 /// Which of the client's sessions a listing shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl Output {
 
     pub(crate) fn whoami(self, engine: &Client) {
         if self.json {
-            outln!("{}", whoami_json(engine));
+            json_line(&whoami_json(engine));
             return;
         }
         let session = engine.active_session();
@@ -85,7 +85,7 @@ impl Output {
     /// one. With none signed in but others on the client, says how many and how to list them.
     pub(crate) fn sessions(self, engine: &Client, listing: Listing) {
         if self.json {
-            outln!("{}", sessions_json(engine, listing));
+            json_line(&sessions_json(engine, listing));
             return;
         }
         let active = engine.active_session_id();
@@ -106,7 +106,7 @@ impl Output {
     /// session, "this device" its other sessions.
     pub(crate) fn devices(self, devices: &[ActiveSession]) {
         if self.json {
-            outln!("{}", devices_json(devices));
+            json_line(&devices_json(devices));
             return;
         }
         if devices.is_empty() {
@@ -153,7 +153,7 @@ impl Output {
     /// The result of `clerk devices --revoke SESSION`.
     pub(crate) fn revoked(self, session: &str, this_device: bool, still_signed_in: bool) {
         if self.json {
-            outln!("{}", json!({ "revoked": session, "this_device": this_device, "signed_in": still_signed_in }));
+            json_line(&json!({ "revoked": session, "this_device": this_device, "signed_in": still_signed_in }));
             return;
         }
         outln!("Revoked session {session}.");
@@ -168,7 +168,7 @@ impl Output {
     /// user asked for it.
     pub(crate) fn token(self, token: &SessionJwt) {
         if self.json {
-            outln!("{}", json!({ "jwt": token.expose() }));
+            json_line(&json!({ "jwt": token.expose() }));
         } else {
             outln!("{}", token.expose());
         }
@@ -176,7 +176,7 @@ impl Output {
 
     pub(crate) fn signed_out(self, confirmation: &SignOutConfirmation) {
         if self.json {
-            outln!("{}", signed_out_json(confirmation));
+            json_line(&signed_out_json(confirmation));
             return;
         }
         let detail = match confirmation {

@@ -77,11 +77,17 @@ pub(crate) fn line(text: fmt::Arguments<'_>) {
     }
 }
 
+/// Writes `value` as one line of JSON on standard output (see [`json_text`]), stopping the
+/// program as [`outln!`] does when the line cannot be written.
+pub(crate) fn json_line(value: &serde_json::Value) {
+    line(format_args!("{}", json_text(value)));
+}
+
 /// `text` safe to show on a terminal: a control character other than a line break or a
 /// tab (an escape sequence in a server-supplied browser name, city or error message, which
 /// could move the cursor, rewrite what is on screen or retitle the window) is written as
-/// its Rust escape (`\u{1b}`) instead of being sent to the terminal. JSON output is
-/// unchanged: its strings escape control characters already.
+/// its Rust escape (`\u{1b}`) instead of being sent to the terminal. JSON written by
+/// [`json_line`] has no control character left for it to escape, so it stays JSON.
 pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
     if !text.chars().any(unsafe_char) {
@@ -149,7 +155,11 @@ mod tests {
         let text = json_text(&value);
         assert!(text.chars().all(|c| !c.is_control()), "{text:?}");
         assert!(text.contains("\\u007f") && text.contains("\\u0085") && text.contains("ünïcode"), "{text}");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).ok(), Some(value));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).ok().as_ref(), Some(&value));
+        // serde_json leaves DEL and C1 raw, and the terminal's escaping of them was no JSON.
+        assert!(serde_json::from_str::<serde_json::Value>(&printable(&value.to_string())).is_err());
+        // What is escaped for the terminal is left as it is: the line stays JSON.
+        assert!(matches!(printable(&text), std::borrow::Cow::Borrowed(_)), "{text}");
     }
 
     #[test]
