@@ -293,7 +293,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             return Ok(if signed_in { ExitCode::SUCCESS } else { ExitCode::from(NOT_SIGNED_IN) });
         }
         Action::Sessions { all } => {
-            out.sessions(clerk.engine(), if all { output::Listing::All } else { output::Listing::SignedIn });
+            out.sessions(clerk.engine(), if all { output::Listing::All } else { output::Listing::SignedIn }, true);
             Ok(())
         }
         Action::Switch { session, org } => {

@@ -108,7 +108,7 @@ impl Narration {
         if self.out.is_json() {
             self.record("sessions", output::sessions_json(engine, output::Listing::SignedIn));
         } else {
-            self.out.sessions(engine, output::Listing::SignedIn);
+            self.out.sessions(engine, output::Listing::SignedIn, false);
         }
     }
 

@@ -82,8 +82,10 @@ impl Output {
     }
 
     /// The client's sessions that `listing` shows, with their status; `*` marks the active
-    /// one. With none signed in but others on the client, says how many and how to list them.
-    pub(crate) fn sessions(self, engine: &Client, listing: Listing) {
+    /// one. With none signed in but others on the client, says how many, and, when
+    /// `point_to_all` (the `clerk sessions` command, not the demo's in-memory client), how to
+    /// list them.
+    pub(crate) fn sessions(self, engine: &Client, listing: Listing, point_to_all: bool) {
         if self.json {
             json_line(&sessions_json(engine, listing));
             return;
@@ -93,7 +95,12 @@ impl Output {
         if engine.sessions().is_empty() {
             outln!("No sessions.");
         } else if shown.is_empty() {
-            outln!("No signed-in sessions ({}: `clerk sessions --all` lists them).", status_counts(engine.sessions()));
+            let counts = status_counts(engine.sessions());
+            if point_to_all {
+                outln!("No signed-in sessions ({counts}: `clerk sessions --all` lists them).");
+            } else {
+                outln!("No signed-in sessions ({counts}).");
+            }
         }
         for session in shown {
             let marker = if Some(session.id.as_str()) == active { "*" } else { " " };

@@ -129,6 +129,10 @@ fn the_demo_runs_its_transcript_is_clean_and_replays() {
         "the demo's sign-in body is not readable:\n{stdout}"
     );
     assert!(stdout.contains("strategy=totp code=[redacted]"), "{stdout}");
+    // The tour ends with no one signed in, and points to no command its in-memory client
+    // could not answer.
+    assert!(stdout.contains("No signed-in sessions (3 removed)."), "{stdout}");
+    assert!(!stdout.contains("sessions --all"), "{stdout}");
     for secret in ["demo-password-42", "a-fresh-password-77", "424242"] {
         assert!(!stdout.contains(secret), "the demo printed {secret:?}");
     }
