@@ -141,11 +141,7 @@ fn revoke_ids_are_percent_encoded_and_hostile_ones_refused() {
 
 #[test]
 fn both_are_refused_without_a_signed_in_active_session() {
-    let not_active = |command: &'static str| CommandError::InvalidState {
-        flow: Flow::Session,
-        status: String::from("not active"),
-        command,
-    };
+    let not_active = |command: &'static str| CommandError::NoActiveSession { command };
     // A fresh client, and one whose only session has ended.
     for mut h in [Harness::new(), Harness::signed_in(&client_json(&[("sess_1", "ended")], Some("sess_1"), 1))] {
         assert!(h.client.active_session().is_none());

@@ -561,7 +561,9 @@ fn a_device_lists_both_sessions_and_revokes_the_other_which_finds_itself_signed_
         let reason = clerk_core::SignOutReason::SessionEnded { reason: clerk_core::SessionEndReason::Revoked };
         assert!(phone.events().contains(&Event::SignedOut { reason }), "{:?}", phone.events());
         match phone.active_sessions() {
-            Err(DriverError::Command(CommandError::InvalidState { status, .. })) => assert_eq!(status, "not active"),
+            Err(DriverError::Command(CommandError::NoActiveSession { command })) => {
+                assert_eq!(command, "active_sessions")
+            }
             other => panic!("the signed-out phone may not list sessions: {other:?}"),
         }
         assert_eq!(laptop.active_sessions().expect("the laptop lists again").len(), 1);

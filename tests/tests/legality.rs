@@ -726,10 +726,7 @@ fn get_token_without_a_session_is_refused_without_an_active_one() {
         assert_eq!(harness.client.active_session_id(), None, "sess_1 {status:?} is not active");
         let before = harness.client.export();
         let error = harness.client.submit(default_token_of(None), harness.now);
-        assert_eq!(
-            error,
-            Err(CommandError::InvalidState { flow: Flow::Session, status: "not active".into(), command: "get_token" })
-        );
+        assert_eq!(error, Err(CommandError::NoActiveSession { command: "get_token" }));
         assert_eq!(harness.client.export(), before, "the refused get_token changed the state");
         assert!(matches!(harness.drain(), Output::Idle | Output::Timeout(_)), "the refused get_token sent something");
     }

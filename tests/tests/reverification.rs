@@ -335,11 +335,9 @@ fn a_wrong_code_fails_the_step_and_keeps_the_status() {
 #[test]
 fn reverification_needs_a_signed_in_session() {
     let mut h = Harness::signed_in(&client_json(&[("sess_1", "ended")], None, 1));
+    // No session named and none active: nobody to reverify.
     let refused = h.client.submit(start(ReverificationLevel::FirstFactor).into(), h.now);
-    assert!(
-        matches!(&refused, Err(CommandError::InvalidState { flow: Flow::Reverification, command: "start", .. })),
-        "{refused:?}"
-    );
+    assert_eq!(refused, Err(CommandError::NoActiveSession { command: "start" }));
     let refused = h.client.submit(
         ReverificationCommand::Start { session_id: Some("sess_1".into()), level: ReverificationLevel::FirstFactor }
             .into(),

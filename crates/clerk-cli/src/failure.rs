@@ -105,6 +105,7 @@ impl Kind {
             | DriverError::StorePanicked
             | DriverError::StateReplaced => Kind::Store,
             DriverError::Config(_) => Kind::Config,
+            DriverError::Command(CommandError::NoActiveSession { .. }) => Kind::NotSignedIn,
             DriverError::Command(
                 CommandError::InvalidId(_)
                 | CommandError::InvalidArgument { .. }

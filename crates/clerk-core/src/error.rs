@@ -38,6 +38,18 @@ pub enum CommandError {
         /// The refused command's name.
         command: &'static str,
     },
+    /// The command acts as the active session (`get_token` without a session id, starting a
+    /// reverification, the user's commands on their sessions), and this client has none:
+    /// nobody is signed in, or the active session was signed out while others stay signed
+    /// in (then [`set_active`](crate::SessionCommand::SetActive) one of
+    /// [`signed_in_sessions`](crate::Client::signed_in_sessions)).
+    #[error(
+        "{command} needs an active session: nobody is signed in, or no session is selected (sign in, or set one of the signed-in sessions active)"
+    )]
+    NoActiveSession {
+        /// The refused command's name.
+        command: &'static str,
+    },
     /// An id or template name is not usable in a path (empty, `.`, `..`, contains `/`, …).
     #[error("invalid id: {0}")]
     InvalidId(#[from] crate::encoding::InvalidIdError),

@@ -20,7 +20,7 @@
 //! `SessionWithActivities.revoke()`) are sent as the active session's user. They are legal
 //! whenever a signed-in session is active on this client, whatever session `revoke` names
 //! (usually another device's, which this client does not hold), and refused with
-//! `CommandError::InvalidState { status: "not active", .. }` otherwise.
+//! `CommandError::NoActiveSession` otherwise.
 
 use serde::Serialize;
 

@@ -64,16 +64,15 @@ impl Client {
             Command::Session(command) => self.submit_session(command, now),
             Command::Reverification(command) => {
                 let session_id = match &command {
-                    ReverificationCommand::Start { session_id, .. } => {
-                        session_id.as_deref().map(Text::from).or_else(|| self.active_session.clone())
-                    }
-                    _ => self.reverification.as_ref().map(|(id, _)| id.clone()),
-                }
-                .ok_or_else(|| CommandError::InvalidState {
-                    flow,
-                    status: String::from("not active"),
-                    command: command.name(),
-                })?;
+                    ReverificationCommand::Start { session_id, .. } => session_id
+                        .as_deref()
+                        .map(Text::from)
+                        .or_else(|| self.active_session.clone())
+                        .ok_or(CommandError::NoActiveSession { command: command.name() })?,
+                    _ => self.reverification.as_ref().map(|(id, _)| id.clone()).ok_or_else(|| {
+                        CommandError::InvalidState { flow, status: String::from("not active"), command: command.name() }
+                    })?,
+                };
                 if self.signed_in_session(&session_id).is_none() {
                     return Err(CommandError::InvalidState {
                         flow,

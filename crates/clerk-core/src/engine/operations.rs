@@ -400,24 +400,14 @@ impl Client {
             let active = self.active_session.as_deref().and_then(|id| self.signed_in_session(id));
             return match active {
                 Some(_) => Ok(()),
-                None => Err(CommandError::InvalidState {
-                    flow,
-                    status: String::from("not active"),
-                    command: command.name(),
-                }),
+                None => Err(CommandError::NoActiveSession { command: command.name() }),
             };
         }
         let session_id = match command {
             SessionCommand::SignOut { session_id: None } => return Ok(()),
             SessionCommand::GetToken(request) if request.session_id.is_none() => match self.active_session.as_deref() {
                 Some(id) => id,
-                None => {
-                    return Err(CommandError::InvalidState {
-                        flow,
-                        status: String::from("not active"),
-                        command: command.name(),
-                    });
-                }
+                None => return Err(CommandError::NoActiveSession { command: command.name() }),
             },
             other => other.session_id().unwrap_or_default(),
         };
@@ -520,13 +510,7 @@ impl Client {
                 let session_id =
                     match request.session_id.as_deref().map(Text::from).or_else(|| self.active_session.clone()) {
                         Some(id) => id,
-                        None => {
-                            return Err(CommandError::InvalidState {
-                                flow: Flow::Session,
-                                status: String::from("not active"),
-                                command: "get_token",
-                            });
-                        }
+                        None => return Err(CommandError::NoActiveSession { command: "get_token" }),
                     };
                 // The resolved organization is part of the cache key for templates too
                 // (fapi.md §3.5.4: `sess_1-tmpl-org_2`): a template token minted while
