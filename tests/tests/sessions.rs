@@ -345,7 +345,8 @@ fn hostile_template_names_and_session_ids_are_refused_before_anything_is_sent() 
     ] {
         let error =
             refused(&mut h, token_request(TokenRequest { template: Some(template.into()), ..TokenRequest::default() }));
-        assert_eq!(error, CommandError::InvalidId(why), "template {template:?}");
+        assert_eq!(error, CommandError::InvalidTemplate(why.clone()), "template {template:?}");
+        assert!(error.to_string().starts_with("invalid template name: it "), "{error}");
     }
     assert!(h.client.pending_operations().next().is_none());
 }

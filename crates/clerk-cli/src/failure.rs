@@ -108,6 +108,7 @@ impl Kind {
             DriverError::Command(CommandError::NoActiveSession { .. }) => Kind::NotSignedIn,
             DriverError::Command(
                 CommandError::InvalidId(_)
+                | CommandError::InvalidTemplate(_)
                 | CommandError::InvalidArgument { .. }
                 | CommandError::FactorNotOffered { .. },
             ) => Kind::Input,

@@ -273,19 +273,19 @@ pub const MAX_RESOURCE_ID_BYTES: usize = 256;
 #[non_exhaustive]
 pub enum InvalidIdError {
     /// The id is empty (it would address the collection instead of the resource).
-    #[error("id is empty")]
+    #[error("it is empty")]
     Empty,
     /// The id is `.` or `..` (it would address another path once joined).
-    #[error("id is a dot segment (`.` or `..`)")]
+    #[error("it is a dot segment (`.` or `..`)")]
     DotSegment,
     /// The id is longer than [`MAX_RESOURCE_ID_BYTES`].
-    #[error("id is {len} bytes long, more than {MAX_RESOURCE_ID_BYTES}")]
+    #[error("it is {len} bytes long, more than {MAX_RESOURCE_ID_BYTES}")]
     TooLong {
         /// Length of the refused id in bytes.
         len: usize,
     },
     /// The id contains `/`, `\`, `%`, a control character or whitespace.
-    #[error("id contains the forbidden character {character:?}")]
+    #[error("it contains the forbidden character {character:?}")]
     ForbiddenCharacter {
         /// The first forbidden character found.
         character: char,

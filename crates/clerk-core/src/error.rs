@@ -50,9 +50,13 @@ pub enum CommandError {
         /// The refused command's name.
         command: &'static str,
     },
-    /// An id or template name is not usable in a path (empty, `.`, `..`, contains `/`, …).
+    /// An id is not usable in a path (empty, `.`, `..`, contains `/`, …).
     #[error("invalid id: {0}")]
     InvalidId(#[from] crate::encoding::InvalidIdError),
+    /// A JWT template name is not usable in a path, where it goes as an id does (empty, `.`,
+    /// `..`, contains `/` or whitespace, …).
+    #[error("invalid template name: {0}")]
+    InvalidTemplate(crate::encoding::InvalidIdError),
     /// An argument of the command is not acceptable.
     #[error("invalid argument {name}: {reason}")]
     InvalidArgument {

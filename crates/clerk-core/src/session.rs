@@ -324,7 +324,8 @@ pub(crate) fn token_request(
 ) -> Result<RequestSpec, CommandError> {
     let path = match template {
         Some(template) => {
-            let template = ResourceId::new(template)?;
+            // A template name goes in the path as an id does; refused as what it is.
+            let template = ResourceId::new(template).map_err(CommandError::InvalidTemplate)?;
             format!("{}/{}", session_path(session_id, "tokens")?, template.to_path_segment())
         }
         None => session_path(session_id, "tokens")?,
