@@ -241,6 +241,27 @@ fn create_with_a_google_one_tap_token() {
 }
 
 #[test]
+fn an_empty_identifier_is_refused_before_anything_is_sent() {
+    // The server would take it as no identifier and drop the password sent beside it.
+    for identifier in ["", "  ", "\t"] {
+        let mut h = Harness::new();
+        let before = h.client.export();
+        let refused = h
+            .client
+            .submit(SignInCommand::Create(SignInCreate::password(identifier, Password::new("pw"))).into(), h.now);
+        assert!(
+            matches!(&refused, Err(CommandError::InvalidArgument { name: "identifier", .. })),
+            "{identifier:?}: {refused:?}"
+        );
+        assert_eq!(h.client.export(), before);
+        assert!(h.poll_request().is_none(), "nothing is sent for a refused command");
+    }
+    // Without an identifier at all (a ticket, a discoverable passkey) nothing is refused.
+    let mut h = Harness::new();
+    let _ = create(&mut h, SignInCreate::passkey());
+}
+
+#[test]
 fn create_with_a_discoverable_passkey_sends_only_the_strategy() {
     let mut h = Harness::new();
     let request = create(&mut h, SignInCreate::passkey());

@@ -542,6 +542,16 @@ pub(crate) fn request_for(
     };
     let mut spec = match command {
         SignInCommand::Create(params) => {
+            // The server takes an empty identifier as none given: the attempt comes back
+            // `needs_identifier` and a password sent beside it is silently unused.
+            if params.identifier.as_deref().is_some_and(|identifier| identifier.trim().is_empty()) {
+                return Err(CommandError::InvalidArgument {
+                    name: "identifier",
+                    reason: String::from(
+                        "it is empty: give the email address, phone number or username to sign in with, or none",
+                    ),
+                });
+            }
             let mut spec = RequestSpec::new(RequestKind::SignInCreate, "/v1/client/sign_ins");
             spec.form = params.form();
             return Ok(spec);
