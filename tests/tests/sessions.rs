@@ -1163,3 +1163,32 @@ fn a_session_missing_from_a_new_client_loses_its_tokens() {
     assert_eq!(h.client.active_session_id(), None);
     assert!(h.client.cached_session_token("sess_1").is_none(), "JWT of a session no longer on the client");
 }
+
+// ---------------------------------------------------------------------------------------
+// Shortcuts a user of clerk-js or clerk-ios looks for
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_user_is_the_active_sessions_user_and_none_without_one() {
+    let mut h = two_sessions();
+    let user = h.client.user().expect("signed in");
+    assert_eq!(user.id.as_deref(), Some("user_1"));
+    assert_eq!(
+        user.primary_email_address().and_then(|address| address.email_address.as_deref()),
+        Some("ada@example.com")
+    );
+    // Signing out of the active one leaves another signed in but none active: no user.
+    let _ = h.submit(SessionCommand::SignOut { session_id: Some("sess_1".into()) });
+    assert!(h.client.signed_in_sessions().next().is_some());
+    assert!(h.client.user().is_none());
+    assert!(Harness::new().client.user().is_none());
+}
+
+#[test]
+fn a_template_token_request_is_the_active_sessions_token_from_that_template() {
+    let request = TokenRequest::template("supabase");
+    assert_eq!(request, TokenRequest { template: Some("supabase".into()), ..TokenRequest::default() });
+    let mut h = signed_in();
+    let _ = h.submit(SessionCommand::GetToken(request));
+    assert_eq!(h.expect_request().request.path, "/v1/client/sessions/sess_1/tokens/supabase");
+}

@@ -126,6 +126,15 @@ fn create_with_form_fields_and_metadata_as_a_json_string() {
 }
 
 #[test]
+fn create_with_an_email_and_a_password_from_the_shortcut() {
+    let request = create(SignUpFields {
+        legal_accepted: Some(true),
+        ..SignUpFields::email_password("ada@example.com", Password::new("pw 1"))
+    });
+    check(&request, &first_post("email_address=ada%40example.com&password=pw+1&legal_accepted=true"));
+}
+
+#[test]
 fn create_with_phone_username_and_a_strategy() {
     let request = create(SignUpFields {
         phone_number: Some("+15555550100".into()),

@@ -136,6 +136,14 @@ pub struct TokenRequest {
     pub skip_cache: bool,
 }
 
+impl TokenRequest {
+    /// The active session's token from JWT template `name` (`POST …/tokens/{name}`).
+    #[must_use]
+    pub fn template(name: impl Into<String>) -> Self {
+        TokenRequest { template: Some(name.into()), ..TokenRequest::default() }
+    }
+}
+
 /// Commands on sessions and session tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]

@@ -92,6 +92,13 @@ pub struct SignUpFields {
 }
 
 impl SignUpFields {
+    /// A sign-up with an email address and a password, the most common form; add what the
+    /// instance also requires with struct update syntax:
+    /// `SignUpFields { legal_accepted: Some(true), ..SignUpFields::email_password(email, password) }`.
+    pub fn email_password(email_address: impl Into<String>, password: Password) -> Self {
+        SignUpFields { email_address: Some(email_address.into()), password: Some(password), ..Self::default() }
+    }
+
     /// A sign-up from the client's transferable sign-in (`transfer=true`).
     pub fn transfer() -> Self {
         SignUpFields { transfer: true, ..Self::default() }

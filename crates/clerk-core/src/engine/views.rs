@@ -77,6 +77,22 @@ impl Client {
         self.active_session.as_deref().and_then(|id| self.session(id))
     }
 
+    /// The signed-in user: the active session's user, as clerk-js's `clerk.user` and
+    /// clerk-ios's `Clerk.shared.user`. `None` when no session is active.
+    ///
+    /// ```
+    /// # let config = clerk_core::ClientConfig::from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk").unwrap();
+    /// # let client = clerk_core::Client::new(config, time::OffsetDateTime::UNIX_EPOCH);
+    /// match client.user() {
+    ///     Some(user) => println!("signed in as {:?}", user.primary_email_address().and_then(|a| a.email_address.as_deref())),
+    ///     None => println!("nobody is signed in"),
+    /// }
+    /// ```
+    #[must_use]
+    pub fn user(&self) -> Option<&crate::wire::UserResource> {
+        self.active_session().and_then(|session| session.user.as_deref())
+    }
+
     /// The id of the active session, if any.
     #[must_use]
     pub fn active_session_id(&self) -> Option<&str> {
