@@ -35,6 +35,38 @@ fn password_sign_in_completes_and_activates_the_session() {
 }
 
 #[test]
+fn a_step_that_succeeds_says_whether_the_attempt_is_complete() {
+    // A password accepted with a second factor still due is a success of the step, not a
+    // signed-in user: `Completion::sign_in()` and `is_complete()` tell them apart.
+    let mut h = Harness::new();
+    let op = h.submit(SignInCommand::Create(SignInCreate::password("ada@example.com", Password::new("pw-1"))));
+    let request = h.expect_request();
+    let mut pending = sign_in_json("sia_1", "needs_second_factor");
+    pending["supported_second_factors"] = json!([{ "strategy": "totp" }]);
+    let mut client = client_json(&[], None, 1);
+    client["sign_in"] = pending.clone();
+    h.respond_with_token(&request, 200, &json!({ "response": pending, "client": client }), "tok-1");
+    let completion = h.expect_success(op);
+    let sign_in = completion.sign_in().expect("a sign-in step");
+    assert!(!sign_in.is_complete());
+    assert_eq!(sign_in.status, Some(SignInStatus::NeedsSecondFactor));
+    assert!(completion.sign_up().is_none());
+    assert!(h.client.user().is_none(), "nobody is signed in yet");
+
+    let mut done = sign_in_json("sia_1", "complete");
+    done["created_session_id"] = json!("sess_1");
+    let op = h.submit(SignInCommand::AttemptSecondFactor(clerk_core::SecondFactorAttempt::Totp(
+        VerificationCode::new("123456"),
+    )));
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active")], Some("sess_1"), 2);
+    h.respond_json(&request, 200, &json!({ "response": done, "client": client }));
+    let completion = h.expect_success(op);
+    assert!(completion.sign_in().is_some_and(|sign_in| sign_in.is_complete()));
+    assert!(h.client.user().is_some());
+}
+
+#[test]
 fn email_code_sign_in_picks_the_offered_factor() {
     let mut h = Harness::new();
     let op = h.submit(SignInCommand::Create(SignInCreate::identifier("ada@example.com")));

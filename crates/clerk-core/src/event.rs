@@ -226,6 +226,30 @@ pub enum Completion {
     },
 }
 
+impl Completion {
+    /// The sign-in attempt a sign-in command completed with, as the server answered it:
+    /// check [`is_complete`](SignInResource::is_complete) (or its `status`) before taking the
+    /// user as signed in, since a step that succeeded may leave a next one (a second
+    /// factor).
+    #[must_use]
+    pub fn sign_in(&self) -> Option<&SignInResource> {
+        match self {
+            Completion::SignIn(sign_in) => Some(sign_in),
+            _ => None,
+        }
+    }
+
+    /// The sign-up attempt a sign-up command completed with, as the server answered it
+    /// (see [`sign_in`](Self::sign_in)).
+    #[must_use]
+    pub fn sign_up(&self) -> Option<&SignUpResource> {
+        match self {
+            Completion::SignUp(sign_up) => Some(sign_up),
+            _ => None,
+        }
+    }
+}
+
 /// How an email-link wait ended (design §7.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -61,6 +61,14 @@ pub struct SignInResource {
 }
 
 impl SignInResource {
+    /// Whether the attempt is `complete`: the session it created (`created_session_id`) is
+    /// signed in. Any other status needs a next step (a first or second factor, a new
+    /// password, …: see `status`), and nobody is signed in by this attempt yet.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.status == Some(SignInStatus::Complete)
+    }
+
     /// The supported first factor with this strategy.
     #[must_use]
     pub fn first_factor_for(&self, strategy: &str) -> Option<&Factor> {

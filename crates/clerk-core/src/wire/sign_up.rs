@@ -102,6 +102,14 @@ pub struct SignUpResource {
 }
 
 impl SignUpResource {
+    /// Whether the attempt is `complete`: the user exists and the session it created
+    /// (`created_session_id`) is signed in. `missing_requirements` lists what is still
+    /// needed in `missing_fields` and `unverified_fields`.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.status == Some(SignUpStatus::Complete)
+    }
+
     /// Whether a password was supplied: `password_enabled` when present, else clerk-js's
     /// `has_password`, else `false` (`fapi.md` §8: accept both, prefer `password_enabled`).
     #[must_use]
