@@ -155,7 +155,7 @@ fn destroy_uses_the_current_token_then_clears_everything() {
     assert_eq!((request.request.method, request.request.path.as_str()), (Method::Delete, "/v1/client"));
     assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-1"));
     h.respond_json(&request, 200, &json!({ "response": client_json(&[("sess_1", "ended")], None, 2), "client": null }));
-    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Revoked });
+    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed });
     assert!(h.client.client().is_none(), "the ended client is not applied");
 }
 
@@ -188,7 +188,7 @@ fn remove_sessions_signs_out_and_keeps_the_token() {
         200,
         &json!({ "response": client_json(&[("sess_1", "removed"), ("sess_2", "removed")], Some("sess_1"), 2), "client": null }),
     );
-    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Revoked });
+    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed });
     assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-1"));
     assert_eq!(h.client.sessions().len(), 2, "the server's ended sessions are applied");
     assert!(h.client.active_session_id().is_none());

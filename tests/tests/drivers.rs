@@ -418,7 +418,7 @@ fn describe(completion: &Completion) -> String {
             format!("session {}", session.status.as_ref().map_or("none", |s| s.as_str()))
         }
         Completion::SessionToken(_) => String::from("session_token"),
-        Completion::SignedOut { confirmation: SignOutConfirmation::Revoked } => String::from("signed_out revoked"),
+        Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed } => String::from("signed_out revoked"),
         Completion::SignedOut { confirmation } => format!("signed_out {confirmation:?}"),
         other => format!("{other:?}"),
     }
@@ -1267,12 +1267,12 @@ fn sessions_organizations_tokens_end_remove_sign_out_and_destroy() {
         step(d, t, sign_in("bob@example.com"));
         let bob_third = d.snapshot().active.expect("bob's third session");
         let one = step(d, t, SessionCommand::SignOut { session_id: Some(bob_third.clone()) });
-        assert!(matches!(one, Completion::SignedOut { confirmation: SignOutConfirmation::Revoked }), "{one:?}");
+        assert!(matches!(one, Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed }), "{one:?}");
         assert_ne!(mock.session_status(&bob_third).as_deref(), Some("active"));
         let s = t.state("signed out of one", d);
         assert_eq!(s.signed_in_count(), 1, "Ada's session stays");
         let all = step(d, t, SessionCommand::SignOut { session_id: None });
-        assert!(matches!(all, Completion::SignedOut { confirmation: SignOutConfirmation::Revoked }), "{all:?}");
+        assert!(matches!(all, Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed }), "{all:?}");
         assert_ne!(mock.session_status(&ada_session).as_deref(), Some("active"));
         assert_eq!(t.state("signed out of all", d).signed_in_count(), 0);
 

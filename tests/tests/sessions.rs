@@ -667,7 +667,7 @@ fn sign_out_confirmed_by_the_server_is_revoked() {
     let mut cleared = client_json(&[("sess_1", "removed")], None, 2);
     cleared["last_active_session_id"] = Value::Null;
     h.respond_json(&request, 200, &json!({ "response": cleared, "client": null }));
-    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Revoked });
+    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed });
     assert_eq!(h.client.active_session_id(), None);
     assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-1"), "sign-out keeps the client token");
 }
@@ -863,7 +863,7 @@ fn signing_out_of_another_session_keeps_the_active_one() {
     let request = h.expect_request();
     let client = client_json(&[("sess_1", "active"), ("sess_2", "removed")], Some("sess_1"), 2);
     h.respond_json(&request, 200, &session_answer(&session_json("sess_2", "removed"), &client));
-    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Revoked });
+    assert_eq!(h.expect_success(op), Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed });
     assert_eq!(h.client.active_session_id(), Some("sess_1"));
     assert!(!h.events.iter().any(|e| matches!(e, Event::SignedOut { .. })));
 
@@ -957,7 +957,7 @@ fn sign_out_of_another_session_during_set_active(remove_status: u16) {
             other => panic!("{other:?}"),
         }
     };
-    assert_eq!(matches!(confirmation, SignOutConfirmation::Revoked), remove_status == 200);
+    assert_eq!(matches!(confirmation, SignOutConfirmation::Confirmed), remove_status == 200);
     assert_eq!(h.client.active_session_id(), Some("sess_2"));
     assert!(h.client.session("sess_3").is_none_or(|s| !s.is_signed_in()));
     assert!(!h.events.iter().any(|e| matches!(e, Event::SignedOut { .. })), "nobody was signed out of the active slot");

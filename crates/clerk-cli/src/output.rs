@@ -187,7 +187,7 @@ impl Output {
             return;
         }
         let detail = match confirmation {
-            SignOutConfirmation::Revoked => String::from("the server ended the session(s)"),
+            SignOutConfirmation::Confirmed => String::from("the server ended the session(s)"),
             SignOutConfirmation::LocalOnly { error } => {
                 format!("on this machine only; the server was not told: {error}")
             }
@@ -355,7 +355,7 @@ fn format_time(at: time::OffsetDateTime) -> String {
 
 /// A sign-out's result, as `sign-out --json` prints it.
 pub(crate) fn signed_out_json(confirmation: &SignOutConfirmation) -> Value {
-    let confirmed = matches!(confirmation, SignOutConfirmation::Revoked);
+    let confirmed = matches!(confirmation, SignOutConfirmation::Confirmed);
     json!({ "signed_out": true, "confirmed_by_server": confirmed })
 }
 

@@ -283,8 +283,8 @@ pub enum EmailLinkOutcome {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SignOutConfirmation {
-    /// The server ended the session(s) or the client.
-    Revoked,
+    /// The server confirmed: it ended the session(s) or the client.
+    Confirmed,
     /// Only local state was cleared: the server could not be reached or refused. The
     /// error says why; the server-side session may still be alive until it expires.
     LocalOnly {

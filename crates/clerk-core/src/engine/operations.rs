@@ -168,7 +168,7 @@ impl Client {
         }
         let outcome = match (operation.kind, operation.failure) {
             (OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession, None) => {
-                Ok(Completion::SignedOut { confirmation: SignOutConfirmation::Revoked })
+                Ok(Completion::SignedOut { confirmation: SignOutConfirmation::Confirmed })
             }
             (OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession, Some(error)) => {
                 Ok(Completion::SignedOut { confirmation: SignOutConfirmation::LocalOnly { error: Box::new(error) } })
