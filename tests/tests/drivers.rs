@@ -337,12 +337,12 @@ macro_rules! configure {
             builder = builder.transcript(clerk_store::TranscriptWriter::new(buffer));
         }
         if let Some(count) = $setup.exchanges.clone() {
-            builder = builder.on_exchange(Box::new(move |_, _| {
+            builder = builder.on_exchange(move |_, _| {
                 count.fetch_add(1, Ordering::SeqCst);
-            }));
+            });
         }
         let events = Arc::clone(&$events);
-        builder.on_event(Box::new(move |event: &Event| events.lock().expect("events").push(event.clone())))
+        builder.on_event(move |event: &Event| events.lock().expect("events").push(event.clone()))
     }};
 }
 
@@ -2751,7 +2751,7 @@ fn listening_blocking(
     let mut app = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
         .expect("url")
         .store(Arc::clone(store) as Arc<dyn TokenStore>)
-        .on_event(Box::new(move |event: &Event| sink.lock().expect("events").push(event.clone())))
+        .on_event(move |event: &Event| sink.lock().expect("events").push(event.clone()))
         .build()
         .expect("driver");
     app.run(ClientCommand::Load).expect("load");

@@ -274,18 +274,26 @@ macro_rules! shared_builder_methods {
             self
         }
 
-        /// Calls `listener` with every exchange (request and answer), e.g. to show progress.
+        /// Calls `listener` with every exchange (request and answer), e.g. to show progress:
+        /// a closure `|request, answer| …`.
         #[must_use]
-        pub fn on_exchange(mut self, listener: $crate::drive::ExchangeListener) -> Self {
-            self.settings.support.add_exchange_listener(listener);
+        pub fn on_exchange(
+            mut self,
+            listener: impl FnMut(
+                &::clerk_core::HttpRequest,
+                &::std::result::Result<::clerk_core::HttpResponse, ::clerk_core::TransportError>,
+            ) + Send
+            + 'static,
+        ) -> Self {
+            self.settings.support.add_exchange_listener(::std::boxed::Box::new(listener));
             self
         }
 
-        /// Calls `listener` with every engine event, on whatever drives the engine (the
-        /// calling thread, or the async driver's task): keep it quick.
+        /// Calls `listener` (a closure `|event| …`) with every engine event, on whatever
+        /// drives the engine (the calling thread, or the async driver's task): keep it quick.
         #[must_use]
-        pub fn on_event(mut self, listener: $crate::drive::EventListener) -> Self {
-            self.settings.support.add_listener(listener);
+        pub fn on_event(mut self, listener: impl FnMut(&::clerk_core::Event) + Send + 'static) -> Self {
+            self.settings.support.add_listener(::std::boxed::Box::new(listener));
             self
         }
 
