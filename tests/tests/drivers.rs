@@ -2160,7 +2160,8 @@ fn host_of(mock: &MockServer) -> String {
 }
 
 fn file_store(dir: &TempDir, mock: &MockServer) -> Arc<FileStore> {
-    Arc::new(FileStore::new(dir.path(), &host_of(mock)).expect("file store"))
+    let config = ClientConfig::for_base_url(&mock.base_url(), InstanceType::Development).expect("config");
+    Arc::new(FileStore::for_config(dir.path(), &config).expect("file store"))
 }
 
 /// The number of signed-in sessions in the state a store holds.
@@ -2211,6 +2212,62 @@ fn a_corrupt_store_file_is_reported_and_left_untouched() {
         assert_eq!(std::fs::read(store.path()).expect("still there"), garbage, "{kind:?}: the file was modified");
         assert!(mock.requests().is_empty(), "{kind:?}: nothing is sent");
     }
+}
+
+/// What a driver built with a store for `store_host` must say: both hosts, and the way to
+/// the right store.
+fn assert_names_both_hosts_and_the_fix(error: &DriverError, store_host: &str, driver_host: &str, label: &str) {
+    let DriverError::Config(message) = error else { panic!("{label}: not a configuration error: {error:?}") };
+    assert!(
+        message.contains(&format!("keeps the client state of Frontend API host {store_host:?}"))
+            && message.contains(&format!("this driver talks to {driver_host:?}"))
+            && message.contains("FileStore::for_config(dir, &config)"),
+        "{label}: {message}"
+    );
+}
+
+/// A file store built for another host than the driver's configuration (`localhost` for a
+/// driver talking to `127.0.0.1:PORT`, the trial's mistake) is refused when the driver is
+/// built, by `build` and by `build_async`, naming both hosts and how to build the right
+/// store, with nothing read or sent, rather than found out at the first save, after a
+/// sign-in the server had accepted. The store built from the configuration is taken, and
+/// keeps the sign-in.
+#[test]
+fn a_file_store_for_another_host_is_refused_when_the_driver_is_built() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let driver_host = host_of(&mock);
+        let port = driver_host.rsplit(':').next().expect("a port");
+        let store_host = format!("localhost:{port}");
+        let dir = TempDir::new("another-host");
+        let wrong = Arc::new(FileStore::new(dir.path(), &store_host).expect("a store"));
+        let error = build(kind, &Setup::new(mock.base_url()).store(wrong.clone())).err().expect("refused");
+        assert_names_both_hosts_and_the_fix(&error, &store_host, &driver_host, &format!("{kind:?}"));
+        assert!(mock.requests().is_empty(), "{kind:?}: nothing is sent");
+        assert!(!wrong.path().exists() && !wrong.lock_path().exists(), "{kind:?}: the store is not even read");
+
+        let config = ClientConfig::for_base_url(&mock.base_url(), InstanceType::Development).expect("config");
+        let right = Arc::new(FileStore::for_config(dir.path(), &config).expect("a store"));
+        let d = signed_in(kind, &mock, Setup::new(mock.base_url()).store(right.clone()));
+        drop(d);
+        assert_eq!(stored_sessions(&right, &mock), 1, "{kind:?}: the sign-in is kept for the next run");
+    }
+
+    let mock = MockServer::start();
+    let driver_host = host_of(&mock);
+    let dir = TempDir::new("another-host-async");
+    let wrong = Arc::new(FileStore::new(dir.path(), "localhost").expect("a store"));
+    let config = ClientConfig::for_base_url(&mock.base_url(), InstanceType::Development).expect("config");
+    let right = Arc::new(FileStore::for_config(dir.path(), &config).expect("a store"));
+    one_thread_runtime(true).block_on(async {
+        let refused = clerk_reqwest::Clerk::builder(config.clone()).store(wrong.clone()).build_async().await;
+        assert_names_both_hosts_and_the_fix(&refused.expect_err("refused"), "localhost", &driver_host, "build_async");
+        assert!(mock.requests().is_empty(), "build_async: nothing is sent");
+        assert!(!wrong.path().exists() && !wrong.lock_path().exists(), "build_async: the store is not even read");
+        let clerk = clerk_reqwest::Clerk::builder(config).store(right).build_async().await.expect("a driver");
+        clerk.load().await.expect("load");
+    });
+    assert!(!mock.requests().is_empty(), "the driver with the right store talks to the server");
 }
 
 #[test]

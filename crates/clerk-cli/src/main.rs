@@ -268,12 +268,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         ));
     };
     let config = config_for_key(key)?;
-    let host = config.frontend_api_host().to_owned();
     let dir = match cli.store_dir {
         Some(dir) => dir,
         None => clerk_store::default_dir("clerk-rs").map_err(|e| Failure::new(Kind::Store, e.to_string()))?,
     };
-    let store = FileStore::new(&dir, &host).map_err(|e| Failure::new(Kind::Store, e.to_string()))?;
+    let store = FileStore::for_config(&dir, &config).map_err(|e| Failure::new(Kind::Store, e.to_string()))?;
     token_file::remember(store.path());
     let mut builder = Clerk::builder(config).store(Arc::new(store)).user_agent(USER_AGENT);
     if let Some(path) = &cli.transcript {

@@ -130,10 +130,12 @@ impl ClerkBuilder {
     /// blocking pool instead.
     ///
     /// # Errors
-    /// A store error, a stored state for another host, an HTTP client that cannot be
-    /// built (a [`user_agent`](Self::user_agent) holding a control character), or
-    /// [`DriverError::Config`] when called outside a tokio runtime (the task needs one to
-    /// run on).
+    /// [`DriverError::Config`] for a store built for another Frontend API host than this
+    /// configuration's (see [`TokenStore::frontend_api_host`](clerk_store::TokenStore::frontend_api_host);
+    /// nothing is read or sent), a store error, a stored state for another host, an HTTP
+    /// client that cannot be built (a [`user_agent`](Self::user_agent) holding a control
+    /// character), or [`DriverError::Config`] when called outside a tokio runtime (the task
+    /// needs one to run on).
     pub fn build(self) -> Result<Clerk, DriverError> {
         let (runtime, http, mut settings) = self.prepare()?;
         let engine = settings.support.start_engine(settings.config.clone(), OffsetDateTime::now_utc())?;
@@ -166,7 +168,7 @@ impl ClerkBuilder {
     /// panicked while loading.
     pub async fn build_async(self) -> Result<Clerk, DriverError> {
         let (runtime, http, mut settings) = self.prepare()?;
-        let answer = match settings.support.begin_start() {
+        let answer = match settings.support.begin_start(&settings.config)? {
             Some(call) if call.may_block() => {
                 Some(tokio::task::spawn_blocking(move || call.run()).await.map_err(|error| {
                     if error.is_panic() { DriverError::StorePanicked } else { DriverError::Stopped }

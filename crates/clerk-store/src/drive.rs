@@ -430,13 +430,14 @@ impl DriveSupport {
     /// else new.
     ///
     /// # Errors
-    /// A store error, or a stored state the engine refuses.
+    /// A store for another host than `config`'s ([`check_store_host`](Self::check_store_host):
+    /// nothing read), a store error, or a stored state the engine refuses.
     pub fn start_engine(
         &mut self,
         config: clerk_core::ClientConfig,
         now: OffsetDateTime,
     ) -> Result<Client, DriverError> {
-        let answer = self.begin_start().map(StoreCall::run);
+        let answer = self.begin_start(&config)?.map(StoreCall::run);
         self.finish_start(config, answer, now)
     }
 
@@ -444,8 +445,37 @@ impl DriveSupport {
     /// that makes it elsewhere (the async driver's `build_async`, on tokio's blocking
     /// pool); `None` without a store. Hand its answer to
     /// [`finish_start`](Self::finish_start).
-    pub fn begin_start(&self) -> Option<StoreCall> {
-        self.call(StoreOp::Load)
+    ///
+    /// # Errors
+    /// A store for another host than `config`'s
+    /// ([`check_store_host`](Self::check_store_host)), with no call named.
+    pub fn begin_start(&self, config: &ClientConfig) -> Result<Option<StoreCall>, DriverError> {
+        self.check_store_host(config)?;
+        Ok(self.call(StoreOp::Load))
+    }
+
+    /// Refuses a store that keeps the client state of another Frontend API host than the
+    /// one `config` talks to ([`TokenStore::frontend_api_host`]; a store that names none,
+    /// such as [`MemoryStore`](crate::MemoryStore), is taken). Without this, such a store
+    /// would be found out at the first save, after a sign-in the server had accepted: the
+    /// engine signed in in memory, the call failing, nothing kept for the next run.
+    /// [`start_engine`](Self::start_engine) and [`begin_start`](Self::begin_start) check
+    /// it first, before the store is read.
+    ///
+    /// # Errors
+    /// [`DriverError::Config`] naming both hosts and how to build the right store.
+    pub fn check_store_host(&self, config: &ClientConfig) -> Result<(), DriverError> {
+        let driver_host = config.frontend_api_host();
+        match self.store.as_deref().and_then(TokenStore::frontend_api_host) {
+            Some(store_host) if store_host != driver_host => Err(DriverError::Config(format!(
+                "the token store keeps the client state of Frontend API host {store_host:?}, but this driver \
+                 talks to {driver_host:?} (its configuration's host), and a client token for one instance \
+                 never goes to another; nothing was read or sent. Build the store from the driver's \
+                 configuration, `FileStore::for_config(dir, &config)`, or pass `FileStore::new` the \
+                 configuration's `frontend_api_host()`, {driver_host:?}"
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Builds the engine from the answer to [`begin_start`](Self::begin_start)'s call

@@ -54,7 +54,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use clerk_core::secret::ClientToken;
-use clerk_core::{PersistedState, RestoreError};
+use clerk_core::{ClientConfig, PersistedState, RestoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -151,13 +151,42 @@ impl Drop for FileLock {
 }
 
 impl FileStore {
+    /// A store for the Frontend API host `config` talks to, in `dir`: the store a driver
+    /// built from `config` needs. Prefer it to [`new`](Self::new), which takes the host
+    /// separately and so can be given another one than the driver's (the drivers refuse
+    /// such a store when they are built).
+    ///
+    /// ```
+    /// use clerk_core::ClientConfig;
+    /// use clerk_store::FileStore;
+    /// # let dir = std::env::temp_dir().join(format!("clerk-doc-for-config-{}", std::process::id()));
+    ///
+    /// let config = ClientConfig::from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk")?;
+    /// let store = FileStore::for_config(&dir, &config)?;
+    /// assert_eq!(store.frontend_api_host(), "foo-bar-13.clerk.accounts.dev");
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn for_config(dir: impl Into<PathBuf>, config: &ClientConfig) -> Result<Self, StoreError> {
+        FileStore::new(dir, config.frontend_api_host())
+    }
+
     /// A store for `frontend_api_host` in `dir`, creating `dir` (mode `0700` on Unix for
     /// the directories it creates; an existing directory is left as it is). No state is
     /// read yet.
     ///
+    /// The host must be the one the driver's configuration names
+    /// ([`ClientConfig::frontend_api_host`]: `127.0.0.1:3000` for a local mock at
+    /// `http://127.0.0.1:3000`, not `localhost`, nor the URL); [`for_config`](Self::for_config)
+    /// takes it from the configuration. A driver refuses a store for another host when it is
+    /// built.
+    ///
     /// # Errors
     /// [`StoreError::InvalidName`] for a host that cannot name a file inside `dir`
-    /// (empty, `.`/`..`, a path separator, a control character, too long),
+    /// (empty, `.`/`..`, a URL, a path separator, a control character, too long),
     /// [`StoreError::Io`] when `dir` cannot be created, and (Unix)
     /// [`StoreError::NotPrivate`] for a directory other users can write to or another user
     /// owns: anyone who can put a state file there could sign this program in to a client
@@ -222,7 +251,9 @@ impl FileStore {
         &self.dir
     }
 
-    /// The Frontend API host this store is for.
+    /// The Frontend API host this store is for. (As a [`TokenStore`], the store gives it
+    /// as `Some` from [`TokenStore::frontend_api_host`], which the drivers compare with
+    /// their configuration's when they are built.)
     #[must_use]
     pub fn frontend_api_host(&self) -> &str {
         &self.host
@@ -433,6 +464,12 @@ impl FileStore {
 }
 
 impl TokenStore for FileStore {
+    /// `Some` of the host this store is for: the drivers refuse it when their
+    /// configuration talks to another.
+    fn frontend_api_host(&self) -> Option<&str> {
+        Some(&self.host)
+    }
+
     fn load(&self) -> Result<Option<PersistedState>, StoreError> {
         let mut known = self.known();
         let _lock = self.lock(false)?;
@@ -550,6 +587,13 @@ pub(crate) fn check_component(name: &str) -> Result<(), StoreError> {
 
 /// The host as a file-name stem: `a-z 0-9 . -` kept, every other byte `_XX`.
 fn encode_host(host: &str) -> Result<String, StoreError> {
+    if host.contains("://") {
+        return Err(StoreError::InvalidName {
+            name: host.to_owned(),
+            reason: "a URL, not a host: pass the configuration's `frontend_api_host()` \
+                     (`clerk.example.com`, `127.0.0.1:3000`), or build the store with `FileStore::for_config`",
+        });
+    }
     check_component(host)?;
     let mut stem = String::with_capacity(host.len());
     for byte in host.bytes() {
@@ -657,6 +701,16 @@ mod tests {
         assert_ne!(encode_host("a:b").ok(), encode_host("a_3Ab").ok());
         for bad in ["", ".", "..", "../x", "a/b", "a\\b", "a\nb", &"x".repeat(201)] {
             assert!(matches!(encode_host(bad), Err(StoreError::InvalidName { .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_url_for_a_host_is_refused_with_the_way_to_the_host() {
+        match encode_host("http://127.0.0.1:3000") {
+            Err(StoreError::InvalidName { reason, .. }) => {
+                assert!(reason.contains("a URL, not a host") && reason.contains("FileStore::for_config"), "{reason}");
+            }
+            other => panic!("a URL named a store file: {other:?}"),
         }
     }
 }

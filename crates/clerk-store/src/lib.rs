@@ -7,7 +7,10 @@
 //!   [`PersistedState`](clerk_core::PersistedState) (client token, last client,
 //!   environment) between runs. [`MemoryStore`] keeps it for the life of the process;
 //!   [`FileStore`] keeps one file per Frontend API host, so a token for one instance
-//!   (a real one) never goes to another (a local mock) or back.
+//!   (a real one) never goes to another (a local mock) or back. Build it with
+//!   [`FileStore::for_config`] from the configuration the driver is built from: a driver
+//!   refuses, when it is built, a store for another host than its configuration's
+//!   ([`TokenStore::frontend_api_host`]).
 //! * **Transcripts.** A [`TranscriptWriter`] records every exchange as one JSON line,
 //!   secrets replaced by numbered placeholders (`[redacted#1]`, the same secret the same
 //!   number), JWTs keeping header and claims; a [`TranscriptReader`] reads them back so
@@ -68,7 +71,7 @@
 //! let now = datetime!(2026-01-01 00:00 UTC);
 //!
 //! // Start from what is stored, if anything.
-//! let store = FileStore::new(dir.join("state"), config.frontend_api_host())?;
+//! let store = FileStore::for_config(dir.join("state"), &config)?;
 //! let mut client = match store.load()? {
 //!     Some(state) => Client::restore(config.clone(), state, now)?,
 //!     None => Client::new(config.clone(), now),

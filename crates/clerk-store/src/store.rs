@@ -63,6 +63,20 @@ pub trait TokenStore: Send + Sync {
     fn may_block(&self) -> bool {
         true
     }
+
+    /// The Frontend API host whose client state this store keeps, for a store that keeps
+    /// one host's only: [`FileStore`](crate::FileStore) gives the host it was built for.
+    /// `None`, the default, for a store that keeps whatever state it is given, as
+    /// [`MemoryStore`] does.
+    ///
+    /// The drivers compare it with their configuration's
+    /// [`frontend_api_host`](clerk_core::ClientConfig::frontend_api_host) when they are
+    /// built, and refuse a store for another host (`DriverError::Config`, before anything
+    /// is read or sent) rather than find out at the first save, after a sign-in the server
+    /// has already accepted.
+    fn frontend_api_host(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
@@ -72,6 +86,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
 
     fn may_block(&self) -> bool {
         (**self).may_block()
+    }
+
+    fn frontend_api_host(&self) -> Option<&str> {
+        (**self).frontend_api_host()
     }
 
     fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {
@@ -94,6 +112,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Box<T> {
 
     fn may_block(&self) -> bool {
         (**self).may_block()
+    }
+
+    fn frontend_api_host(&self) -> Option<&str> {
+        (**self).frontend_api_host()
     }
 
     fn client_token(&self) -> Result<Option<ClientToken>, StoreError> {

@@ -53,6 +53,55 @@ fn only_the_memory_store_says_it_never_blocks() {
     assert!(Silent.may_block(), "a store of the app's own may block unless it says otherwise");
 }
 
+/// A file store names the host it keeps the state of (what the drivers compare with their
+/// configuration's when they are built), through every pointer a driver may hold it by;
+/// the memory store and a store of the app's own name none.
+#[test]
+fn only_the_file_store_names_the_host_it_is_for() {
+    struct Silent;
+    impl TokenStore for Silent {
+        fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+            Ok(None)
+        }
+        fn save(&self, _: &PersistedState) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn clear(&self) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+    let dir = TempDir::new("host");
+    let file: Arc<dyn TokenStore> = Arc::new(FileStore::new(dir.path(), HOST).unwrap());
+    assert_eq!(file.frontend_api_host(), Some(HOST));
+    assert_eq!(Box::new(Arc::clone(&file)).frontend_api_host(), Some(HOST), "the pointers answer for it");
+    assert_eq!(Arc::new(MemoryStore::new()).frontend_api_host(), None);
+    assert_eq!(Silent.frontend_api_host(), None);
+}
+
+/// `for_config` takes the host from the configuration the driver is built from, so the
+/// user never types it (and never types `localhost` for a driver talking to `127.0.0.1`).
+#[test]
+fn a_file_store_for_a_configuration_is_for_the_host_it_talks_to() {
+    use clerk_core::{ClientConfig, InstanceType};
+    let dir = TempDir::new("for-config");
+    let mock = ClientConfig::for_base_url("http://127.0.0.1:3000", InstanceType::Development).unwrap();
+    let store = FileStore::for_config(dir.path(), &mock).unwrap();
+    assert_eq!(store.frontend_api_host(), "127.0.0.1:3000");
+    assert_eq!(store.path(), FileStore::new(dir.path(), "127.0.0.1:3000").unwrap().path(), "the same file");
+
+    let real = ClientConfig::from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk").unwrap();
+    let store = FileStore::for_config(dir.path(), &real).unwrap();
+    assert_eq!(TokenStore::frontend_api_host(&store), Some("foo-bar-13.clerk.accounts.dev"));
+
+    // The URL where the host belongs is refused, with the way to the host.
+    match FileStore::new(dir.path(), "http://127.0.0.1:3000") {
+        Err(error @ StoreError::InvalidName { .. }) => {
+            assert!(error.to_string().contains("FileStore::for_config"), "{error}");
+        }
+        other => panic!("a URL named a store file: {other:?}"),
+    }
+}
+
 #[test]
 fn file_store_round_trips_the_state_and_token_across_instances() {
     let dir = TempDir::new("round-trip");

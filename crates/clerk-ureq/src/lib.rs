@@ -111,8 +111,11 @@ impl ClerkBuilder {
     /// Builds the driver, restoring the engine from the store when it holds a state.
     ///
     /// # Errors
-    /// A store error, a stored state for another Frontend API host, or a
-    /// [`user_agent`](Self::user_agent) holding a control character ([`DriverError::Config`]).
+    /// [`DriverError::Config`] for a store built for another Frontend API host than this
+    /// configuration's (see [`TokenStore::frontend_api_host`](clerk_store::TokenStore::frontend_api_host);
+    /// nothing is read or sent), a store error, a stored state for another Frontend API
+    /// host, or a [`user_agent`](Self::user_agent) holding a control character
+    /// ([`DriverError::Config`]).
     pub fn build(self) -> Result<Clerk, DriverError> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .user_agent(self.settings.user_agent(USER_AGENT)?)
