@@ -69,7 +69,11 @@ mod tests {
     fn an_unreadable_or_foreign_file_gets_its_path_and_the_way_out() {
         let path = Path::new("/home/me/.config/clerk-rs/client-x.json");
         let corrupt = DriverError::Store(StoreError::Corrupt { path: PathBuf::from(path), reason: "not JSON".into() });
-        let foreign = DriverError::Store(StoreError::ForeignHost { expected: "a".into(), found: "b".into() });
+        let foreign = DriverError::Store(StoreError::ForeignHost {
+            path: PathBuf::from(path),
+            expected: "a".into(),
+            found: "b".into(),
+        });
         for error in [corrupt, foreign] {
             let hint = hint_for(&error, path).unwrap_or_else(|| panic!("no hint for {error}"));
             assert!(hint.contains("rm /home/me/.config/clerk-rs/client-x.json"), "{hint}");

@@ -35,14 +35,39 @@ pub enum StoreError {
         /// What is wrong with it (never the file's content).
         reason: String,
     },
-    /// The state (in the file, or handed to `save`) belongs to another Frontend API host:
-    /// a token for one instance never goes to another. Nothing was read or written.
-    #[error("the client state belongs to {found}, not {expected}; nothing was read or written")]
+    /// The store file holds the client state of another Frontend API host than the one
+    /// this store is for (and its driver talks to): a token for one instance never goes to
+    /// another. Nothing was read or written; the file was left as it is. Only `clear()` or
+    /// `replace()` overwrite it; delete it to start afresh.
+    #[error(
+        "{} holds the client state of Frontend API host {found:?}, but this store is for {expected:?}, \
+         the host its driver talks to; nothing was read or written. \
+         To start afresh for {expected:?}, delete that file",
+        path.display()
+    )]
     ForeignHost {
+        /// The file.
+        path: PathBuf,
         /// The host this store is for.
         expected: String,
-        /// The host the state names.
+        /// The host the state in the file belongs to.
         found: String,
+    },
+    /// The state handed to `save` or `replace` belongs to another Frontend API host than the
+    /// one this store is for: the driver (or engine) saving it talks to `state_host`, but
+    /// the store was built for `store_host`. Nothing was written. Build the store from the
+    /// driver's configuration ([`FileStore::for_config`](crate::FileStore::for_config)); the
+    /// drivers refuse such a store when they are built, before anything is sent.
+    #[error(
+        "the client state to save belongs to Frontend API host {state_host:?}, the host the driver talks to, \
+         but this store keeps the state of {store_host:?}; nothing was written. \
+         Build the store from the driver's configuration: `FileStore::for_config(dir, &config)`"
+    )]
+    StateForAnotherHost {
+        /// The host this store is for.
+        store_host: String,
+        /// The host the state belongs to (the one the engine that exported it talks to).
+        state_host: String,
     },
     /// A place the store would read or write is not private to this user (Unix): a
     /// directory others can write to, a file or directory another user owns, a state file

@@ -270,7 +270,7 @@ impl FileStore {
     /// [`save`](TokenStore::save).
     ///
     /// # Errors
-    /// [`StoreError::ForeignHost`] when `state` is for another host (nothing written),
+    /// [`StoreError::StateForAnotherHost`] when `state` is for another host (nothing written),
     /// [`StoreError::NotPrivate`] when the file in its place is not private to this user
     /// (a symbolic link, another user's, writable by others: nothing written; remove it
     /// first), and [`StoreError::Io`].
@@ -293,7 +293,10 @@ impl FileStore {
         if state.frontend_api_host == self.host {
             Ok(())
         } else {
-            Err(StoreError::ForeignHost { expected: self.host.clone(), found: state.frontend_api_host.clone() })
+            Err(StoreError::StateForAnotherHost {
+                store_host: self.host.clone(),
+                state_host: state.frontend_api_host.clone(),
+            })
         }
     }
 
@@ -349,6 +352,11 @@ impl FileStore {
         StoreError::Corrupt { path: self.path.clone(), reason: reason.into() }
     }
 
+    /// The file holds the state of `found`, another host.
+    fn foreign(&self, found: String) -> StoreError {
+        StoreError::ForeignHost { path: self.path.clone(), expected: self.host.clone(), found }
+    }
+
     /// Reads and checks the store file. Error reasons name positions and categories,
     /// never content: the file holds a token.
     fn read(&self) -> Result<OnDisk, StoreError> {
@@ -367,7 +375,7 @@ impl FileStore {
         }
         let file: StoreFileIn = serde_json::from_slice(&bytes).map_err(|e| self.corrupt(json_problem(&e)))?;
         if file.frontend_api_host != self.host {
-            return Err(StoreError::ForeignHost { expected: self.host.clone(), found: file.frontend_api_host });
+            return Err(self.foreign(file.frontend_api_host));
         }
         let state = match file.state {
             None => None,
@@ -382,10 +390,7 @@ impl FileStore {
                     },
                 })?;
                 if state.frontend_api_host != self.host {
-                    return Err(StoreError::ForeignHost {
-                        expected: self.host.clone(),
-                        found: state.frontend_api_host,
-                    });
+                    return Err(self.foreign(state.frontend_api_host));
                 }
                 Some(Box::new(state))
             }
@@ -497,7 +502,8 @@ impl TokenStore for FileStore {
     /// Writes `state` unless the file holds a newer generation than this store last
     /// loaded or wrote ([`StoreError::Conflict`]), cannot be read
     /// ([`StoreError::Corrupt`]) or belongs to another host
-    /// ([`StoreError::ForeignHost`]); in every error case the file is untouched.
+    /// ([`StoreError::ForeignHost`]), or `state` belongs to another host than this store
+    /// ([`StoreError::StateForAnotherHost`]); in every error case the file is untouched.
     fn save(&self, state: &PersistedState) -> Result<(), StoreError> {
         self.check_host(state)?;
         let mut known = self.known();

@@ -266,8 +266,18 @@ fn a_file_for_another_host_is_refused_and_kept() {
     fs::write(mock.path(), &original).unwrap();
     let expected_error = |error: StoreError| {
         assert!(
-            matches!(&error, StoreError::ForeignHost { expected, found } if expected == "localhost:3000" && found == "clerk.example.com"),
+            matches!(&error, StoreError::ForeignHost { path, expected, found }
+                if path == mock.path() && expected == "localhost:3000" && found == "clerk.example.com"),
             "{error:?}"
+        );
+        // The message says whose state the file holds, which host the store (and so its
+        // driver) is for, and what to do.
+        let message = error.to_string();
+        assert!(
+            message.contains(r#"holds the client state of Frontend API host "clerk.example.com""#)
+                && message.contains(r#"this store is for "localhost:3000", the host its driver talks to"#)
+                && message.contains("delete that file"),
+            "{message}"
         );
     };
     expected_error(mock.load().unwrap_err());
@@ -276,10 +286,22 @@ fn a_file_for_another_host_is_refused_and_kept() {
     expected_error(mock.save(&mock_state).unwrap_err());
     assert_eq!(fs::read(mock.path()).unwrap(), original);
 
-    // A state for another host is never written into this host's file.
+    // A state for another host is never written into this host's file: the engine that
+    // exported it talks to another host than the one the store was built for.
     let error = real.save(&mock_state).unwrap_err();
-    assert!(matches!(error, StoreError::ForeignHost { .. }), "{error:?}");
-    assert!(matches!(real.replace(&mock_state), Err(StoreError::ForeignHost { .. })));
+    assert!(
+        matches!(&error, StoreError::StateForAnotherHost { store_host, state_host }
+            if store_host == "clerk.example.com" && state_host == "localhost:3000"),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(r#"belongs to Frontend API host "localhost:3000", the host the driver talks to"#)
+            && message.contains(r#"this store keeps the state of "clerk.example.com""#)
+            && message.contains("FileStore::for_config"),
+        "{message}"
+    );
+    assert!(matches!(real.replace(&mock_state), Err(StoreError::StateForAnotherHost { .. })));
     assert_eq!(real.load().unwrap().as_ref().and_then(token), Some("real-token"));
 }
 
