@@ -628,25 +628,59 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 /// one given with `--store-dir` or `FileStore::new` must be as private.
 fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
     let metadata = fs::metadata(dir).map_err(StoreError::io("inspect", dir))?;
-    check_private(dir, &metadata, "; use a directory of your own, or `chmod go-w` it")
+    check_private(dir, &metadata, |mode| writable_dir_advice(dir, mode, &user_label()))
+}
+
+/// What to do about a store directory group or others can write to, given its mode bits.
+/// A shared directory (sticky and writable by others, as `/tmp` is) is meant to be shared:
+/// taking others' write permission away would break every other user of it, so the advice
+/// is a private subdirectory, which the store creates with mode `0700` itself. Any other
+/// directory can be made private with `chmod go-w`.
+fn writable_dir_advice(dir: &Path, mode: u32, user: &str) -> String {
+    const STICKY: u32 = 0o1000;
+    if mode & STICKY != 0 {
+        let private = dir.join(format!("clerk-{user}"));
+        format!(
+            "; it is a shared directory (sticky, like /tmp): do not change its mode, keep the store in a \
+             private subdirectory instead, such as {} (the store creates a missing directory with mode 700)",
+            private.display()
+        )
+    } else {
+        format!("; use a directory of your own, or make this one private with `chmod go-w {}`", dir.display())
+    }
+}
+
+/// This user's name for a private directory's name: `USER` or `LOGNAME` when it is a plain
+/// file-name component, else the numeric user id.
+fn user_label() -> String {
+    let from_environment = ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|name| check_component(name).is_ok() && !name.contains(char::is_whitespace));
+    #[cfg(unix)]
+    let fallback = || rustix::process::getuid().as_raw().to_string();
+    #[cfg(not(unix))]
+    let fallback = || String::from("user");
+    from_environment.unwrap_or_else(fallback)
 }
 
 /// Refuses a state file someone else may have written (Unix): owned by another user, or
 /// writable by group or others. The store writes its files `0600`.
 fn check_private_file(path: &Path, metadata: &fs::Metadata) -> Result<(), StoreError> {
-    check_private(path, metadata, "")
+    check_private(path, metadata, |_| String::new())
 }
 
 /// [`StoreError::NotPrivate`] for a directory or file (Unix) that group or others can write
-/// to (`advice` follows that reason) or that another user owns.
-fn check_private(path: &Path, metadata: &fs::Metadata, advice: &str) -> Result<(), StoreError> {
+/// to (what `advice` makes of its mode bits follows that reason) or that another user owns.
+fn check_private(path: &Path, metadata: &fs::Metadata, advice: impl FnOnce(u32) -> String) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         let not_private = |reason: String| StoreError::NotPrivate { path: path.to_owned(), reason };
-        let mode = metadata.mode() & 0o777;
+        // The permission bits with the sticky, set-user-id and set-group-id bits.
+        let mode = metadata.mode() & 0o7777;
         if mode & 0o022 != 0 {
-            return Err(not_private(format!("other users can write to it (mode {mode:03o}){advice}")));
+            return Err(not_private(format!("other users can write to it (mode {mode:03o}){}", advice(mode))));
         }
         let me = rustix::process::getuid().as_raw();
         if metadata.uid() != me {
@@ -717,6 +751,26 @@ mod tests {
                 assert!(reason.contains("a URL, not a host") && reason.contains("FileStore::for_config"), "{reason}");
             }
             other => panic!("a URL named a store file: {other:?}"),
+        }
+    }
+
+    /// `chmod go-w` on a shared directory such as `/tmp` would break every other user of
+    /// it: there the advice is a private subdirectory; elsewhere, `chmod go-w`.
+    #[test]
+    fn a_shared_sticky_directory_gets_a_private_subdirectory_not_a_chmod() {
+        let tmp = Path::new("/tmp");
+        for shared in [0o1777, 0o1775, 0o1770] {
+            let advice = writable_dir_advice(tmp, shared, "ada");
+            assert!(advice.contains("private subdirectory"), "{shared:o}: {advice}");
+            assert!(advice.contains(&tmp.join("clerk-ada").display().to_string()), "{shared:o}: {advice}");
+            assert!(advice.contains("do not change its mode"), "{shared:o}: {advice}");
+            assert!(!advice.contains("chmod"), "{shared:o}: {advice}");
+        }
+        let own = Path::new("/home/ada/state");
+        for ordinary in [0o777, 0o775, 0o757] {
+            let advice = writable_dir_advice(own, ordinary, "ada");
+            assert!(advice.contains("`chmod go-w /home/ada/state`"), "{ordinary:o}: {advice}");
+            assert!(!advice.contains("subdirectory"), "{ordinary:o}: {advice}");
         }
     }
 }
