@@ -13,6 +13,26 @@
 //!   [`Clerk::cancel`] with its flow: its caller, if still waiting, gets
 //!   `OperationError::Cancelled`, and the flow takes the next command at once.
 //!
+//! ## Getting started
+//!
+//! Add the driver and tokio, with the multi-threaded runtime and the macros that
+//! `#[tokio::main]` needs, to your `Cargo.toml`. The driver re-exports the engine
+//! ([`clerk_core`]) and the token stores ([`clerk_store`]) at the versions it was built
+//! with, so neither needs to be a dependency of yours:
+//!
+//! ```toml
+//! [dependencies]
+//! clerk-reqwest = { path = "../clerk-rs/crates/clerk-reqwest" }  # or, from a registry: "0.1"
+//! tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
+//! ```
+//!
+//! Then one import brings what a typical program needs (see [`prelude`] for a whole
+//! program): `use clerk_reqwest::prelude::*;`. Keep the client token between runs in a
+//! [`FileStore`](clerk_store::FileStore) built with
+//! [`FileStore::for_config`](clerk_store::FileStore::for_config) from the configuration the
+//! driver is built from; a store for another Frontend API host than the driver's is refused
+//! when the driver is built ([`DriverError::Config`]), before anything is read or sent.
+//!
 //! The task sends each request with one reused [`reqwest::Client`] (redirects off, every
 //! response header kept, non-2xx returned as data, connect and request timeouts, the
 //! engine's `max_response_bytes` enforced while reading, rustls with the ring provider),
@@ -70,9 +90,65 @@ use clerk_core::{
 /// when the builder's `user_agent` names one).
 pub const USER_AGENT: &str = concat!("clerk-reqwest/", env!("CARGO_PKG_VERSION"));
 
+/// The engine this driver drives, at the version the driver was built with: commands,
+/// completions, events, configuration, wire types. No need to depend on it yourself.
+pub use clerk_core;
+/// The token stores, transcripts and driver glue this driver uses, at the version it was
+/// built with. No need to depend on it yourself.
+pub use clerk_store;
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
+    ExchangeListener,
 };
+
+/// What a typical program needs, in one import: `use clerk_reqwest::prelude::*;`.
+///
+/// The driver's [`Clerk`], [`ClerkBuilder`] and [`DriverError`]; from
+/// [`clerk_core`] the configuration, the sign-in and sign-up commands with their
+/// arguments (creations, preparations, attempts), [`TokenRequest`]
+/// and [`OrganizationChoice`](clerk_core::OrganizationChoice), what calls return
+/// ([`Completion`]) and report ([`Event`]), the
+/// secrets a user types ([`Password`](clerk_core::secret::Password),
+/// [`VerificationCode`](clerk_core::secret::VerificationCode)) and what a program matches
+/// on ([`ErrorCode`](clerk_core::wire::ErrorCode),
+/// [`SignInStatus`](clerk_core::wire::SignInStatus),
+/// [`SignUpStatus`](clerk_core::wire::SignUpStatus)); from [`clerk_store`] the token
+/// stores. Everything else is under [`clerk_core`] and [`clerk_store`].
+///
+/// ```no_run
+/// use std::sync::Arc;
+///
+/// use clerk_reqwest::prelude::*;
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let config = ClientConfig::from_publishable_key(&std::env::var("CLERK_PUBLISHABLE_KEY")?)?;
+///     let store = FileStore::for_config(clerk_reqwest::clerk_store::default_dir("my-app")?, &config)?;
+///     let clerk = Clerk::builder(config).store(Arc::new(store)).build_async().await?;
+///     clerk.load().await?;
+///     let step = clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…"))).await?;
+///     if let Completion::SignIn(sign_in) = &step
+///         && sign_in.status == Some(SignInStatus::NeedsSecondFactor)
+///     {
+///         let code = SecondFactorAttempt::Totp(VerificationCode::new("123456"));
+///         clerk.sign_in_step(SignInCommand::AttemptSecondFactor(code)).await?;
+///     }
+///     let token = clerk.get_token(TokenRequest::default()).await?;
+///     println!("{token:?}");
+///     Ok(())
+/// }
+/// ```
+pub mod prelude {
+    pub use crate::{Clerk, ClerkBuilder, DriverError};
+    pub use clerk_core::secret::{Password, VerificationCode};
+    pub use clerk_core::wire::{ErrorCode, SignInStatus, SignUpStatus};
+    pub use clerk_core::{
+        ClientConfig, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, OrganizationChoice,
+        SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand,
+        SignUpFields, SignUpPreparation, TokenRequest,
+    };
+    pub use clerk_store::{FileStore, MemoryStore, TokenStore};
+}
 use clerk_store::drive::{DriveSupport, DriverSettings, StoreAnswer, StoreCall, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -150,10 +226,14 @@ impl ClerkBuilder {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), clerk_reqwest::DriverError> {
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let dir = std::env::temp_dir().join(format!("clerk-doc-build-async-{}", std::process::id()));
-    /// let store = clerk_store::FileStore::new(&dir, "localhost:3000")?;
-    /// let clerk = clerk_reqwest::Clerk::builder_for_base_url("http://localhost:3000")?
+    /// use clerk_reqwest::clerk_core::{ClientConfig, InstanceType};
+    /// use clerk_reqwest::clerk_store::FileStore;
+    ///
+    /// let config = ClientConfig::for_base_url("http://localhost:3000", InstanceType::Development)?;
+    /// let store = FileStore::for_config(&dir, &config)?;
+    /// let clerk = clerk_reqwest::Clerk::builder(config)
     ///     .store(std::sync::Arc::new(store))
     ///     .build_async()
     ///     .await?;

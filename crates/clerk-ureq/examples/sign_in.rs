@@ -13,12 +13,9 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use clerk_core::secret::{Password, VerificationCode};
-use clerk_core::wire::SignInStatus;
-use clerk_core::{Completion, Event, SecondFactorAttempt, SignInCommand, SignInCreate, TokenRequest};
 use clerk_mock::{MockServer, Totp, UserSpec};
-use clerk_store::MemoryStore;
-use clerk_ureq::{Clerk, DriverError};
+// The driver, and what it re-exports of clerk-core and clerk-store, in one import.
+use clerk_ureq::prelude::*;
 
 /// What Clerk's test mode accepts as a code for the mock's users.
 const TEST_CODE: &str = "424242";

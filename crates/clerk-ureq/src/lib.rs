@@ -7,6 +7,24 @@
 //! protocol decision (retries, backoff, polling, token caching) is the engine's; this
 //! crate only moves bytes and sleeps.
 //!
+//! ## Getting started
+//!
+//! Add the driver to your `Cargo.toml`. It re-exports the engine ([`clerk_core`]) and the
+//! token stores ([`clerk_store`]) at the versions it was built with, so neither needs to be
+//! a dependency of yours:
+//!
+//! ```toml
+//! [dependencies]
+//! clerk-ureq = { path = "../clerk-rs/crates/clerk-ureq" }  # or, from a registry: "0.1"
+//! ```
+//!
+//! Then one import brings what a typical program needs (see [`prelude`] for a whole
+//! program): `use clerk_ureq::prelude::*;`. Keep the client token between runs in a
+//! [`FileStore`](clerk_store::FileStore) built with
+//! [`FileStore::for_config`](clerk_store::FileStore::for_config) from the configuration the
+//! driver is built from; a store for another Frontend API host than the driver's is refused
+//! when the driver is built ([`DriverError::Config`]), before anything is read or sent.
+//!
 //! ## Blocking, and what that means for deadlines
 //!
 //! Each method runs the drive loop on the calling thread until its operation completes or
@@ -73,9 +91,64 @@ use clerk_core::{
 /// when the builder's `user_agent` names one).
 pub const USER_AGENT: &str = concat!("clerk-ureq/", env!("CARGO_PKG_VERSION"));
 
+/// The engine this driver drives, at the version the driver was built with: commands,
+/// completions, events, configuration, wire types. No need to depend on it yourself.
+pub use clerk_core;
+/// The token stores, transcripts and driver glue this driver uses, at the version it was
+/// built with. No need to depend on it yourself.
+pub use clerk_store;
 pub use clerk_store::drive::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DriverError, EventListener,
+    ExchangeListener,
 };
+
+/// What a typical program needs, in one import: `use clerk_ureq::prelude::*;`.
+///
+/// The driver's [`Clerk`], [`ClerkBuilder`] and [`DriverError`]; from
+/// [`clerk_core`] the configuration, the sign-in and sign-up commands with their
+/// arguments (creations, preparations, attempts), [`TokenRequest`]
+/// and [`OrganizationChoice`](clerk_core::OrganizationChoice), what calls return
+/// ([`Completion`]) and report ([`Event`]), the
+/// secrets a user types ([`Password`](clerk_core::secret::Password),
+/// [`VerificationCode`](clerk_core::secret::VerificationCode)) and what a program matches
+/// on ([`ErrorCode`](clerk_core::wire::ErrorCode),
+/// [`SignInStatus`](clerk_core::wire::SignInStatus),
+/// [`SignUpStatus`](clerk_core::wire::SignUpStatus)); from [`clerk_store`] the token
+/// stores. Everything else is under [`clerk_core`] and [`clerk_store`].
+///
+/// ```no_run
+/// use std::sync::Arc;
+///
+/// use clerk_ureq::prelude::*;
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let config = ClientConfig::from_publishable_key(&std::env::var("CLERK_PUBLISHABLE_KEY")?)?;
+///     let store = FileStore::for_config(clerk_ureq::clerk_store::default_dir("my-app")?, &config)?;
+///     let mut clerk = Clerk::builder(config).store(Arc::new(store)).build()?;
+///     clerk.load()?;
+///     let step = clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…")))?;
+///     if let Completion::SignIn(sign_in) = &step
+///         && sign_in.status == Some(SignInStatus::NeedsSecondFactor)
+///     {
+///         let code = SecondFactorAttempt::Totp(VerificationCode::new("123456"));
+///         clerk.sign_in_step(SignInCommand::AttemptSecondFactor(code))?;
+///     }
+///     let token = clerk.get_token(TokenRequest::default())?;
+///     println!("{token:?}");
+///     Ok(())
+/// }
+/// ```
+pub mod prelude {
+    pub use crate::{Clerk, ClerkBuilder, DriverError};
+    pub use clerk_core::secret::{Password, VerificationCode};
+    pub use clerk_core::wire::{ErrorCode, SignInStatus, SignUpStatus};
+    pub use clerk_core::{
+        ClientConfig, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, OrganizationChoice,
+        SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand,
+        SignUpFields, SignUpPreparation, TokenRequest,
+    };
+    pub use clerk_store::{FileStore, MemoryStore, TokenStore};
+}
 use clerk_store::drive::{DriveSupport, DriverSettings, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
 
