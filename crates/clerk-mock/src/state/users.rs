@@ -1,13 +1,32 @@
 //! Users the mock knows, and how tests describe them ([`UserSpec`]).
 
+use std::fmt;
+
 use serde_json::Value;
+
+/// What `Debug` shows instead of a password, a TOTP secret or code, or a backup code.
+const REDACTED: &str = "[redacted]";
+
+/// Shows [`REDACTED`] in `Debug` output, in place of a secret.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
 
 /// A user to seed into the mock with [`crate::MockServer::add_user`].
 ///
-/// Build one with [`UserSpec::with_email`] (or `Default`) and the `with_*`/`mfa_*` methods.
-/// Multi-factor authentication is on when the user has a TOTP setting, backup codes or
-/// `phone_second_factor`; a password sign-in then needs a second factor.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Build one with [`UserSpec::with_email`] (or `Default`, for a user known by phone or
+/// username only) and the builder methods [`password`](Self::password),
+/// [`phone`](Self::phone), [`username`](Self::username), [`name`](Self::name) and the
+/// `mfa_*` ones. Multi-factor authentication is on when the user has a TOTP setting, backup
+/// codes or `phone_second_factor`; a password sign-in then needs a second factor.
+///
+/// `Debug` shows whether the user has a password, a TOTP setting and how many backup codes,
+/// never their values, so a spec can be logged without its credentials.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct UserSpec {
     /// Primary email address.
     pub email: Option<String>,
@@ -87,14 +106,43 @@ impl UserSpec {
     }
 }
 
+impl fmt::Debug for UserSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { email, phone, username, password, first_name, last_name, totp, backup_codes, phone_second_factor } =
+            self;
+        f.debug_struct("UserSpec")
+            .field("email", email)
+            .field("phone", phone)
+            .field("username", username)
+            .field("password", &password.as_ref().map(|_| Redacted))
+            .field("first_name", first_name)
+            .field("last_name", last_name)
+            .field("totp", totp)
+            .field("backup_codes", &backup_codes.iter().map(|_| Redacted).collect::<Vec<_>>())
+            .field("phone_second_factor", phone_second_factor)
+            .finish()
+    }
+}
+
 /// How the mock checks a TOTP code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows which kind it is, never the secret or the code.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Totp {
     /// RFC 6238 with this base32 secret (SHA-1, 6 digits, 30 s steps, ±1 step of drift).
     Secret(String),
     /// Exactly this code, always.
     FixedCode(String),
+}
+
+impl fmt::Debug for Totp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Totp::Secret(_) => f.debug_tuple("Secret").field(&Redacted).finish(),
+            Totp::FixedCode(_) => f.debug_tuple("FixedCode").field(&Redacted).finish(),
+        }
+    }
 }
 
 /// An email address or phone number of a user, with its identification id (`idn_…`).
@@ -199,5 +247,30 @@ mod tests {
         assert!(is_test_identifier("+1 555 555 0199"));
         assert!(!is_test_identifier("+15555550200"));
         assert!(!is_test_identifier("+447700900123"));
+    }
+
+    /// A spec is printed in test logs and panic messages: its credentials must not be.
+    #[test]
+    fn debug_output_shows_no_password_totp_secret_or_backup_code() {
+        let canaries = ["canary-password-5f3a", "CANARYTOTPSECRETQ", "canary-backup-1", "canary-backup-2"];
+        let spec = UserSpec::with_email("ada@example.com")
+            .password(canaries[0])
+            .username("ada")
+            .mfa_totp(Totp::Secret(canaries[1].to_owned()))
+            .mfa_backup_codes(&[canaries[2], canaries[3]]);
+        let fixed = UserSpec::with_email("bob@example.com").mfa_totp(Totp::FixedCode("987654".to_owned()));
+        for shown in [format!("{spec:?}"), format!("{spec:#?}"), format!("{fixed:?}")] {
+            for canary in canaries.iter().chain(&["987654"]) {
+                assert!(!shown.contains(canary), "{canary} in {shown}");
+            }
+        }
+        // What is not secret still shows, and so does which credentials the user has.
+        let shown = format!("{spec:?}");
+        assert!(shown.contains("ada@example.com") && shown.contains(r#"Some("ada")"#), "{shown}");
+        assert!(shown.contains("password: Some([redacted])"), "{shown}");
+        assert!(shown.contains("totp: Some(Secret([redacted]))"), "{shown}");
+        assert!(shown.contains("backup_codes: [[redacted], [redacted]]"), "{shown}");
+        assert!(format!("{fixed:?}").contains("totp: Some(FixedCode([redacted]))"));
+        assert!(format!("{:?}", UserSpec::default()).contains("password: None"));
     }
 }
