@@ -140,6 +140,17 @@ impl MockServer {
         self.shared.lock().codes.get(&code_key(identifier)).cloned()
     }
 
+    /// The TOTP code the authenticator app of the user with this email address (or phone
+    /// number, or username) would show now, by the mock's clock
+    /// ([`advance_clock`](Self::advance_clock) moves it): what `GET /__mock/totp?email=…`
+    /// answers. `None` when no user has this identifier or the user has no TOTP second
+    /// factor. For a [`Totp::FixedCode`](crate::Totp::FixedCode) user, that code.
+    #[must_use]
+    pub fn totp_code(&self, email: &str) -> Option<String> {
+        let state = self.shared.lock();
+        state.user_by_identifier(email)?.totp.as_ref()?.code_at(state.clock.now_secs())
+    }
+
     /// Opens the latest pending email link sent to `email`, as a user clicking it would (also
     /// `POST /__mock/email_links/click` with `email=…`). Returns whether there was one.
     pub fn click_email_link(&self, email: &str) -> bool {

@@ -48,7 +48,10 @@
 //! - **Clerk's test mode.** Emails with `+clerk_test` and phones `+1 555 555 01xx` accept
 //!   `424242`; other identifiers get random codes, readable with [`MockServer::latest_code`]
 //!   or `GET /__mock/codes?to=ADDRESS` (`{"code": …}`, 404 when none was sent). The TOTP
-//!   code a user's authenticator would show now: `GET /__mock/totp?email=ADDRESS`.
+//!   code a user's authenticator would show now: [`MockServer::totp_code`], or
+//!   `GET /__mock/totp?email=ADDRESS` (percent-encoded: a `+` in a query reads as a space, so
+//!   `ada%2Bclerk_test%40example.com`; a 404 in Clerk's error envelope names the address it
+//!   looked up).
 //! - **Shapes.** Envelopes as fapi.md §2.1–2.3, objects shaped like the recordings, timestamps
 //!   in milliseconds, session tokens as RS256 JWTs with fapi.md §6.4's v2 claims and header
 //!   `oiat` (committed test-only key; JWKS at `/.well-known/jwks.json`). Answers follow the

@@ -59,17 +59,40 @@ async fn latest_code(State(shared): State<Arc<Shared>>, request: Request) -> Res
 }
 
 /// `GET /__mock/totp?email=ADDRESS`: the TOTP code the user's authenticator app would show
-/// now (the mock's clock). 200 `{"code": "…"}`, or 404 `{"code": null}` for a user without
-/// a TOTP second factor.
+/// now (the mock's clock), as [`MockServer::totp_code`](crate::MockServer::totp_code) gives
+/// it. 200 `{"code": "…"}`, or 404 with Clerk's error envelope (`resource_not_found`) whose
+/// `long_message` names the address looked up: no user has it (with a reminder that a `+`
+/// in a query reads as a space and must be sent as `%2B`), or the user has no TOTP second
+/// factor.
 async fn current_totp(State(shared): State<Arc<Shared>>, request: Request) -> Response<Body> {
     let query = request.uri().query().map(decode_pairs).unwrap_or_default();
     let email = crate::request::first(&query, "email").unwrap_or_default();
     let state = shared.lock();
-    let code = state.user_by_identifier(email).and_then(|user| match user.totp.as_ref()? {
-        crate::state::users::Totp::Secret(secret) => crate::totp::code_at(secret, state.clock.now_secs()),
-        crate::state::users::Totp::FixedCode(code) => Some(code.clone()),
-    });
-    json_response(if code.is_some() { 200 } else { 404 }, &json!({ "code": code }))
+    let why = match state.user_by_identifier(email) {
+        None => unknown_address(email),
+        Some(user) => match user.totp.as_ref().and_then(|totp| totp.code_at(state.clock.now_secs())) {
+            Some(code) => return json_response(200, &json!({ "code": code })),
+            None => format!("The user with the email address {email:?} has no TOTP second factor."),
+        },
+    };
+    let error = ApiError {
+        meta: json!({ "param_name": "email" }),
+        ..ApiError::new(404, "resource_not_found", "not found", &why)
+    };
+    json_response(404, &error_body(&[error], Value::Null))
+}
+
+/// Why `GET /__mock/totp` found no user for `email`: the address as the mock read it, and
+/// how to send a `+` in a query (form decoding turns a bare `+` into a space).
+fn unknown_address(email: &str) -> String {
+    let mut why = format!("No user has the email address {email:?}.");
+    if email.contains(' ') {
+        let encoded = email.replace(' ', "%2B").replace('@', "%40");
+        why.push_str(&format!(" A \"+\" in a query string reads as a space: send it as %2B (email={encoded})."));
+    } else {
+        why.push_str(" Percent-encode the address in the query: a \"+\" must be sent as %2B.");
+    }
+    why
 }
 
 /// `POST /__mock/email_links/click` with form `email=…`: opens the latest email link sent to

@@ -1051,49 +1051,96 @@ fn an_external_account_sign_up_never_lists_a_password_as_missing() {
 }
 
 /// The mock-only helpers a person uses with the `clerk-mock` binary: the latest code sent
-/// to an address, and the TOTP code a user's authenticator shows now.
+/// to an address, and the TOTP code a user's authenticator shows now (also a method).
 #[test]
 fn the_latest_code_and_the_current_totp_code_can_be_read() {
     let mock = support::mock();
     mock.add_user(UserSpec::with_email("real@example.com").mfa_totp(Totp::Secret("JBSWY3DPEHPK3PXP".into())));
     let mut native = Native::new(&mock.base_url());
     native.post("/v1/client/sign_ins", &[("identifier", "real@example.com"), ("strategy", "email_code")]);
-    let read = |path: &str| {
-        let response = ureq::get(format!("{}{path}", mock.base_url()))
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .call()
-            .expect("answered");
-        let status = response.status().as_u16();
-        let body: Value = serde_json::from_str(&response.into_body().read_to_string().expect("body")).expect("JSON");
-        (status, body["code"].clone())
-    };
-    let (status, code) = read("/__mock/codes?to=real%40example.com");
-    assert_eq!((status, code.as_str()), (200, mock.latest_code("real@example.com").as_deref()));
-    assert_eq!(read("/__mock/codes?to=nobody%40example.com"), (404, Value::Null));
+    let (status, body) = read_mock_endpoint(&mock.base_url(), "/__mock/codes?to=real%40example.com");
+    assert_eq!((status, body["code"].as_str()), (200, mock.latest_code("real@example.com").as_deref()));
+    assert_eq!(
+        read_mock_endpoint(&mock.base_url(), "/__mock/codes?to=nobody%40example.com"),
+        (404, serde_json::json!({"code": null}))
+    );
 
-    let (status, totp) = read("/__mock/totp?email=real%40example.com");
+    let (status, body) = read_mock_endpoint(&mock.base_url(), "/__mock/totp?email=real%40example.com");
     assert_eq!(status, 200);
-    let totp = totp.as_str().expect("a code").to_owned();
+    let totp = body["code"].as_str().expect("a code").to_owned();
     assert_eq!(totp.len(), 6);
-    // It is the code the sign-in accepts as the second factor.
-    let mut native = Native::new(&mock.base_url());
+    assert_eq!(mock.totp_code("real@example.com"), Some(totp), "the method and the endpoint agree");
+}
+
+/// [`MockServer::totp_code`](clerk_mock::MockServer::totp_code) is the code the sign-in
+/// accepts as the second factor, follows the mock's clock, and is `None` without a TOTP user.
+#[test]
+fn the_totp_code_method_gives_the_code_a_sign_in_accepts() {
+    let mock = support::mock();
     mock.add_user(
-        UserSpec::with_email("totp@example.com")
+        UserSpec::with_email("totp+clerk_test@example.com")
             .password("password-1234")
             .mfa_totp(Totp::Secret("JBSWY3DPEHPK3PXP".into())),
     );
-    let created =
-        native.post("/v1/client/sign_ins", &[("identifier", "totp@example.com"), ("password", "password-1234")]);
+    mock.add_user(UserSpec::with_email("fixed@example.com").mfa_totp(Totp::FixedCode("123456".into())));
+    mock.add_user(UserSpec::with_email("plain@example.com").password("password-1234"));
+    assert_eq!(mock.totp_code("fixed@example.com").as_deref(), Some("123456"));
+    assert_eq!(mock.totp_code("plain@example.com"), None, "a user without TOTP");
+    assert_eq!(mock.totp_code("nobody@example.com"), None, "no such user");
+
+    let mut native = Native::new(&mock.base_url());
+    let created = native
+        .post("/v1/client/sign_ins", &[("identifier", "totp+clerk_test@example.com"), ("password", "password-1234")]);
     let id = created.body["response"]["id"].as_str().expect("id").to_owned();
-    let (_, now) = read("/__mock/totp?email=totp%40example.com");
-    let done = native.post(
-        &format!("/v1/client/sign_ins/{id}/attempt_second_factor"),
-        &[("strategy", "totp"), ("code", now.as_str().expect("code"))],
-    );
+    // Two steps (60 s) later the code differs: it is the clock's, not a fixed one.
+    let now = mock.totp_code("totp+clerk_test@example.com").expect("a code");
+    mock.advance_clock(std::time::Duration::from_secs(60));
+    let later = mock.totp_code("totp+clerk_test@example.com").expect("a code");
+    assert_ne!(now, later);
+    let done = native
+        .post(&format!("/v1/client/sign_ins/{id}/attempt_second_factor"), &[("strategy", "totp"), ("code", &later)]);
     assert_eq!(done.body["response"]["status"], "complete", "{}", done.body);
-    assert_eq!(read("/__mock/totp?email=nobody%40example.com"), (404, Value::Null));
+}
+
+/// `GET /__mock/totp` without a code to give answers Clerk's error envelope naming the
+/// address it looked up, and says how to send a `+` when one was read as a space.
+#[test]
+fn the_totp_endpoint_names_the_address_it_did_not_find() {
+    let mock = support::mock();
+    mock.add_user(UserSpec::with_email("g+clerk_test@example.com").mfa_totp(Totp::Secret("JBSWY3DPEHPK3PXP".into())));
+    mock.add_user(UserSpec::with_email("plain@example.com").password("password-1234"));
+    let error_of = |path: &str| {
+        let (status, body) = read_mock_endpoint(&mock.base_url(), path);
+        assert_eq!(status, 404, "{body}");
+        assert!(body.get("code").is_none(), "{body}");
+        assert_eq!(body["meta"], serde_json::json!({}), "{body}");
+        assert!(body["clerk_trace_id"].is_string(), "{body}");
+        let errors = body["errors"].as_array().expect("Clerk's error envelope");
+        assert_eq!(errors.len(), 1, "{body}");
+        assert_eq!(errors[0]["code"], "resource_not_found", "{body}");
+        assert_eq!(errors[0]["meta"]["param_name"], "email", "{body}");
+        errors[0]["long_message"].as_str().expect("long_message").to_owned()
+    };
+
+    // A bare `+` in the query is form-decoded as a space.
+    let why = error_of("/__mock/totp?email=g+clerk_test@example.com");
+    assert!(why.contains(r#""g clerk_test@example.com""#), "{why}");
+    assert!(why.contains("email=g%2Bclerk_test%40example.com"), "{why}");
+    let why = error_of("/__mock/totp?email=nobody%40example.com");
+    assert!(why.contains(r#""nobody@example.com""#) && why.contains("%2B"), "{why}");
+    let why = error_of("/__mock/totp?email=plain%40example.com");
+    assert!(why.contains(r#""plain@example.com""#) && why.contains("no TOTP"), "{why}");
+    // The encoded address works.
+    assert_eq!(read_mock_endpoint(&mock.base_url(), "/__mock/totp?email=g%2Bclerk_test%40example.com").0, 200);
+}
+
+/// Status and JSON body of a `GET` on one of the mock's own endpoints.
+fn read_mock_endpoint(base_url: &str, path: &str) -> (u16, Value) {
+    let response =
+        ureq::get(format!("{base_url}{path}")).config().http_status_as_error(false).build().call().expect("answered");
+    let status = response.status().as_u16();
+    let body = serde_json::from_str(&response.into_body().read_to_string().expect("body")).expect("JSON");
+    (status, body)
 }
 
 /// A link sent before a lockout verifies nothing while the lockout lasts.

@@ -136,6 +136,17 @@ pub enum Totp {
     FixedCode(String),
 }
 
+impl Totp {
+    /// The code an authenticator app shows at `unix_secs` (`None` for a secret that is not
+    /// base32).
+    pub(crate) fn code_at(&self, unix_secs: i64) -> Option<String> {
+        match self {
+            Totp::Secret(secret) => crate::totp::code_at(secret, unix_secs),
+            Totp::FixedCode(code) => Some(code.clone()),
+        }
+    }
+}
+
 impl fmt::Debug for Totp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
