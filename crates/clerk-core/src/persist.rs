@@ -12,21 +12,23 @@ pub const PERSISTED_STATE_VERSION: u32 = 1;
 /// A versioned snapshot of a client: enough to start signed-in offline and refresh when
 /// the network is back. Session JWTs are never part of it.
 ///
-/// `Debug` redacts the client token and the dev-browser token; [`to_json`](Self::to_json)
-/// writes them in clear, because the token store must keep them: store the bytes where only
-/// this user can read them.
+/// `Debug` redacts the client token and the dev-browser token. `Serialize` writes them in
+/// clear, unlike the secret types' own `Serialize` ([`crate::secret`]), because the token
+/// store must keep the tokens themselves: a restarted client acts with them. That holds for
+/// every serializer, [`to_json`](Self::to_json), `serde_json::to_string(&state)` or any
+/// other format: store the bytes where only this user can read them, and never log them
+/// (log the `Debug` form instead).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersistedState {
     /// Format version ([`PERSISTED_STATE_VERSION`]).
     pub version: u32,
     /// The Frontend API host this state belongs to.
     pub frontend_api_host: String,
-    /// The client token.
+    /// The client token (serialized in clear, see above).
     #[serde(serialize_with = "crate::secret::expose_persisted", default)]
     pub client_token: Option<ClientToken>,
     /// The dev-browser token (browser mode on a development instance, fapi.md §1.8.3);
-    /// `None` everywhere else. Written in clear by [`to_json`](Self::to_json), like the
-    /// client token.
+    /// `None` everywhere else. Serialized in clear, like the client token.
     #[serde(serialize_with = "crate::secret::expose_persisted", default)]
     pub dev_browser_token: Option<DevBrowserToken>,
     /// The last applied client, without session tokens.
@@ -53,7 +55,8 @@ pub struct PersistedState {
 }
 
 impl PersistedState {
-    /// The state as JSON bytes (client token and dev-browser token included, in clear).
+    /// The state as JSON bytes (client token and dev-browser token included, in clear, as
+    /// with any serializer of this type).
     #[must_use]
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()

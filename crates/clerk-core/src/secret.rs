@@ -5,6 +5,19 @@
 //! newtypes here. Their `Debug`, `Display` and `Serialize` output is a fixed placeholder, so
 //! a secret never reaches a log line, an error message, a transcript or a panic message
 //! unless code asks for it by name with [`expose`](ClientToken::expose).
+//!
+//! A secret leaves in clear only where it must leave the process, on purpose:
+//!
+//! - **to the server**: an [`HttpRequest`](crate::HttpRequest)'s wire forms (`url`,
+//!   `path_and_query`, `query_string`, `body`, `to_http`) carry the values themselves, while
+//!   its `Debug`, its `Serialize` and `redacted_body` show the placeholder;
+//! - **to the token store**: [`PersistedState`](crate::PersistedState), what
+//!   [`Client::export`](crate::Client::export) gives, is the one type whose `Serialize`
+//!   writes the secrets it holds (the client token and the dev-browser token) in clear, with
+//!   any serializer: [`to_json`](crate::PersistedState::to_json), `serde_json::to_string`,
+//!   any other format. A restarted program needs the tokens themselves to act as the same
+//!   client. Its `Debug` still redacts them; treat its serialized bytes as the credential
+//!   they hold (store them where only this user can read them, never log them).
 
 use std::fmt;
 
