@@ -52,6 +52,17 @@
 //!   `GET /__mock/totp?email=ADDRESS` (percent-encoded: a `+` in a query reads as a space, so
 //!   `ada%2Bclerk_test%40example.com`; a 404 in Clerk's error envelope names the address it
 //!   looked up).
+//! - **Sign-up requirements.** The instance the mock serves (`GET /v1/environment`) requires
+//!   an email address, a password and legal acceptance (`legal_accepted=true`; see
+//!   [`MockServer::set_legal_consent_required`]); first and last name, phone number and
+//!   username are optional. A sign-up without one of the required fields is
+//!   `missing_requirements` with it in `missing_fields` (send it with an update), and with
+//!   the email address in `unverified_fields` until a code (or a link) verifies it. The
+//!   README's `clerk sign-up --email you+clerk_test@example.com --legal-accepted --code
+//!   424242` supplies them all: `--legal-accepted` the acceptance, a hidden prompt (or
+//!   `--password-stdin`) the password, `--code` the email code. The drivers' `sign_up`
+//!   examples (`cargo run -p clerk-ureq --example sign_up`, and the same with
+//!   `clerk-reqwest`) do it in code.
 //! - **Shapes.** Envelopes as fapi.md §2.1–2.3, objects shaped like the recordings, timestamps
 //!   in milliseconds, session tokens as RS256 JWTs with fapi.md §6.4's v2 claims and header
 //!   `oiat` (committed test-only key; JWKS at `/.well-known/jwks.json`). Answers follow the
