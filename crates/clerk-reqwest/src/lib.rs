@@ -64,17 +64,38 @@
 //! redirect followed by the HTTP client would hide the Frontend API's answer from the
 //! engine. [`ClerkBuilder::http_client`] cannot inspect a client's policy, so it is on you.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), clerk_reqwest::DriverError> {
-//! use clerk_core::{SignInCreate, secret::Password};
+//! ## Signing in
 //!
-//! let clerk = clerk_reqwest::Clerk::builder_from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk")?
+//! A sign-in call that returns `Ok` made its step, which is not always the whole flow: a
+//! user with multi-factor authentication is then in `needs_second_factor`, not signed in.
+//! Look at the status of the attempt it returns:
+//!
+//! ```no_run
+//! # async fn demo(authenticator_code: String) -> Result<(), Box<dyn std::error::Error>> {
+//! use clerk_reqwest::prelude::*;
+//!
+//! let clerk = Clerk::builder_from_publishable_key("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk")?
 //!     .build()?;
 //! clerk.load().await?;
-//! clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…"))).await?;
+//! let mut step = clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…"))).await?;
+//! if let Some(sign_in) = step.sign_in()
+//!     && sign_in.status == Some(SignInStatus::NeedsSecondFactor)
+//! {
+//!     // `sign_in.supported_second_factors` lists what the server takes: here, an
+//!     // authenticator app's code.
+//!     let totp = SecondFactorAttempt::Totp(VerificationCode::new(authenticator_code));
+//!     step = clerk.sign_in_step(SignInCommand::AttemptSecondFactor(totp)).await?;
+//! }
+//! if !step.sign_in().is_some_and(|sign_in| sign_in.is_complete()) {
+//!     return Err(format!("not signed in yet: {step:?}").into());
+//! }
 //! let token = clerk.get_token(Default::default()).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! The crate's examples run whole flows against a local Frontend API:
+//! `cargo run -p clerk-reqwest --example sign_in` (password, then an authenticator code)
+//! and `--example sign_up` (email code, missing fields).
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -126,12 +147,16 @@ pub use clerk_store::drive::{
 ///     let store = FileStore::for_config(clerk_reqwest::clerk_store::default_dir("my-app")?, &config)?;
 ///     let clerk = Clerk::builder(config).store(Arc::new(store)).build_async().await?;
 ///     clerk.load().await?;
-///     let step = clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…"))).await?;
-///     if let Completion::SignIn(sign_in) = &step
+///     let mut step = clerk.sign_in(SignInCreate::password("ada@example.com", Password::new("…"))).await?;
+///     // `Ok` means the password was right; a user with multi-factor authentication goes on.
+///     if let Some(sign_in) = step.sign_in()
 ///         && sign_in.status == Some(SignInStatus::NeedsSecondFactor)
 ///     {
 ///         let code = SecondFactorAttempt::Totp(VerificationCode::new("123456"));
-///         clerk.sign_in_step(SignInCommand::AttemptSecondFactor(code)).await?;
+///         step = clerk.sign_in_step(SignInCommand::AttemptSecondFactor(code)).await?;
+///     }
+///     if !step.sign_in().is_some_and(|sign_in| sign_in.is_complete()) {
+///         return Err(format!("not signed in yet: {step:?}").into());
 ///     }
 ///     let token = clerk.get_token(TokenRequest::default()).await?;
 ///     println!("{token:?}");
@@ -467,13 +492,25 @@ impl Clerk {
 
     /// Creates a sign-in attempt.
     ///
+    /// `Ok` means this step succeeded, not that the user is signed in: look at the attempt
+    /// the returned completion holds ([`Completion::sign_in`]). Only a
+    /// [complete](clerk_core::wire::SignInResource::is_complete) one (with
+    /// `created_session_id`) made a session. A user with multi-factor authentication is in
+    /// [`NeedsSecondFactor`](clerk_core::wire::SignInStatus::NeedsSecondFactor) after the
+    /// password (on a device the instance does not trust yet,
+    /// [`NeedsClientTrust`](clerk_core::wire::SignInStatus::NeedsClientTrust)): go on with
+    /// [`sign_in_step`](Self::sign_in_step) and `SignInCommand::AttemptSecondFactor` (after
+    /// `PrepareSecondFactor` for a code sent by SMS or email), one of the attempt's
+    /// `supported_second_factors`. The crate's example does.
+    ///
     /// # Errors
     /// See [`run`](Self::run).
     pub async fn sign_in(&self, create: SignInCreate) -> Result<Completion, DriverError> {
         self.run(SignInCommand::Create(create)).await
     }
 
-    /// Runs a sign-in step.
+    /// Runs a sign-in step. As with [`sign_in`](Self::sign_in), `Ok` means the step
+    /// succeeded: the returned attempt's status says whether another is needed.
     ///
     /// # Errors
     /// See [`run`](Self::run).
@@ -483,13 +520,24 @@ impl Clerk {
 
     /// Creates a sign-up attempt.
     ///
+    /// `Ok` means the server took these fields, not that the user exists: look at the
+    /// attempt the returned completion holds ([`Completion::sign_up`]). It is
+    /// [complete](clerk_core::wire::SignUpResource::is_complete) (with
+    /// `created_session_id`) once the user and a session were made, and
+    /// [`MissingRequirements`](clerk_core::wire::SignUpStatus::MissingRequirements) until
+    /// then: send what `missing_fields` lists with [`sign_up_step`](Self::sign_up_step) and
+    /// `SignUpCommand::Update`, and verify what `unverified_fields` lists with
+    /// `SignUpCommand::PrepareVerification` then `AttemptVerification`. The crate's
+    /// `sign_up` example does.
+    ///
     /// # Errors
     /// See [`run`](Self::run).
     pub async fn sign_up(&self, fields: SignUpFields) -> Result<Completion, DriverError> {
         self.run(SignUpCommand::Create(fields)).await
     }
 
-    /// Runs a sign-up step.
+    /// Runs a sign-up step. As with [`sign_up`](Self::sign_up), `Ok` means the step
+    /// succeeded: the returned attempt's status says whether another is needed.
     ///
     /// # Errors
     /// See [`run`](Self::run).

@@ -9,6 +9,10 @@
 //! `CLERK_EMAIL` with `CLERK_PASSWORD` (both required then), and asks for an authenticator
 //! code on standard input if the instance wants one. The client token is kept in memory
 //! only.
+//!
+//! A sign-in call that returns `Ok` made its step, not always the whole flow: after the
+//! password, a user with multi-factor authentication is in `needs_second_factor`, not signed
+//! in. The example looks at the status of the attempt each step returns.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -17,50 +21,60 @@ use clerk_mock::{MockServer, Totp, UserSpec};
 // The driver, and what it re-exports of clerk-core and clerk-store, in one import.
 use clerk_ureq::prelude::*;
 
-/// What Clerk's test mode accepts as a code for the mock's users.
-const TEST_CODE: &str = "424242";
+/// The mock's user: an email address, a password and an authenticator app (TOTP).
+const MOCK_EMAIL: &str = "ada+clerk_test@example.com";
+const MOCK_PASSWORD: &str = "correct horse battery";
+const MOCK_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
-fn main() -> Result<(), DriverError> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Your instance when its key is set; otherwise a mock with one user (password + TOTP).
     let mut mock = None;
     let (builder, email, password) = match std::env::var("CLERK_PUBLISHABLE_KEY") {
         Ok(key) => (Clerk::builder_from_publishable_key(&key)?, required("CLERK_EMAIL")?, required("CLERK_PASSWORD")?),
         Err(_) => {
-            let server = MockServer::start();
-            server.add_user(UserSpec {
-                totp: Some(Totp::FixedCode(TEST_CODE.into())),
-                ..UserSpec::with_email("ada+clerk_test@example.com").password("correct horse battery")
-            });
-            let builder = Clerk::builder_for_base_url(&server.base_url())?;
-            mock = Some(server);
-            (builder, "ada+clerk_test@example.com".to_owned(), "correct horse battery".to_owned())
+            // Kept in `mock` until the end of `main`: dropping it stops the server.
+            let server = mock.insert(MockServer::start());
+            server.add_user(
+                UserSpec::with_email(MOCK_EMAIL)
+                    .password(MOCK_PASSWORD)
+                    .mfa_totp(Totp::Secret(MOCK_TOTP_SECRET.into())),
+            );
+            (Clerk::builder_for_base_url(&server.base_url())?, MOCK_EMAIL.to_owned(), MOCK_PASSWORD.to_owned())
         }
     };
     // Every state change, as it happens, on the thread that drives the engine (this one).
     let mut clerk = builder
         .store(Arc::new(MemoryStore::new()))
-        .on_event(Box::new(|event: &Event| match event {
+        .on_event(|event: &Event| match event {
             Event::SignInStatusChanged { to, .. } => println!("  event: sign-in status → {to:?}"),
             Event::ActiveSessionChanged { session_id } => println!("  event: active session → {session_id:?}"),
             _ => {}
-        }))
+        })
         .build()?;
 
     clerk.load()?;
     println!("signing in as {email}");
-    let mut attempt = clerk.sign_in(SignInCreate::password(&email, Password::new(password)))?;
-    if let Completion::SignIn(sign_in) = &attempt
+    let mut step = clerk.sign_in(SignInCreate::password(&email, Password::new(password)))?;
+    // `Ok` says the password was right, not that the user is signed in: look at the attempt.
+    if let Some(sign_in) = step.sign_in()
         && sign_in.status == Some(SignInStatus::NeedsSecondFactor)
     {
-        let code = match mock {
-            Some(_) => TEST_CODE.to_owned(),
+        let offered: Vec<&str> = sign_in.supported_second_factors.iter().map(|factor| &*factor.strategy).collect();
+        println!("second factor needed; the server takes: {}", offered.join(", "));
+        // The mock knows what the user's authenticator app shows now; a person types it.
+        let code = match &mock {
+            Some(server) => server.totp_code(&email).ok_or("the mock's user has no TOTP")?,
             None => read_line("authenticator code: "),
         };
-        attempt = clerk
+        step = clerk
             .sign_in_step(SignInCommand::AttemptSecondFactor(SecondFactorAttempt::Totp(VerificationCode::new(code))))?;
     }
-    if let Completion::SignIn(sign_in) = &attempt {
-        println!("sign-in {:?}", sign_in.status);
+    match step.sign_in() {
+        Some(sign_in) if sign_in.is_complete() => println!("signed in: session {:?}", sign_in.created_session_id),
+        // Another status (`needs_client_trust`, `needs_new_password`, …) is a step this
+        // example does not take.
+        Some(sign_in) => return Err(format!("not signed in: status {:?}", sign_in.status).into()),
+        None => return Err(format!("not a sign-in: {step:?}").into()),
     }
 
     let token = clerk.get_token(TokenRequest::default())?;
