@@ -20,6 +20,7 @@ use std::sync::Arc;
 use clerk_mock::{MockServer, Totp, UserSpec};
 // The driver, and what it re-exports of clerk-core and clerk-store, in one import.
 use clerk_reqwest::prelude::*;
+use tokio::sync::broadcast::error::RecvError;
 
 /// The mock's user: an email address, a password and an authenticator app (TOTP).
 const MOCK_EMAIL: &str = "ada+clerk_test@example.com";
@@ -48,11 +49,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Every state change, as it happens, from the driver's background task.
     let mut events = clerk.subscribe();
     let printer = tokio::spawn(async move {
-        while let Ok(event) = events.recv().await {
-            match event {
-                Event::SignInStatusChanged { to, .. } => println!("  event: sign-in status → {to:?}"),
-                Event::ActiveSessionChanged { session_id } => println!("  event: active session → {session_id:?}"),
-                _ => {}
+        loop {
+            match events.recv().await {
+                Ok(Event::SignInStatusChanged { to, .. }) => println!("  event: sign-in status → {to:?}"),
+                Ok(Event::ActiveSessionChanged { session_id }) => println!("  event: active session → {session_id:?}"),
+                Ok(_) => {}
+                // This receiver fell behind and the channel dropped events it had not read:
+                // go on with the next one (the engine holds the state they changed).
+                Err(RecvError::Lagged(missed)) => println!("  ({missed} events missed)"),
+                // The driver's task ended: no more events will come.
+                Err(RecvError::Closed) => break,
             }
         }
     });

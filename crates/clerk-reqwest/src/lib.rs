@@ -320,6 +320,10 @@ struct HttpClient {
     request_timeout: Option<std::time::Duration>,
 }
 
+/// How many events [`Clerk::subscribe`]'s channel keeps for a receiver that has not read
+/// them; one that falls further behind gets `RecvError::Lagged`.
+pub const EVENT_CHANNEL_CAPACITY: usize = 256;
+
 /// Spawns the task that owns `engine` and returns its handle.
 fn start_task(
     runtime: &tokio::runtime::Handle,
@@ -331,7 +335,7 @@ fn start_task(
     // Events reported around an adopted shared state reach `subscribe()` too.
     support.keep_told_events();
     let (tx, rx) = mpsc::channel(64);
-    let (events, _) = broadcast::channel(256);
+    let (events, _) = broadcast::channel(EVENT_CHANNEL_CAPACITY);
     // The handles hold the channel weakly: it closes when the task ends, whatever
     // handles are left, so subscribers learn that no more events will come.
     let weak_events = events.downgrade();
@@ -380,10 +384,32 @@ impl Clerk {
         DriverSettings::for_base_url(base_url).map(ClerkBuilder::from_settings)
     }
 
-    /// Every engine event from now on. The channel closes (`RecvError::Closed`, once the
-    /// events sent before are read) when the driver's task ends: after the last handle is
-    /// dropped and nothing is left pending, or when the token store panicked
+    /// Every engine event from now on. The channel keeps the last
+    /// [`EVENT_CHANNEL_CAPACITY`] events a receiver has not read: one that falls further
+    /// behind (a slow loop, a busy runtime) gets `RecvError::Lagged(n)`, `n` events it will
+    /// never see, then reads on from the oldest one still kept. So go on after `Lagged`
+    /// (what the missed events changed is in the engine: [`view`](Self::view)), and stop
+    /// on `Closed`. The channel closes (`RecvError::Closed`, once the events sent before
+    /// are read) when the driver's task ends: after the last handle is dropped and nothing
+    /// is left pending, or when the token store panicked
     /// ([`DriverError::StorePanicked`]). A receiver taken after that is closed at once.
+    ///
+    /// ```no_run
+    /// # async fn demo(clerk: clerk_reqwest::Clerk) {
+    /// use tokio::sync::broadcast::error::RecvError;
+    ///
+    /// let mut events = clerk.subscribe();
+    /// tokio::spawn(async move {
+    ///     loop {
+    ///         match events.recv().await {
+    ///             Ok(event) => println!("{event:?}"),
+    ///             Err(RecvError::Lagged(missed)) => eprintln!("{missed} events missed"),
+    ///             Err(RecvError::Closed) => break,
+    ///         }
+    ///     }
+    /// });
+    /// # }
+    /// ```
     #[must_use]
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         match self.events.upgrade() {
