@@ -7,6 +7,15 @@
 #![forbid(unsafe_code)]
 // Test support: a broken fixture must stop the test run loudly, so panicking is the point.
 #![allow(clippy::panic, clippy::expect_used)]
+// The README's snippets ([`ReadmeSnippets`]) are this crate's only doctests: a reader pastes
+// them, so they must build without warnings. Their functions are not called here.
+#![doc(test(attr(deny(warnings), allow(dead_code))))]
+
+/// The Rust snippets of the repository's README, built by `cargo test --doc -p clerk-tests`
+/// (warnings are errors) so that they keep compiling against the crates as they change.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeSnippets;
 
 pub mod fuzzing;
 pub mod golden;
