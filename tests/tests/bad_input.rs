@@ -490,12 +490,12 @@ fn hostile_commands_are_refused_and_change_nothing() {
         (
             "a template name ..",
             SessionCommand::GetToken(TokenRequest { template: Some("..".into()), ..TokenRequest::default() }).into(),
-            |e| matches!(e, CommandError::InvalidId(InvalidIdError::DotSegment)),
+            |e| matches!(e, CommandError::InvalidTemplate(InvalidIdError::DotSegment)),
         ),
         (
             "an empty template name",
             SessionCommand::GetToken(TokenRequest { template: Some(String::new()), ..TokenRequest::default() }).into(),
-            |e| matches!(e, CommandError::InvalidId(InvalidIdError::Empty)),
+            |e| matches!(e, CommandError::InvalidTemplate(InvalidIdError::Empty)),
         ),
         (
             "unsafe_metadata that is not an object",
