@@ -27,12 +27,27 @@ use crate::validation::SpecViolation;
 /// current-thread tokio runtime), so it works from blocking and async tests alike. Dropping
 /// the handle stops the server and joins its thread. Every other method steers or inspects the
 /// mock directly, without HTTP.
-#[derive(Debug)]
+///
+/// Its `Debug` shows the address and how much the mock holds, never the users' passwords,
+/// codes or client tokens inside it.
 pub struct MockServer {
     address: SocketAddr,
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.shared.lock();
+        f.debug_struct("MockServer")
+            .field("address", &self.address)
+            .field("clients", &state.clients.len())
+            .field("sessions", &state.sessions.len())
+            .field("requests", &state.requests.len())
+            .field("running", &self.thread.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl MockServer {

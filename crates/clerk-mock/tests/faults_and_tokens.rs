@@ -219,6 +219,18 @@ fn the_revoke_helper_leaves_the_client_as_the_revoke_route_does() {
 }
 
 #[test]
+fn the_mocks_debug_shows_no_password_or_client_token() {
+    let mock = support::mock();
+    let (native, _session) = signed_in(&mock, "debugged@example.com");
+    let token = native.token.clone().expect("a client token");
+    let server: &clerk_mock::MockServer = &mock;
+    let shown = format!("{server:?}");
+    assert!(shown.contains("MockServer") && shown.contains("127.0.0.1"), "{shown}");
+    assert!(!shown.contains("password-1234"), "{shown}");
+    assert!(!shown.contains(&token), "{shown}");
+}
+
+#[test]
 fn the_publishable_key_points_at_the_mock() {
     use base64::Engine as _;
     let mock = support::mock();
