@@ -162,7 +162,8 @@ impl HttpRequest {
         encode_fields(&self.query, false)
     }
 
-    /// The path and query string, for sending.
+    /// The path and query string, secrets in the query included (`rotating_token_nonce`, a
+    /// dev-browser token): for sending, never for showing.
     #[must_use]
     pub fn path_and_query(&self) -> String {
         let mut out = String::with_capacity(self.path.len() + 96);
@@ -179,7 +180,8 @@ impl HttpRequest {
     }
 
     /// The absolute URL of this request under `base_url` (see
-    /// [`ClientConfig::base_url`](crate::config::ClientConfig::base_url)).
+    /// [`ClientConfig::base_url`](crate::config::ClientConfig::base_url)), secrets in the
+    /// query included: for sending, never for showing.
     #[must_use]
     pub fn url(&self, base_url: &str) -> String {
         let base_url = base_url.trim_end_matches('/');
