@@ -866,6 +866,34 @@ fn the_async_driver_stops_an_abandoned_wait_when_its_last_handle_is_dropped() {
 }
 
 #[test]
+fn the_async_driver_gives_the_user_and_the_active_session_id() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("shortcut@example.com").password("correct horse battery"));
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    runtime.block_on(async {
+        let clerk =
+            clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build().expect("a driver");
+        clerk.load().await.expect("load");
+        assert!(clerk.user().await.expect("the task runs").is_none());
+        assert_eq!(clerk.active_session_id().await.expect("the task runs"), None);
+        let done = clerk
+            .sign_in(SignInCreate::password("shortcut@example.com", Password::new("correct horse battery")))
+            .await
+            .expect("sign-in");
+        let created = done.sign_in().and_then(|sign_in| sign_in.created_session_id.as_deref().map(str::to_owned));
+        let user = clerk.user().await.expect("the task runs").expect("signed in");
+        assert_eq!(
+            user.primary_email_address().and_then(|address| address.email_address.as_deref()),
+            Some("shortcut@example.com")
+        );
+        assert_eq!(clerk.active_session_id().await.expect("the task runs"), created);
+        clerk.sign_out(None).await.expect("sign-out");
+        assert!(clerk.user().await.expect("the task runs").is_none());
+    });
+}
+
+#[test]
 fn the_async_driver_frees_a_flow_whose_caller_gave_up() {
     let mock = MockServer::start();
     mock.add_user(UserSpec::with_email("gave-up@example.com").password("correct horse battery"));

@@ -94,8 +94,8 @@
 //! ```
 //!
 //! The crate's examples run whole flows against a local Frontend API:
-//! `cargo run -p clerk-reqwest --example sign_in` (password, then an authenticator code)
-//! and `--example sign_up` (email code, missing fields).
+//! `cargo run -p clerk-reqwest --example async_sign_in` (password, then an authenticator code)
+//! and `--example async_sign_up` (email code, missing fields).
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -498,6 +498,25 @@ impl Clerk {
             Ok(value) => Ok(value),
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    }
+
+    /// The signed-in user (the active session's, as [`Client::user`](clerk_core::Client::user)
+    /// gives it), copied out of the driver's task; `None` when no session is active. For
+    /// more than one value at a time, read them in one [`view`](Self::view).
+    ///
+    /// # Errors
+    /// A stopped task.
+    pub async fn user(&self) -> Result<Option<clerk_core::wire::UserResource>, DriverError> {
+        self.view(|engine| engine.user().cloned()).await
+    }
+
+    /// The id of the active session, `None` when there is none (nobody signed in, or the
+    /// active one signed out while others stay signed in).
+    ///
+    /// # Errors
+    /// A stopped task.
+    pub async fn active_session_id(&self) -> Result<Option<String>, DriverError> {
+        self.view(|engine| engine.active_session_id().map(str::to_owned)).await
     }
 
     /// Loads the environment and, when a client token is stored, the client.
