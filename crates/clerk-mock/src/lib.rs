@@ -61,7 +61,7 @@
 //!   README's `clerk sign-up --email you+clerk_test@example.com --legal-accepted --code
 //!   424242` supplies them all: `--legal-accepted` the acceptance, a hidden prompt (or
 //!   `--password-stdin`) the password, `--code` the email code. The drivers' `sign_up`
-//!   examples (`cargo run -p clerk-ureq --example sign_up`, and the same with
+//!   examples (`cargo run -p clerk-ureq --example blocking_sign_up`, and `async_sign_up` with
 //!   `clerk-reqwest`) do it in code.
 //! - **Shapes.** Envelopes as fapi.md §2.1–2.3, objects shaped like the recordings, timestamps
 //!   in milliseconds, session tokens as RS256 JWTs with fapi.md §6.4's v2 claims and header

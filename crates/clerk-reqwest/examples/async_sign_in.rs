@@ -2,7 +2,7 @@
 //! with the async driver, against a local Frontend API started in-process:
 //!
 //! ```text
-//! cargo run -p clerk-reqwest --example sign_in
+//! cargo run -p clerk-reqwest --example async_sign_in
 //! ```
 //!
 //! With `CLERK_PUBLISHABLE_KEY` set it signs in to your own instance instead, as

@@ -2,7 +2,7 @@
 //! with the blocking driver, against a local Frontend API started in-process:
 //!
 //! ```text
-//! cargo run -p clerk-ureq --example sign_in
+//! cargo run -p clerk-ureq --example blocking_sign_in
 //! ```
 //!
 //! With `CLERK_PUBLISHABLE_KEY` set it signs in to your own instance instead, as

@@ -2,7 +2,7 @@
 //! blocking driver, against a local Frontend API started in-process:
 //!
 //! ```text
-//! cargo run -p clerk-ureq --example sign_up
+//! cargo run -p clerk-ureq --example blocking_sign_up
 //! ```
 //!
 //! With `CLERK_PUBLISHABLE_KEY` set it signs up on your own instance instead, as

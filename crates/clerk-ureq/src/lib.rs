@@ -98,8 +98,8 @@
 //! ```
 //!
 //! The crate's examples run whole flows against a local Frontend API:
-//! `cargo run -p clerk-ureq --example sign_in` (password, then an authenticator code) and
-//! `--example sign_up` (email code, missing fields).
+//! `cargo run -p clerk-ureq --example blocking_sign_in` (password, then an authenticator code) and
+//! `--example blocking_sign_up` (email code, missing fields).
 #![forbid(unsafe_code)]
 
 use clerk_core::secret::SessionJwt;
