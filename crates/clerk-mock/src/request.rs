@@ -5,8 +5,11 @@ pub(crate) const CLIENT_COOKIE: &str = "__client";
 
 /// One request the mock received, recorded for assertions ([`crate::MockServer::requests`]).
 ///
-/// Names and values are decoded (no percent-encoding), in wire order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Names and values are decoded (no percent-encoding), in wire order. Its `Debug` (what a
+/// failing test prints) shows every name, and every value but the secrets' (credentials,
+/// passwords, codes, tickets, tokens, signatures, nonces); the fields themselves hold the
+/// values as sent.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     /// The wire method (`POST` for a tunnelled `PATCH`).
     pub method: String,
@@ -22,8 +25,56 @@ pub struct RecordedRequest {
     pub form: Vec<(String, String)>,
 }
 
-/// An answer the mock gave, as [`crate::MockServer::answers`] keeps it.
-#[derive(Debug, Clone, PartialEq)]
+/// Names of query, header and form fields whose values a recorded request's `Debug` hides:
+/// credentials (`authorization`, the `__client` cookie), what a person types (`password`,
+/// `code`) and what stands for them (tickets, tokens, signatures, nonces).
+pub(crate) const SECRET_NAMES: &[&str] = &[
+    "authorization",
+    "cookie",
+    "password",
+    "new_password",
+    "code",
+    "ticket",
+    "token",
+    "signature",
+    "public_key_credential",
+    "rotating_token_nonce",
+    "captcha_token",
+    "__clerk_db_jwt",
+    "__dev_session",
+];
+
+/// Shows `fields` as `[(name, value)]`, secret values as `[redacted]`.
+struct RedactedFields<'a>(&'a [(String, String)]);
+
+impl std::fmt::Debug for RedactedFields<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, value)| {
+                let secret = SECRET_NAMES.iter().any(|secret| name.eq_ignore_ascii_case(secret));
+                (name.as_str(), if secret { "[redacted]" } else { value.as_str() })
+            }))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("effective_method", &self.effective_method)
+            .field("path", &self.path)
+            .field("query", &RedactedFields(&self.query))
+            .field("headers", &RedactedFields(&self.headers))
+            .field("form", &RedactedFields(&self.form))
+            .finish()
+    }
+}
+
+/// An answer the mock gave, as [`crate::MockServer::answers`] keeps it. Its `Debug` shows
+/// the request (redacted) and the status, not the body, which holds client tokens and
+/// session JWTs.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RecordedAnswer {
     /// The request it answers.
@@ -32,6 +83,15 @@ pub struct RecordedAnswer {
     pub status: u16,
     /// The JSON body.
     pub body: serde_json::Value,
+}
+
+impl std::fmt::Debug for RecordedAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordedAnswer")
+            .field("request", &self.request)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RecordedRequest {

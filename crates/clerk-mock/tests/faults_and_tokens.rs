@@ -221,13 +221,21 @@ fn the_revoke_helper_leaves_the_client_as_the_revoke_route_does() {
 #[test]
 fn the_mocks_debug_shows_no_password_or_client_token() {
     let mock = support::mock();
-    let (native, _session) = signed_in(&mock, "debugged@example.com");
+    let (mut native, _session) = signed_in(&mock, "debugged@example.com");
+    let _ = native.get("/v1/client"); // a request that presents the client token
     let token = native.token.clone().expect("a client token");
     let server: &clerk_mock::MockServer = &mock;
     let shown = format!("{server:?}");
     assert!(shown.contains("MockServer") && shown.contains("127.0.0.1"), "{shown}");
     assert!(!shown.contains("password-1234"), "{shown}");
     assert!(!shown.contains(&token), "{shown}");
+    // What failing tests print: the recorded requests (and violations, which hold them).
+    let requests = format!("{:?}", mock.requests());
+    assert!(requests.contains("\"password\", \"[redacted]\""), "{requests}");
+    assert!(requests.contains("\"authorization\", \"[redacted]\""), "{requests}");
+    assert!(requests.contains("/v1/client/sign_ins") && requests.contains("debugged@example.com"), "{requests}");
+    assert!(!requests.contains("password-1234"), "{requests}");
+    assert!(!requests.contains(&token), "{requests}");
 }
 
 #[test]
