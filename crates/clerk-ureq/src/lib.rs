@@ -534,7 +534,7 @@ impl Clerk {
     /// then: send what `missing_fields` lists with [`sign_up_step`](Self::sign_up_step) and
     /// `SignUpCommand::Update`, and verify what `unverified_fields` lists with
     /// `SignUpCommand::PrepareVerification` then `AttemptVerification`. The crate's
-    /// `sign_up` example does.
+    /// `blocking_sign_up` example does.
     ///
     /// # Errors
     /// See [`run`](Self::run).
