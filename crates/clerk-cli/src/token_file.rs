@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use clerk_store::StoreError;
+use clerk_store::file_store::shell_quoted;
 use clerk_ureq::DriverError;
 
 /// The token file of this run, once the store is opened.
@@ -44,18 +45,6 @@ fn hint_for(error: &DriverError, path: &Path) -> Option<String> {
     })
 }
 
-/// `path` as one POSIX shell word: as it is when it has only safe characters, else in
-/// single quotes.
-fn shell_quoted(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:@%,".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        text.into_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
@@ -63,7 +52,8 @@ mod tests {
     use clerk_store::StoreError;
     use clerk_ureq::DriverError;
 
-    use super::{hint_for, shell_quoted};
+    use super::hint_for;
+    use clerk_store::file_store::shell_quoted;
 
     #[test]
     fn an_unreadable_or_foreign_file_gets_its_path_and_the_way_out() {

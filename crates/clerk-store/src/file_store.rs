@@ -643,25 +643,54 @@ fn writable_dir_advice(dir: &Path, mode: u32, user: &str) -> String {
         format!(
             "; it is a shared directory (sticky, like /tmp): do not change its mode, keep the store in a \
              private subdirectory instead, such as {} (the store creates a missing directory with mode 700)",
-            private.display()
+            shell_quoted(&private)
         )
     } else {
-        format!("; use a directory of your own, or make this one private with `chmod go-w {}`", dir.display())
+        format!("; use a directory of your own, or make this one private with `chmod go-w {}`", shell_quoted(dir))
     }
 }
 
-/// This user's name for a private directory's name: `USER` or `LOGNAME` when it is a plain
-/// file-name component, else the numeric user id.
+/// A path as a POSIX shell reads it back: as it is when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` inside written `'\''`). For advice that
+/// names a command to run, so that pasting it runs that command on that path and nothing
+/// else, whatever the path holds.
+///
+/// ```
+/// use std::path::Path;
+/// use clerk_store::file_store::shell_quoted;
+///
+/// assert_eq!(shell_quoted(Path::new("/home/ada/.config/clerk")), "/home/ada/.config/clerk");
+/// assert_eq!(shell_quoted(Path::new("/tmp/it's here;x")), r"'/tmp/it'\''s here;x'");
+/// ```
+#[must_use]
+pub fn shell_quoted(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:@%,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// This user's name for a private directory's name: `USER` or `LOGNAME` when it is made of
+/// letters, digits, `.`, `_` and `-` only (not starting with `.` or `-`), else the numeric
+/// user id. Nothing from the environment that a shell or a path would read specially.
 fn user_label() -> String {
-    let from_environment = ["USER", "LOGNAME"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|name| check_component(name).is_ok() && !name.contains(char::is_whitespace));
+    let from_environment =
+        ["USER", "LOGNAME"].iter().filter_map(|name| std::env::var(name).ok()).find(|name| is_plain_user_name(name));
     #[cfg(unix)]
     let fallback = || rustix::process::getuid().as_raw().to_string();
     #[cfg(not(unix))]
     let fallback = || String::from("user");
     from_environment.unwrap_or_else(fallback)
+}
+
+/// Whether `name` can go into a directory's name and a shell command as it is.
+fn is_plain_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['.', '-'])
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 /// Refuses a state file someone else may have written (Unix): owned by another user, or
@@ -751,6 +780,23 @@ mod tests {
                 assert!(reason.contains("a URL, not a host") && reason.contains("FileStore::for_config"), "{reason}");
             }
             other => panic!("a URL named a store file: {other:?}"),
+        }
+    }
+
+    /// Advice names a command to paste: a path with shell characters is quoted, and a user
+    /// name from the environment is used only when nothing in it is special.
+    #[test]
+    fn advice_is_safe_to_paste_into_a_shell() {
+        let odd = Path::new("/tmp/rev dir;x");
+        let advice = writable_dir_advice(odd, 0o777, "ada");
+        assert!(advice.contains("`chmod go-w '/tmp/rev dir;x'`"), "{advice}");
+        let advice = writable_dir_advice(odd, 0o1777, "ada");
+        assert!(advice.contains("'/tmp/rev dir;x/clerk-ada'"), "{advice}");
+        for plain in ["ada", "ada.lovelace", "ada_l-1"] {
+            assert!(is_plain_user_name(plain), "{plain}");
+        }
+        for special in ["", "$(id)", "a b", "a;b", "-rf", ".hidden", "a/b", "`x`", "ada\n"] {
+            assert!(!is_plain_user_name(special), "{special:?}");
         }
     }
 
