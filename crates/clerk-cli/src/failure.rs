@@ -19,7 +19,10 @@
 //!   `kind` is one of the names [`Kind::as_str`] lists; `message` is what a person would
 //!   read; `code`, `param` and `session_id` appear only when known.
 //!
-//! The exit status is the same either way (1; 2 for a usage error). Messages never carry a
+//! The exit status is the same either way (1; 2 for a usage error). An interrupt (Ctrl-C at a
+//! prompt or during the email-link wait) is not a failure reported here: the program
+//! restores the terminal and exits with 130, writing nothing more, in either mode.
+//! Messages never carry a
 //! secret: they are built from the server's error text, ids and what the program itself
 //! says, never from a password, code or token.
 

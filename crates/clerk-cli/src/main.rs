@@ -62,7 +62,8 @@ const EXIT_STATUS_HELP: &str = "Exit status:
   1  an error (said on standard error; with --json as one JSON object on its last line,
      {\"error\":{\"kind\":…,\"message\":…}} with \"code\" and \"param\" when the server gave them)
   2  a usage error (with --json, a JSON object of kind \"usage\")
-  3  `whoami`: no one is signed in (it still says so, or prints JSON with \"signed_in\": false)";
+  3  `whoami`: no one is signed in (it still says so, or prints JSON with \"signed_in\": false)
+130  interrupted (Ctrl-C at a prompt or while waiting for an email link; nothing more is written)";
 
 /// Sign in and up with Clerk from a terminal.
 #[derive(Debug, Parser)]
@@ -184,11 +185,15 @@ fn main() -> ExitCode {
         let error = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, &refusal);
         exit_for_usage(&error, cli.json.then(|| Failure::new(Kind::Usage, refusal)));
     }
-    let result = run(cli);
-    stdout::flush();
-    match result {
-        Ok(status) => status,
+    match run(cli) {
+        Ok(status) => {
+            stdout::flush();
+            status
+        }
         Err(failure) => {
+            // The command's own failure is the one to report: a failed write of what it
+            // printed before must not take its place.
+            stdout::flush_if_possible();
             failure::report(&failure);
             ExitCode::FAILURE
         }

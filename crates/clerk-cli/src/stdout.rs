@@ -134,6 +134,12 @@ pub(crate) fn flush() {
     }
 }
 
+/// Flushes standard output, ignoring a failure: for a program that is about to report a
+/// failure of its own, which must not be replaced by one of writing.
+pub(crate) fn flush_if_possible() {
+    let _ = io::stdout().lock().flush();
+}
+
 /// Ends the program after a failed write (see [`stop_for`]).
 fn stop(error: &io::Error) -> ! {
     let Stop { code, failure } = stop_for(error);
