@@ -165,14 +165,7 @@ pub use clerk_store::drive::{
 /// ```
 pub mod prelude {
     pub use crate::{Clerk, ClerkBuilder, DriverError};
-    pub use clerk_core::secret::{Password, VerificationCode};
-    pub use clerk_core::wire::{ErrorCode, SignInStatus, SignUpStatus};
-    pub use clerk_core::{
-        ClientConfig, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, OrganizationChoice,
-        SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand,
-        SignUpFields, SignUpPreparation, TokenRequest,
-    };
-    pub use clerk_store::{FileStore, MemoryStore, TokenStore};
+    pub use clerk_store::prelude::*;
 }
 use clerk_store::drive::{DriveSupport, DriverSettings, StoreAnswer, StoreCall, completion, sleep_for};
 use time::{Duration, OffsetDateTime};

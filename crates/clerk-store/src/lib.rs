@@ -109,6 +109,27 @@ mod placeholder;
 mod store;
 pub mod transcript;
 
+/// What a program using a driver needs besides the driver itself, in one import; each
+/// driver's own `prelude` adds its `Clerk`, `ClerkBuilder` and `DriverError` to it
+/// (`use clerk_reqwest::prelude::*;`, `use clerk_ureq::prelude::*;`).
+///
+/// From [`clerk_core`]: the configuration, the sign-in and sign-up commands with their
+/// arguments (creations, preparations, attempts), [`TokenRequest`](clerk_core::TokenRequest)
+/// and [`OrganizationChoice`](clerk_core::OrganizationChoice), what calls return
+/// ([`Completion`](clerk_core::Completion)) and report ([`Event`](clerk_core::Event)), the
+/// secrets a user types and what a program matches on (error codes, attempt statuses);
+/// from this crate, the token stores.
+pub mod prelude {
+    pub use crate::{FileStore, MemoryStore, TokenStore};
+    pub use clerk_core::secret::{Password, VerificationCode};
+    pub use clerk_core::wire::{ErrorCode, SignInStatus, SignUpStatus};
+    pub use clerk_core::{
+        ClientConfig, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, OrganizationChoice,
+        SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand,
+        SignUpFields, SignUpPreparation, TokenRequest,
+    };
+}
+
 pub use config_dir::default_dir;
 pub use error::{StoreError, TranscriptError};
 pub use file_store::{DEFAULT_LOCK_TIMEOUT, FileStore, STORE_FORMAT_VERSION};
