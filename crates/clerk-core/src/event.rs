@@ -135,7 +135,10 @@ pub enum Event {
         /// The JWT template, `None` for the default session token.
         template: Option<Text>,
     },
-    /// The user is no longer signed in on this client.
+    /// The active session is gone (signed out here, ended on the server, or the client
+    /// destroyed): no session is active now. On a multi-session client other sessions may
+    /// still be signed in ([`Client::signed_in_sessions`](crate::Client::signed_in_sessions));
+    /// [`SetActive`](crate::SessionCommand::SetActive) one of them to go on as that user.
     SignedOut {
         /// Why.
         reason: SignOutReason,
