@@ -933,7 +933,8 @@ impl DriverTask {
     /// shared state (the listeners have heard it already).
     fn publish_told_events(&mut self) {
         let told = self.support.take_told_events();
-        if self.events.receiver_count() > 0 {
+        // Usually none: then not even the channel's receiver count (a lock) is read.
+        if !told.is_empty() && self.events.receiver_count() > 0 {
             for event in told {
                 let _ = self.events.send(event);
             }
