@@ -866,6 +866,27 @@ fn the_async_driver_stops_an_abandoned_wait_when_its_last_handle_is_dropped() {
 }
 
 #[test]
+fn the_blocking_driver_gives_the_user_and_the_active_session_id() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("blocking-shortcut@example.com").password("correct horse battery"));
+    let mut clerk =
+        clerk_ureq::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build().expect("a driver");
+    clerk.load().expect("load");
+    assert!(clerk.user().is_none() && clerk.active_session_id().is_none());
+    let done = clerk
+        .sign_in(SignInCreate::password("blocking-shortcut@example.com", Password::new("correct horse battery")))
+        .expect("sign-in");
+    let created = done.sign_in().and_then(|sign_in| sign_in.created_session_id.as_deref().map(str::to_owned));
+    assert_eq!(clerk.active_session_id().map(str::to_owned), created);
+    assert_eq!(
+        clerk.user().and_then(|user| user.primary_email_address()).and_then(|a| a.email_address.as_deref()),
+        Some("blocking-shortcut@example.com")
+    );
+    clerk.sign_out(None).expect("sign-out");
+    assert!(clerk.user().is_none());
+}
+
+#[test]
 fn the_async_driver_gives_the_user_and_the_active_session_id() {
     let mock = MockServer::start();
     mock.add_user(UserSpec::with_email("shortcut@example.com").password("correct horse battery"));

@@ -116,17 +116,18 @@ pub mod transcript;
 /// From [`clerk_core`]: the configuration, the sign-in and sign-up commands with their
 /// arguments (creations, preparations, attempts), [`TokenRequest`](clerk_core::TokenRequest)
 /// and [`OrganizationChoice`](clerk_core::OrganizationChoice), what calls return
-/// ([`Completion`](clerk_core::Completion)) and report ([`Event`](clerk_core::Event)), the
-/// secrets a user types and what a program matches on (error codes, attempt statuses);
-/// from this crate, the token stores.
+/// ([`Completion`](clerk_core::Completion), [`SignOutConfirmation`](clerk_core::SignOutConfirmation),
+/// [`ActiveSession`](clerk_core::ActiveSession), [`SessionJwt`](clerk_core::secret::SessionJwt))
+/// and report ([`Event`](clerk_core::Event)), the secrets a user types and what a program
+/// matches on (error codes, attempt statuses); from this crate, the token stores.
 pub mod prelude {
     pub use crate::{FileStore, MemoryStore, TokenStore};
-    pub use clerk_core::secret::{Password, VerificationCode};
+    pub use clerk_core::secret::{Password, SessionJwt, VerificationCode};
     pub use clerk_core::wire::{ErrorCode, SignInStatus, SignUpStatus};
     pub use clerk_core::{
-        ClientConfig, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, OrganizationChoice,
-        SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate, SignUpAttempt, SignUpCommand,
-        SignUpFields, SignUpPreparation, TokenRequest,
+        ActiveSession, ClientConfig, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, OrganizationChoice,
+        SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate, SignOutConfirmation, SignUpAttempt,
+        SignUpCommand, SignUpFields, SignUpPreparation, TokenRequest,
     };
 }
 

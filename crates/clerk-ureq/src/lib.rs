@@ -49,8 +49,8 @@
 //! same sign-in. A cancel while no call runs does nothing (it never ends a later call).
 //!
 //! ```no_run
-//! # fn demo(mut clerk: clerk_ureq::Clerk, preparation: clerk_core::FirstFactorPreparation) {
-//! use clerk_core::SignInCommand;
+//! # fn demo(mut clerk: clerk_ureq::Clerk, preparation: clerk_ureq::prelude::FirstFactorPreparation) {
+//! use clerk_ureq::prelude::*;
 //!
 //! let canceller = clerk.canceller();
 //! let typed_a_password = std::thread::spawn(move || {
@@ -277,6 +277,21 @@ impl Clerk {
     #[must_use]
     pub fn engine(&self) -> &clerk_core::Client {
         &self.engine
+    }
+
+    /// The signed-in user (the active session's, as
+    /// [`Client::user`](clerk_core::Client::user) gives it); `None` when no session is
+    /// active. As clerk-reqwest's `user()`.
+    #[must_use]
+    pub fn user(&self) -> Option<&clerk_core::wire::UserResource> {
+        self.engine.user()
+    }
+
+    /// The id of the active session, `None` when there is none (nobody signed in, or the
+    /// active one signed out while others stay signed in). As clerk-reqwest's.
+    #[must_use]
+    pub fn active_session_id(&self) -> Option<&str> {
+        self.engine.active_session_id()
     }
 
     /// Runs `command` until its operation completes.
