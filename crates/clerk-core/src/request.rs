@@ -171,7 +171,9 @@ impl HttpRequest {
         out
     }
 
-    fn push_path_and_query(&self, out: &mut String) {
+    /// Appends [`path_and_query`](Self::path_and_query) to `out` (a driver building the
+    /// URL in a buffer of its own), secrets in the query included: for sending.
+    pub fn push_path_and_query(&self, out: &mut String) {
         out.push_str(&self.path);
         if !self.query.is_empty() {
             out.push('?');
@@ -224,7 +226,9 @@ impl HttpRequest {
 }
 
 fn encode_fields(fields: &[Field], redact: bool) -> String {
-    let mut out = String::new();
+    // Room for the fields unescaped, so the common case grows the string once.
+    let mut out =
+        String::with_capacity(fields.iter().map(|field| field.name.len() + field.value.expose().len() + 2).sum());
     push_fields(&mut out, fields, redact);
     out
 }

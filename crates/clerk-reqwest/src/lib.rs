@@ -98,6 +98,8 @@
 //! and `--example async_sign_up` (email code, missing fields).
 #![forbid(unsafe_code)]
 
+mod base_url;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -167,6 +169,7 @@ pub mod prelude {
     pub use crate::{Clerk, ClerkBuilder, DriverError};
     pub use clerk_store::prelude::*;
 }
+use base_url::BaseUrl;
 use clerk_store::drive::{DriveSupport, DriverSettings, StoreAnswer, StoreCall, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -335,7 +338,7 @@ fn start_task(
     let task = DriverTask {
         engine,
         http,
-        base_url: Arc::from(support.base_url()),
+        base_url: Arc::new(BaseUrl::new(support.base_url())),
         support,
         operation_timeout,
         waiting: BTreeMap::new(),
@@ -697,8 +700,8 @@ impl Ended {
 struct DriverTask {
     engine: clerk_core::Client,
     http: HttpClient,
-    /// The Frontend API's base URL, shared with every request in flight.
-    base_url: Arc<str>,
+    /// The Frontend API's base URL, parsed once, shared with every request in flight.
+    base_url: Arc<BaseUrl>,
     support: DriveSupport,
     operation_timeout: std::time::Duration,
     /// Operations callers wait for: their reply, the instant they give up (none for a
@@ -990,7 +993,7 @@ impl DriverTask {
 /// with the answer, for the transcript.
 async fn send(
     http: reqwest::Client,
-    base_url: Arc<str>,
+    base_url: Arc<BaseUrl>,
     outgoing: clerk_core::Outgoing,
     limit: usize,
     give_up: Option<tokio::time::Instant>,
@@ -1017,14 +1020,14 @@ async fn send(
 
 async fn send_inner(
     http: &reqwest::Client,
-    base_url: &str,
+    base_url: &BaseUrl,
     request: &HttpRequest,
     limit: usize,
 ) -> Result<HttpResponse, TransportError> {
     // Built directly (not through `http::Request`, whose URI reqwest would print and parse
-    // again): the URL is parsed once, as a plain reqwest call does.
+    // again), on the base URL parsed once.
     let method = reqwest::Method::from(request.method);
-    let url = reqwest::Url::parse(&request.url(base_url)).map_err(|e| TransportError::Other(e.to_string()))?;
+    let url = base_url.url_for(request)?;
     let mut http_request = reqwest::Request::new(method, url);
     let headers = http_request.headers_mut();
     for field in &request.headers {
