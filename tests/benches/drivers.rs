@@ -11,9 +11,9 @@
 //! Run with `cargo bench -p clerk-tests --bench drivers`.
 //!
 //! After criterion's figures the bench prints the ratios measured in alternating blocks
-//! (8 plain samples, 8 driver samples, …; 64 of each, medians), which a shared machine
-//! whose speed drifts during the run does not skew the way two back-to-back criterion
-//! groups can.
+//! (8 plain samples, 8 driver samples, …; 512 of each): the ratio of the two medians, and
+//! the median of the ratios of neighbouring blocks, which a shared machine whose speed
+//! drifts during the run does not skew the way two back-to-back criterion groups can.
 
 use std::time::{Duration, Instant};
 
@@ -25,36 +25,66 @@ use loopback::Loopback;
 
 const REQUESTS: usize = 5;
 
-/// Median time of `plain` and of `driver` over 64 samples of each, taken in alternating
-/// blocks of 8 (the first sample of each block, which pays for the other side having
-/// evicted this side's code and data from the caches, is not counted). Alternating cancels
-/// a drift of the machine's speed during the run; blocks keep what is measured the steady
-/// state criterion also measures.
-fn interleaved(mut plain: impl FnMut(), mut driver: impl FnMut()) -> (Duration, Duration) {
-    fn block(work: &mut dyn FnMut(), into: &mut Vec<Duration>) {
+/// Blocks of samples per side in [`interleaved`].
+const BLOCKS: usize = 64;
+/// Samples per block.
+const BLOCK_SAMPLES: usize = 8;
+
+/// What [`interleaved`] measured.
+struct Interleaved {
+    /// Median time of the plain side over all its samples.
+    plain: Duration,
+    /// Median time of the driver over all its samples.
+    driver: Duration,
+    /// Median, over each plain block and the driver block right after it, of the ratio
+    /// of the driver block's median to the plain block's.
+    paired_ratio: f64,
+}
+
+/// `plain` and `driver` measured in alternating blocks ([`BLOCKS`] of each, of
+/// [`BLOCK_SAMPLES`] samples; the first sample of each block, which pays for the other
+/// side having evicted this side's code and data from the caches, is not counted).
+/// Alternating cancels a drift of the machine's speed during the run, and the paired
+/// ratio compares each block only with its neighbour, so a drift over the run (this VM's
+/// speed varies by 2x over minutes) moves both sides of each ratio alike; blocks keep
+/// what is measured the steady state criterion also measures.
+fn interleaved(mut plain: impl FnMut(), mut driver: impl FnMut()) -> Interleaved {
+    fn block(work: &mut dyn FnMut(), into: &mut Vec<Duration>) -> Duration {
         work();
-        for _ in 0..8 {
+        let mut times = [Duration::ZERO; BLOCK_SAMPLES];
+        for time in &mut times {
             let start = Instant::now();
             work();
-            into.push(start.elapsed());
+            *time = start.elapsed();
         }
+        into.extend_from_slice(&times);
+        times.sort();
+        times[BLOCK_SAMPLES / 2]
     }
-    let (mut plains, mut drivers) = (Vec::new(), Vec::new());
-    for _ in 0..8 {
-        block(&mut plain, &mut plains);
-        block(&mut driver, &mut drivers);
+    let (mut plains, mut drivers, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..BLOCKS {
+        let plain_block = block(&mut plain, &mut plains);
+        let driver_block = block(&mut driver, &mut drivers);
+        ratios.push(driver_block.as_secs_f64() / plain_block.as_secs_f64());
     }
     plains.sort();
     drivers.sort();
-    (plains[plains.len() / 2], drivers[drivers.len() / 2])
+    ratios.sort_by(f64::total_cmp);
+    Interleaved {
+        plain: plains[plains.len() / 2],
+        driver: drivers[drivers.len() / 2],
+        paired_ratio: ratios[ratios.len() / 2],
+    }
 }
 
-fn report(what: &str, (plain, driver): (Duration, Duration)) {
+fn report(what: &str, measured: &Interleaved) {
     println!(
-        "{what}: plain {:.0} µs, driver {:.0} µs: {:.3}× (alternating blocks, medians of 64)",
-        plain.as_secs_f64() * 1e6,
-        driver.as_secs_f64() * 1e6,
-        driver.as_secs_f64() / plain.as_secs_f64()
+        "{what}: plain {:.0} µs, driver {:.0} µs: {:.3}× (medians of {n}); paired blocks: {:.3}× (median of {BLOCKS})",
+        measured.plain.as_secs_f64() * 1e6,
+        measured.driver.as_secs_f64() * 1e6,
+        measured.driver.as_secs_f64() / measured.plain.as_secs_f64(),
+        measured.paired_ratio,
+        n = BLOCKS * BLOCK_SAMPLES,
     );
 }
 
@@ -91,11 +121,11 @@ fn bench(c: &mut Criterion) {
 
     println!();
     println!("Against the plain client that decodes its answers (the driver's own cost, decision 0013):");
-    report("clerk-ureq, 5 × GET /v1/client", blocking_decoding);
-    report("clerk-reqwest, 5 × GET /v1/client", asynchronous_decoding);
+    report("clerk-ureq, 5 × GET /v1/client", &blocking_decoding);
+    report("clerk-reqwest, 5 × GET /v1/client", &asynchronous_decoding);
     println!("Against the plain client that drops its answers unread (the issue's target: ≤ 1.05×):");
-    report("clerk-ureq, 5 × GET /v1/client", blocking);
-    report("clerk-reqwest, 5 × GET /v1/client", asynchronous);
+    report("clerk-ureq, 5 × GET /v1/client", &blocking);
+    report("clerk-reqwest, 5 × GET /v1/client", &asynchronous);
 }
 
 criterion_group!(benches, bench);

@@ -421,7 +421,7 @@ impl Clerk {
     /// The engine's refusal, the operation's failure, a timeout, a store error, a store
     /// that panicked ([`DriverError::StorePanicked`]), or a stopped task.
     pub async fn run(&self, command: impl Into<Command>) -> Result<Completion, DriverError> {
-        self.send_command(command.into(), None).await
+        self.send_command(Box::new(command.into()), None).await
     }
 
     /// Runs `command` until its operation completes, giving up (and cancelling it) after
@@ -435,16 +435,27 @@ impl Clerk {
         command: impl Into<Command>,
         timeout: std::time::Duration,
     ) -> Result<Completion, DriverError> {
-        self.send_command(command.into(), Some(timeout)).await
+        self.send_command(Box::new(command.into()), Some(timeout)).await
     }
 
+    /// Hands `command` to the task and waits for its answer. The command is boxed by the
+    /// caller: the future then carries a pointer, not the command (nearly 500 bytes), which
+    /// would otherwise be copied each time the future moves.
     async fn send_command(
         &self,
-        command: Command,
+        command: Box<Command>,
         within: Option<std::time::Duration>,
     ) -> Result<Completion, DriverError> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Message::Run(Box::new(command), within, reply)).await.map_err(|_| DriverError::Stopped)?;
+        let message = Message::Run(command, within, reply);
+        // The channel nearly always has room: only a full one needs the send that waits.
+        match self.tx.try_send(message) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                self.tx.send(message).await.map_err(|_| DriverError::Stopped)?;
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(DriverError::Stopped),
+        }
         answer.await.map_err(|_| DriverError::Stopped)?
     }
 
