@@ -9,7 +9,9 @@
 //! * `MODE`: `plain-ureq`, `plain-ureq-decoding` (the plain ureq agent decoding each
 //!   answer into clerk-core's wire types), `ureq` (clerk-ureq's `reload`), `plain-reqwest`, `reqwest`
 //!   (clerk-reqwest's `reload`, called from a task on the runtime), `plain-reqwest-decoding`
-//!   (the plain reqwest client decoding each answer into clerk-core's wire types) or `setup` (start the
+//!   (the plain reqwest client decoding each answer into clerk-core's wire types),
+//!   `plain-reqwest-handed-off` (the same, each request sent by another task through the
+//!   driver's channels: the hand-off's own cost) or `setup` (start the
 //!   mock and both drivers, send nothing more).
 //! * `REQUESTS`: how many (default 500).
 
@@ -27,6 +29,7 @@ fn main() {
         "plain-reqwest" => loopback.plain_reqwest(requests),
         "reqwest" => loopback.driver_reqwest(requests),
         "plain-reqwest-decoding" => loopback.plain_reqwest_decoding(requests),
+        "plain-reqwest-handed-off" => loopback.plain_reqwest_handed_off(requests),
         _ => {}
     }
 }

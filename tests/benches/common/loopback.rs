@@ -29,6 +29,10 @@ pub(crate) struct Loopback {
     async_token: String,
     /// A plain reqwest client with the async driver's settings.
     http: reqwest::Client,
+    /// The task that sends for [`plain_reqwest_handed_off`](Self::plain_reqwest_handed_off)
+    /// with the plain client, as long-lived as the driver's task: each message asks for one
+    /// `GET /v1/client`, decoded, and is answered with the body's length.
+    to_sender: tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<usize>>,
 }
 
 impl Loopback {
@@ -82,7 +86,19 @@ impl Loopback {
             .timeout(clerk_reqwest::DEFAULT_REQUEST_TIMEOUT)
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
-        Loopback { _mock: mock, url, blocking, blocking_token, agent, runtime, asynchronous, async_token, http }
+        let to_sender = spawn_sender(&runtime, http.clone(), url.clone(), async_token.clone());
+        Loopback {
+            _mock: mock,
+            url,
+            blocking,
+            blocking_token,
+            agent,
+            runtime,
+            asynchronous,
+            async_token,
+            http,
+            to_sender,
+        }
     }
 
     /// `requests` × `GET /v1/client` through the plain ureq agent.
@@ -159,6 +175,25 @@ impl Loopback {
         });
     }
 
+    /// As [`plain_reqwest_decoding`](Self::plain_reqwest_decoding), each request handed
+    /// to another task that sends it and decodes the answer, through the channels the
+    /// async driver uses (an `mpsc` message there, a `oneshot` reply back): what the
+    /// design's one task owning the engine costs by itself, without the engine.
+    pub(crate) fn plain_reqwest_handed_off(&self, requests: usize) {
+        let to_sender = self.to_sender.clone();
+        self.runtime.block_on(async move {
+            tokio::spawn(async move {
+                for _ in 0..requests {
+                    let (reply, answer) = tokio::sync::oneshot::channel();
+                    to_sender.try_send(reply).unwrap_or_else(|e| panic!("{e}"));
+                    std::hint::black_box(answer.await.unwrap_or_else(|e| panic!("{e}")));
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        });
+    }
+
     /// `requests` × `reload` through the async driver, as one task on the runtime.
     pub(crate) fn driver_reqwest(&self, requests: usize) {
         let clerk = self.asynchronous.clone();
@@ -172,6 +207,32 @@ impl Loopback {
             .unwrap_or_else(|e| panic!("{e}"));
         });
     }
+}
+
+/// Spawns the task behind [`Loopback::plain_reqwest_handed_off`]; it ends when the sender
+/// returned is dropped.
+fn spawn_sender(
+    runtime: &tokio::runtime::Runtime,
+    http: reqwest::Client,
+    url: String,
+    token: String,
+) -> tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<usize>> {
+    let (to_sender, mut requests) = tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<usize>>(64);
+    runtime.spawn(async move {
+        while let Some(reply) = requests.recv().await {
+            let response = http
+                .get(&url)
+                .header("authorization", &token)
+                .header("x-mobile", "1")
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let body = response.bytes().await.unwrap_or_else(|e| panic!("{e}"));
+            decode_client_answer(&body);
+            let _ = reply.send(body.len());
+        }
+    });
+    to_sender
 }
 
 /// Decodes a `GET /v1/client` answer into `clerk-core`'s wire types, as a hand-written
