@@ -2913,3 +2913,23 @@ fn the_blocking_driver_reports_an_adopted_state_before_returning() {
     );
     assert!(app.engine().is_quiescent(), "nothing left queued");
 }
+
+#[test]
+fn a_builders_config_names_the_host_its_file_store_must_be_for() {
+    let mock = MockServer::start();
+    let dir = TempDir::new("builder-config");
+
+    let blocking = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url()).expect("builder");
+    assert_eq!(blocking.config().frontend_api_host(), host_of(&mock));
+    assert_eq!(blocking.config().base_url(), mock.base_url());
+    let store = FileStore::for_config(dir.path(), blocking.config()).expect("file store");
+    blocking.store(Arc::new(store)).build().expect("a store for the builder's host is accepted");
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let asynchronous = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("builder");
+        assert_eq!(asynchronous.config().frontend_api_host(), host_of(&mock));
+        let store = FileStore::for_config(dir.path(), asynchronous.config()).expect("file store");
+        asynchronous.store(Arc::new(store)).build_async().await.expect("a store for the builder's host is accepted");
+    });
+}

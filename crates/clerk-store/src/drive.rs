@@ -253,13 +253,22 @@ impl DriverSettings {
 }
 
 /// The builder methods both drivers share, for an `impl` block of a builder struct with a
-/// `settings: DriverSettings` field: `store`, `transcript`, `on_exchange`, `on_event`,
-/// `operation_timeout`, `user_agent` and `timeouts`. Every duration a driver takes from its user is a
+/// `settings: DriverSettings` field: `config`, `store`, `transcript`, `on_exchange`,
+/// `on_event`, `operation_timeout`, `user_agent` and `timeouts`. Every duration a driver takes from its user is a
 /// `std::time::Duration` (never negative, and what an app already has at hand); the engine's
 /// own `time::Duration`s stay inside.
 #[macro_export]
 macro_rules! shared_builder_methods {
     () => {
+        /// The engine configuration the driver will run with: the instance's host (for a
+        /// [`FileStore`]($crate::FileStore), through
+        /// [`FileStore::for_config`]($crate::FileStore::for_config)), its base URL, its
+        /// limits.
+        #[must_use]
+        pub fn config(&self) -> &::clerk_core::ClientConfig {
+            &self.settings.config
+        }
+
         /// Persists (and restores) the engine state through `store`.
         #[must_use]
         pub fn store(mut self, store: ::std::sync::Arc<dyn $crate::TokenStore>) -> Self {

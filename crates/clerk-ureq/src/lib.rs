@@ -22,8 +22,9 @@
 //! program): `use clerk_ureq::prelude::*;`. Keep the client token between runs in a
 //! [`FileStore`](clerk_store::FileStore) built with
 //! [`FileStore::for_config`](clerk_store::FileStore::for_config) from the configuration the
-//! driver is built from; a store for another Frontend API host than the driver's is refused
-//! when the driver is built ([`DriverError::Config`]), before anything is read or sent.
+//! driver is built from (a builder's [`config`](ClerkBuilder::config)); a store for
+//! another Frontend API host than the driver's is refused when the driver is built
+//! ([`DriverError::Config`]), before anything is read or sent.
 //!
 //! ## Blocking, and what that means for deadlines
 //!
