@@ -10,22 +10,29 @@
 //! from ids) and the base was written in the form the parser gives back; a property test
 //! below holds the two to the same result. Anything else (a base URL with upper-case
 //! letters or a default port, a template name with a dot, …) takes the full parse.
+//!
+//! Most requests repeat one another's URL (a client reload, a token refresh), so the last
+//! URL built is kept with the reference it came from and handed out again for the same
+//! reference, without parsing; a URL whose query holds a secret (a `rotating_token_nonce`,
+//! a dev-browser token) is never kept.
 
 use clerk_core::{HttpRequest, TransportError};
 use reqwest::Url;
 
 /// The base URL as configured, and parsed when requests may be built on it.
-#[derive(Debug)]
 pub(crate) struct BaseUrl {
     /// The base URL as configured, without a trailing `/`.
     text: String,
     /// The base URL parsed, when the fast path gives the same URLs as a full parse: its
     /// text is already in the parser's normal form, with no query or fragment.
     parsed: Option<Parsed>,
+    /// The last reference resolved (its query free of secrets) and the URL it gave.
+    last: Option<(String, Url)>,
+    /// A buffer for the next reference.
+    scratch: String,
 }
 
 /// A base URL in normal form, and the path every request's path goes under.
-#[derive(Debug)]
 struct Parsed {
     url: Url,
     /// The base URL's own path without a trailing `/` (empty for `https://host`).
@@ -46,26 +53,45 @@ impl BaseUrl {
             let path_prefix = url.path().trim_end_matches('/').to_owned();
             Parsed { url, path_prefix }
         });
-        BaseUrl { text, parsed }
+        BaseUrl { text, parsed, last: None, scratch: String::new() }
     }
 
     /// The URL `request` goes to: what [`HttpRequest::url`] under this base parses to.
-    pub(crate) fn url_for(&self, request: &HttpRequest) -> Result<Url, TransportError> {
-        match &self.parsed {
-            Some(parsed) if is_plain_path(&request.path) => {
-                // A path-absolute reference resolved against the parsed base: the scheme
-                // and host are copied from it, only the path and query are parsed.
-                let mut reference = String::with_capacity(parsed.path_prefix.len() + request.path.len() + 96);
-                reference.push_str(&parsed.path_prefix);
-                request.push_path_and_query(&mut reference);
-                if reference.starts_with("//") {
-                    // A reference starting `//` names a host: only the whole text is right.
-                    return self.parse_whole(request);
-                }
-                parsed.url.join(&reference).map_err(invalid_url)
-            }
-            _ => self.parse_whole(request),
+    pub(crate) fn url_for(&mut self, request: &HttpRequest) -> Result<Url, TransportError> {
+        let Some(parsed) = self.parsed.as_ref().filter(|_| is_plain_path(&request.path)) else {
+            return self.parse_whole(request);
+        };
+        // A path-absolute reference resolved against the parsed base: the scheme and host
+        // are copied from it, only the path and query are parsed.
+        let mut reference = std::mem::take(&mut self.scratch);
+        reference.clear();
+        reference.push_str(&parsed.path_prefix);
+        request.push_path_and_query(&mut reference);
+        if let Some((last, url)) = &self.last
+            && *last == reference
+        {
+            self.scratch = reference;
+            return Ok(url.clone());
         }
+        if reference.starts_with("//") {
+            // A reference starting `//` names a host: only the whole text is right.
+            self.scratch = reference;
+            return self.parse_whole(request);
+        }
+        let url = parsed.url.join(&reference).map_err(invalid_url);
+        match &url {
+            Ok(url) if !request.query.iter().any(|field| field.value.is_secret()) => {
+                if let Some((previous, _)) = self.last.replace((reference, url.clone())) {
+                    self.scratch = previous;
+                }
+            }
+            _ => {
+                // Not kept: wiped now rather than left in the buffer until the next request.
+                reference.clear();
+                self.scratch = reference;
+            }
+        }
+        url
     }
 
     /// The URL `request` goes to, parsed from its whole text.
@@ -103,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_plain_request_under_a_plain_base_takes_the_fast_path() {
-        let base = BaseUrl::new("https://clerk.example.com/");
+        let mut base = BaseUrl::new("https://clerk.example.com/");
         assert!(base.parsed.is_some());
         let request = request("/v1/client", &[("__clerk_api_version", "2026-05-12"), ("_is_native", "true")]);
         let url = base.url_for(&request).unwrap();
@@ -111,15 +137,32 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_url_is_handed_out_again_and_one_with_a_secret_is_not_kept() {
+        let mut base = BaseUrl::new("https://clerk.example.com");
+        let reload = request("/v1/client", &[("_is_native", "true")]);
+        let first = base.url_for(&reload).unwrap();
+        assert!(base.last.is_some());
+        assert_eq!(base.url_for(&reload).unwrap(), first);
+
+        let mut with_nonce = request("/v1/client", &[]);
+        with_nonce.query.push(Field::secret("rotating_token_nonce", "canary-nonce-5150"));
+        let url = base.url_for(&with_nonce).unwrap();
+        assert_eq!(url.query(), Some("rotating_token_nonce=canary-nonce-5150"));
+        let (kept, _) = base.last.as_ref().unwrap();
+        assert_eq!(kept, "/v1/client?_is_native=true", "the URL with a secret replaced nothing");
+        assert!(base.scratch.is_empty(), "the secret is not left in the buffer");
+    }
+
+    #[test]
     fn a_base_with_a_path_keeps_it() {
-        let base = BaseUrl::new("http://127.0.0.1:8080/__clerk/");
+        let mut base = BaseUrl::new("http://127.0.0.1:8080/__clerk/");
         let url = base.url_for(&request("/v1/environment", &[])).unwrap();
         assert_eq!(url.as_str(), "http://127.0.0.1:8080/__clerk/v1/environment");
     }
 
     #[test]
     fn encoded_dot_segments_mean_what_they_mean_in_the_whole_text() {
-        let base = BaseUrl::new("http://127.0.0.1:8080/__clerk");
+        let mut base = BaseUrl::new("http://127.0.0.1:8080/__clerk");
         for path in ["/v1/%2e%2e/x", "/v1/%2E/x", "/%2e%2E/%2e%2e/v1", "/v1/a%2fb", "/v1//x"] {
             let request = request(path, &[("a", "b c")]);
             assert_eq!(base.url_for(&request).unwrap(), base.parse_whole(&request).unwrap(), "{path}");
@@ -129,7 +172,7 @@ mod tests {
     #[test]
     fn a_reference_starting_with_two_slashes_is_not_read_as_a_host() {
         for (base, path) in [("https://h.example//a", "/v1/client"), ("https://h.example", "//evil/v1")] {
-            let base = BaseUrl::new(base);
+            let mut base = BaseUrl::new(base);
             let request = request(path, &[]);
             assert_eq!(base.url_for(&request).unwrap(), base.parse_whole(&request).unwrap(), "{path}");
         }
@@ -163,21 +206,43 @@ mod tests {
         ]
     }
 
+    fn request_strategy() -> impl Strategy<Value = HttpRequest> {
+        (
+            proptest::collection::vec(prop_oneof![plain_segment(), text()], 1..4),
+            proptest::collection::vec((text(), text(), any::<bool>()), 0..3),
+        )
+            .prop_map(|(segments, query)| HttpRequest {
+                method: Method::Get,
+                path: format!("/{}", segments.join("/")),
+                query: query
+                    .into_iter()
+                    .map(
+                        |(name, value, secret)| {
+                            if secret { Field::secret(name, value) } else { Field::plain(name, value) }
+                        },
+                    )
+                    .collect(),
+                headers: Vec::new(),
+                form: None,
+            })
+    }
+
     proptest! {
-        /// Whatever the path and query, the URL built is the one the whole text parses to.
+        /// Whatever the requests, in whatever order, repeated or not, each URL built is the
+        /// one its whole text parses to.
         #[test]
         fn the_url_built_is_the_url_parsed(
             base in base_text(),
-            segments in proptest::collection::vec(prop_oneof![plain_segment(), text()], 1..4),
-            query in proptest::collection::vec((text(), text()), 0..3),
+            requests in proptest::collection::vec(request_strategy(), 1..4),
+            order in proptest::collection::vec(0usize..4, 1..8),
         ) {
-            let base = BaseUrl::new(&base);
-            let path = format!("/{}", segments.join("/"));
-            let query: Vec<(&str, &str)> = query.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-            let request = request(&path, &query);
-            let built = base.url_for(&request).map(|url| url.to_string()).map_err(|e| e.to_string());
-            let parsed = base.parse_whole(&request).map(|url| url.to_string()).map_err(|e| e.to_string());
-            prop_assert_eq!(built, parsed);
+            let mut base = BaseUrl::new(&base);
+            for index in order {
+                let request = &requests[index % requests.len()];
+                let built = base.url_for(request).map(|url| url.to_string()).map_err(|e| e.to_string());
+                let parsed = base.parse_whole(request).map(|url| url.to_string()).map_err(|e| e.to_string());
+                prop_assert_eq!(built, parsed);
+            }
         }
     }
 }

@@ -102,7 +102,6 @@
 mod base_url;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use clerk_core::secret::SessionJwt;
 use clerk_core::{
@@ -339,7 +338,7 @@ fn start_task(
     let task = DriverTask {
         engine,
         http,
-        base_url: Arc::new(BaseUrl::new(support.base_url())),
+        base_url: BaseUrl::new(support.base_url()),
         support,
         operation_timeout,
         waiting: BTreeMap::new(),
@@ -712,8 +711,8 @@ impl Ended {
 struct DriverTask {
     engine: clerk_core::Client,
     http: HttpClient,
-    /// The Frontend API's base URL, parsed once, shared with every request in flight.
-    base_url: Arc<BaseUrl>,
+    /// The Frontend API's base URL, parsed once, and the last request URL built on it.
+    base_url: BaseUrl,
     support: DriveSupport,
     operation_timeout: std::time::Duration,
     /// Operations callers wait for: their reply, the instant they give up (none for a
@@ -773,9 +772,10 @@ impl DriverTask {
                             .map(|at| sleep_for(at, now))
                             .filter(|left| self.http.request_timeout.is_none_or(|own| *left < own))
                             .map(|left| tokio::time::Instant::now() + left);
+                        let url = self.base_url.url_for(&outgoing.request);
                         let future = send(
                             self.http.client.clone(),
-                            Arc::clone(&self.base_url),
+                            url,
                             outgoing,
                             self.engine.config().max_response_bytes(),
                             limit,
@@ -1005,7 +1005,7 @@ impl DriverTask {
 /// with the answer, for the transcript.
 async fn send(
     http: reqwest::Client,
-    base_url: Arc<BaseUrl>,
+    url: Result<reqwest::Url, TransportError>,
     outgoing: clerk_core::Outgoing,
     limit: usize,
     give_up: Option<tokio::time::Instant>,
@@ -1017,7 +1017,7 @@ async fn send(
         attempt = outgoing.attempt,
         status = tracing::field::Empty
     );
-    let exchange = send_inner(&http, &base_url, &outgoing.request, limit).instrument(span.clone());
+    let exchange = send_inner(&http, url, &outgoing.request, limit).instrument(span.clone());
     let result = match give_up {
         Some(at) => tokio::time::timeout_at(at, exchange)
             .await
@@ -1032,14 +1032,14 @@ async fn send(
 
 async fn send_inner(
     http: &reqwest::Client,
-    base_url: &BaseUrl,
+    url: Result<reqwest::Url, TransportError>,
     request: &HttpRequest,
     limit: usize,
 ) -> Result<HttpResponse, TransportError> {
     // Built directly (not through `http::Request`, whose URI reqwest would print and parse
-    // again), on the base URL parsed once.
+    // again), on the URL the task built on the base URL parsed once.
     let method = reqwest::Method::from(request.method);
-    let url = base_url.url_for(request)?;
+    let url = url?;
     let mut http_request = reqwest::Request::new(method, url);
     let headers = http_request.headers_mut();
     for field in &request.headers {
