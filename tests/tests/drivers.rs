@@ -2933,3 +2933,105 @@ fn a_builders_config_names_the_host_its_file_store_must_be_for() {
         asynchronous.store(Arc::new(store)).build_async().await.expect("a store for the builder's host is accepted");
     });
 }
+
+#[test]
+fn a_sign_out_by_another_process_is_picked_up_before_the_next_call() {
+    let mut failures = Vec::new();
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let dir = TempDir::new("signed-out-elsewhere");
+        let setup =
+            |mock: &MockServer| Setup::new(mock.base_url()).store(file_store(&dir, mock)).operation_timeout(BUG_BOUND);
+        let mut a = signed_in(kind, &mock, setup(&mock));
+        a.run(SessionCommand::GetToken(TokenRequest::default()).into()).expect("a token");
+        let email = format!("user{}@example.com", mock.requests().len());
+        mock.add_user(UserSpec::with_email(&email).password("password-1234"));
+
+        // Another process signs out; the client token stays the same.
+        let mut b = build(kind, &setup(&mock)).expect("second process");
+        b.run(SessionCommand::SignOut { session_id: None }.into()).expect("B signs out");
+        drop(b);
+
+        // A's next call starts from B's state: no token for a session the server removed.
+        match a.run(SessionCommand::GetToken(TokenRequest::default()).into()) {
+            Err(DriverError::Command(CommandError::NoActiveSession { .. })) => {}
+            other => failures.push(format!("{kind:?}: get_token after B's sign-out: {other:?}")),
+        }
+        if a.snapshot().active.is_some() {
+            failures.push(format!("{kind:?}: still signed in here: {}", a.snapshot().summary()));
+        }
+
+        // A signs in again: the call succeeds, and the session it made is the one kept.
+        match a.run(SignInCommand::Create(SignInCreate::password(email, Password::new("password-1234"))).into()) {
+            Ok(_) => {}
+            Err(error) => failures.push(format!("{kind:?}: the second sign-in: {error:?}")),
+        }
+        match a.snapshot().active {
+            Some(session) => {
+                if mock.session_status(&session).as_deref() != Some("active") {
+                    failures.push(format!("{kind:?}: the session kept is not active on the server"));
+                }
+                let stored = stored_sessions(&FileStore::new(dir.path(), &host_of(&mock)).expect("store"), &mock);
+                if stored != 1 {
+                    failures.push(format!("{kind:?}: {stored} sessions in the store"));
+                }
+            }
+            None => failures.push(format!("{kind:?}: signed out after signing in again")),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_sign_in_answered_after_another_process_signed_out_is_kept() {
+    let mut failures = Vec::new();
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let dir = TempDir::new("sign-in-after-sign-out-elsewhere");
+        let setup =
+            |mock: &MockServer| Setup::new(mock.base_url()).store(file_store(&dir, mock)).operation_timeout(BUG_BOUND);
+        let mut a = signed_in(kind, &mock, setup(&mock));
+        let token_before = a.snapshot().client_token;
+        let email = format!("user{}@example.com", mock.requests().len());
+        mock.add_user(UserSpec::with_email(&email).password("password-1234"));
+
+        // A's next sign-in waits at the server; meanwhile another process signs out (the
+        // token stays) and saves, after A checked the store and before A's answer.
+        mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), Fault::Slow(StdDuration::from_secs(3)), Some(1));
+        let other = {
+            let (base_url, dir) = (mock.base_url(), dir.path().to_owned());
+            std::thread::spawn(move || {
+                std::thread::sleep(StdDuration::from_millis(300));
+                let config = ClientConfig::for_base_url(&base_url, InstanceType::Development).expect("config");
+                let store = Arc::new(FileStore::for_config(&dir, &config).expect("store"));
+                let mut b = build(kind, &Setup::new(base_url).store(store)).expect("second process");
+                b.run(SessionCommand::SignOut { session_id: None }.into()).map(|_| ()).map_err(|e| format!("{e:?}"))
+            })
+        };
+        let result = a.run(SignInCommand::Create(SignInCreate::password(email, Password::new("password-1234"))).into());
+        other.join().expect("B's thread").expect("B signs out");
+
+        if let Err(error) = result {
+            failures.push(format!("{kind:?}: the sign-in the server accepted: {error:?}"));
+        }
+        let s = a.snapshot();
+        if s.client_token == token_before {
+            failures.push(format!("{kind:?}: the sign-in did not rotate the token (the case this tests)"));
+        }
+        match &s.active {
+            Some(session) if mock.session_status(session).as_deref() == Some("active") => {}
+            other => failures.push(format!("{kind:?}: A's active session {other:?} is not the one the server made")),
+        }
+        // What A did is what the store holds, for A's next call and B's next start.
+        let _ = a.run(ClientCommand::Reload.into());
+        let store = FileStore::new(dir.path(), &host_of(&mock)).expect("store");
+        let stored = store.load().expect("readable").expect("a state");
+        if stored.client_token.as_ref().map(|t| t.expose().to_owned()) != a.snapshot().client_token {
+            failures.push(format!("{kind:?}: the store does not hold A's token"));
+        }
+        if stored_sessions(&store, &mock) != 1 {
+            failures.push(format!("{kind:?}: {} sessions stored", stored_sessions(&store, &mock)));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

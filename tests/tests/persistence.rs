@@ -104,3 +104,25 @@ fn a_restored_active_session_must_still_be_signed_in() {
     let restored = Client::restore(config(), state, START).unwrap_or_else(|e| panic!("{e}"));
     assert!(restored.active_session_id().is_none());
 }
+
+#[test]
+fn adopting_another_programs_state_never_hands_out_an_operation_id_again() {
+    // This engine has run a few operations; the other program's state was exported by an
+    // engine that ran fewer.
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
+    let mut last = None;
+    for _ in 0..3 {
+        let op = h.submit(clerk_core::ClientCommand::Reload);
+        let request = h.expect_request();
+        h.respond_json(&request, 200, &json!({ "response": client_json(&[("sess_1", "active")], Some("sess_1"), 2) }));
+        let _ = h.expect_success(op);
+        last = Some(op);
+    }
+    let other = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1)).client.export();
+    assert!(other.next_op_id <= h.client.export().next_op_id, "the other program is behind");
+
+    h.client.adopt(Some(other), START).unwrap_or_else(|e| panic!("{e}"));
+    while h.client.poll_event().is_some() {}
+    let next = h.submit(clerk_core::ClientCommand::Reload);
+    assert!(Some(next) > last, "{next:?} after {last:?}: an id already reported is never reused");
+}

@@ -21,7 +21,7 @@ use clerk_core::{
 };
 use time::OffsetDateTime;
 
-use crate::{StoreError, TokenStore, TranscriptWriter};
+use crate::{StoreError, StorePeek, TokenStore, TranscriptWriter};
 
 /// One call of the token store that a [`DriveSupport`] needs made before it can go on.
 /// It owns what it needs (the store, the state to save), so a driver can make it on another
@@ -36,8 +36,8 @@ pub struct StoreCall {
 
 /// What a [`StoreCall`] does.
 enum StoreOp {
-    /// [`TokenStore::client_token`]: the check before a call.
-    ClientToken,
+    /// [`TokenStore::peek`]: the check before a call.
+    Peek,
     /// [`TokenStore::load`]: another process's state, to continue from.
     Load,
     /// [`TokenStore::save`] of the engine's state.
@@ -49,7 +49,7 @@ enum StoreOp {
 impl StoreOp {
     fn name(&self) -> &'static str {
         match self {
-            StoreOp::ClientToken => "client_token",
+            StoreOp::Peek => "peek",
             StoreOp::Load => "load",
             StoreOp::Save(_) => "save",
             StoreOp::Clear => "clear",
@@ -78,7 +78,7 @@ impl StoreCall {
     /// Makes the call on this thread. A panic in the store unwinds from here.
     pub fn run(self) -> StoreAnswer {
         StoreAnswer(match self.op {
-            StoreOp::ClientToken => Answer::ClientToken(self.store.client_token()),
+            StoreOp::Peek => Answer::Peek(self.store.peek()),
             StoreOp::Load => Answer::Load(self.store.load().map(|state| state.map(Box::new))),
             StoreOp::Save(state) => {
                 let result = self.store.save(&state);
@@ -95,7 +95,7 @@ impl StoreCall {
 pub struct StoreAnswer(Answer);
 
 enum Answer {
-    ClientToken(Result<Option<ClientToken>, StoreError>),
+    Peek(Result<StorePeek, StoreError>),
     /// Boxed: the state is large, and a load is rare (another process changed the client).
     Load(Result<Option<Box<PersistedState>>, StoreError>),
     /// A save or a clear, and the client token the store then holds when it succeeded.
@@ -108,7 +108,7 @@ enum Answer {
 impl std::fmt::Debug for StoreAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (call, ok) = match &self.0 {
-            Answer::ClientToken(result) => ("client_token", result.is_ok()),
+            Answer::Peek(result) => ("peek", result.is_ok()),
             Answer::Load(result) => ("load", result.is_ok()),
             Answer::Written { result, .. } => ("written", result.is_ok()),
         };
@@ -378,6 +378,10 @@ pub struct DriveSupport {
     seen_in_store: Option<Option<ClientToken>>,
     /// The last save failed: the store holds an older state than the engine.
     unsaved: bool,
+    /// The last save met another process's state that this engine's own request has since
+    /// made obsolete (see [`written`](Self::written)): save at the next event, whatever it
+    /// changed, rather than wait for the next call.
+    save_again: bool,
 }
 
 impl std::fmt::Debug for DriveSupport {
@@ -405,6 +409,7 @@ impl DriveSupport {
             base_url,
             seen_in_store: None,
             unsaved: false,
+            save_again: false,
         }
     }
 
@@ -501,7 +506,7 @@ impl DriveSupport {
         let stored = match answer.map(|answer| answer.0) {
             None => None,
             Some(Answer::Load(loaded)) => loaded?.map(|state| *state),
-            Some(Answer::ClientToken(_) | Answer::Written { .. }) => {
+            Some(Answer::Peek(_) | Answer::Written { .. }) => {
                 return Err(DriverError::Config(String::from(
                     "the engine was started from a store call other than its load",
                 )));
@@ -555,7 +560,7 @@ impl DriveSupport {
     /// [`finish_event`](Self::finish_event) before the engine's next output.
     #[must_use]
     pub fn save_for(&self, engine: &Client, event: &Event) -> Option<StoreCall> {
-        if event.changes_saved_identity() { self.save_call(engine) } else { None }
+        if event.changes_saved_identity() || self.save_again { self.save_call(engine) } else { None }
     }
 
     /// The second half of [`on_event`](Self::on_event): takes the answer to the call
@@ -665,7 +670,7 @@ impl DriveSupport {
             return None;
         }
         // The cheap check first: most calls find the token they already hold.
-        Some(StoreCall::new(store, StoreOp::ClientToken))
+        Some(StoreCall::new(store, StoreOp::Peek))
     }
 
     /// Takes the answer to the call [`begin_sync`](Self::begin_sync) or the last
@@ -676,11 +681,13 @@ impl DriveSupport {
     /// As [`sync_from_store`](Self::sync_from_store).
     pub fn resume_sync(&mut self, engine: &mut Client, answer: StoreAnswer) -> Result<Option<StoreCall>, DriverError> {
         match answer.0 {
-            Answer::ClientToken(stored) => {
-                let stored = stored?;
-                let ours = stored.as_ref() == engine.client_token() || self.seen_in_store.as_ref() == Some(&stored);
+            Answer::Peek(peek) => {
+                let StorePeek { client_token: stored, changed_elsewhere } = peek?;
+                let ours = !changed_elsewhere
+                    && (stored.as_ref() == engine.client_token() || self.seen_in_store.as_ref() == Some(&stored));
                 if !ours {
-                    // Another process changed the client: continue from what it saved.
+                    // Another process changed the client (rotated the token, or wrote at
+                    // all: a sign-out keeps the token): continue from what it saved.
                     return Ok(self.call(StoreOp::Load));
                 }
                 if self.unsaved {
@@ -741,7 +748,7 @@ impl DriveSupport {
     fn saved(&mut self, engine: &mut Client, answer: StoreAnswer) -> Result<bool, DriverError> {
         match answer.0 {
             Answer::Written { token, result } => self.written(engine, token, result),
-            Answer::ClientToken(_) | Answer::Load(_) => {
+            Answer::Peek(_) | Answer::Load(_) => {
                 // An answer to another call (a driver bug): nothing says the state was
                 // saved, so it counts as unsaved and is saved again before the next call.
                 tracing::error!("a store answer handed back to the wrong step; the state will be saved again");
@@ -760,9 +767,26 @@ impl DriveSupport {
         written: Result<(), StoreError>,
     ) -> Result<bool, DriverError> {
         self.unsaved = matches!(written, Err(ref error) if !matches!(error, StoreError::Conflict { .. }));
+        self.save_again = false;
         match written {
             Ok(()) => {
                 self.seen_in_store = Some(token);
+                Ok(false)
+            }
+            Err(StoreError::Conflict { on_disk: Some(on_disk), .. })
+                if self.rotated_away_from(engine, on_disk.client_token.as_ref()) =>
+            {
+                // Another process saved under the very token this driver last saw in the
+                // store (a sign-out there keeps it), and this engine's own request has
+                // since rotated that token away: the server has moved past the other
+                // state, whose token is now stale, and this engine's state is the newer
+                // one (its answer came after whatever the other process did with the old
+                // token). Adopting the other state would send a rotated-away token and
+                // lose what this call did on the server; it is saved over instead, at
+                // the next event or before the next call (the store now knows the
+                // generation it refused).
+                self.unsaved = true;
+                self.save_again = true;
                 Ok(false)
             }
             Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) => {
@@ -780,6 +804,17 @@ impl DriveSupport {
             }
             Err(other) => Err(other.into()),
         }
+    }
+}
+
+impl DriveSupport {
+    /// Whether `stored`, a token another process saved, is the one this driver last saw in
+    /// the store and this engine has rotated away from since (its own request's answer
+    /// brought a new one).
+    fn rotated_away_from(&self, engine: &Client, stored: Option<&ClientToken>) -> bool {
+        stored.is_some()
+            && self.seen_in_store.as_ref().is_some_and(|seen| seen.as_ref() == stored)
+            && engine.client_token() != stored
     }
 }
 

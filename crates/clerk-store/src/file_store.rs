@@ -59,7 +59,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::StoreError;
-use crate::store::TokenStore;
+use crate::store::{StorePeek, TokenStore};
 
 /// The version of the store file format this build writes and reads.
 pub const STORE_FORMAT_VERSION: u32 = 1;
@@ -496,6 +496,22 @@ impl TokenStore for FileStore {
         match self.read()? {
             OnDisk::Missing | OnDisk::Present { state: None, .. } => Ok(None),
             OnDisk::Present { state: Some(state), .. } => Ok(state.client_token),
+        }
+    }
+
+    /// The stored client token, and whether the file holds a newer generation than this
+    /// store last loaded or wrote: another process saved (a sign-out keeps the token) or
+    /// cleared it. Read without counting as a load, so this store's next save is still
+    /// refused until it has loaded the newer state.
+    fn peek(&self) -> Result<StorePeek, StoreError> {
+        let known = self.known();
+        let _lock = self.lock(false)?;
+        match self.read()? {
+            OnDisk::Missing => Ok(StorePeek { client_token: None, changed_elsewhere: false }),
+            OnDisk::Present { generation, state } => Ok(StorePeek {
+                client_token: state.and_then(|state| state.client_token),
+                changed_elsewhere: generation > known.unwrap_or(0),
+            }),
         }
     }
 

@@ -28,8 +28,9 @@
 //! 3. If the save says [`StoreError::Conflict`], another process rotated the token since:
 //!    continue from the state it carries (`Client::adopt`; `None` when the store was
 //!    cleared) rather than fight over it; the next save succeeds.
-//! 4. Before each call, while the engine is idle: [`client_token`](TokenStore::client_token);
-//!    when another process changed it, [`load`](TokenStore::load) and adopt what it saved.
+//! 4. Before each call, while the engine is idle: [`peek`](TokenStore::peek); when another
+//!    process changed the token or (a store that can tell) wrote at all, such as a
+//!    sign-out, [`load`](TokenStore::load) and adopt what it saved.
 //! 5. After `destroy()`: [`clear`](TokenStore::clear).
 //!
 //! What to read and write, and what to make of the answers, is decided once, in
@@ -134,5 +135,5 @@ pub mod prelude {
 pub use config_dir::default_dir;
 pub use error::{StoreError, TranscriptError};
 pub use file_store::{DEFAULT_LOCK_TIMEOUT, FileStore, STORE_FORMAT_VERSION};
-pub use store::{MemoryStore, TokenStore};
+pub use store::{MemoryStore, StorePeek, TokenStore};
 pub use transcript::{TranscriptEntry, TranscriptReader, TranscriptRequest, TranscriptResponse, TranscriptWriter};

@@ -47,6 +47,21 @@ pub trait TokenStore: Send + Sync {
         Ok(self.load()?.and_then(|state| state.client_token))
     }
 
+    /// What a driver checks before each call to notice another process's change: the
+    /// stored client token and, from a store that counts its writes, whether another
+    /// process wrote since this store last loaded or wrote. The second matters because a
+    /// sign-out elsewhere keeps the client token: [`FileStore`](crate::FileStore) tells
+    /// it from its generation count. The default reads
+    /// [`client_token`](Self::client_token) and cannot tell (`changed_elsewhere: false`),
+    /// so only a changed token is noticed, as with [`MemoryStore`], which keeps one state
+    /// for every driver sharing it.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    fn peek(&self) -> Result<StorePeek, StoreError> {
+        Ok(StorePeek { client_token: self.client_token()?, changed_elsewhere: false })
+    }
+
     /// Whether a call may keep its thread waiting: on a disk, on a lock another process
     /// holds, on a network. The async driver makes the calls of a store that may block on
     /// tokio's blocking thread pool, so that a slow disk never stalls the application's other
@@ -79,9 +94,24 @@ pub trait TokenStore: Send + Sync {
     }
 }
 
+/// What a store holds, as a driver checks it before each call ([`TokenStore::peek`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePeek {
+    /// The stored client token (`None`: none stored, or cleared).
+    pub client_token: Option<ClientToken>,
+    /// Whether another process wrote the store since this store last loaded or wrote it
+    /// (a sign-out elsewhere, which keeps the token). `false` from a store that cannot
+    /// tell.
+    pub changed_elsewhere: bool,
+}
+
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
     fn load(&self) -> Result<Option<PersistedState>, StoreError> {
         (**self).load()
+    }
+
+    fn peek(&self) -> Result<StorePeek, StoreError> {
+        (**self).peek()
     }
 
     fn may_block(&self) -> bool {
@@ -108,6 +138,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
 impl<T: TokenStore + ?Sized> TokenStore for Box<T> {
     fn load(&self) -> Result<Option<PersistedState>, StoreError> {
         (**self).load()
+    }
+
+    fn peek(&self) -> Result<StorePeek, StoreError> {
+        (**self).peek()
     }
 
     fn may_block(&self) -> bool {

@@ -319,7 +319,8 @@ impl Client {
     /// changes, `SignedOut` (with the reason, when the active session is no longer signed
     /// in), `ActiveSessionChanged` and `ActiveOrganizationChanged`. An app that shows who is
     /// signed in follows the other program without polling. Operations of this engine do not
-    /// carry over: adopt when none is pending.
+    /// carry over: adopt when none is pending. The operation and request ids go on from
+    /// this engine's (or the state's, when further on), never back.
     ///
     /// # Errors
     /// As [`restore`](Self::restore); then this engine is left as it was.
@@ -330,6 +331,13 @@ impl Client {
             None => Client::new(config, now),
         };
         let previous = std::mem::replace(self, next);
+        // This engine's ids and epochs never go back: events and answers already handed
+        // out name them, and the other process's counters may be behind this one's.
+        self.next_op = self.next_op.max(previous.next_op);
+        self.next_request = self.next_request.max(previous.next_request);
+        self.epoch = self.epoch.max(previous.epoch);
+        // As after a restore: nothing from an earlier epoch can be answered.
+        self.cleared_epoch = self.epoch;
         if previous.token != self.token {
             self.events.push_back(Event::ClientTokenChanged { token: self.token.clone() });
         }
