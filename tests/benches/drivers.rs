@@ -81,8 +81,13 @@ fn interleaved(mut plain: impl FnMut(), mut driver: impl FnMut()) -> Interleaved
 }
 
 fn report(what: &str, measured: &Interleaved) {
+    report_sides(what, ("plain", "driver"), measured);
+}
+
+/// As [`report`], naming the two sides.
+fn report_sides(what: &str, (first, second): (&str, &str), measured: &Interleaved) {
     println!(
-        "{what}: plain {:.0} µs, driver {:.0} µs: {:.3}× (medians of {n}); paired blocks: {:.3}× (median of {BLOCKS})",
+        "{what}: {first} {:.0} µs, {second} {:.0} µs: {:.3}× (medians of {n}); paired blocks: {:.3}× (median of {BLOCKS})",
         measured.plain.as_secs_f64() * 1e6,
         measured.driver.as_secs_f64() * 1e6,
         measured.driver.as_secs_f64() / measured.plain.as_secs_f64(),
@@ -129,8 +134,8 @@ fn bench(c: &mut Criterion) {
 
     println!();
     println!("The async driver's hand-off alone (the decoding client sending through another task):");
-    report("decoding client handed off, over the decoding client", &handed_off);
-    report("clerk-reqwest, over the decoding client handed off", &after_hand_off);
+    report_sides("decoding client handed off, over the decoding client", ("decoding", "handed off"), &handed_off);
+    report_sides("clerk-reqwest, over the decoding client handed off", ("handed off", "driver"), &after_hand_off);
     println!("Against the plain client that decodes its answers (the driver's own cost, decision 0013):");
     report("clerk-ureq, 5 × GET /v1/client", &blocking_decoding);
     report("clerk-reqwest, 5 × GET /v1/client", &asynchronous_decoding);

@@ -2932,6 +2932,25 @@ fn a_builders_config_names_the_host_its_file_store_must_be_for() {
         let store = FileStore::for_config(dir.path(), asynchronous.config()).expect("file store");
         asynchronous.store(Arc::new(store)).build_async().await.expect("a store for the builder's host is accepted");
     });
+
+    // A store for another host (the same port on `localhost`) is refused by both builders.
+    let elsewhere = FileStore::new(dir.path(), &format!("localhost:{}", mock.port())).expect("file store");
+    let elsewhere = Arc::new(elsewhere);
+    let refused = clerk_ureq::Clerk::builder_for_base_url(&mock.base_url())
+        .expect("builder")
+        .store(elsewhere.clone())
+        .build()
+        .expect_err("refused");
+    assert!(matches!(refused, DriverError::Config(_)), "{refused:?}");
+    let refused = runtime
+        .block_on(
+            clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+                .expect("builder")
+                .store(elsewhere)
+                .build_async(),
+        )
+        .expect_err("refused");
+    assert!(matches!(refused, DriverError::Config(_)), "{refused:?}");
 }
 
 #[test]

@@ -7,9 +7,10 @@
 //! query are resolved against it as a path-absolute reference (only they are parsed; the
 //! scheme and host are copied). That gives the very URL the whole text parses to whenever
 //! the path is plain (letters, digits, `/`, `_`, `-`, `%`: every path the engine builds
-//! from ids) and the base was written in the form the parser gives back; a property test
-//! below holds the two to the same result. Anything else (a base URL with upper-case
-//! letters or a default port, a template name with a dot, …) takes the full parse.
+//! from ids) and the base, `http` or `https`, was written in the form the parser gives
+//! back; a property test below holds the two to the same result. Anything else (a base
+//! URL with upper-case letters or a default port, another scheme, a template name with a
+//! dot, …) takes the full parse.
 //!
 //! Most requests repeat one another's URL (a client reload, a token refresh), so the last
 //! URL built is kept with the reference it came from and handed out again for the same
@@ -43,8 +44,12 @@ impl BaseUrl {
     /// `base_url` as [`HttpRequest::url`] reads it (a trailing `/` ignored).
     pub(crate) fn new(base_url: &str) -> BaseUrl {
         let text = base_url.trim_end_matches('/').to_owned();
+        // Only the schemes a configuration allows: for others (`file:` drive letters, a
+        // backslash that a non-special scheme keeps in the path) a reference is read
+        // differently from the whole text.
         let parsed = Url::parse(&text).ok().filter(|url| {
-            !url.cannot_be_a_base()
+            matches!(url.scheme(), "http" | "https")
+                && !url.cannot_be_a_base()
                 && url.query().is_none()
                 && url.fragment().is_none()
                 && url.as_str().trim_end_matches('/') == text
@@ -203,6 +208,13 @@ mod tests {
             Just(String::from("http://localhost:8080/proxy/")),
             Just(String::from("HTTPS://Clerk.Example.com:443/A/../b")),
             text().prop_map(|path| format!("https://h.example/{path}")),
+            (
+                prop_oneof![Just("http"), Just("https"), Just("HTTP"), Just("foo"), Just("file")],
+                proptest::string::string_regex("[a-zA-Z0-9.:@\\[\\]%\\-]{0,16}").unwrap(),
+                text(),
+            )
+                .prop_map(|(scheme, authority, path)| format!("{scheme}://{authority}/{path}")),
+            text().prop_map(|rest| format!("foo:{rest}")),
         ]
     }
 

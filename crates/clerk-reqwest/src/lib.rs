@@ -417,11 +417,18 @@ impl Clerk {
 
     /// Runs `command` until its operation completes (in the background task).
     ///
+    /// (A plain function returning the future, not an `async fn`: the command is boxed
+    /// before the future is made, so the future carries a pointer rather than the command,
+    /// nearly 500 bytes copied each time the future moves.)
+    ///
     /// # Errors
     /// The engine's refusal, the operation's failure, a timeout, a store error, a store
     /// that panicked ([`DriverError::StorePanicked`]), or a stopped task.
-    pub async fn run(&self, command: impl Into<Command>) -> Result<Completion, DriverError> {
-        self.send_command(Box::new(command.into()), None).await
+    pub fn run(
+        &self,
+        command: impl Into<Command>,
+    ) -> impl Future<Output = Result<Completion, DriverError>> + Send + '_ {
+        self.send_command(Box::new(command.into()), None)
     }
 
     /// Runs `command` until its operation completes, giving up (and cancelling it) after
@@ -430,17 +437,16 @@ impl Clerk {
     ///
     /// # Errors
     /// As [`run`](Self::run).
-    pub async fn run_within(
+    pub fn run_within(
         &self,
         command: impl Into<Command>,
         timeout: std::time::Duration,
-    ) -> Result<Completion, DriverError> {
-        self.send_command(Box::new(command.into()), Some(timeout)).await
+    ) -> impl Future<Output = Result<Completion, DriverError>> + Send + '_ {
+        self.send_command(Box::new(command.into()), Some(timeout))
     }
 
-    /// Hands `command` to the task and waits for its answer. The command is boxed by the
-    /// caller: the future then carries a pointer, not the command (nearly 500 bytes), which
-    /// would otherwise be copied each time the future moves.
+    /// Hands `command` to the task and waits for its answer (see [`run`](Self::run) for
+    /// why the command comes boxed).
     async fn send_command(
         &self,
         command: Box<Command>,

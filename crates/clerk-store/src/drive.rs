@@ -261,9 +261,9 @@ impl DriverSettings {
 macro_rules! shared_builder_methods {
     () => {
         /// The engine configuration the driver will run with: the instance's host (for a
-        /// [`FileStore`]($crate::FileStore), through
-        /// [`FileStore::for_config`]($crate::FileStore::for_config)), its base URL, its
-        /// limits.
+        /// [`FileStore`](clerk_store::FileStore), through
+        /// [`FileStore::for_config`](clerk_store::FileStore::for_config)), its base URL,
+        /// its limits.
         #[must_use]
         pub fn config(&self) -> &::clerk_core::ClientConfig {
             &self.settings.config
