@@ -915,7 +915,7 @@ fn the_async_driver_gives_the_user_and_the_active_session_id() {
 }
 
 #[test]
-fn the_async_driver_frees_a_flow_whose_caller_gave_up() {
+fn the_async_driver_cancels_the_operation_of_a_caller_that_gave_up() {
     let mock = MockServer::start();
     mock.add_user(UserSpec::with_email("gave-up@example.com").password("correct horse battery"));
     let runtime =
@@ -930,7 +930,7 @@ fn the_async_driver_frees_a_flow_whose_caller_gave_up() {
         assert!(!clerk.cancel(Flow::SignIn).await.expect("the task runs"), "nothing pending yet");
 
         // The caller gives up on the wait once the link is asked for: its future is
-        // dropped, and the task goes on waiting.
+        // dropped, and the task cancels the wait.
         let wait = clerk.run_within(SignInCommand::PrepareFirstFactor(email_link()), StdDuration::from_secs(15 * 60));
         let asked = async {
             while !mock.requests().iter().any(|r| r.path.ends_with("/prepare_first_factor")) {
@@ -941,21 +941,39 @@ fn the_async_driver_frees_a_flow_whose_caller_gave_up() {
             ended = wait => panic!("the wait ended by itself: {ended:?}"),
             () = asked => {}
         }
+
+        // The next step on the same attempt is taken at once: nothing left to cancel.
         let password =
             || SignInCommand::AttemptFirstFactor(FirstFactorAttempt::Password(Password::new("correct horse battery")));
-        let busy = clerk.sign_in_step(password()).await;
-        assert!(
-            matches!(busy, Err(DriverError::Command(CommandError::Busy { flow: Flow::SignIn, .. }))),
-            "the abandoned wait holds the sign-in: {busy:?}"
-        );
-
-        // Cancelled, the flow is free at once and the same attempt goes on.
-        assert!(clerk.cancel(Flow::SignIn).await.expect("the task runs"), "the wait was pending");
-        assert!(!clerk.cancel(Flow::SignIn).await.expect("the task runs"), "nothing left to cancel");
-        let done = clerk.sign_in_step(password()).await.expect("the password attempt");
+        let done = clerk.sign_in_step(password()).await.expect("the password attempt, right after giving up");
         assert_eq!(sign_in_status(&done), "complete");
+        assert!(!clerk.cancel(Flow::SignIn).await.expect("the task runs"), "nothing left to cancel");
         let signed_in = clerk.view(|engine| engine.signed_in_sessions().count()).await.expect("the task runs");
         assert_eq!(signed_in, 1);
+
+        // And no more polls for the wait nobody reads.
+        let polls = |mock: &MockServer| mock.requests().iter().filter(|r| r.effective_method == "GET").count();
+        let before = polls(&mock);
+        tokio::time::sleep(StdDuration::from_secs(3)).await;
+        assert_eq!(polls(&mock), before, "the task stopped polling for the abandoned wait");
+
+        // A caller still waiting is cancelled by `cancel(flow)` and told so.
+        clerk.sign_out(None).await.expect("sign-out");
+        clerk.sign_in(SignInCreate::identifier("gave-up@example.com")).await.expect("create");
+        let waiting = tokio::spawn({
+            let clerk = clerk.clone();
+            async move {
+                clerk.run_within(SignInCommand::PrepareFirstFactor(email_link()), StdDuration::from_secs(15 * 60)).await
+            }
+        });
+        while !clerk.cancel(Flow::SignIn).await.expect("the task runs") {
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+        let ended = waiting.await.expect("the waiting task");
+        assert!(
+            matches!(ended, Err(DriverError::Operation(OperationError::Cancelled))),
+            "the caller still waiting is told: {ended:?}"
+        );
     });
 }
 

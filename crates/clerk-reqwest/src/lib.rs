@@ -4,9 +4,10 @@
 //! [`clerk_core::Client`] engine**. Calls send a command to the task and await its
 //! completion. Because the task, not the caller's future, drives the engine:
 //!
-//! * a dropped future (a cancelled `select!`, a timeout) never leaves the engine
-//!   half-driven: the operation runs to completion in the background and its result is
-//!   simply not delivered;
+//! * a dropped future (a `select!` that took another branch, a timeout around the call)
+//!   never leaves the engine half-driven: the task cancels the operation at its next turn
+//!   (at the latest when the next call arrives), so its flow takes the next command, and
+//!   an answer already on the wire still counts for what it says about identity;
 //! * the engine's deadlines — retry backoff, email-link polling, the proactive refresh of
 //!   session tokens ahead of expiry — are served all the time, between calls too;
 //! * to stop an operation instead (an email-link wait nobody will finish), call
@@ -473,11 +474,10 @@ impl Clerk {
     /// The engine stops polling and drops the operation's queued requests; the flow is free
     /// at once, and the attempt is kept (after cancelling an email-link wait, attempt a
     /// password on the same sign-in). A caller still waiting for that operation ends with
-    /// [`DriverError::Operation`]`(`[`OperationError::Cancelled`]`)`;
-    /// this also frees a flow whose caller gave up (dropped its future), which the task
-    /// would otherwise keep busy until the operation's time limit. An answer to the
-    /// operation's request already on the wire still counts for what it says about
-    /// identity (a rotated token, a newer client) but reports to nobody.
+    /// [`DriverError::Operation`]`(`[`OperationError::Cancelled`]`)`. (A caller that gave
+    /// up, dropping its future, needs no cancel: the task cancels its operation itself.)
+    /// An answer to the operation's request already on the wire still counts for what it
+    /// says about identity (a rotated token, a newer client) but reports to nobody.
     ///
     /// Reads on the flow (a reload, [`get_token`](Self::get_token)) do not hold it and are
     /// not cancelled. Should a sign-out have joined a pending session operation, both are
@@ -748,6 +748,7 @@ impl DriverTask {
         // serves the whole turn (the engine, the request's limit, the timer).
         let mut now = OffsetDateTime::now_utc();
         loop {
+            self.cancel_abandoned();
             let mut deadline = None;
             loop {
                 match self.engine.poll_output() {
@@ -863,6 +864,8 @@ impl DriverTask {
             // keep the `select!`'s output (which can be an answer, body and all) in this
             // future across the wait, at the cost of a copy of it on every turn.
             if let Some((command, within, reply)) = to_start {
+                // A call given up just before this one must not hold its flow against it.
+                self.cancel_abandoned();
                 if in_flight.is_none() && self.waiting.is_empty() {
                     // In step with the store first (see `DriveSupport::sync_from_store`).
                     let mut synced = Ok(());
@@ -902,6 +905,26 @@ impl DriverTask {
                     }
                 }
             }
+        }
+    }
+
+    /// Cancels the operations whose callers gave up (dropped the call's future: a
+    /// `select!` that took another branch, a timeout around the call). Nobody will read
+    /// their results, and each would hold its flow ([`CommandError::Busy`]) until its time
+    /// limit, an email-link wait for many minutes. An answer already on the wire still
+    /// counts for what it says about identity, as with [`Clerk::cancel`].
+    ///
+    /// [`CommandError::Busy`]: clerk_core::CommandError::Busy
+    fn cancel_abandoned(&mut self) {
+        // Nearly always no one gave up: one look per waiting call, nothing allocated.
+        if !self.waiting.values().any(|(reply, _, _)| reply.is_closed()) {
+            return;
+        }
+        let abandoned: Vec<OpId> =
+            self.waiting.iter().filter(|(_, (reply, _, _))| reply.is_closed()).map(|(op, _)| *op).collect();
+        for op in abandoned {
+            self.waiting.remove(&op);
+            let _ = self.engine.cancel(op);
         }
     }
 
