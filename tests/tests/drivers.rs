@@ -866,7 +866,7 @@ fn the_async_driver_stops_an_abandoned_wait_when_its_last_handle_is_dropped() {
 }
 
 #[test]
-fn the_blocking_driver_gives_the_user_and_the_active_session_id() {
+fn the_blocking_driver_gives_the_user_the_active_session_id_and_the_signed_in_sessions() {
     let mock = MockServer::start();
     mock.add_user(UserSpec::with_email("blocking-shortcut@example.com").password("correct horse battery"));
     let mut clerk =
@@ -878,16 +878,19 @@ fn the_blocking_driver_gives_the_user_and_the_active_session_id() {
         .expect("sign-in");
     let created = done.sign_in().and_then(|sign_in| sign_in.created_session_id.as_deref().map(str::to_owned));
     assert_eq!(clerk.active_session_id().map(str::to_owned), created);
+    let listed: Vec<String> = clerk.signed_in_sessions().map(|session| session.id.to_string()).collect();
+    assert_eq!(Some(listed), created.clone().map(|id| vec![id]), "the signed-in sessions");
     assert_eq!(
         clerk.user().and_then(|user| user.primary_email_address()).and_then(|a| a.email_address.as_deref()),
         Some("blocking-shortcut@example.com")
     );
     clerk.sign_out(None).expect("sign-out");
     assert!(clerk.user().is_none());
+    assert_eq!(clerk.signed_in_sessions().count(), 0);
 }
 
 #[test]
-fn the_async_driver_gives_the_user_and_the_active_session_id() {
+fn the_async_driver_gives_the_user_the_active_session_id_and_the_signed_in_sessions() {
     let mock = MockServer::start();
     mock.add_user(UserSpec::with_email("shortcut@example.com").password("correct horse battery"));
     let runtime =
@@ -909,8 +912,18 @@ fn the_async_driver_gives_the_user_and_the_active_session_id() {
             Some("shortcut@example.com")
         );
         assert_eq!(clerk.active_session_id().await.expect("the task runs"), created);
+        let listed: Vec<String> = clerk
+            .signed_in_sessions()
+            .await
+            .expect("the task runs")
+            .iter()
+            .map(|session| session.id.to_string())
+            .collect();
+        assert_eq!(Some(listed), created.clone().map(|id| vec![id]), "the signed-in sessions");
+        assert_eq!(format!("{clerk:?}"), "Clerk { task_running: true, .. }");
         clerk.sign_out(None).await.expect("sign-out");
         assert!(clerk.user().await.expect("the task runs").is_none());
+        assert!(clerk.signed_in_sessions().await.expect("the task runs").is_empty());
     });
 }
 

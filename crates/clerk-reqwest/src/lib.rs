@@ -350,12 +350,19 @@ fn start_task(
     Clerk { tx, events: weak_events }
 }
 
-/// A handle to the driver's task. Cloning it shares the same engine.
-#[derive(Clone, Debug)]
+/// A handle to the driver's task. Cloning it shares the same engine. Its `Debug` says
+/// whether the task still runs; read the state with [`view`](Self::view).
+#[derive(Clone)]
 pub struct Clerk {
     tx: mpsc::Sender<Message>,
     /// The task's event channel; only the task holds it strongly.
     events: broadcast::WeakSender<Event>,
+}
+
+impl std::fmt::Debug for Clerk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clerk").field("task_running", &!self.tx.is_closed()).finish_non_exhaustive()
+    }
 }
 
 impl Clerk {
@@ -521,6 +528,16 @@ impl Clerk {
     /// A stopped task.
     pub async fn user(&self) -> Result<Option<clerk_core::wire::UserResource>, DriverError> {
         self.view(|engine| engine.user().cloned()).await
+    }
+
+    /// The sessions signed in on this client (active or pending), the active one among
+    /// them, copied out of the driver's task: what an account switcher lists, as
+    /// [`Client::signed_in_sessions`](clerk_core::Client::signed_in_sessions) gives them.
+    ///
+    /// # Errors
+    /// A stopped task.
+    pub async fn signed_in_sessions(&self) -> Result<Vec<clerk_core::wire::SessionResource>, DriverError> {
+        self.view(|engine| engine.signed_in_sessions().cloned().collect()).await
     }
 
     /// The id of the active session, `None` when there is none (nobody signed in, or the

@@ -120,15 +120,17 @@ pub mod transcript;
 /// ([`Completion`](clerk_core::Completion), [`SignOutConfirmation`](clerk_core::SignOutConfirmation),
 /// [`ActiveSession`](clerk_core::ActiveSession), [`SessionJwt`](clerk_core::secret::SessionJwt))
 /// and report ([`Event`](clerk_core::Event)), the secrets a user types and what a program
-/// matches on (error codes, attempt statuses); from this crate, the token stores.
+/// matches on (error codes, attempt statuses, [`CommandError`](clerk_core::CommandError),
+/// [`OperationError`](clerk_core::OperationError), [`Flow`](clerk_core::Flow), strategies)
+/// and reads (sessions, the user); from this crate, the token stores.
 pub mod prelude {
     pub use crate::{FileStore, MemoryStore, TokenStore};
     pub use clerk_core::secret::{Password, SessionJwt, VerificationCode};
-    pub use clerk_core::wire::{ErrorCode, SignInStatus, SignUpStatus};
+    pub use clerk_core::wire::{ErrorCode, SessionResource, SignInStatus, SignUpStatus, Strategy, UserResource};
     pub use clerk_core::{
-        ActiveSession, ClientConfig, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, OrganizationChoice,
-        SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate, SignOutConfirmation, SignUpAttempt,
-        SignUpCommand, SignUpFields, SignUpPreparation, TokenRequest,
+        ActiveSession, ClientConfig, CommandError, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, Flow,
+        OperationError, OrganizationChoice, SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate,
+        SignOutConfirmation, SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation, TokenRequest,
     };
 }
 

@@ -288,6 +288,14 @@ impl Clerk {
         self.engine.user()
     }
 
+    /// The sessions signed in on this client (active or pending), the active one among
+    /// them: what an account switcher lists, as
+    /// [`Client::signed_in_sessions`](clerk_core::Client::signed_in_sessions) gives them.
+    /// As clerk-reqwest's `signed_in_sessions()`.
+    pub fn signed_in_sessions(&self) -> impl Iterator<Item = &clerk_core::wire::SessionResource> {
+        self.engine.signed_in_sessions()
+    }
+
     /// The id of the active session, `None` when there is none (nobody signed in, or the
     /// active one signed out while others stay signed in). As clerk-reqwest's.
     #[must_use]
