@@ -20,7 +20,6 @@ use std::sync::Arc;
 use clerk_mock::{MockServer, Totp, UserSpec};
 // The driver, and what it re-exports of clerk-core and clerk-store, in one import.
 use clerk_reqwest::prelude::*;
-use tokio::sync::broadcast::error::RecvError;
 
 /// The mock's user: an email address, a password and an authenticator app (TOTP).
 const MOCK_EMAIL: &str = "ada+clerk_test@example.com";

@@ -22,7 +22,6 @@ use clerk_mock::MockServer;
 // The driver, and what it re-exports of clerk-core and clerk-store, in one import.
 use clerk_reqwest::clerk_core::wire::SignUpResource;
 use clerk_reqwest::prelude::*;
-use tokio::sync::broadcast::error::RecvError;
 
 /// The new user on the mock: a `+clerk_test` address, so the code is [`TEST_CODE`].
 const MOCK_EMAIL: &str = "grace+clerk_test@example.com";

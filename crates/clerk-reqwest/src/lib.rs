@@ -167,9 +167,15 @@ pub use clerk_store::drive::{
 /// }
 /// ```
 pub mod prelude {
-    pub use crate::{Clerk, ClerkBuilder, DriverError};
+    pub use crate::{Clerk, ClerkBuilder, DriverError, RecvError};
     pub use clerk_store::prelude::*;
 }
+
+/// What [`Clerk::subscribe`]'s receiver answers besides an event: `Lagged(n)` (it fell
+/// `n` events behind and reads on from the oldest kept) or `Closed` (the task ended).
+/// tokio's own type, re-exported so a program needs no `tokio` feature of its own to
+/// match on it.
+pub use tokio::sync::broadcast::error::RecvError;
 use base_url::BaseUrl;
 use clerk_store::drive::{DriveSupport, DriverSettings, StoreAnswer, StoreCall, completion, sleep_for};
 use time::{Duration, OffsetDateTime};
@@ -400,7 +406,7 @@ impl Clerk {
     ///
     /// ```no_run
     /// # async fn demo(clerk: clerk_reqwest::Clerk) {
-    /// use tokio::sync::broadcast::error::RecvError;
+    /// use clerk_reqwest::RecvError;
     ///
     /// let mut events = clerk.subscribe();
     /// tokio::spawn(async move {
