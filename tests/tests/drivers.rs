@@ -693,7 +693,10 @@ fn an_operation_past_its_time_limit_is_cancelled_and_one_call_may_ask_for_longer
         let error = d
             .run(SignInCommand::PrepareFirstFactor(preparation()).into())
             .expect_err("nobody opens the link within the limit");
-        assert!(matches!(error, DriverError::Timeout(timeout) if timeout == limit), "{kind:?}: {error:?}");
+        assert!(
+            matches!(error, DriverError::Timeout { limit: timeout, .. } if timeout == limit),
+            "{kind:?}: {error:?}"
+        );
         let s = d.snapshot();
         let status = s.sign_in.as_ref().and_then(|sign_in| sign_in.status.as_ref()).map(|status| status.as_str());
         assert_eq!(status, Some("needs_first_factor"), "{kind:?}");
@@ -1626,7 +1629,10 @@ fn the_operation_time_limit_also_bounds_a_request_on_the_wire() {
         // operation's 1 s: the call ends with the operation's limit, not the answer.
         mock.set_fault(Route::new("POST", "/v1/client/sign_ins"), Fault::Slow(StdDuration::from_secs(8)), None);
         let result = d.run(SignInCommand::Create(SignInCreate::identifier("slow@example.com")).into());
-        assert!(matches!(result, Err(DriverError::Timeout(timeout)) if timeout == limit), "{kind:?}: {result:?}");
+        assert!(
+            matches!(result, Err(DriverError::Timeout { limit: timeout, .. }) if timeout == limit),
+            "{kind:?}: {result:?}"
+        );
         mock.clear_faults();
         // The abandoned request does not hold the driver's request slot until the server
         // answers: the next call completes within its own (shorter) limit.
@@ -2463,7 +2469,7 @@ fn a_call_whose_answer_meets_a_store_conflict_ends_promptly_with_a_clear_error()
         if elapsed > StdDuration::from_secs(20) {
             problems.push(format!("{kind:?}: the call hung for {elapsed:?}: {result:?}"));
         }
-        if let Err(error @ (DriverError::Stopped | DriverError::Timeout(_))) = &result {
+        if let Err(error @ (DriverError::Stopped | DriverError::Timeout { .. })) = &result {
             problems.push(format!("{kind:?}: the call ended with a misleading error: {error:?}"));
         }
         assert_eq!(a.snapshot().signed_in_count(), 2, "{kind:?}: A continues from B's state");
@@ -3081,6 +3087,41 @@ fn a_sign_in_answered_after_another_process_signed_out_is_kept() {
         }
         if stored_sessions(&store, &mock) != 1 {
             failures.push(format!("{kind:?}: {} sessions stored", stored_sessions(&store, &mock)));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_timeout_says_what_was_being_retried() {
+    let mut failures = Vec::new();
+    for kind in KINDS {
+        for (fault, expected) in [
+            (Fault::ServerError(503), "http 503"),
+            (Fault::TooManyRequests { retry_after_secs: 1 }, "http 429"),
+            (Fault::DropConnection, "i/o error"),
+        ] {
+            let mock = MockServer::start();
+            // Inside the retries: the engine tries three times, 100 ms then 700 ms apart (and
+            // waits out a 429's Retry-After).
+            let limit = StdDuration::from_millis(500);
+            let mut d = build(kind, &Setup::new(mock.base_url()).operation_timeout(limit)).expect("a driver");
+            d.run(ClientCommand::Load.into()).expect("load");
+            let identity = |s: Snapshot| format!("{:?}", (s.client_token, s.active, s.sessions, s.state.client));
+            let before = identity(d.snapshot());
+            mock.set_fault(Route::new("GET", "/v1/client"), fault.clone(), None);
+            match d.run(ClientCommand::Reload.into()) {
+                Err(error @ DriverError::Timeout { limit: reached, retrying_after: Some(_) }) if reached == limit => {
+                    let message = error.to_string();
+                    if !message.contains("it was being retried after") || !message.to_lowercase().contains(expected) {
+                        failures.push(format!("{kind:?} {fault:?}: the message does not name the cause: {message}"));
+                    }
+                }
+                other => failures.push(format!("{kind:?} {fault:?}: {other:?}")),
+            }
+            if identity(d.snapshot()) != before {
+                failures.push(format!("{kind:?} {fault:?}: the state changed"));
+            }
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");

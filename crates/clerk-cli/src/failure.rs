@@ -102,7 +102,7 @@ impl Kind {
             DriverError::Operation(OperationError::Api(_)) => Kind::Api,
             DriverError::Operation(OperationError::Transport(_)) => Kind::Transport,
             DriverError::Operation(OperationError::Response(_)) => Kind::Response,
-            DriverError::Timeout(_) => Kind::Timeout,
+            DriverError::Timeout { .. } => Kind::Timeout,
             DriverError::Store(_)
             | DriverError::Restore(_)
             | DriverError::StorePanicked
@@ -304,7 +304,10 @@ mod tests {
     fn each_driver_error_has_the_kind_a_script_can_act_on() {
         let transport = DriverError::Operation(OperationError::Transport(TransportError::Connect(String::from("x"))));
         assert_eq!(Kind::of(&transport), Kind::Transport);
-        assert_eq!(Kind::of(&DriverError::Timeout(Duration::from_secs(60))), Kind::Timeout);
+        assert_eq!(
+            Kind::of(&DriverError::Timeout { limit: Duration::from_secs(60), retrying_after: None }),
+            Kind::Timeout
+        );
         assert_eq!(Kind::of(&DriverError::StateReplaced), Kind::Store);
         assert_eq!(Kind::of(&DriverError::Config(String::from("bad"))), Kind::Config);
         let api = DriverError::Operation(OperationError::Api(Box::new(password_incorrect())));

@@ -41,5 +41,5 @@ pub(crate) fn load_or_keep_stored(clerk: &mut Clerk, works_offline: bool) -> Res
 /// Whether a failure means the server could not be reached: the network failed on every
 /// attempt, or the attempts ran past the operation timeout.
 fn is_unreachable(error: &DriverError) -> bool {
-    matches!(error, DriverError::Operation(OperationError::Transport(_)) | DriverError::Timeout(_))
+    matches!(error, DriverError::Operation(OperationError::Transport(_)) | DriverError::Timeout { .. })
 }

@@ -171,14 +171,14 @@ pub mod prelude {
     pub use clerk_store::prelude::*;
 }
 
+use base_url::BaseUrl;
+use clerk_store::drive::{DriveSupport, DriverSettings, StoreAnswer, StoreCall, completion, sleep_for};
+use time::{Duration, OffsetDateTime};
 /// What [`Clerk::subscribe`]'s receiver answers besides an event: `Lagged(n)` (it fell
 /// `n` events behind and reads on from the oldest kept) or `Closed` (the task ended).
 /// tokio's own type, re-exported so a program needs no `tokio` feature of its own to
 /// match on it.
 pub use tokio::sync::broadcast::error::RecvError;
-use base_url::BaseUrl;
-use clerk_store::drive::{DriveSupport, DriverSettings, StoreAnswer, StoreCall, completion, sleep_for};
-use time::{Duration, OffsetDateTime};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::Instrument;
 
@@ -857,9 +857,11 @@ impl DriverTask {
                     let expired: Vec<OpId> =
                         self.waiting.iter().filter(|(_, (_, at, _))| at.is_some_and(|at| at <= now)).map(|(op, _)| *op).collect();
                     for op in expired {
+                        let waiting = self.waiting.remove(&op);
+                        let error = waiting.as_ref().map(|(_, _, limit)| DriverError::timeout_of(&self.engine, op, *limit));
                         let _ = self.engine.cancel(op);
-                        if let Some((reply, _, timeout)) = self.waiting.remove(&op) {
-                            let _ = reply.send(Err(DriverError::Timeout(timeout)));
+                        if let (Some((reply, _, _)), Some(error)) = (waiting, error) {
+                            let _ = reply.send(Err(error));
                         }
                     }
                 }
@@ -1039,7 +1041,7 @@ impl DriverTask {
                     (None, Ok(Some(Err(OperationError::Transport(TransportError::Timeout(_))))))
                         if give_up.is_some_and(|at| OffsetDateTime::now_utc() >= at) =>
                     {
-                        Err(DriverError::Timeout(limit))
+                        Err(DriverError::Timeout { limit, retrying_after: None })
                     }
                     (None, Ok(Some(outcome))) => completion(outcome),
                     (None, Ok(None)) => Err(DriverError::Stopped),

@@ -126,10 +126,17 @@ pub enum DriverError {
     /// The operation failed (an API error, a transport error after retries, …).
     #[error(transparent)]
     Operation(#[from] OperationError),
-    /// The operation did not complete before the driver's operation timeout; it was
-    /// cancelled.
-    #[error("the operation did not complete within {0:?}")]
-    Timeout(std::time::Duration),
+    /// The operation did not complete within the driver's time limit for it (the
+    /// operation timeout, or the call's own); it was cancelled.
+    #[error("the operation did not complete within {limit:?}{}", RetryingNote(retrying_after.as_deref()))]
+    Timeout {
+        /// The limit that was reached.
+        limit: std::time::Duration,
+        /// Why the operation's last request was being tried again when the limit came (a
+        /// 503, a 429, a dropped connection), if it was: the cause behind the timeout
+        /// ([`Client::retrying_after`](clerk_core::Client::retrying_after)).
+        retrying_after: Option<Box<OperationError>>,
+    },
     /// The token store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -159,7 +166,26 @@ pub enum DriverError {
     StateReplaced,
 }
 
+/// The end of a [`DriverError::Timeout`]'s message: what was being retried, if anything.
+struct RetryingNote<'a>(Option<&'a OperationError>);
+
+impl std::fmt::Display for RetryingNote<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(cause) => write!(f, " (it was being retried after: {cause})"),
+            None => Ok(()),
+        }
+    }
+}
+
 impl DriverError {
+    /// A [`Timeout`](Self::Timeout) of `op` at `limit`, with what the engine says `op` is
+    /// being retried after. Read it before cancelling `op`, which forgets it.
+    #[must_use]
+    pub fn timeout_of(engine: &Client, op: OpId, limit: std::time::Duration) -> Self {
+        DriverError::Timeout { limit, retrying_after: engine.retrying_after(op).cloned().map(Box::new) }
+    }
+
     /// The Frontend API error, if this is one.
     #[must_use]
     pub fn api(&self) -> Option<&clerk_core::ApiError> {

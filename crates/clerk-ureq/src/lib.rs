@@ -365,7 +365,7 @@ impl Clerk {
                         }
                         if cut_short && timed_out(&outcome) {
                             // The request ran out of the operation's time, not its own.
-                            return Err(DriverError::Timeout(timeout));
+                            return Err(DriverError::Timeout { limit: timeout, retrying_after: None });
                         }
                         return completion(outcome);
                     }
@@ -375,11 +375,12 @@ impl Clerk {
                     if left.is_some_and(|left| !left.is_positive()) {
                         // Out of time before sending: the engine learns the request never
                         // went out, then the operation is cancelled.
+                        let timed_out = DriverError::timeout_of(&self.engine, op, timeout);
                         let error = TransportError::Timeout(String::from("the operation's time limit was reached"));
                         self.engine.handle_response(outgoing.id, Err(error), OffsetDateTime::now_utc())?;
                         let _ = self.engine.cancel(op);
                         self.drain_events()?;
-                        return Err(DriverError::Timeout(timeout));
+                        return Err(timed_out);
                     }
                     let limit = left
                         .and_then(|left| std::time::Duration::try_from(left).ok())
@@ -411,9 +412,10 @@ impl Clerk {
                         if call.sleep_unless_cancelled(sleep_for(give_up, now)) {
                             continue;
                         }
+                        let timed_out = DriverError::timeout_of(&self.engine, op, timeout);
                         let _ = self.engine.cancel(op);
                         self.drain_events()?;
-                        return Err(DriverError::Timeout(timeout));
+                        return Err(timed_out);
                     }
                     if call.sleep_unless_cancelled(sleep_for(deadline, now)) {
                         continue;

@@ -26,9 +26,13 @@ impl Client {
         };
         let step_start = self.events.len();
         self.advance(now);
+        // Set again below when this answer is retried.
+        if let Some(operation) = self.ops.get_mut(&in_flight.request.op) {
+            operation.retrying_after = None;
+        }
         match result {
             Err(error) => {
-                if !self.retry_later(&in_flight, None) {
+                if !self.retry_later(&in_flight, None, || OperationError::Transport(error.clone())) {
                     self.finish_request(&in_flight, Err(OperationError::Transport(error)));
                 }
             }
@@ -108,10 +112,12 @@ impl Client {
                     // fapi.md §3.5.4 step 5, §1.10: a token answer without a usable JWT (an
                     // empty one) is retried like a server error; nothing was applied. (A
                     // readable JWT for another session is not: asking again would not help.)
-                    Err(_)
+                    Err(reason)
                         if kind == RequestKind::SessionToken
                             && decode_token(&body).is_err()
-                            && self.retry_later(&in_flight, None) => {}
+                            && self.retry_later(&in_flight, None, || {
+                                undecodable(reason.clone(), body.as_str().as_bytes())
+                            }) => {}
                     Err(reason) => self.finish_request(&in_flight, Err(undecodable(reason, body.as_str().as_bytes()))),
                     Ok(answer) => {
                         let sent_with_current = self.adopt_token(&in_flight, &response);
@@ -125,7 +131,9 @@ impl Client {
                 let body = match decode_error_body(&response.body) {
                     Ok(body) => body,
                     Err(reason) => {
-                        if !(status >= 500 && self.retry_later(&in_flight, None)) {
+                        if !(status >= 500
+                            && self.retry_later(&in_flight, None, || undecodable(reason.clone(), &response.body)))
+                        {
                             self.finish_request(&in_flight, Err(undecodable(reason, &response.body)));
                         }
                         return;
@@ -143,7 +151,19 @@ impl Client {
                     }
                     _ => None,
                 };
-                if matches!(status, 429 | 502 | 503 | 504) && self.retry_later(&in_flight, retry_after) {
+                let retried = || {
+                    OperationError::Api(Box::new(ApiError {
+                        status,
+                        code: first.as_ref().map_or_else(|| ErrorCode::from(String::new()), |first| first.code.clone()),
+                        message: first.as_ref().and_then(|first| first.message.clone()),
+                        long_message: first.as_ref().and_then(|first| first.long_message.clone()),
+                        meta: crate::wire::ErrorItemMeta::default(),
+                        others: Vec::new(),
+                        trace_id: body.clerk_trace_id.clone(),
+                        retry_after,
+                    }))
+                };
+                if matches!(status, 429 | 502 | 503 | 504) && self.retry_later(&in_flight, retry_after, retried) {
                     return;
                 }
                 let Some(first) = first else {
@@ -161,7 +181,10 @@ impl Client {
                     retry_after,
                 };
                 if let Some((sent_with_current, renew_dev_browser)) = identity {
-                    if renew_dev_browser && self.dev_browser.is_none() && self.retry_later(&in_flight, None) {
+                    if renew_dev_browser
+                        && self.dev_browser.is_none()
+                        && self.retry_later(&in_flight, None, || OperationError::Api(Box::new(error.clone())))
+                    {
                         return;
                     }
                     let about_the_client = kind != RequestKind::DevBrowser;
@@ -719,7 +742,12 @@ impl Client {
 
     /// Queues a retry of a retryable request after a backoff (design §7.5). Returns false
     /// when the request may not or can no longer be retried.
-    pub(super) fn retry_later(&mut self, in_flight: &InFlight, retry_after: Option<Duration>) -> bool {
+    pub(super) fn retry_later(
+        &mut self,
+        in_flight: &InFlight,
+        retry_after: Option<Duration>,
+        why: impl FnOnce() -> OperationError,
+    ) -> bool {
         let request = &in_flight.request;
         if in_flight.orphaned || !request.spec.kind.is_retryable() {
             return false;
@@ -737,6 +765,9 @@ impl Client {
         retry.attempt = retry.attempt.saturating_add(1);
         retry.not_before = Some(self.now.saturating_add(wait));
         self.queue.push_front(retry);
+        if let Some(operation) = self.ops.get_mut(&in_flight.request.op) {
+            operation.retrying_after = Some(why());
+        }
         true
     }
 

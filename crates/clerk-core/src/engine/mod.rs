@@ -153,6 +153,9 @@ struct Operation {
     /// The client's `last_active_session_id` when the email-link wait started: a session
     /// counts as created by the attempt only if this changed.
     link_baseline: Option<Text>,
+    /// Why the operation's last answered request is being tried again (a 503, a dropped
+    /// connection), until a request of it is answered without a retry.
+    retrying_after: Option<OperationError>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

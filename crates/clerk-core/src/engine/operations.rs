@@ -20,6 +20,7 @@ impl Client {
                 result: StepResult::default(),
                 polling: false,
                 link_baseline: None,
+                retrying_after: None,
             },
         );
         id

@@ -199,6 +199,21 @@ impl Client {
         self.ops.iter().find(|(_, op)| op.flow == flow && op.mutating && !op.internal).map(|(id, _)| *id)
     }
 
+    /// Why `op`'s last answered request is being tried again, while it is: the 503, the
+    /// 429, the dropped connection or the unreadable answer that made the engine wait and
+    /// ask again (for a `get_token` sharing another's fetch, that fetch's). `None` once a
+    /// request of the operation is answered without a retry, and for an operation that
+    /// is not pending. A driver that gives up at its time limit reports it, so the cause
+    /// is not lost behind the timeout.
+    #[must_use]
+    pub fn retrying_after(&self, op: OpId) -> Option<&OperationError> {
+        let operation = self.ops.get(&op)?;
+        match &operation.kind {
+            OpKind::TokenWaiter { fetch: Some(fetch), .. } => self.ops.get(fetch)?.retrying_after.as_ref(),
+            _ => operation.retrying_after.as_ref(),
+        }
+    }
+
     /// Whether the engine has nothing queued, nothing on the wire and no event waiting.
     #[must_use]
     pub fn is_quiescent(&self) -> bool {
