@@ -3126,3 +3126,46 @@ fn a_timeout_says_what_was_being_retried() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn the_blocking_driver_serves_due_deadlines_within_a_limit() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("frames@example.com").password("correct horse battery"));
+    // The proactive refresh comes 17 s before expiry: a 19 s token is refreshed after 2 s.
+    mock.set_token_lifetime(std::time::Duration::from_secs(19));
+    let mut clerk =
+        clerk_ureq::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build().expect("a driver");
+    clerk.load().expect("load");
+    clerk
+        .sign_in(SignInCreate::password("frames@example.com", Password::new("correct horse battery")))
+        .expect("sign-in");
+    let first = clerk.get_token(TokenRequest::default()).expect("a token");
+    let fetches = |mock: &MockServer| count(&mock.requests(), "POST", "/v1/client/sessions/");
+
+    // The refresh is due, and the server is slow: the frame's budget bounds the wait.
+    mock.set_fault(Route::new("POST", "/v1/client/sessions/*/tokens"), Fault::Slow(StdDuration::from_secs(3)), Some(1));
+    std::thread::sleep(StdDuration::from_millis(2300));
+    let before = fetches(&mock);
+    let started = Instant::now();
+    clerk.run_due_deadlines_within(StdDuration::from_millis(200)).expect("served within the limit");
+    let spent = started.elapsed();
+    assert!(
+        spent < StdDuration::from_millis(2500),
+        "the slow refresh was abandoned at the limit, not waited out: {spent:?}"
+    );
+    assert_eq!(fetches(&mock), before + 1, "the due refresh was sent");
+    assert_eq!(
+        clerk.get_token(TokenRequest::default()).expect("the cached token").expose(),
+        first.expose(),
+        "the token the app holds is still the cached one"
+    );
+
+    // At a later frame the refresh is tried again, and the new token arrives.
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    while fetches(&mock) < before + 2 && Instant::now() < deadline {
+        std::thread::sleep(StdDuration::from_millis(50));
+        clerk.run_due_deadlines_within(StdDuration::from_millis(200)).expect("a later frame");
+    }
+    let refreshed = clerk.get_token(TokenRequest::default()).expect("a token");
+    assert_ne!(refreshed.expose(), first.expose(), "the refresh went through at a later frame");
+}

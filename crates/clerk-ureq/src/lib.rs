@@ -33,8 +33,9 @@
 //! [`DriverError::Timeout`] returned). Deadlines the engine announces — retry backoff,
 //! email-link polling, the proactive refresh of session tokens — are served **only during
 //! calls**: nothing runs between them. Call [`Clerk::run_due_deadlines`] from your own loop
-//! if you want background refreshes in a long-lived blocking program, or use
-//! `clerk-reqwest`, whose background task serves them all the time.
+//! if you want background refreshes in a long-lived blocking program (a due refresh waits
+//! for its answer; [`Clerk::run_due_deadlines_within`] bounds that, for a frame loop), or
+//! use `clerk-reqwest`, whose background task serves them all the time.
 //!
 //! ## Cancelling a wait from another thread
 //!
@@ -430,12 +431,39 @@ impl Clerk {
         }
     }
 
-    /// Serves the engine's deadlines that are due now (retries, polling, the proactive
-    /// token refresh) without waiting. Useful between calls in a long-lived program.
+    /// Serves the engine's deadlines that are due now (the proactive refresh of the
+    /// session token, a retry's backoff, an email-link poll) and returns: between calls in
+    /// a long-lived program. It waits for nothing that is not due, but a deadline that is
+    /// due sends its request and waits for the answer, up to the request timeout (30 s by
+    /// default) when the server is slow. A loop that must not stall that long (a game's
+    /// frame) uses [`run_due_deadlines_within`](Self::run_due_deadlines_within).
     ///
     /// # Errors
     /// A store error.
     pub fn run_due_deadlines(&mut self) -> Result<(), DriverError> {
+        self.run_due_deadlines_until(None)
+    }
+
+    /// As [`run_due_deadlines`](Self::run_due_deadlines), spending at most about `limit`
+    /// on requests: one still unanswered then is abandoned as a transport timeout, which
+    /// the engine treats as any other (a token refresh is tried again after a backoff, at
+    /// a later call; the cached token stays until it expires), and no further request is
+    /// sent. Nothing is lost: the state is what the answers so far made it.
+    ///
+    /// ```no_run
+    /// # fn frame(clerk: &mut clerk_ureq::Clerk) -> Result<(), clerk_ureq::DriverError> {
+    /// // Once a frame: keep the session token fresh without stalling the frame.
+    /// clerk.run_due_deadlines_within(std::time::Duration::from_millis(5))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn run_due_deadlines_within(&mut self, limit: std::time::Duration) -> Result<(), DriverError> {
+        self.run_due_deadlines_until(Some(std::time::Instant::now() + limit))
+    }
+
+    fn run_due_deadlines_until(&mut self, give_up: Option<std::time::Instant>) -> Result<(), DriverError> {
         self.engine.handle_timeout(OffsetDateTime::now_utc());
         loop {
             match self.engine.poll_output() {
@@ -443,9 +471,21 @@ impl Clerk {
                     self.support.on_event(&mut self.engine, &event, None)?;
                 }
                 Output::Request(outgoing) => {
-                    let result = self.send(&outgoing.request, None);
-                    self.support.record(&outgoing.request, &result);
+                    let left = give_up.map(|at| at.saturating_duration_since(std::time::Instant::now()));
+                    let result = if left.is_some_and(|left| left.is_zero()) {
+                        // Out of time before sending: the engine learns it never went out.
+                        Err(TransportError::Timeout(String::from("the time limit for due deadlines was reached")))
+                    } else {
+                        let result = self.send(&outgoing.request, left.filter(|left| *left < self.request_timeout));
+                        self.support.record(&outgoing.request, &result);
+                        result
+                    };
                     self.engine.handle_response(outgoing.id, result, OffsetDateTime::now_utc())?;
+                    if give_up.is_some_and(|at| std::time::Instant::now() >= at) {
+                        // Whatever the answer queued (a retry, after its backoff) waits
+                        // for a later call; only events are taken now.
+                        return self.drain_events();
+                    }
                 }
                 _ => return Ok(()),
             }
