@@ -198,10 +198,10 @@ fn code_from_stdin(what: &str) -> Result<VerificationCode, Failure> {
     let line = stdin_line(what)?;
     let code = line.trim();
     if code.is_empty() {
-        return Err(Failure::new(
-            Kind::Input,
-            format!("{what} needed: standard input has no more lines (--code-stdin reads one a code)"),
-        ));
+        // A line that was there but blank is not the end of the input.
+        let found =
+            if line.is_empty() { "standard input has no more lines" } else { "its line on standard input is empty" };
+        return Err(Failure::new(Kind::Input, format!("{what} needed: {found} (--code-stdin reads one line a code)")));
     }
     Ok(VerificationCode::new(code))
 }

@@ -41,7 +41,10 @@
 //!
 //! The same secret value gets the same number throughout one transcript (one
 //! [`TranscriptWriter`]); numbers count from 1 in order of first appearance. Everything
-//! else is kept byte for byte.
+//! else is kept byte for byte. So a transcript shows which secrets were equal: two
+//! accounts signed in with the same password, or a code typed twice, share a number
+//! (that is what lets a replay tell the client token it was sent from the one before).
+//! Keep that in mind before sharing one.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
