@@ -3169,3 +3169,43 @@ fn the_blocking_driver_serves_due_deadlines_within_a_limit() {
     let refreshed = clerk.get_token(TokenRequest::default()).expect("a token");
     assert_ne!(refreshed.expose(), first.expose(), "the refresh went through at a later frame");
 }
+
+#[test]
+fn a_sign_out_whose_caller_gave_up_still_reaches_the_server() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("leaving@example.com").password("correct horse battery"));
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    runtime.block_on(async {
+        let clerk =
+            clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build().expect("a driver");
+        clerk.load().await.expect("load");
+        clerk
+            .sign_in(SignInCreate::password("leaving@example.com", Password::new("correct horse battery")))
+            .await
+            .expect("sign-in");
+        let session = clerk.active_session_id().await.expect("the task runs").expect("signed in");
+
+        // A slow reload holds the one request slot, so the sign-out's request waits in the
+        // queue when its caller gives up.
+        mock.set_fault(Route::new("GET", "/v1/client"), Fault::Slow(StdDuration::from_millis(800)), Some(1));
+        let reload = tokio::spawn({
+            let clerk = clerk.clone();
+            async move { clerk.reload().await }
+        });
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+        let gave_up = tokio::time::timeout(StdDuration::from_millis(100), clerk.sign_out(None)).await;
+        assert!(gave_up.is_err(), "the caller gave up before the sign-out was answered");
+        let _ = reload.await;
+
+        // The sign-out still went out: the session ended on the server, and stays signed
+        // out here after a reload.
+        let deadline = Instant::now() + StdDuration::from_secs(10);
+        while mock.session_status(&session).as_deref() == Some("active") && Instant::now() < deadline {
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+        assert_ne!(mock.session_status(&session).as_deref(), Some("active"), "the session ended on the server");
+        clerk.reload().await.expect("reload");
+        assert!(clerk.signed_in_sessions().await.expect("the task runs").is_empty(), "still signed out here");
+    });
+}

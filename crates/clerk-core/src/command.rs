@@ -76,6 +76,20 @@ impl Command {
         }
     }
 
+    /// Whether submitting this command signs out here at once, before its request is
+    /// answered: a sign-out, removing every session, destroying the client. Its request
+    /// must still reach the server when the caller stops waiting: a driver that cancels
+    /// an operation whose caller gave up keeps these, or the sessions signed out here
+    /// would stay valid on the server (and come back at the next reload).
+    #[must_use]
+    pub fn signs_out_locally_first(&self) -> bool {
+        matches!(
+            self,
+            Command::Session(SessionCommand::SignOut { .. })
+                | Command::Client(ClientCommand::Destroy | ClientCommand::RemoveSessions)
+        )
+    }
+
     /// A short stable name, as used in errors and the legality table.
     #[must_use]
     pub fn name(&self) -> &'static str {

@@ -7,7 +7,9 @@
 //! * a dropped future (a `select!` that took another branch, a timeout around the call)
 //!   never leaves the engine half-driven: the task cancels the operation at its next turn
 //!   (at the latest when the next call arrives), so its flow takes the next command, and
-//!   an answer already on the wire still counts for what it says about identity;
+//!   an answer already on the wire still counts for what it says about identity; a
+//!   sign-out is the exception: it has signed out here already, and its request still
+//!   goes to the server;
 //! * the engine's deadlines — retry backoff, email-link polling, the proactive refresh of
 //!   session tokens ahead of expiry — are served all the time, between calls too;
 //! * to stop an operation instead (an email-link wait nobody will finish), call
@@ -737,6 +739,18 @@ impl Ended {
     }
 }
 
+/// A call waiting for its operation.
+struct Waiting {
+    reply: Reply,
+    /// When the caller gives up (none for a limit too large to add to a date).
+    give_up: Option<OffsetDateTime>,
+    /// The limit `give_up` came from, for the error.
+    limit: std::time::Duration,
+    /// A sign-out (see [`Command::signs_out_locally_first`]): not cancelled when its caller
+    /// gives up, so its request still reaches the server.
+    signs_out_locally_first: bool,
+}
+
 struct DriverTask {
     engine: clerk_core::Client,
     http: HttpClient,
@@ -744,9 +758,8 @@ struct DriverTask {
     base_url: BaseUrl,
     support: DriveSupport,
     operation_timeout: std::time::Duration,
-    /// Operations callers wait for: their reply, the instant they give up (none for a
-    /// limit too large to add to a date) and the limit it came from (for the error).
-    waiting: BTreeMap<OpId, (Reply, Option<OffsetDateTime>, std::time::Duration)>,
+    /// Operations callers wait for.
+    waiting: BTreeMap<OpId, Waiting>,
     events: broadcast::Sender<Event>,
     /// A store error met while handling an event that completed no call (a failed save
     /// of a rotated token): the next call to complete reports it instead of its result,
@@ -798,7 +811,7 @@ impl DriverTask {
                         let limit = self
                             .waiting
                             .get(&outgoing.op)
-                            .and_then(|(_, at, _)| *at)
+                            .and_then(|waiting| waiting.give_up)
                             .map(|at| sleep_for(at, now))
                             .filter(|left| self.http.request_timeout.is_none_or(|own| *left < own))
                             .map(|left| tokio::time::Instant::now() + left);
@@ -820,7 +833,7 @@ impl DriverTask {
                     _ => break,
                 }
             }
-            let give_up = self.waiting.values().filter_map(|(_, at, _)| *at).min();
+            let give_up = self.waiting.values().filter_map(|waiting| waiting.give_up).min();
             let wake = match (deadline, give_up) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -855,13 +868,13 @@ impl DriverTask {
                     now = OffsetDateTime::now_utc();
                     self.engine.handle_timeout(now);
                     let expired: Vec<OpId> =
-                        self.waiting.iter().filter(|(_, (_, at, _))| at.is_some_and(|at| at <= now)).map(|(op, _)| *op).collect();
+                        self.waiting.iter().filter(|(_, waiting)| waiting.give_up.is_some_and(|at| at <= now)).map(|(op, _)| *op).collect();
                     for op in expired {
                         let waiting = self.waiting.remove(&op);
-                        let error = waiting.as_ref().map(|(_, _, limit)| DriverError::timeout_of(&self.engine, op, *limit));
+                        let error = waiting.as_ref().map(|waiting| DriverError::timeout_of(&self.engine, op, waiting.limit));
                         let _ = self.engine.cancel(op);
-                        if let (Some((reply, _, _)), Some(error)) = (waiting, error) {
-                            let _ = reply.send(Err(error));
+                        if let (Some(waiting), Some(error)) = (waiting, error) {
+                            let _ = waiting.reply.send(Err(error));
                         }
                     }
                 }
@@ -878,9 +891,12 @@ impl DriverTask {
                         // borrows its handle): what is pending was abandoned (an email-link
                         // wait whose future was dropped). Cancel it rather than poll on for
                         // nobody; the task ends once the request on the wire is answered.
+                        // A sign-out still goes out: the session must end on the server too.
                         receiving = false;
-                        for op in std::mem::take(&mut self.waiting).into_keys() {
-                            let _ = self.engine.cancel(op);
+                        for (op, waiting) in std::mem::take(&mut self.waiting) {
+                            if !waiting.signs_out_locally_first {
+                                let _ = self.engine.cancel(op);
+                            }
                         }
                     }
                 }},
@@ -918,12 +934,13 @@ impl DriverTask {
                         self.unreported = None;
                     }
                 }
+                let signs_out_locally_first = command.signs_out_locally_first();
                 match self.engine.submit(*command, now) {
                     Ok(op) => {
-                        let timeout = within.unwrap_or(self.operation_timeout);
+                        let limit = within.unwrap_or(self.operation_timeout);
                         // A limit too large to add to a date is no limit.
-                        let give_up = Duration::try_from(timeout).ok().and_then(|limit| now.checked_add(limit));
-                        self.waiting.insert(op, (reply, give_up, timeout));
+                        let give_up = Duration::try_from(limit).ok().and_then(|limit| now.checked_add(limit));
+                        self.waiting.insert(op, Waiting { reply, give_up, limit, signs_out_locally_first });
                     }
                     Err(error) => {
                         let _ = reply.send(Err(error.into()));
@@ -942,14 +959,16 @@ impl DriverTask {
     /// [`CommandError::Busy`]: clerk_core::CommandError::Busy
     fn cancel_abandoned(&mut self) {
         // Nearly always no one gave up: one look per waiting call, nothing allocated.
-        if !self.waiting.values().any(|(reply, _, _)| reply.is_closed()) {
+        if !self.waiting.values().any(|waiting| waiting.reply.is_closed()) {
             return;
         }
         let abandoned: Vec<OpId> =
-            self.waiting.iter().filter(|(_, (reply, _, _))| reply.is_closed()).map(|(op, _)| *op).collect();
+            self.waiting.iter().filter(|(_, waiting)| waiting.reply.is_closed()).map(|(op, _)| *op).collect();
         for op in abandoned {
-            self.waiting.remove(&op);
-            let _ = self.engine.cancel(op);
+            // A sign-out goes on to the server whoever waits for it.
+            if self.waiting.remove(&op).is_some_and(|waiting| !waiting.signs_out_locally_first) {
+                let _ = self.engine.cancel(op);
+            }
         }
     }
 
@@ -977,8 +996,8 @@ impl DriverTask {
     /// task holds it.
     fn end(&mut self, ended: Ended) {
         tracing::error!("{}", ended.error());
-        for (_, (reply, _, _)) in std::mem::take(&mut self.waiting) {
-            let _ = reply.send(Err(ended.error()));
+        for (_, waiting) in std::mem::take(&mut self.waiting) {
+            let _ = waiting.reply.send(Err(ended.error()));
         }
     }
 
@@ -1026,14 +1045,14 @@ impl DriverTask {
         }
         self.publish_told_events();
         if matches!(outcome, Err(DriverError::StateReplaced)) {
-            for (_, (reply, _, _)) in std::mem::take(&mut self.waiting) {
-                let _ = reply.send(Err(DriverError::StateReplaced));
+            for (_, waiting) in std::mem::take(&mut self.waiting) {
+                let _ = waiting.reply.send(Err(DriverError::StateReplaced));
             }
             return true;
         }
         let reply = op.and_then(|op| self.waiting.remove(&op));
         match (reply, outcome) {
-            (Some((reply, give_up, limit)), outcome) => {
+            (Some(Waiting { reply, give_up, limit, .. }), outcome) => {
                 let result = match (self.unreported.take(), outcome) {
                     (Some(error), _) | (None, Err(error)) => Err(error),
                     // The request was cut short at the caller's limit (see `send`): the

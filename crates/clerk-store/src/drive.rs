@@ -735,6 +735,9 @@ impl DriveSupport {
                 let token = shared.as_ref().and_then(|state| state.client_token.clone());
                 self.adopt(engine, shared)?;
                 self.seen_in_store = Some(token);
+                // The engine now holds what the store holds: nothing to save back.
+                self.unsaved = false;
+                self.save_again = false;
                 Ok(None)
             }
         }
@@ -799,18 +802,15 @@ impl DriveSupport {
                 self.seen_in_store = Some(token);
                 Ok(false)
             }
-            Err(StoreError::Conflict { on_disk: Some(on_disk), .. })
-                if self.rotated_away_from(engine, on_disk.client_token.as_ref()) =>
-            {
+            Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) if self.supersedes(engine, &on_disk) => {
                 // Another process saved under the very token this driver last saw in the
                 // store (a sign-out there keeps it), and this engine's own request has
-                // since rotated that token away: the server has moved past the other
-                // state, whose token is now stale, and this engine's state is the newer
-                // one (its answer came after whatever the other process did with the old
-                // token). Adopting the other state would send a rotated-away token and
-                // lose what this call did on the server; it is saved over instead, at
-                // the next event or before the next call (the store now knows the
-                // generation it refused).
+                // since rotated that token away on the same client, which the server
+                // last changed after the other state was taken: the server has moved
+                // past the other state, whose token is now stale. Adopting it would send
+                // a rotated-away token and lose what this call did on the server; this
+                // engine's state is saved over it instead, at the next event or before
+                // the next call (the store now knows the generation it refused).
                 self.unsaved = true;
                 self.save_again = true;
                 Ok(false)
@@ -834,13 +834,22 @@ impl DriveSupport {
 }
 
 impl DriveSupport {
-    /// Whether `stored`, a token another process saved, is the one this driver last saw in
-    /// the store and this engine has rotated away from since (its own request's answer
-    /// brought a new one).
-    fn rotated_away_from(&self, engine: &Client, stored: Option<&ClientToken>) -> bool {
+    /// Whether this engine's state is newer than `on_disk`, a state another process saved
+    /// that a save just met: `on_disk` carries the token this driver last saw in the store,
+    /// this engine has rotated away from it since (its own request's answer brought a new
+    /// one), and it did so on the same client (not a brand-new one the server handed back
+    /// for a token already stale), which the server changed after `on_disk` was taken.
+    fn supersedes(&self, engine: &Client, on_disk: &PersistedState) -> bool {
+        let stored = on_disk.client_token.as_ref();
+        let (Some(ours), Some(theirs)) = (engine.client(), on_disk.client.as_ref()) else {
+            return false;
+        };
         stored.is_some()
             && self.seen_in_store.as_ref().is_some_and(|seen| seen.as_ref() == stored)
             && engine.client_token() != stored
+            && ours.id.is_some()
+            && ours.id == theirs.id
+            && matches!((ours.updated_at, theirs.updated_at), (Some(ours), Some(theirs)) if ours > theirs)
     }
 }
 

@@ -121,12 +121,13 @@ pub mod transcript;
 /// [`ActiveSession`](clerk_core::ActiveSession), [`SessionJwt`](clerk_core::secret::SessionJwt))
 /// and report ([`Event`](clerk_core::Event)), the secrets a user types and what a program
 /// matches on (error codes, attempt statuses, [`CommandError`](clerk_core::CommandError),
-/// [`OperationError`](clerk_core::OperationError), [`Flow`](clerk_core::Flow), strategies)
-/// and reads (sessions, the user); from this crate, the token stores.
+/// [`OperationError`](clerk_core::OperationError), [`Flow`](clerk_core::Flow)) and reads
+/// (sessions, the user); from this crate, the token stores. (`clerk_core::wire::Strategy`
+/// is left out: it would clash with proptest's prelude.)
 pub mod prelude {
     pub use crate::{FileStore, MemoryStore, TokenStore};
     pub use clerk_core::secret::{Password, SessionJwt, VerificationCode};
-    pub use clerk_core::wire::{ErrorCode, SessionResource, SignInStatus, SignUpStatus, Strategy, UserResource};
+    pub use clerk_core::wire::{ErrorCode, SessionResource, SignInStatus, SignUpStatus, UserResource};
     pub use clerk_core::{
         ActiveSession, ClientConfig, CommandError, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, Flow,
         OperationError, OrganizationChoice, SecondFactorAttempt, SecondFactorPreparation, SignInCommand, SignInCreate,

@@ -17,6 +17,14 @@ use crate::error::StoreError;
 /// the identity (after `destroy`, or to sign out for good).
 ///
 /// Object-safe and `Send + Sync`: drivers hold an `Arc<dyn TokenStore>`.
+///
+/// A store of your own that wraps another (to log, to encrypt) forwards every method,
+/// the provided ones included: [`peek`](Self::peek) and [`client_token`](Self::client_token)
+/// above all. Their defaults load the whole state, and a [`FileStore`](crate::FileStore)
+/// counts a load as having seen the newest state: a wrapper that leaves them out loses
+/// the file store's conflict detection (another process's sign-out goes unnoticed and is
+/// overwritten at the next save). [`frontend_api_host`](Self::frontend_api_host) and
+/// [`may_block`](Self::may_block) likewise.
 pub trait TokenStore: Send + Sync {
     /// The stored state, `None` when nothing is stored (or it was cleared).
     ///
