@@ -286,7 +286,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let mut clerk = builder.build().map_err(describe)?;
     // Only what can be done from the stored state goes on without the server.
     let works_offline = matches!(cli.command, Action::Whoami | Action::Sessions { .. } | Action::SignOut { .. });
-    offline::load_or_keep_stored(&mut clerk, works_offline)?;
+    let out = out.offline(offline::load_or_keep_stored(&mut clerk, works_offline)?);
     let done = match cli.command {
         Action::SignIn(args) => interactive::sign_in(&mut clerk, out, args),
         Action::SignUp(args) => interactive::sign_up(&mut clerk, out, args),

@@ -97,7 +97,7 @@ impl Narration {
     /// Shows who is signed in.
     pub(crate) fn whoami(&mut self, engine: &Client) {
         if self.out.is_json() {
-            self.record("whoami", output::whoami_json(engine));
+            self.record("whoami", output::whoami_json(engine, false));
         } else {
             self.out.whoami(engine);
         }

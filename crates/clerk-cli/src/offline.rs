@@ -12,12 +12,14 @@ use crate::failure::{Failure, Kind};
 /// from the token store: `whoami` and `sessions` show it, `sign-out` clears it (saying the
 /// server was not told). A command that needs the server fails at once, saying so.
 ///
+/// Returns whether the command goes on offline.
+///
 /// # Errors
 /// Any other failure of the load (the server refused, an answer that cannot be used, …),
 /// or an unreachable server for a command that needs it.
-pub(crate) fn load_or_keep_stored(clerk: &mut Clerk, works_offline: bool) -> Result<(), Failure> {
+pub(crate) fn load_or_keep_stored(clerk: &mut Clerk, works_offline: bool) -> Result<bool, Failure> {
     match clerk.load() {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(false),
         Err(error) if is_unreachable(&error) => {
             let base_url = clerk.engine().config().base_url().to_owned();
             if !works_offline {
@@ -32,7 +34,7 @@ pub(crate) fn load_or_keep_stored(clerk: &mut Clerk, works_offline: bool) -> Res
             eprintln!(
                 "clerk: warning: could not reach the Frontend API at {base_url} ({error}); using the state stored on this machine"
             );
-            Ok(())
+            Ok(true)
         }
         Err(error) => Err(describe(error)),
     }

@@ -30,11 +30,19 @@ impl Listing {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Output {
     json: bool,
+    /// The Frontend API could not be reached: what is shown is the state stored here.
+    offline: bool,
 }
 
 impl Output {
     pub(crate) fn new(json: bool) -> Self {
-        Output { json }
+        Output { json, offline: false }
+    }
+
+    /// The same output, for a command going on from the stored state (the Frontend API
+    /// could not be reached): `whoami --json` says so.
+    pub(crate) fn offline(self, offline: bool) -> Self {
+        Output { offline, ..self }
     }
 
     pub(crate) fn is_json(self) -> bool {
@@ -50,7 +58,7 @@ impl Output {
 
     pub(crate) fn whoami(self, engine: &Client) {
         if self.json {
-            json_line(&whoami_json(engine));
+            json_line(&whoami_json(engine, self.offline));
             return;
         }
         let session = engine.active_session();
@@ -175,7 +183,16 @@ impl Output {
     /// user asked for it.
     pub(crate) fn token(self, token: &SessionJwt) {
         if self.json {
-            json_line(&json!({ "jwt": token.expose() }));
+            // What a script needs beside the token, read from its claims (not verified: the
+            // backend that receives the token verifies it).
+            let claims = clerk_core::jwt::decode_claims(token.expose()).ok();
+            json_line(&json!({
+                "jwt": token.expose(),
+                "session_id": claims.as_ref().and_then(|claims| claims.sid.clone()),
+                "user_id": claims.as_ref().and_then(|claims| claims.sub.clone()),
+                "organization_id": claims.as_ref().and_then(|claims| claims.org_id.clone()),
+                "expires_at": claims.as_ref().map(|claims| claims.exp),
+            }));
         } else {
             outln!("{}", token.expose());
         }
@@ -271,8 +288,9 @@ fn user_name(engine: &Client) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Who is signed in, as `whoami --json` prints it.
-pub(crate) fn whoami_json(engine: &Client) -> Value {
+/// Who is signed in, as `whoami --json` prints it; `offline` when it is the state stored
+/// here because the Frontend API could not be reached.
+pub(crate) fn whoami_json(engine: &Client, offline: bool) -> Value {
     let session = engine.active_session();
     let user = session.and_then(|s| s.user.as_ref());
     json!({
@@ -282,6 +300,7 @@ pub(crate) fn whoami_json(engine: &Client) -> Value {
         "email": user.and_then(|u| u.primary_email_address()).and_then(|e| e.email_address.clone()),
         "name": user_name(engine),
         "organization_id": session.and_then(|s| s.last_active_organization_id.clone()),
+        "offline": offline,
     })
 }
 

@@ -281,6 +281,15 @@ fn scripted_sign_in_whoami_token_and_sign_out() {
     let claims = verify(&mock, jwt);
     assert_eq!(claims["sid"], session.as_str());
     assert_eq!(claims["sub"], user.as_str());
+    assert_eq!(whoami["offline"], false, "{whoami}");
+
+    // With --json the token comes with what a script needs from its claims.
+    let token =
+        json_line(&succeeded(&clerk(&["token", "--json", "--store-dir", store], Some(&key), ""), "token --json"));
+    let claims = verify(&mock, token["jwt"].as_str().expect("a jwt"));
+    assert_eq!(token["session_id"], session.as_str(), "{token}");
+    assert_eq!(token["user_id"], user.as_str(), "{token}");
+    assert_eq!(token["expires_at"], claims["exp"], "{token}");
 
     // A second session with a TOTP second factor given by --code.
     let mfa = clerk(
@@ -335,6 +344,7 @@ fn without_the_server_whoami_shows_the_stored_user_and_sign_out_clears_it_locall
     let shown = json_line(&succeeded(&whoami, "whoami without the server"));
     assert_eq!(shown["signed_in"], true, "{shown}");
     assert_eq!(shown["email"], "offline@example.com", "{shown}");
+    assert_eq!(shown["offline"], true, "the JSON says it is the stored state: {shown}");
     let warning = text(&whoami.stderr);
     assert!(warning.contains("could not reach") && warning.contains("stored on this machine"), "{warning}");
 
