@@ -309,7 +309,7 @@ fn get_token_with_a_template_posts_an_empty_body_to_the_encoded_template() {
     let mut h = signed_in_with_org(Some("org_9"));
     let _ = h.submit(token_request(TokenRequest {
         template: Some("supabase".into()),
-        organization: OrganizationChoice::Id("org_1".into()),
+        organization: OrganizationChoice::Id("org_9".into()),
         ..TokenRequest::default()
     }));
     check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/tokens/supabase", ""));
@@ -333,6 +333,32 @@ fn get_token_with_a_template_posts_an_empty_body_to_the_encoded_template() {
             ..post("/v1/client/sessions/sess_1/tokens/supabase", "")
         },
     );
+}
+
+#[test]
+fn a_template_token_for_another_organization_than_the_active_one_is_refused() {
+    // The template endpoint takes no organization: the server would mint the token for
+    // the active one, and the cache would file it under the one asked for.
+    let mut h = signed_in_with_org(Some("org_9"));
+    for organization in [OrganizationChoice::Id("org_1".into()), OrganizationChoice::Personal] {
+        let error = refused(
+            &mut h,
+            token_request(TokenRequest { organization: organization.clone(), ..TokenRequest::template("supabase") }),
+        );
+        assert!(
+            matches!(&error, CommandError::InvalidArgument { name: "organization", reason } if reason.contains("org_9")),
+            "{organization:?}: {error:?}"
+        );
+    }
+    assert!(h.client.pending_operations().next().is_none(), "nothing was sent");
+
+    // The personal account, while it is the active one, is fine.
+    let mut h = signed_in_with_org(None);
+    let _ = h.submit(token_request(TokenRequest {
+        organization: OrganizationChoice::Personal,
+        ..TokenRequest::template("supabase")
+    }));
+    check(&h.expect_request().request, &post("/v1/client/sessions/sess_1/tokens/supabase", ""));
 }
 
 #[test]

@@ -130,7 +130,10 @@ pub struct TokenRequest {
     /// A JWT template name; `None` for the default session token.
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::fuzz_vocabulary::optional_text))]
     pub template: Option<String>,
-    /// The organization (default tokens only: templates take none).
+    /// The organization. A template token is made for the session's active organization
+    /// (the template endpoint takes none): with a template, any other choice is refused
+    /// ([`CommandError::InvalidArgument`](crate::CommandError::InvalidArgument)); make the
+    /// organization active first.
     pub organization: OrganizationChoice,
     /// Fetch even when a usable token is cached (`debug=skip_cache`).
     pub skip_cache: bool,

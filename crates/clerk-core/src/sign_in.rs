@@ -88,7 +88,10 @@ impl SignInCreate {
         SignInCreate { identifier: Some(identifier.into()), password: Some(password), ..Self::default() }
     }
 
-    /// A strategy with an identifier (codes, links): `strategy`, `identifier`.
+    /// A strategy with an identifier (codes, links): `strategy`, `identifier`. With a code
+    /// strategy the server prepares the first factor at once (the code is sent with the
+    /// create): attempt it next, without a `PrepareFirstFactor`, which would send a second
+    /// code.
     pub fn with_strategy(strategy: Strategy, identifier: impl Into<String>) -> Self {
         SignInCreate { strategy: Some(strategy), identifier: Some(identifier.into()), ..Self::default() }
     }

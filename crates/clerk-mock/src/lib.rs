@@ -45,6 +45,13 @@
 //!   the task `choose-organization` until a touch chooses an organization);
 //!   `DELETE /v1/client` and `DELETE /v1/client/sessions`. A sign-up verification that
 //!   `failed` or `expired` says `next_action: needs_prepare`.
+//! - **Not implemented.** Reverification (`POST /v1/client/sessions/{id}/verify` and its
+//!   steps), passkeys, and every other operation the spec documents but no flow above
+//!   uses: they answer 501 `mock_operation_not_implemented` naming the operation. The
+//!   engine's reverification flow is tested against canned answers instead.
+//! - **Passwords.** Any password of 8 characters or more is accepted (no breach or
+//!   strength check, no upper limit); a shorter one is 422
+//!   `form_password_length_too_short`.
 //! - **Clerk's test mode.** Emails with `+clerk_test` and phones `+1 555 555 01xx` accept
 //!   `424242`; other identifiers get random codes, readable with [`MockServer::latest_code`]
 //!   or `GET /__mock/codes?to=ADDRESS` (`{"code": …}`, 404 when none was sent). The TOTP

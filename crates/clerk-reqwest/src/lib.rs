@@ -672,8 +672,9 @@ impl Clerk {
     /// ([`ActiveSession::current`]). Nothing local changes.
     ///
     /// # Errors
-    /// See [`run`](Self::run); refused (`CommandError::InvalidState`) without a signed-in
-    /// active session.
+    /// See [`run`](Self::run); refused
+    /// ([`CommandError::NoActiveSession`](clerk_core::CommandError::NoActiveSession))
+    /// without a signed-in active session.
     pub async fn active_sessions(&self) -> Result<Vec<ActiveSession>, DriverError> {
         match self.run(SessionCommand::ActiveSessions).await? {
             Completion::ActiveSessions(sessions) => Ok(sessions),

@@ -126,7 +126,7 @@ pub mod transcript;
 /// is left out: it would clash with proptest's prelude.)
 pub mod prelude {
     pub use crate::{FileStore, MemoryStore, TokenStore};
-    pub use clerk_core::secret::{Password, SessionJwt, VerificationCode};
+    pub use clerk_core::secret::{Password, SessionJwt, Ticket, VerificationCode};
     pub use clerk_core::wire::{ErrorCode, SessionResource, SignInStatus, SignUpStatus, UserResource};
     pub use clerk_core::{
         ActiveSession, ClientConfig, CommandError, Completion, Event, FirstFactorAttempt, FirstFactorPreparation, Flow,

@@ -519,6 +519,22 @@ impl Client {
                 // request itself sends no organization: the server mints it for the
                 // session's active one.)
                 let organization_id = request.organization.resolve(self.session(&session_id));
+                if request.template.is_some() {
+                    // The template endpoint takes no organization: the server mints the
+                    // token for the session's active one. Another asked for would get a
+                    // token for the wrong organization, cached under the one asked for.
+                    let active = OrganizationChoice::SessionDefault.resolve(self.session(&session_id));
+                    if organization_id != active {
+                        return Err(CommandError::InvalidArgument {
+                            name: "organization",
+                            reason: format!(
+                                "a template token is made for the session's active organization ({}); make {}                                  active with set_active first",
+                                active.as_deref().unwrap_or("the personal account"),
+                                organization_id.as_deref().unwrap_or("the personal account"),
+                            ),
+                        });
+                    }
+                }
                 let spec = crate::session::token_request(
                     &session_id,
                     request.template.as_deref(),
