@@ -3209,3 +3209,49 @@ fn a_sign_out_whose_caller_gave_up_still_reaches_the_server() {
         assert!(clerk.signed_in_sessions().await.expect("the task runs").is_empty(), "still signed out here");
     });
 }
+
+#[test]
+fn a_sign_out_cut_at_its_time_limit_still_reaches_the_server() {
+    let mock = MockServer::start();
+    mock.add_user(UserSpec::with_email("limited@example.com").password("correct horse battery"));
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    runtime.block_on(async {
+        let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+            .expect("a builder")
+            .operation_timeout(StdDuration::from_millis(300))
+            .build()
+            .expect("a driver");
+        clerk.load().await.expect("load");
+        clerk
+            .sign_in(SignInCreate::password("limited@example.com", Password::new("correct horse battery")))
+            .await
+            .expect("sign-in");
+        let session = clerk.active_session_id().await.expect("the task runs").expect("signed in");
+
+        // A slow reload (with a longer limit of its own) holds the request slot; the
+        // sign-out's request waits behind it past the sign-out's 300 ms limit.
+        mock.set_fault(Route::new("GET", "/v1/client"), Fault::Slow(StdDuration::from_millis(800)), Some(1));
+        let reload = tokio::spawn({
+            let clerk = clerk.clone();
+            async move { clerk.run_within(ClientCommand::Reload, StdDuration::from_secs(5)).await }
+        });
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+        let signed_out = clerk.sign_out(None).await;
+        assert!(matches!(signed_out, Err(DriverError::Timeout { .. })), "{signed_out:?}");
+        let _ = reload.await;
+
+        let deadline = Instant::now() + StdDuration::from_secs(10);
+        while mock.session_status(&session).as_deref() == Some("active") && Instant::now() < deadline {
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+        assert_ne!(mock.session_status(&session).as_deref(), Some("active"), "the session ended on the server");
+        clerk.reload().await.expect("reload");
+        assert!(clerk.signed_in_sessions().await.expect("the task runs").is_empty(), "still signed out here");
+        // And the flow is free: the cancelled sign-out holds nothing.
+        clerk
+            .sign_in(SignInCreate::password("limited@example.com", Password::new("correct horse battery")))
+            .await
+            .expect("signing in again");
+    });
+}

@@ -1218,3 +1218,34 @@ fn a_template_token_request_is_the_active_sessions_token_from_that_template() {
     let _ = h.submit(SessionCommand::GetToken(request));
     assert_eq!(h.expect_request().request.path, "/v1/client/sessions/sess_1/tokens/supabase");
 }
+
+#[test]
+fn a_cancelled_sign_out_still_sends_its_request() {
+    // Signed out here at once; cancelling ends the operation for its caller, but the
+    // server must still hear of it, or the session would come back at the next reload.
+    for sign_out in [
+        Command::Session(SessionCommand::SignOut { session_id: None }),
+        Command::Session(SessionCommand::SignOut { session_id: Some(String::from("sess_1")) }),
+        Command::Client(ClientCommand::RemoveSessions),
+        Command::Client(ClientCommand::Destroy),
+    ] {
+        assert!(sign_out.signs_out_locally_first(), "{sign_out:?}");
+        let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
+        let op = h.submit(sign_out.clone());
+        assert_eq!(h.client.active_session_id(), None, "{sign_out:?}: signed out here at once");
+        h.client.cancel(op).unwrap_or_else(|e| panic!("{sign_out:?}: {e}"));
+        assert_eq!(h.expect_failure(op), OperationError::Cancelled, "{sign_out:?}");
+        assert!(h.client.pending_operation(Flow::Session).is_none(), "{sign_out:?}: nothing holds the flow");
+        let request = h.expect_request();
+        assert!(
+            request.request.path.starts_with("/v1/client"),
+            "{sign_out:?}: the sign-out's request went out: {}",
+            request.request.path
+        );
+    }
+    // Anything else cancelled sends nothing more.
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
+    let op = h.submit(ClientCommand::Reload);
+    h.client.cancel(op).unwrap_or_else(|e| panic!("{e}"));
+    assert!(h.poll_request().is_none(), "a cancelled reload is not sent");
+}

@@ -78,9 +78,10 @@ impl Command {
 
     /// Whether submitting this command signs out here at once, before its request is
     /// answered: a sign-out, removing every session, destroying the client. Its request
-    /// must still reach the server when the caller stops waiting: a driver that cancels
-    /// an operation whose caller gave up keeps these, or the sessions signed out here
-    /// would stay valid on the server (and come back at the next reload).
+    /// must still reach the server when the caller stops waiting, or the sessions signed
+    /// out here would stay valid on the server (and come back at the next reload): a
+    /// [`cancel`](crate::Client::cancel) of such an operation ends it for its caller and
+    /// leaves its request to the engine.
     #[must_use]
     pub fn signs_out_locally_first(&self) -> bool {
         matches!(

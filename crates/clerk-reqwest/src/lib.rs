@@ -7,9 +7,8 @@
 //! * a dropped future (a `select!` that took another branch, a timeout around the call)
 //!   never leaves the engine half-driven: the task cancels the operation at its next turn
 //!   (at the latest when the next call arrives), so its flow takes the next command, and
-//!   an answer already on the wire still counts for what it says about identity; a
-//!   sign-out is the exception: it has signed out here already, and its request still
-//!   goes to the server;
+//!   an answer already on the wire still counts for what it says about identity (and a
+//!   sign-out's request still goes to the server: it has signed out here already);
 //! * the engine's deadlines — retry backoff, email-link polling, the proactive refresh of
 //!   session tokens ahead of expiry — are served all the time, between calls too;
 //! * to stop an operation instead (an email-link wait nobody will finish), call
@@ -747,9 +746,6 @@ struct Waiting {
     give_up: Option<OffsetDateTime>,
     /// The limit `give_up` came from, for the error.
     limit: std::time::Duration,
-    /// A sign-out (see [`Command::signs_out_locally_first`]): not cancelled when its caller
-    /// gives up, so its request still reaches the server.
-    signs_out_locally_first: bool,
 }
 
 struct DriverTask {
@@ -839,7 +835,9 @@ impl DriverTask {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            if !receiving && in_flight.is_none() && self.waiting.is_empty() {
+            // The engine's queue too: a cancelled sign-out's request, waiting out a backoff,
+            // is still to be sent when the last handle is gone.
+            if !receiving && in_flight.is_none() && self.waiting.is_empty() && self.engine.is_quiescent() {
                 return;
             }
             // The timer moves only to an earlier instant: one armed earlier than needed
@@ -858,11 +856,21 @@ impl DriverTask {
             // (views from many tasks) cannot hold back an answer or a time limit.
             tokio::select! {
                 biased;
-                (id, request, result) = async { match in_flight.as_mut().as_pin_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
+                Sent { id, op, request, result, cut } = async { match in_flight.as_mut().as_pin_mut() { Some(f) => f.await, None => std::future::pending().await } }, if in_flight.is_some() => {
                     in_flight.set(None);
                     now = OffsetDateTime::now_utc();
                     self.support.record(&request, &result);
+                    // Cut at its caller's limit: the operation ends now, with what it was
+                    // being retried after, read before the cut itself counts as a failure.
+                    let timed_out = if cut { self.waiting.remove(&op) } else { None }.map(|waiting| {
+                        let error = DriverError::timeout_of(&self.engine, op, waiting.limit);
+                        (waiting, error)
+                    });
                     let _ = self.engine.handle_response(id, result, now);
+                    if let Some((waiting, error)) = timed_out {
+                        let _ = self.engine.cancel(op);
+                        let _ = waiting.reply.send(Err(error));
+                    }
                 }
                 () = &mut sleep, if sleeping => {
                     armed_for = None;
@@ -892,12 +900,10 @@ impl DriverTask {
                         // borrows its handle): what is pending was abandoned (an email-link
                         // wait whose future was dropped). Cancel it rather than poll on for
                         // nobody; the task ends once the request on the wire is answered.
-                        // A sign-out still goes out: the session must end on the server too.
+                        // (A cancelled sign-out's request still goes out: `Client::cancel`.)
                         receiving = false;
-                        for (op, waiting) in std::mem::take(&mut self.waiting) {
-                            if !waiting.signs_out_locally_first {
-                                let _ = self.engine.cancel(op);
-                            }
+                        for op in std::mem::take(&mut self.waiting).into_keys() {
+                            let _ = self.engine.cancel(op);
                         }
                     }
                 }},
@@ -935,13 +941,12 @@ impl DriverTask {
                         self.unreported = None;
                     }
                 }
-                let signs_out_locally_first = command.signs_out_locally_first();
                 match self.engine.submit(*command, now) {
                     Ok(op) => {
                         let limit = within.unwrap_or(self.operation_timeout);
                         // A limit too large to add to a date is no limit.
                         let give_up = Duration::try_from(limit).ok().and_then(|limit| now.checked_add(limit));
-                        self.waiting.insert(op, Waiting { reply, give_up, limit, signs_out_locally_first });
+                        self.waiting.insert(op, Waiting { reply, give_up, limit });
                     }
                     Err(error) => {
                         let _ = reply.send(Err(error.into()));
@@ -966,10 +971,9 @@ impl DriverTask {
         let abandoned: Vec<OpId> =
             self.waiting.iter().filter(|(_, waiting)| waiting.reply.is_closed()).map(|(op, _)| *op).collect();
         for op in abandoned {
-            // A sign-out goes on to the server whoever waits for it.
-            if self.waiting.remove(&op).is_some_and(|waiting| !waiting.signs_out_locally_first) {
-                let _ = self.engine.cancel(op);
-            }
+            // (A sign-out's request still goes to the server: `Client::cancel` keeps it.)
+            self.waiting.remove(&op);
+            let _ = self.engine.cancel(op);
         }
     }
 
@@ -1077,13 +1081,25 @@ impl DriverTask {
 
 /// Sends one request and reads its answer, within the size limit. Hands the request back
 /// with the answer, for the transcript.
+/// A request sent, and what came of it.
+struct Sent {
+    id: RequestId,
+    /// The operation it was sent for.
+    op: OpId,
+    /// The request, handed back for the transcript.
+    request: HttpRequest,
+    result: Result<HttpResponse, TransportError>,
+    /// It was cut short at its caller's limit.
+    cut: bool,
+}
+
 async fn send(
     http: reqwest::Client,
     url: Result<reqwest::Url, TransportError>,
     outgoing: clerk_core::Outgoing,
     limit: usize,
     give_up: Option<tokio::time::Instant>,
-) -> (RequestId, HttpRequest, Result<HttpResponse, TransportError>) {
+) -> Sent {
     let span = tracing::info_span!(
         "clerk.request",
         kind = outgoing.kind.name(),
@@ -1092,16 +1108,17 @@ async fn send(
         status = tracing::field::Empty
     );
     let exchange = send_inner(&http, url, &outgoing.request, limit).instrument(span.clone());
-    let result = match give_up {
-        Some(at) => tokio::time::timeout_at(at, exchange)
-            .await
-            .unwrap_or_else(|_| Err(TransportError::Timeout(String::from("the operation's time limit was reached")))),
-        None => exchange.await,
+    let (result, cut) = match give_up {
+        Some(at) => match tokio::time::timeout_at(at, exchange).await {
+            Ok(result) => (result, false),
+            Err(_) => (Err(TransportError::Timeout(String::from("the operation's time limit was reached"))), true),
+        },
+        None => (exchange.await, false),
     };
     if let Ok(response) = &result {
         span.record("status", response.status);
     }
-    (outgoing.id, outgoing.request, result)
+    Sent { id: outgoing.id, op: outgoing.op, request: outgoing.request, result, cut }
 }
 
 async fn send_inner(

@@ -805,8 +805,8 @@ impl DriveSupport {
             Err(StoreError::Conflict { on_disk: Some(on_disk), .. }) if self.supersedes(engine, &on_disk) => {
                 // Another process saved under the very token this driver last saw in the
                 // store (a sign-out there keeps it), and this engine's own request has
-                // since rotated that token away on the same client, which the server
-                // last changed after the other state was taken: the server has moved
+                // since rotated that token away on the same client, unchanged by anyone
+                // since the other state was taken (see `supersedes`): the server has moved
                 // past the other state, whose token is now stale. Adopting it would send
                 // a rotated-away token and lose what this call did on the server; this
                 // engine's state is saved over it instead, at the next event or before
@@ -838,7 +838,9 @@ impl DriveSupport {
     /// that a save just met: `on_disk` carries the token this driver last saw in the store,
     /// this engine has rotated away from it since (its own request's answer brought a new
     /// one), and it did so on the same client (not a brand-new one the server handed back
-    /// for a token already stale), which the server changed after `on_disk` was taken.
+    /// for a token already stale), which the server has not changed since `on_disk` was
+    /// taken (a rotation alone may leave `updated_at` as it was; timestamps are in
+    /// milliseconds).
     fn supersedes(&self, engine: &Client, on_disk: &PersistedState) -> bool {
         let stored = on_disk.client_token.as_ref();
         let (Some(ours), Some(theirs)) = (engine.client(), on_disk.client.as_ref()) else {
@@ -849,7 +851,7 @@ impl DriveSupport {
             && engine.client_token() != stored
             && ours.id.is_some()
             && ours.id == theirs.id
-            && matches!((ours.updated_at, theirs.updated_at), (Some(ours), Some(theirs)) if ours > theirs)
+            && matches!((ours.updated_at, theirs.updated_at), (Some(ours), Some(theirs)) if ours >= theirs)
     }
 }
 

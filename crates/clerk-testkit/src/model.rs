@@ -111,6 +111,9 @@ pub struct Model {
     pub active: Option<String>,
     /// Pending operations by id.
     pub ops: BTreeMap<u64, ModelOp>,
+    /// Of [`ops`](Self::ops), the engine's own: a cancelled sign-out's requests, carried
+    /// on under an internal operation that reports to nobody (`Client::cancel`).
+    pub internal_ops: std::collections::BTreeSet<u64>,
     /// Operations that completed, in order.
     pub completed: Vec<u64>,
     /// The id of the request whose client was applied last (stale gate, request order).
@@ -360,6 +363,18 @@ impl Model {
                 },
             );
         }
+        // The engine's own operations (a cancelled sign-out's requests) report to nobody:
+        // a destroy drops them with everything else, other commands leave them be.
+        let internal = if matches!(command, Command::Client(ClientCommand::Destroy)) {
+            let dropped = std::mem::take(&mut self.internal_ops);
+            for id in &dropped {
+                self.ops.remove(id);
+            }
+            dropped
+        } else {
+            self.internal_ops.clone()
+        };
+        superseded.retain(|id| !internal.contains(id));
         superseded
     }
 
@@ -538,6 +553,7 @@ impl Model {
     /// stale gate's request order restarts.
     pub fn restart(&mut self) {
         self.ops.clear();
+        self.internal_ops.clear();
         self.adopt_last_active = None;
         self.cleared_epoch = self.epoch;
         self.sign_in_reset = None;

@@ -557,6 +557,11 @@ impl Runner {
         }
         self.drain();
         if let Some(op) = final_for_op
+            && self.model.internal_ops.remove(&op)
+        {
+            // The engine's own: it ends with its last answer, reporting to nobody.
+            self.model.ops.remove(&op);
+        } else if let Some(op) = final_for_op
             && !matches!(self.model.ops.get(&op), Some(o) if o.flow == clerk_core::Flow::Session)
             && (kind != RequestKind::Environment || matches!(answer, Answer::Success(_) | Answer::RotatedToken))
         {
@@ -889,11 +894,26 @@ impl Runner {
     }
 
     fn cancel(&mut self, nth: u8) {
-        let pending: Vec<u64> = self.model.ops.keys().copied().collect();
+        let pending: Vec<u64> =
+            self.model.ops.keys().copied().filter(|op| !self.model.internal_ops.contains(op)).collect();
         match pending.get(usize::from(nth)) {
             Some(&op) => {
+                // A sign-out (its requests pinned to a token) signed out here already: its
+                // outstanding requests go on under an internal operation, the next id.
+                let carried_on = self
+                    .model
+                    .ops
+                    .get(&op)
+                    .filter(|model_op| model_op.pinned.is_some() && model_op.remaining > 0)
+                    .cloned()
+                    .map(|model_op| (self.client.export().next_op_id, model_op));
                 if let Err(error) = self.client.cancel(OpId(op)) {
                     violation("cancel of a pending operation refused", (op, error));
+                }
+                if let Some((internal, mut model_op)) = carried_on {
+                    model_op.mutating = false;
+                    self.model.ops.insert(internal, model_op);
+                    self.model.internal_ops.insert(internal);
                 }
                 self.drain();
                 let cancelled = self.model.completed.last() == Some(&op);

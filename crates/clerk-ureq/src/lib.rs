@@ -400,7 +400,18 @@ impl Clerk {
                         span.record("status", response.status);
                     }
                     self.support.record(&outgoing.request, &result);
+                    // Cut at the operation's limit: the operation ends now, with what it was
+                    // being retried after, read before the cut itself counts as a failure.
+                    let cut = cut_short
+                        && matches!(result, Err(TransportError::Timeout(_)))
+                        && give_up.is_some_and(|at| OffsetDateTime::now_utc() >= at);
+                    let timed_out = cut.then(|| DriverError::timeout_of(&self.engine, op, timeout));
                     self.engine.handle_response(outgoing.id, result, OffsetDateTime::now_utc())?;
+                    if let Some(error) = timed_out {
+                        let _ = self.engine.cancel(op);
+                        self.drain_events()?;
+                        return Err(error);
+                    }
                 }
                 Output::Timeout(_) if cancelled => {
                     // Not reached: the cancelled operation's completion comes first. Should
@@ -460,7 +471,8 @@ impl Clerk {
     /// # Errors
     /// A store error.
     pub fn run_due_deadlines_within(&mut self, limit: std::time::Duration) -> Result<(), DriverError> {
-        self.run_due_deadlines_until(Some(std::time::Instant::now() + limit))
+        // A limit too long to add to the clock is no limit.
+        self.run_due_deadlines_until(std::time::Instant::now().checked_add(limit))
     }
 
     fn run_due_deadlines_until(&mut self, give_up: Option<std::time::Instant>) -> Result<(), DriverError> {

@@ -247,13 +247,46 @@ impl Client {
     /// used for what it says about identity (a rotated token, a newer client, through the
     /// stale gate) but reports to nobody.
     ///
+    /// A sign-out (of one session or all, or a destroy) is the exception: it signed out
+    /// here when it was submitted ([`Command::signs_out_locally_first`]), so its request
+    /// must still reach the server, or the session would stay valid there and come back
+    /// at the next reload. It completes at once with `Cancelled` all the same, and its
+    /// requests go on as the engine's own work, reporting to nobody.
+    ///
     /// # Errors
     /// [`CommandError::UnknownOperation`] when `op` is not pending.
     pub fn cancel(&mut self, op: OpId) -> Result<(), CommandError> {
-        if self.ops.get(&op).is_none_or(|operation| operation.internal) {
+        let Some(operation) = self.ops.get(&op).filter(|operation| !operation.internal) else {
             return Err(CommandError::UnknownOperation(op));
+        };
+        if matches!(operation.kind, OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession) {
+            self.hand_requests_to_internal(op);
+            self.complete_now(op, Err(OperationError::Cancelled));
+        } else {
+            self.drop_op(op, OperationError::Cancelled);
         }
-        self.drop_op(op, OperationError::Cancelled);
         Ok(())
+    }
+
+    /// Moves `op`'s queued and in-flight requests to a new internal operation of the same
+    /// kind, so that they are sent and applied as before while `op` itself can end.
+    fn hand_requests_to_internal(&mut self, op: OpId) {
+        let Some(operation) = self.ops.get(&op) else {
+            return;
+        };
+        let (flow, kind, mutating, outstanding) =
+            (operation.flow, operation.kind.clone(), operation.mutating, operation.outstanding);
+        let internal = self.start_op(flow, kind, mutating, true);
+        if let Some(taken_over) = self.ops.get_mut(&internal) {
+            taken_over.outstanding = outstanding;
+        }
+        for queued in self.queue.iter_mut().filter(|queued| queued.op == op) {
+            queued.op = internal;
+        }
+        if let Some(in_flight) = self.in_flight.as_mut()
+            && in_flight.request.op == op
+        {
+            in_flight.request.op = internal;
+        }
     }
 }

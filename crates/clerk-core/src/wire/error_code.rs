@@ -49,6 +49,11 @@ wire_string_enum! {
         ExternalAccountNotFound = "external_account_not_found",
         /// The external account belongs to an existing user: transfer to sign-in.
         ExternalAccountExists = "external_account_exists",
+        /// A correct code on a `sign_up_if_missing` sign-in for an identifier no user has:
+        /// the verification is `transferable`, continue with a sign-up transfer.
+        SignUpIfMissingTransfer = "sign_up_if_missing_transfer",
+        /// An attempt on a factor that was never prepared (no code was sent).
+        VerificationMissing = "verification_missing",
         /// Sign-up is not allowed for this identifier.
         NotAllowedToSignUp = "not_allowed_to_sign_up",
         /// The instance is in restricted sign-up mode.
