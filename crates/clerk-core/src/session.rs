@@ -132,8 +132,7 @@ pub struct TokenRequest {
     pub template: Option<String>,
     /// The organization. A template token is made for the session's active organization
     /// (the template endpoint takes none): with a template, any other choice is refused
-    /// ([`CommandError::InvalidArgument`](crate::CommandError::InvalidArgument)); make the
-    /// organization active first.
+    /// ([`CommandError::InvalidArgument`]); make the organization active first.
     pub organization: OrganizationChoice,
     /// Fetch even when a usable token is cached (`debug=skip_cache`).
     pub skip_cache: bool,
