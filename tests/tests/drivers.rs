@@ -3255,3 +3255,26 @@ fn a_sign_out_cut_at_its_time_limit_still_reaches_the_server() {
             .expect("signing in again");
     });
 }
+
+#[test]
+fn a_sign_out_goes_to_the_server_whatever_its_calls_time_limit() {
+    for kind in KINDS {
+        let mock = MockServer::start();
+        let mut d = signed_in(kind, &mock, Setup::new(mock.base_url()));
+        let session = d.snapshot().active.expect("signed in");
+        // No time at all: the sign-out's request still goes out, bounded by its own
+        // request timeout only.
+        let _ = d.run_within(SessionCommand::SignOut { session_id: None }.into(), StdDuration::ZERO);
+        let deadline = Instant::now() + StdDuration::from_secs(10);
+        while mock.session_status(&session).as_deref() == Some("active") && Instant::now() < deadline {
+            std::thread::sleep(StdDuration::from_millis(20));
+            let _ = d.run(ClientCommand::Reload.into());
+        }
+        assert_ne!(
+            mock.session_status(&session).as_deref(),
+            Some("active"),
+            "{kind:?}: the session ended on the server"
+        );
+        assert_eq!(d.snapshot().signed_in_count(), 0, "{kind:?}");
+    }
+}

@@ -1249,3 +1249,22 @@ fn a_cancelled_sign_out_still_sends_its_request() {
     h.client.cancel(op).unwrap_or_else(|e| panic!("{e}"));
     assert!(h.poll_request().is_none(), "a cancelled reload is not sent");
 }
+
+#[test]
+fn a_second_destroy_does_not_drop_a_cancelled_destroys_request() {
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
+    let token = h.client.client_token().map(|t| t.expose().to_owned()).expect("a client token");
+    let reload = h.submit(ClientCommand::Reload);
+    let on_wire = h.expect_request();
+    let first = h.submit(ClientCommand::Destroy);
+    h.client.cancel(first).unwrap_or_else(|e| panic!("{e}"));
+    let _second = h.submit(ClientCommand::Destroy);
+    h.respond_json(&on_wire, 200, &json!({ "response": client_json(&[("sess_1", "active")], Some("sess_1"), 2) }));
+    let _ = h.outcome(reload);
+
+    // The first destroy's request goes out with the token it was pinned to: the client
+    // it ends is that one, which the second destroy (with no token left) cannot end.
+    let sent = h.expect_request();
+    assert_eq!(sent.request.path, "/v1/client");
+    assert_eq!(sent.request.header("authorization").map(|v| v.expose().to_owned()), Some(token));
+}

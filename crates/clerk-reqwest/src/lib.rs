@@ -805,9 +805,12 @@ impl DriverTask {
                         // slow server takes.
                         // (A limit after the request's own timeout would never be reached
                         // first: no timer is set for it.)
+                        // (Not a sign-out's request, this call's or one cancelled
+                        // earlier: cut short, the session would stay valid on the server.)
                         let limit = self
                             .waiting
                             .get(&outgoing.op)
+                            .filter(|_| !self.engine.must_reach_server(outgoing.op))
                             .and_then(|waiting| waiting.give_up)
                             .map(|at| sleep_for(at, now))
                             .filter(|left| self.http.request_timeout.is_none_or(|own| *left < own))

@@ -363,18 +363,9 @@ impl Model {
                 },
             );
         }
-        // The engine's own operations (a cancelled sign-out's requests) report to nobody:
-        // a destroy drops them with everything else, other commands leave them be.
-        let internal = if matches!(command, Command::Client(ClientCommand::Destroy)) {
-            let dropped = std::mem::take(&mut self.internal_ops);
-            for id in &dropped {
-                self.ops.remove(id);
-            }
-            dropped
-        } else {
-            self.internal_ops.clone()
-        };
-        superseded.retain(|id| !internal.contains(id));
+        // The engine's own operations (a cancelled sign-out's or destroy's requests) are
+        // superseded by nothing, a destroy included: they still go to the server.
+        superseded.retain(|id| !self.internal_ops.contains(id));
         superseded
     }
 

@@ -372,7 +372,12 @@ impl Clerk {
                     }
                 }
                 Output::Request(outgoing) => {
-                    let left = give_up.map(|at| at - OffsetDateTime::now_utc());
+                    // A sign-out's request (this call's or one cancelled earlier) goes out
+                    // whatever the call's limit: cut short, the session would stay valid on
+                    // the server. Only its own request timeout bounds it.
+                    let left = give_up
+                        .filter(|_| !self.engine.must_reach_server(outgoing.op))
+                        .map(|at| at - OffsetDateTime::now_utc());
                     if left.is_some_and(|left| !left.is_positive()) {
                         // Out of time before sending: the engine learns the request never
                         // went out, then the operation is cancelled.
@@ -483,7 +488,10 @@ impl Clerk {
                     self.support.on_event(&mut self.engine, &event, None)?;
                 }
                 Output::Request(outgoing) => {
-                    let left = give_up.map(|at| at.saturating_duration_since(std::time::Instant::now()));
+                    // A sign-out's request goes out whatever the limit (see `run_within`).
+                    let left = give_up
+                        .filter(|_| !self.engine.must_reach_server(outgoing.op))
+                        .map(|at| at.saturating_duration_since(std::time::Instant::now()));
                     let result = if left.is_some_and(|left| left.is_zero()) {
                         // Out of time before sending: the engine learns it never went out.
                         Err(TransportError::Timeout(String::from("the time limit for due deadlines was reached")))

@@ -259,7 +259,7 @@ impl Client {
         let Some(operation) = self.ops.get(&op).filter(|operation| !operation.internal) else {
             return Err(CommandError::UnknownOperation(op));
         };
-        if matches!(operation.kind, OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession) {
+        if operation.kind.signs_out_locally_first() {
             self.hand_requests_to_internal(op);
             self.complete_now(op, Err(OperationError::Cancelled));
         } else {
@@ -287,6 +287,14 @@ impl Client {
             && in_flight.request.op == op
         {
             in_flight.request.op = internal;
+        }
+        // A dev-browser token being made for these requests is now made for the new owner.
+        for other in self.ops.values_mut() {
+            if let OpKind::DevBrowser { for_op } = &mut other.kind
+                && *for_op == op
+            {
+                *for_op = internal;
+            }
         }
     }
 }

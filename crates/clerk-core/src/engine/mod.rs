@@ -54,6 +54,14 @@ mod views;
 
 use tombstones::{Cleared, Tombstone};
 
+impl OpKind {
+    /// A sign-out (of one session or all) or a destroy: signed out here at submission,
+    /// its requests must reach the server whoever waits for them.
+    fn signs_out_locally_first(&self) -> bool {
+        matches!(self, OpKind::Destroy | OpKind::RemoveSessions | OpKind::SignOutSession)
+    }
+}
+
 /// What an operation does, and what it reports when it ends.
 #[derive(Debug, Clone, PartialEq)]
 enum OpKind {

@@ -843,7 +843,14 @@ impl Client {
     }
 
     pub(super) fn supersede_all_except(&mut self, keep: OpId) {
-        let others: Vec<OpId> = self.ops.keys().copied().filter(|op| *op != keep).collect();
+        // A cancelled sign-out's requests (the engine's own now) still go out: a destroy
+        // ends this client, not one an earlier destroy or sign-out pinned its token to.
+        let others: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(id, operation)| **id != keep && !(operation.internal && operation.kind.signs_out_locally_first()))
+            .map(|(id, _)| *id)
+            .collect();
         for op in others {
             self.drop_op(op, OperationError::Superseded);
         }

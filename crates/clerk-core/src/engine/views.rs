@@ -214,6 +214,16 @@ impl Client {
         }
     }
 
+    /// Whether `op`'s requests must reach the server whoever waits for them: `op` is a
+    /// sign-out, a removal of every session or a destroy (its own, or the engine's after
+    /// a [`cancel`](Self::cancel)), which signed out here at submission. A driver sends
+    /// such a request without the caller's time limit (only its own request timeout):
+    /// cut short, the session would stay valid on the server.
+    #[must_use]
+    pub fn must_reach_server(&self, op: OpId) -> bool {
+        self.ops.get(&op).is_some_and(|operation| operation.kind.signs_out_locally_first())
+    }
+
     /// Whether the engine has nothing queued, nothing on the wire and no event waiting.
     #[must_use]
     pub fn is_quiescent(&self) -> bool {
