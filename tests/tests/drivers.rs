@@ -3170,6 +3170,28 @@ fn the_blocking_driver_serves_due_deadlines_within_a_limit() {
     assert_ne!(refreshed.expose(), first.expose(), "the refresh went through at a later frame");
 }
 
+/// An async driver from `builder`, loaded and signed in as `email` (a user with the
+/// password `correct horse battery`), and its session id.
+async fn async_signed_in(builder: clerk_reqwest::ClerkBuilder, email: &str) -> (clerk_reqwest::Clerk, String) {
+    let clerk = builder.build().expect("a driver");
+    clerk.load().await.expect("load");
+    clerk.sign_in(SignInCreate::password(email, Password::new("correct horse battery"))).await.expect("sign-in");
+    let session = clerk.active_session_id().await.expect("the task runs").expect("signed in");
+    (clerk, session)
+}
+
+/// Whether the mock stops calling `session` active within ten seconds.
+async fn session_ends_on_server(mock: &MockServer, session: &str) -> bool {
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    while mock.session_status(session).as_deref() == Some("active") {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    true
+}
+
 #[test]
 fn a_sign_out_whose_caller_gave_up_still_reaches_the_server() {
     let mock = MockServer::start();
@@ -3177,14 +3199,8 @@ fn a_sign_out_whose_caller_gave_up_still_reaches_the_server() {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
-        let clerk =
-            clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder").build().expect("a driver");
-        clerk.load().await.expect("load");
-        clerk
-            .sign_in(SignInCreate::password("leaving@example.com", Password::new("correct horse battery")))
-            .await
-            .expect("sign-in");
-        let session = clerk.active_session_id().await.expect("the task runs").expect("signed in");
+        let builder = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url()).expect("a builder");
+        let (clerk, session) = async_signed_in(builder, "leaving@example.com").await;
 
         // A slow reload holds the one request slot, so the sign-out's request waits in the
         // queue when its caller gives up.
@@ -3200,11 +3216,7 @@ fn a_sign_out_whose_caller_gave_up_still_reaches_the_server() {
 
         // The sign-out still went out: the session ended on the server, and stays signed
         // out here after a reload.
-        let deadline = Instant::now() + StdDuration::from_secs(10);
-        while mock.session_status(&session).as_deref() == Some("active") && Instant::now() < deadline {
-            tokio::time::sleep(StdDuration::from_millis(20)).await;
-        }
-        assert_ne!(mock.session_status(&session).as_deref(), Some("active"), "the session ended on the server");
+        assert!(session_ends_on_server(&mock, &session).await, "the session ended on the server");
         clerk.reload().await.expect("reload");
         assert!(clerk.signed_in_sessions().await.expect("the task runs").is_empty(), "still signed out here");
     });
@@ -3217,17 +3229,10 @@ fn a_sign_out_cut_at_its_time_limit_still_reaches_the_server() {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
-        let clerk = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
+        let builder = clerk_reqwest::Clerk::builder_for_base_url(&mock.base_url())
             .expect("a builder")
-            .operation_timeout(StdDuration::from_millis(300))
-            .build()
-            .expect("a driver");
-        clerk.load().await.expect("load");
-        clerk
-            .sign_in(SignInCreate::password("limited@example.com", Password::new("correct horse battery")))
-            .await
-            .expect("sign-in");
-        let session = clerk.active_session_id().await.expect("the task runs").expect("signed in");
+            .operation_timeout(StdDuration::from_millis(300));
+        let (clerk, session) = async_signed_in(builder, "limited@example.com").await;
 
         // A slow reload (with a longer limit of its own) holds the request slot; the
         // sign-out's request waits behind it past the sign-out's 300 ms limit.
@@ -3241,11 +3246,7 @@ fn a_sign_out_cut_at_its_time_limit_still_reaches_the_server() {
         assert!(matches!(signed_out, Err(DriverError::Timeout { .. })), "{signed_out:?}");
         let _ = reload.await;
 
-        let deadline = Instant::now() + StdDuration::from_secs(10);
-        while mock.session_status(&session).as_deref() == Some("active") && Instant::now() < deadline {
-            tokio::time::sleep(StdDuration::from_millis(20)).await;
-        }
-        assert_ne!(mock.session_status(&session).as_deref(), Some("active"), "the session ended on the server");
+        assert!(session_ends_on_server(&mock, &session).await, "the session ended on the server");
         clerk.reload().await.expect("reload");
         assert!(clerk.signed_in_sessions().await.expect("the task runs").is_empty(), "still signed out here");
         // And the flow is free: the cancelled sign-out holds nothing.
