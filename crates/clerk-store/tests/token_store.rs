@@ -29,22 +29,25 @@ fn memory_store_keeps_the_last_state_until_cleared() {
     assert_eq!(seeded.load().unwrap().as_ref().and_then(token), Some("tok_3"));
 }
 
+/// A store of the app's own that implements only what it must.
+struct Silent;
+
+impl TokenStore for Silent {
+    fn load(&self) -> Result<Option<PersistedState>, StoreError> {
+        Ok(None)
+    }
+    fn save(&self, _: &PersistedState) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn clear(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
 /// The memory store says it never blocks (the async driver calls it in its own task); the
 /// file store, and a store that does not say, may (their calls go to a blocking thread).
 #[test]
 fn only_the_memory_store_says_it_never_blocks() {
-    struct Silent;
-    impl TokenStore for Silent {
-        fn load(&self) -> Result<Option<PersistedState>, StoreError> {
-            Ok(None)
-        }
-        fn save(&self, _: &PersistedState) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn clear(&self) -> Result<(), StoreError> {
-            Ok(())
-        }
-    }
     let dir = TempDir::new("may-block");
     let memory: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
     assert!(!memory.may_block());
@@ -58,18 +61,6 @@ fn only_the_memory_store_says_it_never_blocks() {
 /// the memory store and a store of the app's own name none.
 #[test]
 fn only_the_file_store_names_the_host_it_is_for() {
-    struct Silent;
-    impl TokenStore for Silent {
-        fn load(&self) -> Result<Option<PersistedState>, StoreError> {
-            Ok(None)
-        }
-        fn save(&self, _: &PersistedState) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn clear(&self) -> Result<(), StoreError> {
-            Ok(())
-        }
-    }
     let dir = TempDir::new("host");
     let file: Arc<dyn TokenStore> = Arc::new(FileStore::new(dir.path(), HOST).unwrap());
     assert_eq!(file.frontend_api_host(), Some(HOST));

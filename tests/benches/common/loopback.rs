@@ -160,14 +160,7 @@ impl Loopback {
         self.runtime.block_on(async move {
             tokio::spawn(async move {
                 for _ in 0..requests {
-                    let response = http
-                        .get(&url)
-                        .header("authorization", &token)
-                        .header("x-mobile", "1")
-                        .send()
-                        .await
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    read(&response.bytes().await.unwrap_or_else(|e| panic!("{e}")));
+                    read(&get_client(&http, &url, &token).await);
                 }
             })
             .await
@@ -209,6 +202,20 @@ impl Loopback {
     }
 }
 
+/// One `GET /v1/client` through the plain reqwest client, with the headers the driver
+/// sends; the answer's body as reqwest gives it (not copied: the baselines do no more than
+/// a plain program).
+async fn get_client(http: &reqwest::Client, url: &str, token: &str) -> impl std::ops::Deref<Target = [u8]> {
+    let response = http
+        .get(url)
+        .header("authorization", token)
+        .header("x-mobile", "1")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    response.bytes().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Spawns the task behind [`Loopback::plain_reqwest_handed_off`]; it ends when the sender
 /// returned is dropped.
 fn spawn_sender(
@@ -220,14 +227,7 @@ fn spawn_sender(
     let (to_sender, mut requests) = tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<usize>>(64);
     runtime.spawn(async move {
         while let Some(reply) = requests.recv().await {
-            let response = http
-                .get(&url)
-                .header("authorization", &token)
-                .header("x-mobile", "1")
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let body = response.bytes().await.unwrap_or_else(|e| panic!("{e}"));
+            let body = get_client(&http, &url, &token).await;
             decode_client_answer(&body);
             let _ = reply.send(body.len());
         }
