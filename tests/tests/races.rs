@@ -192,8 +192,11 @@ fn a_late_answer_after_destroy_changes_nothing() {
     );
     assert!(h.client.client().is_none());
     assert!(h.client.client_token().is_none(), "a token rotated for the old identity is not adopted");
+    // The destroy goes to the client it was meant to end: with token-1 the server has
+    // just replaced, it would reach a brand-new client and leave the old one, sessions
+    // and all, alive.
     let request = h.expect_request();
-    assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-1"));
+    assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-9"));
     h.respond_json(&request, 200, &json!({ "response": client_json(&[], None, 3), "client": null }));
     let _ = h.expect_success(destroy);
     assert!(h.client.client().is_none());
@@ -239,4 +242,72 @@ fn unknown_and_duplicate_response_ids_change_nothing() {
         "a duplicate answer is refused"
     );
     assert_eq!(h.client.export(), after);
+}
+
+/// Signed in with `token-1` and a second session; a reload on the wire; then `sign_out`
+/// (of `session`, or of all) while it is out; the reload's answer rotates to `token-2`.
+/// Returns the harness, the sign-out's operation and its request.
+fn sign_out_behind_a_rotation(session: Option<&str>) -> (Harness, clerk_core::OpId, clerk_core::Outgoing) {
+    let sessions = [("sess_1", "active"), ("sess_2", "active")];
+    let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
+    let reload = h.client.reload(h.now);
+    let late = h.expect_request();
+    let sign_out = h.submit(clerk_core::SessionCommand::SignOut { session_id: session.map(Into::into) });
+    h.respond_with_token(
+        &late,
+        200,
+        &json!({ "response": client_json(&sessions, Some("sess_1"), 2), "client": null }),
+        "token-2",
+    );
+    let _ = h.expect_success(reload);
+    assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-2"), "the rotation is adopted");
+    let request = h.expect_request();
+    (h, sign_out, request)
+}
+
+#[test]
+fn a_sign_out_queued_behind_a_rotation_goes_with_the_rotated_token() {
+    // Sent with token-1, which the server has just replaced, the sign-out would reach a
+    // brand-new client with no sessions: a 200 that "confirms" a sign-out while the
+    // sessions stay valid on the server.
+    let (mut h, sign_out, request) = sign_out_behind_a_rotation(None);
+    assert_eq!(request.request.path, "/v1/client/sessions");
+    assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-2"));
+    h.respond_json(
+        &request,
+        200,
+        &json!({ "response": client_json(&[("sess_1", "removed"), ("sess_2", "removed")], None, 3), "client": null }),
+    );
+    assert!(matches!(h.expect_success(sign_out), Completion::SignedOut { .. }));
+    assert!(h.client.active_session_id().is_none());
+}
+
+#[test]
+fn a_one_session_sign_out_queued_behind_a_rotation_goes_with_the_rotated_token() {
+    let (_h, _sign_out, request) = sign_out_behind_a_rotation(Some("sess_2"));
+    assert_eq!(request.request.path, "/v1/client/sessions/sess_2/remove");
+    assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-2"));
+}
+
+#[test]
+fn a_cancelled_sign_out_follows_the_rotation_too() {
+    // Cancelled, the sign-out's request is the engine's own (it signed out here already);
+    // it still has to reach the client it signed out of.
+    let sessions = [("sess_1", "active")];
+    let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
+    let reload = h.client.reload(h.now);
+    let late = h.expect_request();
+    let sign_out = h.client.remove_sessions(h.now).unwrap_or_else(|e| panic!("{e}"));
+    h.client.cancel(sign_out).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(h.expect_failure(sign_out), OperationError::Cancelled);
+    h.respond_with_token(
+        &late,
+        200,
+        &json!({ "response": client_json(&sessions, Some("sess_1"), 2), "client": null }),
+        "token-2",
+    );
+    let _ = h.expect_success(reload);
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client/sessions");
+    assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-2"));
 }

@@ -398,14 +398,24 @@ impl Model {
     }
 
     /// Adopts a rotated token when the request carried the current one (decided before
-    /// adoption). Returns whether it did carry the current one.
+    /// adoption). Returns whether it did carry the current one. Operations pinned to the
+    /// token the request carried (sign-out, destroy) follow the rotation, current or not.
     pub fn adopt_token(&mut self, request: &ModelRequest, rotated: Option<&str>) -> bool {
         let current = request.token == self.token;
-        if current
-            && !self.mode.is_browser()
-            && let Some(token) = rotated.filter(|t| !t.is_empty())
-        {
-            self.token = Some(token.to_owned());
+        if self.mode.is_browser() {
+            return current;
+        }
+        if let Some(token) = rotated.filter(|t| !t.is_empty()) {
+            if let Some(sent) = &request.token {
+                for op in self.ops.values_mut() {
+                    if op.pinned.as_ref().is_some_and(|pinned| pinned.as_ref() == Some(sent)) {
+                        op.pinned = Some(Some(token.to_owned()));
+                    }
+                }
+            }
+            if current {
+                self.token = Some(token.to_owned());
+            }
         }
         current
     }

@@ -274,19 +274,33 @@ impl Client {
     /// Adopts a rotated client token from the answer when the request carried the current
     /// token. Returns whether the request carried the current token (decided before any
     /// adoption).
+    ///
+    /// A sign-out's or destroy's request waiting in the queue, pinned to the token this
+    /// request carried, follows the rotation whether or not that token is still current
+    /// (after a destroy none is): sent with the token the server has just replaced, it would
+    /// reach a brand-new client with no sessions, and the sessions it was meant to end
+    /// would stay valid on the server while the sign-out looked confirmed.
     pub(super) fn adopt_token(&mut self, in_flight: &InFlight, response: &HttpResponse) -> bool {
         let sent_with_current = in_flight.sent_token == self.token;
-        if self.config.mode() != TransportMode::Native || !sent_with_current {
+        if self.config.mode() != TransportMode::Native {
             return sent_with_current;
         }
         let Some(value) = response.header("authorization") else {
-            return true;
+            return sent_with_current;
         };
         let value = value.expose().trim();
         // An empty value or a bare scheme carries no token: no information (never a
         // sign-out; only destroy drops the token).
         if value.is_empty() || value.eq_ignore_ascii_case("bearer") {
-            return true;
+            return sent_with_current;
+        }
+        if let Some(sent) = &in_flight.sent_token
+            && sent.expose() != value
+        {
+            self.repin_queued(sent, value);
+        }
+        if !sent_with_current {
+            return false;
         }
         if self.token.as_ref().is_none_or(|current| current.expose() != value) {
             let token = ClientToken::new(value);
@@ -294,6 +308,18 @@ impl Client {
             self.events.push_back(Event::ClientTokenChanged { token: Some(token) });
         }
         true
+    }
+
+    /// Moves the queued requests pinned to `from` (a sign-out's, a destroy's) to `to`, the
+    /// token the server answered a request carrying `from` with.
+    fn repin_queued(&mut self, from: &ClientToken, to: &str) {
+        for queued in &mut self.queue {
+            if let Some(Some(pinned)) = &mut queued.pinned_token
+                && pinned == from
+            {
+                *pinned = ClientToken::new(to);
+            }
+        }
     }
 
     /// Adopts a `Clerk-Db-Jwt` response header as the dev-browser token (fapi.md §1.8.3:
