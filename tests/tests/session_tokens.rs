@@ -245,6 +245,20 @@ fn the_same_token_piggybacked_again_keeps_its_first_arrival() {
 }
 
 #[test]
+fn a_token_handed_over_again_after_the_cache_forgot_it_is_not_served_past_its_life() {
+    // `clear_cache` (or ending another session, which clears the cache too) forgets the
+    // token; a reload 50 s later carries the very token issued at START. Its life still
+    // runs from START: at START + 100 s it is 40 s dead and must be fetched again.
+    let (mut h, jwt) = signed_in_with_token();
+    h.now = START + secs(50);
+    let _ = h.client.clear_cache(h.now);
+    reload_with(&mut h, &jwt, 2);
+    h.now = START + secs(100);
+    let _ = h.submit(default_token());
+    assert_eq!(h.expect_request().kind, RequestKind::SessionToken, "not served from the cache past its life");
+}
+
+#[test]
 fn a_piggybacked_token_from_a_skewed_clock_gets_the_same_deadline() {
     for offset_hours in [-5, 3] {
         let (h, _) = signed_in_with_token_issued(unix(START) + offset_hours * 3600);

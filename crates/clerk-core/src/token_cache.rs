@@ -3,7 +3,9 @@
 //! Session JWTs are never persisted and never kept inside the client view: every token
 //! that arrives (a session's piggybacked `last_active_token`, later the token endpoint)
 //! lands here, keyed by session. Remaining life is counted from the token's arrival with
-//! its own `exp − iat`, never from the device clock (design §7.10).
+//! its own `exp − iat`, never from the device clock (design §7.10). A token issued before
+//! the newest one seen counts as having arrived that much before the newest did, so one
+//! handed over again after the cache forgot it is not given a second life.
 
 use std::collections::BTreeMap;
 
@@ -59,6 +61,11 @@ pub struct TokenKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct TokenCache {
     entries: BTreeMap<TokenKey, CachedToken>,
+    /// The newest token seen, of any key: its `iat` (server seconds) and when it arrived
+    /// (engine time). It outlives the entries it came from (a cleared cache, a forgotten
+    /// session), so that a token issued earlier and handed over again later is aged from
+    /// this anchor instead of from its late arrival.
+    newest_issue: Option<(i64, OffsetDateTime)>,
 }
 
 impl TokenCache {
@@ -85,19 +92,41 @@ impl TokenCache {
         {
             return false;
         }
+        let received_at = self.arrival_of(claims.iat, now);
         // A new key owns its strings, so a cached token does not keep the answer it was
         // first keyed from alive (`wire::text`); an existing key is kept as it is.
         if let Some(current) = self.entries.get_mut(key) {
-            *current = CachedToken { jwt, claims, received_at: now };
+            *current = CachedToken { jwt, claims, received_at };
         } else {
             let key = TokenKey {
                 session_id: key.session_id.detach(),
                 template: key.template.as_ref().map(Text::detach),
                 organization_id: key.organization_id.as_ref().map(Text::detach),
             };
-            self.entries.insert(key, CachedToken { jwt, claims, received_at: now });
+            self.entries.insert(key, CachedToken { jwt, claims, received_at });
         }
         true
+    }
+
+    /// When a token issued at `iat` (server seconds) counts as having arrived, for a token
+    /// arriving at `now`. A token newer than any seen so far was just minted: it arrived
+    /// now, and becomes the anchor (so a device clock that jumps is followed by the next
+    /// fresh token). A token issued no later than the anchor arrived at most as long
+    /// before the anchor's arrival as it was issued before the anchor: a token minted a
+    /// minute ago and handed over again now (after the cache forgot it) has a minute less
+    /// to live, not a fresh lifetime. Remaining life is still never read from the device
+    /// clock against the server's (design §7.10): only server times are compared, and
+    /// engine times.
+    fn arrival_of(&mut self, iat: i64, now: OffsetDateTime) -> OffsetDateTime {
+        match self.newest_issue {
+            Some((newest, anchor)) if iat <= newest => {
+                anchor.saturating_sub(Duration::seconds(newest.saturating_sub(iat))).min(now)
+            }
+            _ => {
+                self.newest_issue = Some((iat, now));
+                now
+            }
+        }
     }
 
     /// The cached token for `key`, whatever its remaining life.
@@ -155,5 +184,43 @@ mod tests {
         assert!(cache.offer(&key, jwt(r#"{"exp":80,"iat":20,"sid":"sess_1"}"#), now));
         assert_eq!(cache.entries.len(), 1);
         assert_eq!(cache.get(&key).map(|cached| cached.claims.iat), Some(20));
+    }
+
+    fn key(session_id: &str) -> TokenKey {
+        TokenKey { session_id: session_id.into(), template: None, organization_id: None }
+    }
+
+    #[test]
+    fn a_token_handed_over_again_after_it_was_forgotten_keeps_its_age() {
+        let mut cache = TokenCache::default();
+        let start = OffsetDateTime::UNIX_EPOCH;
+        let old = r#"{"iat":1000,"exp":1060,"sid":"sess_1"}"#;
+        assert!(cache.offer(&key("sess_1"), jwt(old), start));
+        // The cache forgets it (a session ended elsewhere clears it), and 50 s later an
+        // answer hands the same token over again.
+        cache.clear();
+        let later = start + Duration::seconds(50);
+        assert!(cache.offer(&key("sess_1"), jwt(old), later));
+        let cached = cache.get(&key("sess_1")).expect("cached");
+        assert_eq!(cached.expires_at(), start + Duration::seconds(60), "its life ran from when it first came");
+        assert!(cache.usable(&key("sess_1"), start + Duration::seconds(100), Duration::ZERO).is_none());
+        // Another session's older token is aged from the same anchor.
+        assert!(cache.offer(&key("sess_2"), jwt(r#"{"iat":990,"exp":1050,"sid":"sess_2"}"#), later));
+        assert_eq!(cache.get(&key("sess_2")).expect("cached").expires_at(), start + Duration::seconds(50));
+    }
+
+    #[test]
+    fn a_freshly_minted_token_lives_from_its_arrival_whatever_the_clocks_did() {
+        let mut cache = TokenCache::default();
+        let start = OffsetDateTime::UNIX_EPOCH;
+        assert!(cache.offer(&key("sess_1"), jwt(r#"{"iat":1000,"exp":1060,"sid":"sess_1"}"#), start));
+        // The device clock jumps an hour ahead; the next token, newer than any seen, was
+        // just minted: its full minute counts from now.
+        let jumped = start + Duration::hours(1);
+        assert!(cache.offer(&key("sess_1"), jwt(r#"{"iat":1030,"exp":1090,"sid":"sess_1"}"#), jumped));
+        assert_eq!(cache.get(&key("sess_1")).expect("cached").expires_at(), jumped + Duration::seconds(60));
+        // And it is the new anchor: a token issued 10 s before it counts from 10 s before.
+        assert!(cache.offer(&key("sess_2"), jwt(r#"{"iat":1020,"exp":1080,"sid":"sess_2"}"#), jumped));
+        assert_eq!(cache.get(&key("sess_2")).expect("cached").expires_at(), jumped + Duration::seconds(50));
     }
 }
