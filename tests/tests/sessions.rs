@@ -1268,3 +1268,45 @@ fn a_second_destroy_does_not_drop_a_cancelled_destroys_request() {
     assert_eq!(sent.request.path, "/v1/client");
     assert_eq!(sent.request.header("authorization").map(|v| v.expose().to_owned()), Some(token));
 }
+
+#[test]
+fn a_touch_answered_without_a_client_does_not_let_the_next_reload_switch_sessions() {
+    // Touching sess_2 made it the server's last active session. The touch's answer carried
+    // no client, so the next reload is the first to show that: it is no flow completing,
+    // and sess_1 stays active (as when the touch's answer carries the client).
+    let mut h = two_sessions();
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    let op = h.submit(SessionCommand::Touch { session_id: "sess_2".into(), intent: None });
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_2", "active"), "client": null }));
+    let _ = h.expect_success(op);
+    let op = h.client.reload(h.now);
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active"), ("sess_2", "active")], Some("sess_2"), 2);
+    h.respond_json(&request, 200, &json!({ "response": client, "client": null }));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+    assert!(!h.events.iter().any(|event| matches!(event, Event::ActiveSessionChanged { .. })));
+}
+
+#[test]
+fn the_active_session_ending_is_a_sign_out_even_when_another_becomes_active() {
+    // sess_1 was revoked elsewhere, and the same client makes sess_2 the last active one
+    // (which may be another user's): the app hears that sess_1 signed out before it hears
+    // of the switch, so it clears what it showed for sess_1.
+    let mut h = two_sessions();
+    h.clear_events();
+    let op = h.client.reload(h.now);
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "revoked"), ("sess_2", "active")], Some("sess_2"), 2);
+    h.respond_json(&request, 200, &json!({ "response": client, "client": null }));
+    let _ = h.expect_success(op);
+    assert_eq!(h.client.active_session_id(), Some("sess_2"));
+    let signed_out = h.events.iter().position(|event| matches!(event, Event::SignedOut { .. }));
+    let switched =
+        h.events.iter().position(|event| *event == Event::ActiveSessionChanged { session_id: Some("sess_2".into()) });
+    assert!(signed_out.is_some_and(|at| switched.is_some_and(|switch| at < switch)), "events: {:?}", h.events);
+    assert!(
+        h.events.iter().any(|event| matches!(event, Event::SignedOut { reason: SignOutReason::SessionEnded { .. } }))
+    );
+}

@@ -410,6 +410,9 @@ impl Client {
                 let applied = self.offer_client(in_flight, sent_with_current, update);
                 if gates {
                     if !had_client {
+                        if in_flight.request.spec.kind == RequestKind::SessionTouch {
+                            self.note_touched(&resource.id);
+                        }
                         self.merge_session(&resource);
                     }
                     if let Some(token) = resource.last_active_token.clone() {
@@ -755,8 +758,11 @@ impl Client {
         if candidate == self.active_session {
             return;
         }
+        // The active session is no longer signed in: that is a sign-out, said as one even
+        // when another session becomes active in the same update (it may be another
+        // user's), so that an app clears what it showed for the one that ended.
         if let Some(old) = self.active_session.as_deref()
-            && candidate.is_none()
+            && self.signed_in_session(old).is_none()
         {
             let reason = self.sign_out_reason(old, client_lost);
             self.events.push_back(Event::SignedOut { reason });

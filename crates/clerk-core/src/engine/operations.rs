@@ -673,6 +673,16 @@ impl Client {
         true
     }
 
+    /// A touch answered without a client: the server made `session_id` the client's
+    /// `last_active_session_id` (fapi.md §5.5), and so does the local copy. Otherwise the
+    /// next client that arrives would show it as newly set, as if a flow had completed
+    /// there, and make it active.
+    pub(super) fn note_touched(&mut self, session_id: &Text) {
+        if let Some(client) = self.client.as_mut() {
+            client.last_active_session_id = Some(session_id.detach());
+        }
+    }
+
     /// Updates one session from a request's `response` when the answer carried no client.
     pub(super) fn merge_session(&mut self, resource: &SessionResource) {
         let Some(client) = self.client.as_mut() else {
