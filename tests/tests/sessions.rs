@@ -349,6 +349,7 @@ fn a_template_token_for_another_organization_than_the_active_one_is_refused() {
             matches!(&error, CommandError::InvalidArgument { name: "organization", reason } if reason.contains("org_9")),
             "{organization:?}: {error:?}"
         );
+        assert!(!error.to_string().contains("  "), "the message reads as one sentence: {error}");
     }
     assert!(h.client.pending_operations().next().is_none(), "nothing was sent");
 

@@ -535,11 +535,12 @@ impl Clerk {
         .map_err(transport_error)?;
         let (parts, mut body) = response.into_parts();
         let limit = self.engine.config().max_response_bytes();
-        let bytes = match body.with_config().limit(limit as u64 + 1).read_to_vec() {
-            Ok(bytes) => bytes,
-            Err(ureq::Error::BodyExceedsLimit(_)) => return Err(TransportError::BodyTooLarge { limit }),
-            Err(error) => return Err(transport_error(error)),
-        };
+        let bytes =
+            match body.with_config().limit(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1)).read_to_vec() {
+                Ok(bytes) => bytes,
+                Err(ureq::Error::BodyExceedsLimit(_)) => return Err(TransportError::BodyTooLarge { limit }),
+                Err(error) => return Err(transport_error(error)),
+            };
         if bytes.len() > limit {
             return Err(TransportError::BodyTooLarge { limit });
         }

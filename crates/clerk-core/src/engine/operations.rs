@@ -528,7 +528,8 @@ impl Client {
                         return Err(CommandError::InvalidArgument {
                             name: "organization",
                             reason: format!(
-                                "a template token is made for the session's active organization ({}); make {}                                  active with set_active first",
+                                "a template token is made for the session's active organization ({}); make {} \
+                                 active with set_active first",
                                 active.as_deref().unwrap_or("the personal account"),
                                 organization_id.as_deref().unwrap_or("the personal account"),
                             ),
