@@ -129,4 +129,8 @@ pub use sign_in::{
     SignInCreate,
 };
 pub use sign_up::{SignUpAttempt, SignUpCommand, SignUpFields, SignUpPreparation, SignUpRedirect};
+/// The `time` crate this API's instants and durations are in (a session's `expire_at`, an
+/// error's `retry_after`, every `now`), at the version the engine was built with: compare
+/// and build them without depending on it yourself.
+pub use time;
 pub use token_cache::TokenKey;

@@ -118,6 +118,9 @@ pub const USER_AGENT: &str = concat!("clerk-reqwest/", env!("CARGO_PKG_VERSION")
 /// The engine this driver drives, at the version the driver was built with: commands,
 /// completions, events, configuration, wire types. No need to depend on it yourself.
 pub use clerk_core;
+/// The `time` crate the engine's instants and durations are in (a session's `expire_at`, an
+/// error's `retry_after`): no need to depend on it yourself to compare them.
+pub use clerk_core::time;
 /// The token stores, transcripts and driver glue this driver uses, at the version it was
 /// built with. No need to depend on it yourself.
 pub use clerk_store;
@@ -594,6 +597,10 @@ impl Clerk {
     /// Runs a sign-in step. As with [`sign_in`](Self::sign_in), `Ok` means the step
     /// succeeded: the returned attempt's status says whether another is needed.
     ///
+    /// A step that waits for a person (preparing an email link waits until the link is
+    /// opened) is bound by the operation timeout like any call, 60 s unless the builder
+    /// set another: run it with [`run_within`](Self::run_within) and a limit of minutes.
+    ///
     /// # Errors
     /// See [`run`](Self::run).
     pub async fn sign_in_step(&self, command: SignInCommand) -> Result<Completion, DriverError> {
@@ -620,6 +627,10 @@ impl Clerk {
 
     /// Runs a sign-up step. As with [`sign_up`](Self::sign_up), `Ok` means the step
     /// succeeded: the returned attempt's status says whether another is needed.
+    ///
+    /// A step that waits for a person (preparing an email link waits until the link is
+    /// opened) is bound by the operation timeout like any call, 60 s unless the builder
+    /// set another: run it with [`run_within`](Self::run_within) and a limit of minutes.
     ///
     /// # Errors
     /// See [`run`](Self::run).

@@ -117,6 +117,9 @@ pub const USER_AGENT: &str = concat!("clerk-ureq/", env!("CARGO_PKG_VERSION"));
 /// The engine this driver drives, at the version the driver was built with: commands,
 /// completions, events, configuration, wire types. No need to depend on it yourself.
 pub use clerk_core;
+/// The `time` crate the engine's instants and durations are in (a session's `expire_at`, an
+/// error's `retry_after`): no need to depend on it yourself to compare them.
+pub use clerk_core::time;
 /// The token stores, transcripts and driver glue this driver uses, at the version it was
 /// built with. No need to depend on it yourself.
 pub use clerk_store;
@@ -598,6 +601,10 @@ impl Clerk {
     /// [`sign_in`](Self::sign_in), `Ok` means the step succeeded: the returned attempt's
     /// status says whether another is needed.
     ///
+    /// A step that waits for a person (preparing an email link waits until the link is
+    /// opened) is bound by the operation timeout like any call, 60 s unless the builder
+    /// set another: run it with [`run_within`](Self::run_within) and a limit of minutes.
+    ///
     /// # Errors
     /// See [`run`](Self::run).
     pub fn sign_in_step(&mut self, command: SignInCommand) -> Result<Completion, DriverError> {
@@ -625,6 +632,10 @@ impl Clerk {
     /// Runs a sign-up step (update, prepare, attempt, reload). As with
     /// [`sign_up`](Self::sign_up), `Ok` means the step succeeded: the returned attempt's
     /// status says whether another is needed.
+    ///
+    /// A step that waits for a person (preparing an email link waits until the link is
+    /// opened) is bound by the operation timeout like any call, 60 s unless the builder
+    /// set another: run it with [`run_within`](Self::run_within) and a limit of minutes.
     ///
     /// # Errors
     /// See [`run`](Self::run).
