@@ -448,7 +448,8 @@ fn a_terminal_status_in_a_touch_answer_signs_out_too() {
     }));
     let request = h.expect_request();
     h.respond_json(&request, 200, &json!({ "response": session_json("sess_1", "revoked"), "client": null }));
-    let _ = h.expect_success(op);
+    // The session is not active after it: the set_active did not take.
+    assert_eq!(h.expect_failure(op), clerk_core::OperationError::Superseded);
     assert_session_gone(&mut h, SessionEndReason::Revoked);
 }
 

@@ -1311,3 +1311,30 @@ fn the_active_session_ending_is_a_sign_out_even_when_another_becomes_active() {
         h.events.iter().any(|event| matches!(event, Event::SignedOut { reason: SignOutReason::SessionEnded { .. } }))
     );
 }
+
+#[test]
+fn set_active_of_a_session_that_ended_meanwhile_fails_and_keeps_the_active_one() {
+    // sess_2 ended on the server while the touch was out: its answer (with the client)
+    // shows it ended. `Ok` would say sess_2 is active; it is not.
+    let mut h = two_sessions();
+    let op = h.submit(SessionCommand::SetActive {
+        session_id: "sess_2".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "active"), ("sess_2", "ended")], Some("sess_1"), 2);
+    h.respond_json(&request, 200, &session_answer(&session_json("sess_2", "ended"), &client));
+    assert_eq!(h.expect_failure(op), OperationError::Superseded);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+
+    // The same answer without a client: the session's own status says it.
+    let mut h = two_sessions();
+    let op = h.submit(SessionCommand::SetActive {
+        session_id: "sess_2".into(),
+        organization: OrganizationChoice::SessionDefault,
+    });
+    let request = h.expect_request();
+    h.respond_json(&request, 200, &json!({ "response": session_json("sess_2", "ended"), "client": null }));
+    assert_eq!(h.expect_failure(op), OperationError::Superseded);
+    assert_eq!(h.client.active_session_id(), Some("sess_1"));
+}

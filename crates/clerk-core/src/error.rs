@@ -213,7 +213,9 @@ pub enum OperationError {
     Cancelled,
     /// A sign-out, destroy or reset made the operation's result meaningless; or the session
     /// a `get_token` was for ended (an end or remove of it was answered, or a client arrived
-    /// that no longer lists it signed in) before its token request was sent.
+    /// that no longer lists it signed in) before its token request was sent; or the session
+    /// a `set_active` chose was not signed in when its touch was answered, so it did not
+    /// become active.
     #[error("superseded by a sign-out, a reset or the end of its session")]
     Superseded,
 }

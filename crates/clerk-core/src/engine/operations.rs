@@ -194,6 +194,11 @@ impl Client {
                 Some(sign_up) => Ok(Completion::SignUp(sign_up)),
                 None => Ok(Completion::SignUpUnchanged),
             },
+            // `Ok` says the session is active now: one the server no longer had signed in
+            // (ended while the touch was out, or a sign-out here voided the answer) is not.
+            (OpKind::SetActive { session_id }, None) if self.active_session.as_deref() != Some(session_id.as_str()) => {
+                Err(OperationError::Superseded)
+            }
             (OpKind::SetActive { .. } | OpKind::Session, None) => match operation.result.session {
                 Some(session) => Ok(Completion::Session(session)),
                 None => Ok(Completion::LocalChange),
