@@ -641,7 +641,7 @@ impl Clerk {
     /// Makes a session the active one. `Ok` means it is active now.
     ///
     /// # Errors
-    /// See [`run`](Self::run); [`OperationError::Superseded`](clerk_core::OperationError::Superseded)
+    /// See [`run`](Self::run); [`Superseded`](clerk_core::OperationError::Superseded)
     /// when the server's answer shows the session no longer signed in (it ended meanwhile),
     /// so it did not become active.
     pub async fn set_active(
