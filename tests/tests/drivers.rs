@@ -2118,6 +2118,7 @@ fn truncated_and_html_bodies() {
             }
             other => panic!("{kind:?}: {other:?}"),
         }
+        assert_eq!(error.http_status(), Some(502), "{kind:?}: the proxy's status, without reading the variants");
         assert_eq!(d.snapshot().identity(), before, "{kind:?}: an HTML body changed the state");
 
         // On a GET: retried, and the retry succeeds.
@@ -3096,10 +3097,10 @@ fn a_sign_in_answered_after_another_process_signed_out_is_kept() {
 fn a_timeout_says_what_was_being_retried() {
     let mut failures = Vec::new();
     for kind in KINDS {
-        for (fault, expected) in [
-            (Fault::ServerError(503), "http 503"),
-            (Fault::TooManyRequests { retry_after_secs: 1 }, "http 429"),
-            (Fault::DropConnection, "i/o error"),
+        for (fault, expected, status) in [
+            (Fault::ServerError(503), "http 503", Some(503)),
+            (Fault::TooManyRequests { retry_after_secs: 1 }, "http 429", Some(429)),
+            (Fault::DropConnection, "i/o error", None),
         ] {
             let mock = MockServer::start();
             // Inside the retries: the engine tries three times, 100 ms then 700 ms apart (and
@@ -3115,6 +3116,9 @@ fn a_timeout_says_what_was_being_retried() {
                     let message = error.to_string();
                     if !message.contains("it was being retried after") || !message.to_lowercase().contains(expected) {
                         failures.push(format!("{kind:?} {fault:?}: the message does not name the cause: {message}"));
+                    }
+                    if error.http_status() != status {
+                        failures.push(format!("{kind:?} {fault:?}: http_status() {:?}", error.http_status()));
                     }
                 }
                 other => failures.push(format!("{kind:?} {fault:?}: {other:?}")),

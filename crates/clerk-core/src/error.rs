@@ -229,6 +229,33 @@ impl OperationError {
             _ => None,
         }
     }
+
+    /// The HTTP status of the answer that failed the operation, when there was one: an
+    /// API error's, or that of an answer that could not be used (a proxy's HTML error
+    /// page, a redirect). So an app can tell "the service is unavailable" (502–504) from a
+    /// refusal without reading the variants.
+    ///
+    /// ```
+    /// use clerk_core::{OperationError, RequestKind, ResponseError};
+    /// let proxy_page = OperationError::Response(ResponseError::Undecodable {
+    ///     kind: RequestKind::ClientGet,
+    ///     status: 502,
+    ///     reason: String::from("expected value at line 1 column 1"),
+    ///     body: String::from("<!DOCTYPE html>…"),
+    /// });
+    /// assert_eq!(proxy_page.http_status(), Some(502));
+    /// assert_eq!(OperationError::Cancelled.http_status(), None);
+    /// ```
+    #[must_use]
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            OperationError::Api(error) => Some(error.status),
+            OperationError::Response(
+                ResponseError::Undecodable { status, .. } | ResponseError::UnexpectedStatus { status, .. },
+            ) => Some(*status),
+            _ => None,
+        }
+    }
 }
 
 /// Why persisted state could not be restored. The caller's state is untouched.

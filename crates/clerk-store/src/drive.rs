@@ -194,6 +194,19 @@ impl DriverError {
             _ => None,
         }
     }
+
+    /// The HTTP status of the answer that failed the call, when there was one
+    /// ([`OperationError::http_status`](clerk_core::OperationError::http_status)); for a
+    /// [`Timeout`](Self::Timeout), that of the answer it was being retried after (a 503, a
+    /// proxy's 502 page).
+    #[must_use]
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            DriverError::Operation(error) => error.http_status(),
+            DriverError::Timeout { retrying_after: Some(cause), .. } => cause.http_status(),
+            _ => None,
+        }
+    }
 }
 
 /// How long an operation may take before a driver cancels it, by default.
