@@ -544,6 +544,13 @@ impl Runner {
         if matches!(answer, Answer::Error(_) | Answer::Success(_) | Answer::RotatedToken | Answer::StaleClient) {
             self.model.trigger_epochs.insert(self.model.epoch);
         }
+        // decision 0014: when `POST /v1/dev_browser` fails, the operation whose request
+        // waited for it fails as if its own request had; for a cancelled sign-out's
+        // requests (the engine's own) that ends them. Which operation waited is the queue's
+        // business, which the model does not track: it forgets those the engine let go.
+        if kind == RequestKind::DevBrowser && !matches!(answer, Answer::Success(_) | Answer::RotatedToken) {
+            self.forget_internal_ops_let_go();
+        }
         let mut final_for_op = None;
         if let Some(op) = request.op
             && let Some(model_op) = self.model.ops.get_mut(&op)
@@ -914,6 +921,13 @@ impl Runner {
                     model_op.mutating = false;
                     self.model.ops.insert(internal, model_op);
                     self.model.internal_ops.insert(internal);
+                    // Its request on the wire is the internal operation's now: its final
+                    // answer ends that one.
+                    if let Some(on_wire) = self.wire.as_mut()
+                        && on_wire.model.op == Some(op)
+                    {
+                        on_wire.model.op = Some(internal);
+                    }
                 }
                 self.drain();
                 let cancelled = self.model.completed.last() == Some(&op);
@@ -996,6 +1010,30 @@ impl Runner {
         }
         let debug = format!("{client:?}");
         self.check_no_secret(&debug);
+        self.check_internal_ops();
+    }
+
+    /// The engine's own operations the model expects (a cancelled sign-out's requests, not
+    /// yet finally answered) are still held by the engine as work that must reach the
+    /// server (decision 0016, `Client::must_reach_server`).
+    fn check_internal_ops(&self) {
+        for &op in &self.model.internal_ops {
+            if !self.client.must_reach_server(OpId(op)) {
+                violation("a cancelled sign-out's requests were dropped before reaching the server", op);
+            }
+        }
+    }
+
+    /// Forgets the engine's own operations (cancelled sign-outs) the engine no longer holds,
+    /// where the model cannot or, for a known departure, does not predict that.
+    fn forget_internal_ops_let_go(&mut self) {
+        let client = &self.client;
+        let gone: Vec<u64> =
+            self.model.internal_ops.iter().copied().filter(|op| !client.must_reach_server(OpId(*op))).collect();
+        for op in gone {
+            self.model.internal_ops.remove(&op);
+            self.model.ops.remove(&op);
+        }
     }
 
     fn completed_before_restart(&self, _op: u64) -> bool {
