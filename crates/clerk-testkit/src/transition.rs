@@ -430,6 +430,22 @@ impl Transition {
     }
 }
 
+/// A fixed prefix that leaves an engine in `mode` with two signed-in sessions (`sess_1`,
+/// and `sess_2` active) and nothing pending: two password sign-ins the server completes (on
+/// a development instance the dev-browser token is made first). Random sequences seldom get
+/// there by themselves, and the session commands (a sign-out of one session above all) do
+/// little without it.
+#[must_use]
+pub fn signed_in_twice(mode: crate::mode::EngineMode) -> Vec<Transition> {
+    let complete = Transition::respond(Answer::Success(ServerChange::SignIn(SignInTarget::Complete)));
+    let mut steps = vec![Transition::Submit(CommandChoice::SignInPassword)];
+    if mode.uses_dev_browser() {
+        steps.push(Transition::respond(Answer::Success(ServerChange::Nothing)));
+    }
+    steps.extend([complete.clone(), Transition::Submit(CommandChoice::SignInPassword), complete]);
+    steps
+}
+
 /// Proptest strategies for the transitions.
 #[cfg(feature = "proptest")]
 pub mod strategy {

@@ -1,6 +1,7 @@
 //! Hand-written transition sequences through the shared runner: the paths the random
 //! search must be able to reach, as fixed regression tests.
 
+use clerk_testkit::transition::signed_in_twice;
 use clerk_testkit::transition::{
     Answer, CommandChoice as C, DbJwt, ErrorChoice, ResetTarget, ServerChange, SignInTarget, SignOutTarget,
 };
@@ -331,5 +332,15 @@ fn a_sign_out_of_every_session_keeps_a_cancelled_one_session_sign_outs_request()
         T::SignOut,
     ] {
         runner.apply(&step);
+    }
+}
+
+#[test]
+fn the_signed_in_prefix_leaves_two_sessions_in_every_mode() {
+    for mode in clerk_testkit::EngineMode::ALL {
+        let runner = Runner::run_in(mode, &signed_in_twice(mode));
+        assert_eq!(runner.client().active_session_id(), Some("sess_2"), "{mode:?}");
+        assert_eq!(runner.client().sessions().len(), 2, "{mode:?}");
+        assert!(runner.model().ops.is_empty(), "{mode:?}: nothing pending");
     }
 }
