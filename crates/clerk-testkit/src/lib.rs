@@ -30,4 +30,4 @@ pub mod transition;
 pub use mode::EngineMode;
 pub use model::{Expectation, Model};
 pub use runner::{Runner, START, TEST_KEY, test_config};
-pub use transition::{Answer, CommandChoice, DbJwt, ErrorChoice, ResetTarget, ServerChange, Transition};
+pub use transition::{Answer, CommandChoice, DbJwt, ErrorChoice, ResetTarget, ServerChange, SignOutTarget, Transition};

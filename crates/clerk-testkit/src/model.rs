@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use clerk_core::{ClientCommand, Command, Flow, RequestKind, SignInCommand, SignUpCommand};
+use clerk_core::{ClientCommand, Command, Flow, RequestKind, SessionCommand, SignInCommand, SignUpCommand};
 
 use crate::mode::EngineMode;
 use crate::server::{ServerClient, is_signed_in_status};
@@ -22,9 +22,9 @@ pub enum Expectation {
     InvalidState,
     /// Refused with `CommandError::FactorNotOffered`.
     FactorNotOffered,
-    /// The model does not know (session commands: it does not encode their legality table,
-    /// which `tests/tests/legality.rs` checks). Either outcome is checked for its
-    /// consequences only.
+    /// The model does not know (session commands but a sign-out of one session: it does not
+    /// encode the rest of their legality table, which `tests/tests/legality.rs` checks).
+    /// Either outcome is checked for its consequences only.
     Unknown,
 }
 
@@ -47,6 +47,12 @@ pub struct ModelOp {
     pub local: bool,
     /// `set_active` of this session: a successful answer makes it active.
     pub set_active: Option<String>,
+    /// `get_token` of this session (the active one when it was submitted): a sign-out of
+    /// that session supersedes it.
+    pub token_session: Option<String>,
+    /// A sign-out of this one session: one request, `POST /v1/client/sessions/{id}/remove`,
+    /// pinned to the token it was submitted with; it completes with its final answer.
+    pub sign_out_of: Option<String>,
 }
 
 /// A request on the wire, as the model sees it.
@@ -100,6 +106,12 @@ pub struct Model {
     /// The epoch of the last sign-out or destroy: answers to requests stamped earlier
     /// change no identity.
     pub cleared_epoch: u64,
+    /// The sessions signed out of one by one (decision 0010's tombstones), with the epoch
+    /// of the sign-out: a client from an answer to a request stamped earlier is applied
+    /// without that session (it cannot come back as signed in, nor take the active slot).
+    /// (The engine drops a tombstone once no earlier request is outstanding; then no answer
+    /// it could apply to is left, so keeping it changes nothing.)
+    pub session_tombstones: BTreeMap<String, u64>,
     /// The epoch of the last `reset_sign_in`: a client from an answer to a request stamped
     /// earlier is applied with an empty sign-in slot (the rest of it still applies).
     pub sign_in_reset: Option<u64>,
@@ -226,6 +238,7 @@ pub fn kinds_of(command: &Command) -> Vec<RequestKind> {
             SignUpCommand::PrepareVerification(_) => K::SignUpPrepareVerification,
             _ => K::SignUpAttemptVerification,
         }],
+        Command::Session(SessionCommand::SignOut { session_id: Some(_) }) => vec![K::SessionRemove],
         Command::Session(_) => {
             vec![
                 K::SessionGet,
@@ -243,6 +256,20 @@ pub fn kinds_of(command: &Command) -> Vec<RequestKind> {
 }
 
 impl Model {
+    /// Whether the local client lists `id` as signed in.
+    #[must_use]
+    pub fn signed_in(&self, id: &str) -> bool {
+        self.client
+            .as_ref()
+            .is_some_and(|c| c.sessions.iter().any(|(sid, status)| sid == id && is_signed_in_status(status)))
+    }
+
+    /// Whether an answer to `request` must leave `session` out: it was signed out of after
+    /// the request was queued.
+    fn session_hidden(&self, request: &ModelRequest, session: &str) -> bool {
+        self.session_tombstones.get(session).is_some_and(|&epoch| request.epoch < epoch)
+    }
+
     fn busy(&self, flow: Flow) -> bool {
         self.ops.values().any(|op| op.flow == flow && op.mutating)
     }
@@ -264,6 +291,12 @@ impl Model {
     #[must_use]
     pub fn expect_submit(&self, command: &Command) -> Expectation {
         let flow = command.flow();
+        // Signing out of one session: never refused as busy (engine-contract "Operations");
+        // legal for a session the client lists as signed in (`active`, `pending`), else
+        // `InvalidState` (docs/state-machines.md, the session table's `sign_out` column).
+        if let Command::Session(SessionCommand::SignOut { session_id: Some(id) }) = command {
+            return if self.signed_in(id) { Expectation::Accept } else { Expectation::InvalidState };
+        }
         match command {
             Command::Client(_) | Command::SignIn(_) | Command::SignUp(_) => {}
             _ => return Expectation::Unknown,
@@ -321,6 +354,28 @@ impl Model {
                     client.sessions.retain(|(_, status)| !is_signed_in_status(status));
                 }
             }
+            // docs/state-machines.md "Rules the table cannot show", engine-contract "Epochs",
+            // decision 0010: the request is pinned to the current token; the session leaves
+            // the client (and the active slot) at once, the epoch is bumped and the session
+            // tombstoned; only that session's token asks are superseded, other pending
+            // session work goes on.
+            Command::Session(SessionCommand::SignOut { session_id: Some(id) }) => {
+                pinned = Some(self.token.clone());
+                superseded = self
+                    .ops
+                    .iter()
+                    .filter(|(_, o)| o.token_session.as_deref() == Some(id.as_str()))
+                    .map(|(op, _)| *op)
+                    .collect();
+                self.epoch += 1;
+                self.session_tombstones.insert(id.clone(), self.epoch);
+                if let Some(client) = &mut self.client {
+                    client.sessions.retain(|(sid, _)| sid != id);
+                }
+                if self.active.as_deref() == Some(id.as_str()) {
+                    self.active = None;
+                }
+            }
             Command::Client(ClientCommand::ResetSignIn) => {
                 superseded = self.ops.iter().filter(|(_, o)| o.flow == Flow::SignIn).map(|(id, _)| *id).collect();
                 self.epoch += 1;
@@ -355,9 +410,17 @@ impl Model {
                     pinned,
                     local,
                     set_active: match command {
-                        Command::Session(clerk_core::SessionCommand::SetActive { session_id, .. }) => {
-                            Some(session_id.clone())
+                        Command::Session(SessionCommand::SetActive { session_id, .. }) => Some(session_id.clone()),
+                        _ => None,
+                    },
+                    token_session: match command {
+                        Command::Session(SessionCommand::GetToken(request)) => {
+                            request.session_id.clone().or_else(|| self.active.clone())
                         }
+                        _ => None,
+                    },
+                    sign_out_of: match command {
+                        Command::Session(SessionCommand::SignOut { session_id: Some(id) }) => Some(id.clone()),
                         _ => None,
                     },
                 },
@@ -375,6 +438,7 @@ impl Model {
         self.cleared_epoch = self.epoch;
         self.sign_in_reset = None;
         self.sign_up_reset = None;
+        self.session_tombstones.clear();
     }
 
     fn clear_identity(&mut self) {
@@ -468,11 +532,12 @@ impl Model {
     }
 
     /// A successful answer to `set_active`, whose client was applied, makes the chosen
-    /// session active when it is signed in.
-    pub fn set_active_succeeded(&mut self, request: &ModelRequest, server: &ServerClient) {
+    /// session active when the applied client lists it signed in (one signed out of after
+    /// the request was queued is not listed: decision 0010).
+    pub fn set_active_succeeded(&mut self, request: &ModelRequest) {
         let chosen = request.op.and_then(|op| self.ops.get(&op)).and_then(|op| op.set_active.clone());
         if let Some(chosen) = chosen
-            && server.sessions.iter().any(|(id, status)| *id == chosen && is_signed_in_status(status))
+            && self.signed_in(&chosen)
         {
             self.active = Some(chosen);
         }
@@ -501,7 +566,11 @@ impl Model {
             }
             None => None,
         };
-        let signed_in = |id: &str| server.sessions.iter().any(|(sid, status)| sid == id && is_signed_in_status(status));
+        // Decision 0010: the sessions signed out of after the request was queued are taken
+        // out of the client before anything else looks at it.
+        let sessions: Vec<(String, String)> =
+            server.sessions.iter().filter(|(id, _)| !self.session_hidden(request, id)).cloned().collect();
+        let signed_in = |id: &str| sessions.iter().any(|(sid, status)| sid == id && is_signed_in_status(status));
         // The engine's choice of the active session (its `ActiveChoice`): a newly set last
         // active session (not from a session request's answer: a touch moves it), else the
         // current one, else after `session_exists` or for the first client the last active
@@ -518,15 +587,10 @@ impl Model {
             .or_else(|| self.active.clone().filter(|id| signed_in(id)))
             .or_else(|| last_active.filter(|_| adopt || first_client))
             .or_else(|| {
-                let first = server.sessions.iter().find(|(_, status)| is_signed_in_status(status));
+                let first = sessions.iter().find(|(_, status)| is_signed_in_status(status));
                 first.filter(|_| first_client).map(|(id, _)| id.clone())
             });
-        self.client = Some(LocalClient {
-            sessions: server.sessions.clone(),
-            sign_in,
-            sign_up,
-            last_active: server.last_active.clone(),
-        });
+        self.client = Some(LocalClient { sessions, sign_in, sign_up, last_active: server.last_active.clone() });
     }
 
     /// A `session_exists` answer (after its client was offered): when it counts (sent with
@@ -559,6 +623,7 @@ impl Model {
         self.cleared_epoch = self.epoch;
         self.sign_in_reset = None;
         self.sign_up_reset = None;
+        self.session_tombstones.clear();
         self.trigger_epochs.clear();
         self.timer_epochs.clear();
         self.last_applied_request = None;

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use clerk_core::{
     Client, ClientCommand, ClientConfig, Command, CommandError, Event, HttpResponse, Method, OpId, Outgoing, Output,
-    PersistedState, RequestId, RequestKind, ResponseError, TransportError,
+    PersistedState, RequestId, RequestKind, ResponseError, SessionCommand, TransportError,
 };
 use clerk_spec::{RequestShape, SpecTable, Violation};
 use serde_json::{Value, json};
@@ -22,7 +22,9 @@ use crate::server::{
     FakeServer, ServerClient, client_json, environment_json, error_json, is_signed_in_status, session_json, session_jwt,
 };
 use crate::server::{sign_in_json, sign_up_json};
-use crate::transition::{Answer, DbJwt, ErrorChoice, ResetTarget, SECRET_MARK, ServerChange, Transition};
+use crate::transition::{
+    Answer, DbJwt, ErrorChoice, ResetTarget, SECRET_MARK, ServerChange, SignOutTarget, Transition,
+};
 
 /// The start of virtual time.
 pub const START: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
@@ -93,8 +95,12 @@ pub struct Runner {
     /// The session the token request on the wire is for (from its path): the server mints
     /// a token for the session the request names, whichever is active.
     token_session: Option<String>,
+    /// The session the remove on the wire is for (from its path).
+    remove_session: Option<String>,
     /// Steps applied so far.
     steps: usize,
+    /// Let the engine's known departures from the docs pass (see [`Runner::strict`]).
+    tolerate_known: bool,
 }
 
 impl Default for Runner {
@@ -136,8 +142,22 @@ impl Runner {
             completed_now: Vec::new(),
             jwts: Vec::new(),
             token_session: None,
+            remove_session: None,
             steps: 0,
+            tolerate_known: true,
         }
+    }
+
+    /// A fresh engine in `mode` that also fails on the engine's known departures from the
+    /// docs, which [`Runner::with_mode`] lets pass so that the property tests keep finding
+    /// new ones. Each has an `#[ignore]`d test in `tests/sequences.rs`:
+    ///
+    /// * a sign-out of every session (`remove_sessions`) drops the requests of a cancelled
+    ///   sign-out of one session (`Client::cancel`, decision 0016: they go on as the
+    ///   engine's own work, which nothing but their answer ends).
+    #[must_use]
+    pub fn strict(mode: EngineMode) -> Self {
+        Runner { tolerate_known: false, ..Self::with_mode(mode) }
     }
 
     /// The engine under test.
@@ -194,7 +214,15 @@ impl Runner {
             Transition::Cancel(nth) => self.cancel(nth),
             Transition::Reset(ResetTarget::SignIn) => self.submit(ClientCommand::ResetSignIn.into()),
             Transition::Reset(ResetTarget::SignUp) => self.submit(ClientCommand::ResetSignUp.into()),
-            Transition::SignOut => self.submit(ClientCommand::RemoveSessions.into()),
+            Transition::SignOut => {
+                self.submit(ClientCommand::RemoveSessions.into());
+                if self.tolerate_known {
+                    // Known departure (`Runner::strict`): the engine drops a cancelled
+                    // one-session sign-out's requests here; the model forgets them too.
+                    self.forget_internal_ops_let_go();
+                }
+            }
+            Transition::SignOutOf(target) => self.sign_out_of(target),
         }
         self.check_views();
     }
@@ -419,6 +447,30 @@ impl Runner {
         }
     }
 
+    /// Signs out of one session. Besides what `submit` checks: exactly the `get_token`s of
+    /// that session complete (superseded) at once, nothing else (engine-contract
+    /// "Operations": other pending session work goes on).
+    fn sign_out_of(&mut self, target: SignOutTarget) {
+        let session_id = target.session_id(self.model.active.as_deref());
+        let command: Command = SessionCommand::SignOut { session_id: Some(session_id.clone()) }.into();
+        let accepted = self.model.expect_submit(&command) == Expectation::Accept;
+        let expected: BTreeSet<u64> = self
+            .model
+            .ops
+            .iter()
+            .filter(|(_, op)| accepted && op.token_session.as_deref() == Some(session_id.as_str()))
+            .map(|(id, _)| *id)
+            .collect();
+        self.submit(command);
+        let completed: BTreeSet<u64> = self.completed_now.iter().map(|(id, _)| *id).collect();
+        if completed != expected {
+            violation(
+                "a sign-out of one session completed other operations than its session's token asks",
+                (&session_id, completed, expected),
+            );
+        }
+    }
+
     fn expect_completed(&self, op: u64, what: &str) {
         if !self.completed_now.iter().any(|(id, _)| *id == op) && !self.completed.contains(&op) {
             violation(what, op);
@@ -483,12 +535,10 @@ impl Runner {
         {
             self.model.dev_browser_given(value);
         }
-        self.token_session = outgoing
-            .request
-            .path
-            .strip_prefix("/v1/client/sessions/")
-            .and_then(|rest| rest.split_once("/tokens"))
-            .map(|(session, _)| session.to_owned());
+        let session_path = outgoing.request.path.strip_prefix("/v1/client/sessions/");
+        self.token_session =
+            session_path.and_then(|rest| rest.split_once("/tokens")).map(|(session, _)| session.to_owned());
+        self.remove_session = session_path.and_then(|rest| rest.strip_suffix("/remove")).map(str::to_owned);
         let (result, retryable_answer) = self.answer_for(&request, answer);
         let result = match (result, header) {
             (Ok(response), Some(value)) => Ok(response.with_header("clerk-db-jwt", value)),
@@ -544,6 +594,13 @@ impl Runner {
         if matches!(answer, Answer::Error(_) | Answer::Success(_) | Answer::RotatedToken | Answer::StaleClient) {
             self.model.trigger_epochs.insert(self.model.epoch);
         }
+        // decision 0014: when `POST /v1/dev_browser` fails, the operation whose request
+        // waited for it fails as if its own request had; for a cancelled sign-out's
+        // requests (the engine's own) that ends them. Which operation waited is the queue's
+        // business, which the model does not track: it forgets those the engine let go.
+        if kind == RequestKind::DevBrowser && !matches!(answer, Answer::Success(_) | Answer::RotatedToken) {
+            self.forget_internal_ops_let_go();
+        }
         let mut final_for_op = None;
         if let Some(op) = request.op
             && let Some(model_op) = self.model.ops.get_mut(&op)
@@ -562,7 +619,7 @@ impl Runner {
             // The engine's own: it ends with its last answer, reporting to nobody.
             self.model.ops.remove(&op);
         } else if let Some(op) = final_for_op
-            && !matches!(self.model.ops.get(&op), Some(o) if o.flow == clerk_core::Flow::Session)
+            && !matches!(self.model.ops.get(&op), Some(o) if o.flow == clerk_core::Flow::Session && o.sign_out_of.is_none())
             && (kind != RequestKind::Environment || matches!(answer, Answer::Success(_) | Answer::RotatedToken))
         {
             // A load whose environment failed may still go on to the client.
@@ -683,6 +740,12 @@ impl Runner {
             Answer::Success(_) | Answer::RotatedToken if kind != RequestKind::Environment => {
                 let change = if let Answer::Success(change) = answer { change } else { ServerChange::Nothing };
                 let before = self.server.client.clone();
+                if kind == RequestKind::SessionRemove
+                    && let Some(session) = self.remove_session.clone()
+                {
+                    // A session the server does not hold: 404 below (`success_body`).
+                    let _ = self.server.remove_session(&session);
+                }
                 self.server.apply(kind, change);
                 let created = match (&before.last_active, &self.server.client.last_active) {
                     (old, Some(new)) if old.as_ref() != Some(new) => Some(new.clone()),
@@ -700,7 +763,7 @@ impl Runner {
                             }
                             _ if carried => {
                                 if self.model.offer_client(request, current, Some(&client)) {
-                                    self.model.set_active_succeeded(request, &client);
+                                    self.model.set_active_succeeded(request);
                                 }
                                 true
                             }
@@ -815,6 +878,12 @@ impl Runner {
                 let revoked = session_json(start, crate::transition::OTHER_DEVICE_SESSION, "revoked");
                 (json!({ "response": revoked, "client": client_value }), true)
             }
+            // The removed session itself (404 when the server does not hold it).
+            K::SessionRemove if self.remove_session.is_some() => {
+                let named = self.remove_session.as_deref();
+                let (id, status) = client.sessions.iter().find(|(id, _)| Some(id.as_str()) == named)?;
+                (json!({ "response": session_json(start, id, status), "client": client_value }), true)
+            }
             K::SessionGet | K::SessionTouch | K::SessionEnd | K::SessionRemove => {
                 let (id, status) = client.sessions.first()?;
                 (json!({ "response": session_json(start, id, status), "client": client_value }), true)
@@ -914,6 +983,13 @@ impl Runner {
                     model_op.mutating = false;
                     self.model.ops.insert(internal, model_op);
                     self.model.internal_ops.insert(internal);
+                    // Its request on the wire is the internal operation's now: its final
+                    // answer ends that one.
+                    if let Some(on_wire) = self.wire.as_mut()
+                        && on_wire.model.op == Some(op)
+                    {
+                        on_wire.model.op = Some(internal);
+                    }
                 }
                 self.drain();
                 let cancelled = self.model.completed.last() == Some(&op);
@@ -996,6 +1072,30 @@ impl Runner {
         }
         let debug = format!("{client:?}");
         self.check_no_secret(&debug);
+        self.check_internal_ops();
+    }
+
+    /// The engine's own operations the model expects (a cancelled sign-out's requests, not
+    /// yet finally answered) are still held by the engine as work that must reach the
+    /// server (decision 0016, `Client::must_reach_server`).
+    fn check_internal_ops(&self) {
+        for &op in &self.model.internal_ops {
+            if !self.client.must_reach_server(OpId(op)) {
+                violation("a cancelled sign-out's requests were dropped before reaching the server", op);
+            }
+        }
+    }
+
+    /// Forgets the engine's own operations (cancelled sign-outs) the engine no longer holds,
+    /// where the model cannot or, for a known departure, does not predict that.
+    fn forget_internal_ops_let_go(&mut self) {
+        let client = &self.client;
+        let gone: Vec<u64> =
+            self.model.internal_ops.iter().copied().filter(|op| !client.must_reach_server(OpId(*op))).collect();
+        for op in gone {
+            self.model.internal_ops.remove(&op);
+            self.model.ops.remove(&op);
+        }
     }
 
     fn completed_before_restart(&self, _op: u64) -> bool {

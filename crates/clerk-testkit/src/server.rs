@@ -30,8 +30,12 @@ pub struct ServerClient {
 pub struct FakeServer {
     /// The client it holds.
     pub client: ServerClient,
-    /// Counter for attempt, session and token ids.
+    /// Counter for attempt and token ids.
     pub serial: u64,
+    /// Sessions made so far, whatever became of them or of their client: a session id is
+    /// never used twice (as on the real server), or an id the engine buried when signing
+    /// out of one session (decision 0010) would hide a new session that took it.
+    pub sessions_made: u64,
 }
 
 /// A status is "signed in" (fapi.md §4): `active` or `pending`.
@@ -127,10 +131,27 @@ impl FakeServer {
         }
     }
 
+    /// `POST /v1/client/sessions/{id}/remove` (fapi.md; as clerk-mock does it): a signed-in
+    /// session becomes `removed` (still listed), one that is not keeps its status, and the
+    /// client's `last_active_session_id` no longer names it. Returns whether the server
+    /// holds the session at all (otherwise it answers 404 and changes nothing).
+    pub fn remove_session(&mut self, id: &str) -> bool {
+        let Some((_, status)) = self.client.sessions.iter_mut().find(|(sid, _)| sid == id) else {
+            return false;
+        };
+        if is_signed_in_status(status) {
+            *status = "removed".into();
+        }
+        if self.client.last_active.as_deref() == Some(id) {
+            self.client.last_active = None;
+        }
+        true
+    }
+
     fn new_session(&mut self) {
         // Session ids count from 1 so that the vocabulary's `sess_1` names a real one.
-        let id = format!("sess_{}", self.client.sessions.len() + 1);
-        self.client.sessions.retain(|(existing, _)| *existing != id);
+        self.sessions_made += 1;
+        let id = format!("sess_{}", self.sessions_made);
         self.client.sessions.push((id.clone(), "active".into()));
         self.client.last_active = Some(id);
     }

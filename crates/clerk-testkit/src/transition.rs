@@ -349,6 +349,31 @@ pub enum ResetTarget {
     SignUp,
 }
 
+/// Which session [`Transition::SignOutOf`] signs out of, resolved when the step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Arbitrary)]
+#[non_exhaustive]
+pub enum SignOutTarget {
+    /// The active session (with none active: `sess_1`, which the client may not list).
+    Active,
+    /// `sess_{1 + n % 3}`: one of the ids the fake server hands out, signed in or not,
+    /// active or not, on the client or not.
+    Session(u8),
+    /// [`OTHER_DEVICE_SESSION`]: a session of the user's that this client never lists.
+    Unknown,
+}
+
+impl SignOutTarget {
+    /// The session id this target names, given the active session.
+    #[must_use]
+    pub fn session_id(self, active: Option<&str>) -> String {
+        match self {
+            SignOutTarget::Active => active.unwrap_or("sess_1").to_owned(),
+            SignOutTarget::Session(n) => format!("sess_{}", 1 + n % 3),
+            SignOutTarget::Unknown => OTHER_DEVICE_SESSION.to_owned(),
+        }
+    }
+}
+
 /// One step of a test.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Arbitrary)]
 #[non_exhaustive]
@@ -377,6 +402,9 @@ pub enum Transition {
     Reset(ResetTarget),
     /// Sign out of every session (`remove_sessions`).
     SignOut,
+    /// Sign out of one session (`SessionCommand::SignOut { session_id: Some(..) }`,
+    /// `POST /v1/client/sessions/{id}/remove`): legal or not, as the session table says.
+    SignOutOf(SignOutTarget),
 }
 
 /// `nth` of [`Transition::Respond`] from fuzzer bytes: mostly 0 (the request on the wire),
@@ -400,6 +428,22 @@ impl Transition {
     pub fn respond_with_db_jwt(answer: Answer, db_jwt: DbJwt) -> Self {
         Transition::Respond { nth: 0, answer, db_jwt }
     }
+}
+
+/// A fixed prefix that leaves an engine in `mode` with two signed-in sessions (`sess_1`,
+/// and `sess_2` active) and nothing pending: two password sign-ins the server completes (on
+/// a development instance the dev-browser token is made first). Random sequences seldom get
+/// there by themselves, and the session commands (a sign-out of one session above all) do
+/// little without it.
+#[must_use]
+pub fn signed_in_twice(mode: crate::mode::EngineMode) -> Vec<Transition> {
+    let complete = Transition::respond(Answer::Success(ServerChange::SignIn(SignInTarget::Complete)));
+    let mut steps = vec![Transition::Submit(CommandChoice::SignInPassword)];
+    if mode.uses_dev_browser() {
+        steps.push(Transition::respond(Answer::Success(ServerChange::Nothing)));
+    }
+    steps.extend([complete.clone(), Transition::Submit(CommandChoice::SignInPassword), complete]);
+    steps
 }
 
 /// Proptest strategies for the transitions.
@@ -461,6 +505,17 @@ pub mod strategy {
         prop_oneof![10 => Just(DbJwt::Absent), 2 => Just(DbJwt::Fresh), 1 => Just(DbJwt::Blank)]
     }
 
+    /// Which session to sign out of: mostly the active one, now and then a named one (which
+    /// may be another signed-in session, one no longer signed in, or none), rarely one the
+    /// client never lists.
+    pub fn sign_out_target() -> impl Strategy<Value = SignOutTarget> {
+        prop_oneof![
+            3 => Just(SignOutTarget::Active),
+            2 => (0u8..3).prop_map(SignOutTarget::Session),
+            1 => Just(SignOutTarget::Unknown),
+        ]
+    }
+
     /// Any engine mode.
     pub fn mode() -> impl Strategy<Value = crate::mode::EngineMode> {
         select(crate::mode::EngineMode::ALL.to_vec())
@@ -484,6 +539,7 @@ pub mod strategy {
             1 => (0u8..4).prop_map(Transition::Cancel),
             1 => prop_oneof![Just(ResetTarget::SignIn), Just(ResetTarget::SignUp)].prop_map(Transition::Reset),
             1 => Just(Transition::SignOut),
+            1 => sign_out_target().prop_map(Transition::SignOutOf),
         ]
     }
 }

@@ -1,8 +1,9 @@
 //! Hand-written transition sequences through the shared runner: the paths the random
 //! search must be able to reach, as fixed regression tests.
 
+use clerk_testkit::transition::signed_in_twice;
 use clerk_testkit::transition::{
-    Answer, CommandChoice as C, DbJwt, ErrorChoice, ResetTarget, ServerChange, SignInTarget,
+    Answer, CommandChoice as C, DbJwt, ErrorChoice, ResetTarget, ServerChange, SignInTarget, SignOutTarget,
 };
 use clerk_testkit::{Runner, Transition as T};
 
@@ -266,4 +267,80 @@ fn listing_devices_and_revoking_another_one_leave_this_client_signed_in() {
     assert_eq!(runner.client().active_session_id(), Some("sess_1"));
     let ids: Vec<&str> = runner.client().sessions().iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["sess_1"], "another device's session never joins this client");
+}
+
+#[test]
+fn a_sign_out_of_one_session_keeps_the_others_and_voids_only_it() {
+    // Two sessions; a reload queued before the sign-out of the active one is answered
+    // after it: its client still lists that session, which must stay out (decision 0010),
+    // while the other session stays signed in.
+    let runner = Runner::run(&[
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Submit(C::Reload),
+        T::SignOutOf(SignOutTarget::Active),
+        ok(ServerChange::Nothing),
+        ok(ServerChange::Nothing),
+    ]);
+    let client = runner.client();
+    assert_eq!(client.active_session_id(), None);
+    let ids: Vec<(&str, Option<&str>)> =
+        client.sessions().iter().map(|s| (s.id.as_ref(), s.status.as_ref().map(|st| st.as_str()))).collect();
+    assert_eq!(ids, [("sess_1", Some("active")), ("sess_2", Some("removed"))]);
+}
+
+#[test]
+fn a_cancelled_sign_out_of_one_session_still_reaches_the_server() {
+    let runner = Runner::run(&[
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Submit(C::Reload),
+        T::SignOutOf(SignOutTarget::Session(0)),
+        T::Cancel(1),
+        ok(ServerChange::Nothing),
+        ok(ServerChange::Nothing),
+    ]);
+    assert_eq!(runner.client().active_session_id(), None);
+    assert!(runner.model().internal_ops.is_empty(), "the remove was answered");
+}
+
+/// ENGINE DISAGREEMENT (found by the property test; the engine is left as it is).
+///
+/// A sign-out of one session is cancelled while its `POST …/sessions/sess_1/remove` waits
+/// behind a reload; `Client::cancel` hands that request to an internal operation
+/// (decision 0016: "so every way of cancelling keeps them"; engine-contract "Operations":
+/// "cancel ends it for its caller but keeps its requests, which go on as the engine's own
+/// work"). A sign-out of every session then drops that internal operation
+/// (`drop_session_work` supersedes every Session-flow operation, internal ones included,
+/// whereas `destroy` and the resets spare them), so the remove is never sent and
+/// `must_reach_server` no longer names it. A cancelled `remove_sessions` (Client flow)
+/// survives the same step. The `DELETE /v1/client/sessions` that follows usually ends the
+/// session on the server too, but only for the client of the current token, not the one
+/// the remove was pinned to. `Runner::strict` fails on it; the property tests let it pass.
+#[test]
+#[ignore = "engine disagreement: remove_sessions drops a cancelled one-session sign-out's request"]
+fn a_sign_out_of_every_session_keeps_a_cancelled_one_session_sign_outs_request() {
+    let mut runner = Runner::strict(clerk_testkit::EngineMode::Native);
+    for step in [
+        T::Submit(C::SignInPassword),
+        ok(ServerChange::SignIn(SignInTarget::Complete)),
+        T::Submit(C::Reload),
+        T::SignOutOf(SignOutTarget::Active),
+        T::Cancel(1),
+        T::SignOut,
+    ] {
+        runner.apply(&step);
+    }
+}
+
+#[test]
+fn the_signed_in_prefix_leaves_two_sessions_in_every_mode() {
+    for mode in clerk_testkit::EngineMode::ALL {
+        let runner = Runner::run_in(mode, &signed_in_twice(mode));
+        assert_eq!(runner.client().active_session_id(), Some("sess_2"), "{mode:?}");
+        assert_eq!(runner.client().sessions().len(), 2, "{mode:?}");
+        assert!(runner.model().ops.is_empty(), "{mode:?}: nothing pending");
+    }
 }
