@@ -311,3 +311,26 @@ fn a_cancelled_sign_out_follows_the_rotation_too() {
     assert_eq!(request.request.path, "/v1/client/sessions");
     assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-2"));
 }
+
+#[test]
+fn a_sign_out_of_every_session_keeps_a_cancelled_one_session_sign_outs_request() {
+    // The remove of sess_2 waits behind a reload and is cancelled: its request is the
+    // engine's own now. Signing out of every session must not drop it with the rest of
+    // the session work.
+    let sessions = [("sess_1", "active"), ("sess_2", "active")];
+    let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
+    let reload = h.client.reload(h.now);
+    let first = h.expect_request();
+    let one = h.submit(clerk_core::SessionCommand::SignOut { session_id: Some("sess_2".into()) });
+    h.client.cancel(one).unwrap_or_else(|e| panic!("{e}"));
+    let all = h.client.remove_sessions(h.now).unwrap_or_else(|e| panic!("{e}"));
+    h.respond_json(&first, 200, &json!({ "response": client_json(&sessions, Some("sess_1"), 2), "client": null }));
+    let _ = h.expect_outcome(reload);
+    let mut paths = Vec::new();
+    while let Some(request) = h.poll_request() {
+        paths.push(request.request.path.clone());
+        h.respond_json(&request, 200, &json!({ "response": client_json(&[], None, 3), "client": null }));
+    }
+    assert_eq!(paths, ["/v1/client/sessions/sess_2/remove", "/v1/client/sessions"]);
+    let _ = h.expect_success(all);
+}

@@ -99,8 +99,6 @@ pub struct Runner {
     remove_session: Option<String>,
     /// Steps applied so far.
     steps: usize,
-    /// Let the engine's known departures from the docs pass (see [`Runner::strict`]).
-    tolerate_known: bool,
 }
 
 impl Default for Runner {
@@ -144,20 +142,7 @@ impl Runner {
             token_session: None,
             remove_session: None,
             steps: 0,
-            tolerate_known: true,
         }
-    }
-
-    /// A fresh engine in `mode` that also fails on the engine's known departures from the
-    /// docs, which [`Runner::with_mode`] lets pass so that the property tests keep finding
-    /// new ones. Each has an `#[ignore]`d test in `tests/sequences.rs`:
-    ///
-    /// * a sign-out of every session (`remove_sessions`) drops the requests of a cancelled
-    ///   sign-out of one session (`Client::cancel`, decision 0016: they go on as the
-    ///   engine's own work, which nothing but their answer ends).
-    #[must_use]
-    pub fn strict(mode: EngineMode) -> Self {
-        Runner { tolerate_known: false, ..Self::with_mode(mode) }
     }
 
     /// The engine under test.
@@ -214,14 +199,7 @@ impl Runner {
             Transition::Cancel(nth) => self.cancel(nth),
             Transition::Reset(ResetTarget::SignIn) => self.submit(ClientCommand::ResetSignIn.into()),
             Transition::Reset(ResetTarget::SignUp) => self.submit(ClientCommand::ResetSignUp.into()),
-            Transition::SignOut => {
-                self.submit(ClientCommand::RemoveSessions.into());
-                if self.tolerate_known {
-                    // Known departure (`Runner::strict`): the engine drops a cancelled
-                    // one-session sign-out's requests here; the model forgets them too.
-                    self.forget_internal_ops_let_go();
-                }
-            }
+            Transition::SignOut => self.submit(ClientCommand::RemoveSessions.into()),
             Transition::SignOutOf(target) => self.sign_out_of(target),
         }
         self.check_views();
@@ -1087,7 +1065,7 @@ impl Runner {
     }
 
     /// Forgets the engine's own operations (cancelled sign-outs) the engine no longer holds,
-    /// where the model cannot or, for a known departure, does not predict that.
+    /// where the model cannot predict that.
     fn forget_internal_ops_let_go(&mut self) {
         let client = &self.client;
         let gone: Vec<u64> =

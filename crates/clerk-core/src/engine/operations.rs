@@ -807,15 +807,22 @@ impl Client {
     }
 
     /// Supersedes pending session and reverification work (sign-out): waiters complete
-    /// `Superseded`, shared token fetches are dropped, the reverification is forgotten.
+    /// `Superseded`, shared token fetches are dropped, the reverification is forgotten. A
+    /// cancelled sign-out's requests (the engine's own work now) go on: the session it
+    /// signed out of here must end on the server too, and this sign-out's request may carry
+    /// another client's token than the one they were pinned to.
     pub(super) fn drop_session_work(&mut self, keep: Option<OpId>) {
-        let ops: Vec<(OpId, bool)> = self
+        let ops: Vec<OpId> = self
             .ops
             .iter()
-            .filter(|(id, op)| Some(**id) != keep && matches!(op.flow, Flow::Session | Flow::Reverification))
-            .map(|(id, op)| (*id, op.internal))
+            .filter(|(id, op)| {
+                Some(**id) != keep
+                    && matches!(op.flow, Flow::Session | Flow::Reverification)
+                    && !(op.internal && op.kind.signs_out_locally_first())
+            })
+            .map(|(id, _)| *id)
             .collect();
-        for (op, _) in ops {
+        for op in ops {
             self.drop_op(op, OperationError::Superseded);
         }
         self.reverification = None;
