@@ -334,3 +334,45 @@ fn a_sign_out_of_every_session_keeps_a_cancelled_one_session_sign_outs_request()
     assert_eq!(paths, ["/v1/client/sessions/sess_2/remove", "/v1/client/sessions"]);
     let _ = h.expect_success(all);
 }
+
+/// An answer whose body cannot be used: `status` with `body` and a new token.
+fn unusable_answer_with_token(status: u16, body: &[u8], token: &str) -> clerk_core::HttpResponse {
+    clerk_core::HttpResponse::new(status, [("content-type", "text/html"), ("authorization", token)], body.to_vec())
+}
+
+#[test]
+fn a_new_token_on_an_answer_whose_body_cannot_be_read_is_kept() {
+    // The server rotated the token and its body did not decode (a shape this build does
+    // not know, bytes that are not text, an error envelope it cannot read): the token is
+    // still the one the server knows this client by. Dropping it would send the replaced
+    // one next, and the server would answer for a brand-new client: a silent sign-out.
+    let bodies: [(u16, &[u8]); 4] = [
+        (200, b"{\"response\": {\"object\": \"client\", \"sessions\": 7}}"),
+        (200, b"\xff\xfe not text"),
+        (422, b"<html>unprocessable</html>"),
+        (200, b"<html>oops</html>"),
+    ];
+    for (n, (status, body)) in bodies.into_iter().enumerate() {
+        let sessions = [("sess_1", "active")];
+        let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
+        let create = h.client.create(h.now).unwrap_or_else(|e| panic!("{e}"));
+        let request = h.expect_request();
+        let token = format!("token-rotated-{n}");
+        h.respond(&request, unusable_answer_with_token(status, body, &token));
+        assert!(matches!(h.expect_failure(create), OperationError::Response(_)), "{status}");
+        assert_eq!(h.client.client_token().map(|t| t.expose()), Some(token.as_str()), "{status}");
+        assert!(h.events.iter().any(|e| matches!(e, Event::ClientTokenChanged { .. })), "saved: {status}");
+        assert_eq!(h.client.active_session_id(), Some("sess_1"), "nothing else applied: {status}");
+    }
+}
+
+#[test]
+fn a_gateway_error_page_changes_no_token() {
+    let sessions = [("sess_1", "active")];
+    let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
+    let create = h.client.create(h.now).unwrap_or_else(|e| panic!("{e}"));
+    let request = h.expect_request();
+    h.respond(&request, unusable_answer_with_token(502, b"<html>bad gateway</html>", "token-from-a-proxy"));
+    let _ = h.expect_failure(create);
+    assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-1"));
+}

@@ -48,6 +48,7 @@ impl Client {
         let limit = self.config.max_response_bytes();
         if response.body.len() > limit {
             let error = ResponseError::BodyTooLarge { kind, size: response.body.len(), limit };
+            self.keep_rotated_token(&in_flight, &response);
             self.finish_request(&in_flight, Err(OperationError::Response(error)));
             return;
         }
@@ -62,6 +63,7 @@ impl Client {
                     Ok(text) => SharedSource::new(text),
                     Err(error) => {
                         let reason = not_text(error.utf8_error().valid_up_to());
+                        self.keep_rotated_token(&in_flight, &response);
                         self.finish_request(&in_flight, Err(undecodable(reason, error.as_bytes())));
                         return;
                     }
@@ -108,9 +110,12 @@ impl Client {
                         .map(|(r, c)| Answer::Revoked(r, c)),
                     _ => decode_client_envelope(&body).map(Answer::Client),
                 };
+                if decoded.is_err() {
+                    self.keep_rotated_token(&in_flight, &response);
+                }
                 match decoded {
                     // fapi.md §3.5.4 step 5, §1.10: a token answer without a usable JWT (an
-                    // empty one) is retried like a server error; nothing was applied. (A
+                    // empty one) is retried like a server error; nothing else was applied. (A
                     // readable JWT for another session is not: asking again would not help.)
                     Err(reason)
                         if kind == RequestKind::SessionToken
@@ -131,6 +136,7 @@ impl Client {
                 let body = match decode_error_body(&response.body) {
                     Ok(body) => body,
                     Err(reason) => {
+                        self.keep_rotated_token(&in_flight, &response);
                         if !(status >= 500
                             && self.retry_later(&in_flight, None, || undecodable(reason.clone(), &response.body)))
                         {
@@ -308,6 +314,17 @@ impl Client {
             self.events.push_back(Event::ClientTokenChanged { token: Some(token) });
         }
         true
+    }
+
+    /// An answer whose body cannot be used still says, in its `Authorization` header, which
+    /// token the server now knows this client by (fapi.md §1.8.2: every answer's header is
+    /// stored, as clerk-ios and clerk-js store it before reading the body; decision 0018).
+    /// Kept from the Frontend API's own answers (below 500), as from any other; a gateway's
+    /// 5xx page speaks for no client. Nothing else of the answer is applied.
+    fn keep_rotated_token(&mut self, in_flight: &InFlight, response: &HttpResponse) {
+        if response.status < 500 {
+            let _ = self.adopt_token(in_flight, response);
+        }
     }
 
     /// Moves the queued requests pinned to `from` (a sign-out's, a destroy's) to `to`, the
