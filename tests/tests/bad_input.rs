@@ -628,3 +628,21 @@ fn a_factor_verification_age_of_another_length_does_not_make_the_client_undecoda
         assert_eq!(h.client.active_session_id(), Some("sess_2"));
     }
 }
+
+#[test]
+fn an_answer_a_driver_cut_at_the_size_limit_is_not_fetched_again() {
+    // A driver stops reading at `max_response_bytes` and reports `BodyTooLarge`: asking
+    // again would download as much again, so even a GET fails at once.
+    let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
+    let before = h.client.export();
+    let reload = h.client.reload(h.now);
+    let request = h.expect_request();
+    h.fail(&request, TransportError::BodyTooLarge { limit: 64 });
+    assert_eq!(h.expect_failure(reload), OperationError::Transport(TransportError::BodyTooLarge { limit: 64 }));
+    assert!(h.poll_request().is_none(), "nothing is sent again");
+    let after = h.client.export();
+    assert_eq!(
+        (after.client_token, after.client, after.active_session_id),
+        (before.client_token, before.client, before.active_session_id)
+    );
+}

@@ -153,6 +153,27 @@ fn dev_browser_unauthenticated_on_a_read_makes_a_new_token_and_repeats_the_read(
 // A mutation is never repeated by the engine (design §7.5): it fails with the error, and the
 // next request makes a new token first.
 #[test]
+fn dev_browser_unauthenticated_with_a_new_token_in_its_header_repeats_the_read_with_it() {
+    // The refusal brings the new token itself (`Clerk-Db-Jwt`): the read is repeated with
+    // it, and no `POST /v1/dev_browser` is needed.
+    let mut h = loaded();
+    let op = h.client.reload(h.now);
+    let refused = h.expect_request();
+    let body = serde_json::to_vec(&error_json("dev_browser_unauthenticated", None)).unwrap_or_default();
+    h.respond(
+        &refused,
+        clerk_core::HttpResponse::new(401, [("content-type", "application/json"), ("clerk-db-jwt", "dvb_fresh")], body),
+    );
+    assert_eq!(h.outcome(op), None, "the read waits to be repeated");
+    h.advance(Duration::seconds(1));
+    let repeated = h.expect_request();
+    assert_eq!(repeated.request.path, "/v1/client");
+    assert_eq!(query(&repeated.request, "__clerk_db_jwt"), Some("dvb_fresh"));
+    h.respond_json(&repeated, 200, &json!({ "response": client_json(&[], None, 2), "client": null }));
+    assert_eq!(h.expect_success(op), Completion::ClientReloaded { client_present: true, applied: true });
+}
+
+#[test]
 fn dev_browser_unauthenticated_on_a_mutation_fails_it_and_the_next_request_makes_a_new_token() {
     let mut h = loaded();
     let create = SignInCreate { identifier: Some("ada@example.com".into()), ..SignInCreate::default() };

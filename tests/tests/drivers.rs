@@ -3283,3 +3283,21 @@ fn a_sign_out_goes_to_the_server_whatever_its_calls_time_limit() {
         assert_eq!(d.snapshot().signed_in_count(), 0, "{kind:?}");
     }
 }
+
+#[test]
+fn both_drivers_refuse_browser_mode() {
+    // They keep no cookies: in browser mode nothing would name the client, and a sign-in
+    // would seem to work until the first token request found no session.
+    let config = clerk_core::ClientConfig::for_base_url("http://127.0.0.1:9", clerk_core::InstanceType::Development)
+        .expect("a config")
+        .with_mode(clerk_core::TransportMode::Browser);
+    let blocking = clerk_ureq::Clerk::builder(config.clone()).build();
+    assert!(matches!(&blocking, Err(DriverError::Config(why)) if why.contains("browser")), "{:?}", blocking.err());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let asynchronous = runtime.block_on(async { clerk_reqwest::Clerk::builder(config).build() });
+    assert!(
+        matches!(&asynchronous, Err(DriverError::Config(why)) if why.contains("browser")),
+        "{:?}",
+        asynchronous.err()
+    );
+}

@@ -576,3 +576,34 @@ fn a_cancelled_reverification_for_one_session_leaves_the_others_alone() {
     assert_eq!(untouched.and_then(|s| s.factor_verification_age), Some([30, -1]));
     assert!(h.client.reverification().is_none(), "a cancelled start leaves no attempt");
 }
+
+#[test]
+fn a_reverification_ends_with_its_session() {
+    // Destroy, a sign-out of that session, a sign-out of all, and a client that no longer
+    // lists the session signed in: the reverification has nothing left to verify.
+    let end: [(&str, fn(&mut Harness)); 4] = [
+        ("destroy", |h| {
+            let _ = h.client.destroy(h.now);
+        }),
+        ("sign out of the session", |h| {
+            let _ = h.submit(clerk_core::SessionCommand::SignOut { session_id: Some("sess_1".into()) });
+        }),
+        ("sign out of all", |h| {
+            let _ = h.submit(clerk_core::ClientCommand::RemoveSessions);
+        }),
+        ("ended elsewhere", |h| {
+            let reload = h.client.reload(h.now);
+            let request = h.expect_request();
+            let client = client_json(&[("sess_1", "ended")], Some("sess_1"), 9);
+            h.respond_json(&request, 200, &json!({ "response": client, "client": null }));
+            let _ = h.expect_success(reload);
+        }),
+    ];
+    for (how, end) in end {
+        let mut h = in_status(Some("needs_first_factor"));
+        assert!(h.client.reverification().is_some(), "{how}: started");
+        end(&mut h);
+        let _ = h.drain();
+        assert!(h.client.reverification().is_none(), "{how}: still shown");
+    }
+}

@@ -243,7 +243,11 @@ impl ClerkBuilder {
     /// nothing is read or sent), a store error, a stored state for another host, an HTTP
     /// client that cannot be built (a [`user_agent`](Self::user_agent) holding a control
     /// character), or [`DriverError::Config`] when called outside a tokio runtime (the task
-    /// needs one to run on).
+    /// needs one to run on) or with a configuration in browser mode (the driver keeps no
+    /// cookies). The runtime must have tokio's time and IO drivers enabled
+    /// (`enable_all()`, as `#[tokio::main]` does): the task sleeps until the engine's
+    /// deadlines, and without timers it stops at its first turn, every call then failing
+    /// with `Stopped`.
     pub fn build(self) -> Result<Clerk, DriverError> {
         let (runtime, http, mut settings) = self.prepare()?;
         let engine = settings.support.start_engine(settings.config.clone(), OffsetDateTime::now_utc())?;

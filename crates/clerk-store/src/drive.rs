@@ -483,8 +483,9 @@ impl DriveSupport {
     /// else new.
     ///
     /// # Errors
-    /// A store for another host than `config`'s ([`check_store_host`](Self::check_store_host):
-    /// nothing read), a store error, or a stored state the engine refuses.
+    /// A configuration in browser mode or a store for another host than `config`'s
+    /// ([`begin_start`](Self::begin_start): nothing read), a store error, or a stored state
+    /// the engine refuses.
     pub fn start_engine(
         &mut self,
         config: clerk_core::ClientConfig,
@@ -500,9 +501,18 @@ impl DriveSupport {
     /// [`finish_start`](Self::finish_start).
     ///
     /// # Errors
-    /// A store for another host than `config`'s
+    /// [`DriverError::Config`] for a configuration in browser mode (the drivers keep no
+    /// cookies), or a store for another host than `config`'s
     /// ([`check_store_host`](Self::check_store_host)), with no call named.
     pub fn begin_start(&self, config: &ClientConfig) -> Result<Option<StoreCall>, DriverError> {
+        if !config.mode().is_native() {
+            // The drivers keep no cookies: in browser mode nothing would say which client
+            // a request is for, and every answer would be about a brand-new one.
+            return Err(DriverError::Config(String::from(
+                "the drivers speak the native protocol (a client token); browser mode needs the browser's \
+                 cookies: drive the engine with the browser's fetch instead (README, \"wasm front end\")",
+            )));
+        }
         self.check_store_host(config)?;
         Ok(self.call(StoreOp::Load))
     }
@@ -781,7 +791,7 @@ impl DriveSupport {
         let state: PersistedState = engine.export();
         // Nothing left to keep (after destroy): clear, which a newer state on disk refuses
         // just as it refuses a save.
-        let nothing = state.client_token.is_none() && state.client.is_none();
+        let nothing = state.client_token.is_none() && state.client.is_none() && state.dev_browser_token.is_none();
         Some(StoreCall::new(store, if nothing { StoreOp::Clear } else { StoreOp::Save(Box::new(state)) }))
     }
 

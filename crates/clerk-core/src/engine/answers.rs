@@ -32,7 +32,10 @@ impl Client {
         }
         match result {
             Err(error) => {
-                if !self.retry_later(&in_flight, None, || OperationError::Transport(error.clone())) {
+                // An answer over the size limit (a driver stopped reading it) would be as
+                // large again: not retried.
+                let retry = !matches!(error, TransportError::BodyTooLarge { .. });
+                if !(retry && self.retry_later(&in_flight, None, || OperationError::Transport(error.clone()))) {
                     self.finish_request(&in_flight, Err(OperationError::Transport(error)));
                 }
             }
@@ -187,8 +190,9 @@ impl Client {
                     retry_after,
                 };
                 if let Some((sent_with_current, renew_dev_browser)) = identity {
+                    // Repeated with a new dev-browser token: the one the answer's own
+                    // `Clerk-Db-Jwt` header brought, else one made first.
                     if renew_dev_browser
-                        && self.dev_browser.is_none()
                         && self.retry_later(&in_flight, None, || OperationError::Api(Box::new(error.clone())))
                     {
                         return;
@@ -703,6 +707,10 @@ impl Client {
         let signed_in: Vec<Text> =
             self.sessions().iter().filter(|session| is_signed_in(session)).map(|session| session.id.clone()).collect();
         self.tokens.retain_sessions(|session_id| signed_in.iter().any(|id| id == session_id));
+        // A reverification of a session that ended has nothing left to verify.
+        if self.reverification.as_ref().is_some_and(|(id, _)| !signed_in.iter().any(|signed| signed == id)) {
+            self.reverification = None;
+        }
         self.drop_queued_token_fetches(|session_id| !signed_in.iter().any(|id| id == session_id));
         self.schedule_token_refresh_for_active();
     }

@@ -832,6 +832,9 @@ impl Client {
     /// before do not bring the session back (a tombstone) but are otherwise applied.
     pub(super) fn sign_out_one_locally(&mut self, session_id: &str) {
         self.bury(Cleared::Session(Text::from(session_id)));
+        if self.reverification.as_ref().is_some_and(|(id, _)| id == session_id) {
+            self.reverification = None;
+        }
         // Its token work ends now: a `get_token` waiting for it completes `Superseded`
         // rather than receiving a JWT of a session the user has left.
         let token_work: Vec<OpId> = self
@@ -887,6 +890,7 @@ impl Client {
         let had_active = self.active_session.take().is_some();
         let previous = self.client.take();
         self.clear_tokens();
+        self.reverification = None;
         self.last_applied = None;
         self.suppressed_sign_in = None;
         self.suppressed_sign_up = None;
