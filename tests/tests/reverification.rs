@@ -581,7 +581,8 @@ fn a_cancelled_reverification_for_one_session_leaves_the_others_alone() {
 fn a_reverification_ends_with_its_session() {
     // Destroy, a sign-out of that session, a sign-out of all, and a client that no longer
     // lists the session signed in: the reverification has nothing left to verify.
-    let end: [(&str, fn(&mut Harness)); 4] = [
+    type End = fn(&mut Harness);
+    let end: [(&str, End); 4] = [
         ("destroy", |h| {
             let _ = h.client.destroy(h.now);
         }),
