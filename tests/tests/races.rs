@@ -218,6 +218,31 @@ fn ids_keep_increasing_across_export_and_restore() {
 }
 
 #[test]
+fn ids_handed_out_after_the_last_save_never_come_again_after_a_restart() {
+    // A driver saves on identity changes: here the state saved before three reloads whose
+    // ids were handed out (logged, shown in events) but never saved.
+    let mut h = Harness::signed_in(&client_json(&[], None, 1));
+    let saved = h.client.export();
+    let mut handed_out = Vec::new();
+    for n in 0..3 {
+        let op = h.client.reload(h.now);
+        let request = h.expect_request();
+        h.respond_json(&request, 200, &json!({ "response": client_json(&[], None, 2 + n), "client": null }));
+        let _ = h.expect_success(op);
+        handed_out.push((request.id, op));
+    }
+    let restored = Client::restore(config(), saved, START).unwrap_or_else(|e| panic!("{e}"));
+    let mut h2 = Harness::from_client(restored, START);
+    let op = h2.client.reload(START);
+    let request = h2.expect_request();
+    assert!(
+        handed_out.iter().all(|(id, earlier)| request.id > *id && op > *earlier),
+        "{handed_out:?} then {:?}",
+        (request.id, op)
+    );
+}
+
+#[test]
 fn unknown_and_duplicate_response_ids_change_nothing() {
     let mut h = Harness::signed_in(&client_json(&[("sess_1", "active")], Some("sess_1"), 1));
     let _op = h.client.reload(h.now);

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Identifies one request the engine emitted. Ids come from a counter that is part of
 /// the persisted state, so they strictly increase for the lifetime of a client, across
 /// [`export`](crate::Client::export) and [`restore`](crate::Client::restore) too. A retry is
-/// a new request with a new id. (Restored from a state saved earlier, an engine goes on
-/// from that state's counter: the drivers save on identity changes, so ids handed out
-/// after their last save can come again after a restart.)
+/// a new request with a new id. (A restored engine goes on
+/// [`IDS_SKIPPED_AT_RESTORE`](crate::IDS_SKIPPED_AT_RESTORE) past the saved counter: the
+/// drivers save on identity changes, not after every request.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RequestId(pub u64);
 

@@ -113,7 +113,7 @@ pub mod wire;
 pub use classification::{ErrorEffect, SessionEndReason};
 pub use command::{ClientCommand, Command, Flow};
 pub use config::{ClientConfig, InstanceType, PublishableKey, RetryPolicy, TransportMode};
-pub use engine::{Client, MAX_AUTOMATIC_RETRY_AFTER, TOUCH_ELIGIBILITY};
+pub use engine::{Client, IDS_SKIPPED_AT_RESTORE, MAX_AUTOMATIC_RETRY_AFTER, TOUCH_ELIGIBILITY};
 pub use error::{ApiError, CommandError, OperationError, ResponseError, RestoreError, TransportError};
 pub use event::{Completion, EmailLinkOutcome, Event, Outcome, Outgoing, Output, SignOutConfirmation, SignOutReason};
 pub use ids::{OpId, RequestId};

@@ -110,8 +110,11 @@ fn restore_in(mode: EngineMode, state: &PersistedState) -> Option<String> {
     }
     match Client::restore(mode.config(), again, START) {
         Ok(second) => {
-            if second.export() != exported {
-                panic!("restore → export → restore → export is not stable");
+            let mut expected = exported.clone();
+            expected.next_request_id = expected.next_request_id.saturating_add(clerk_core::IDS_SKIPPED_AT_RESTORE);
+            expected.next_op_id = expected.next_op_id.saturating_add(clerk_core::IDS_SKIPPED_AT_RESTORE);
+            if second.export() != expected {
+                panic!("restore → export → restore → export is not stable (but for the skipped ids)");
             }
         }
         Err(error) => panic!("an export of a restored client does not restore: {error}"),

@@ -913,6 +913,8 @@ impl Runner {
             Err(error) => violation("an exported state does not restore", error),
         };
         let mut expected = before.clone();
+        expected.next_request_id = expected.next_request_id.max(1) + clerk_core::IDS_SKIPPED_AT_RESTORE;
+        expected.next_op_id = expected.next_op_id.max(1) + clerk_core::IDS_SKIPPED_AT_RESTORE;
         if let Some(client) = expected.client.as_mut() {
             for session in &mut client.sessions {
                 session.last_active_token = None;

@@ -180,6 +180,12 @@ struct QueuedRequest {
     best_effort: bool,
 }
 
+/// How far [`Client::restore`] (and so [`Client::adopt`]) moves the request and operation
+/// counters past the saved ones: more ids than a client hands out between two saves (a
+/// token refresh every 43 s for a year is under 750 000). A restored engine's first request
+/// id is the saved counter plus this.
+pub const IDS_SKIPPED_AT_RESTORE: u64 = 1_000_000;
+
 #[derive(Debug, Clone, PartialEq)]
 struct InFlight {
     id: RequestId,
@@ -296,8 +302,12 @@ impl Client {
             });
         }
         let mut client = Client::new(config, now);
-        client.next_request = persisted.next_request_id.max(1);
-        client.next_op = persisted.next_op_id.max(1);
+        // The saved counters stood where they were at the last save, and a driver saves
+        // when identity changes, not after every request: the ids handed out since (token
+        // fetches, reloads) are skipped, so that none repeats across a restart (design
+        // §7.11).
+        client.next_request = persisted.next_request_id.max(1).saturating_add(IDS_SKIPPED_AT_RESTORE);
+        client.next_op = persisted.next_op_id.max(1).saturating_add(IDS_SKIPPED_AT_RESTORE);
         client.epoch = persisted.epoch;
         // No request outlives a restart: nothing from an earlier epoch can be answered.
         client.cleared_epoch = persisted.epoch;
