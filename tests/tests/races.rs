@@ -401,3 +401,57 @@ fn a_gateway_error_page_changes_no_token() {
     let _ = h.expect_failure(create);
     assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-1"));
 }
+
+/// The client token a request carries, if any.
+fn authorization(outgoing: &clerk_core::Outgoing) -> Option<&str> {
+    outgoing.request.header("authorization").map(|v| v.expose()).filter(|v| !v.is_empty())
+}
+
+/// A fresh install: a sign-in's create (no token yet, the request that makes the client)
+/// is on the wire when `then` is submitted; its answer completes the sign-in and brings
+/// the first token, `token-B`. Returns the harness and `then`'s operation.
+fn first_token_arrives_after(then: impl FnOnce(&mut Harness) -> clerk_core::OpId) -> (Harness, clerk_core::OpId) {
+    let mut h = Harness::new();
+    let sign_in = h.submit(clerk_core::SignInCommand::Create(clerk_core::SignInCreate::identifier("a@example.com")));
+    let create = h.expect_request();
+    assert_eq!(authorization(&create), None);
+    let op = then(&mut h);
+    let mut complete = sign_in_json("sia_1", "complete");
+    complete["created_session_id"] = json!("sess_1");
+    let client = client_json(&[("sess_1", "active")], Some("sess_1"), 1);
+    h.respond_with_token(&create, 200, &json!({ "response": complete, "client": client }), "token-B");
+    let _ = h.outcome(sign_in);
+    (h, op)
+}
+
+#[test]
+fn a_sign_out_before_the_first_token_goes_to_the_client_that_token_names() {
+    // Pinned to "no token yet", the sign-out would reach no client, and the session the
+    // create made would come back at the next reload.
+    let (mut h, sign_out) =
+        first_token_arrives_after(|h| h.submit(clerk_core::SessionCommand::SignOut { session_id: None }));
+    assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-B"), "the client is this engine's");
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client/sessions");
+    assert_eq!(authorization(&request), Some("token-B"));
+    h.respond_json(
+        &request,
+        200,
+        &json!({ "response": client_json(&[("sess_1", "removed")], None, 2), "client": null }),
+    );
+    let _ = h.expect_success(sign_out);
+    assert!(h.client.active_session_id().is_none());
+}
+
+#[test]
+fn a_destroy_before_the_first_token_destroys_that_client_and_keeps_no_token() {
+    let (mut h, destroy) = first_token_arrives_after(|h| h.client.destroy(h.now).unwrap_or_else(|e| panic!("{e}")));
+    assert_eq!(h.client.client_token(), None, "the destroyed identity's token is not adopted");
+    let request = h.expect_request();
+    assert_eq!(request.request.path, "/v1/client");
+    assert_eq!(authorization(&request), Some("token-B"), "the destroy reaches the client the create made");
+    h.respond_json(&request, 200, &json!({ "response": null, "client": null }));
+    let _ = h.expect_success(destroy);
+    assert_eq!(h.client.client_token(), None);
+    assert!(h.client.client().is_none());
+}

@@ -106,6 +106,9 @@ pub struct Model {
     /// The epoch of the last sign-out or destroy: answers to requests stamped earlier
     /// change no identity.
     pub cleared_epoch: u64,
+    /// The epoch the last destroy started (0: none): a request stamped earlier carried
+    /// the destroyed identity's token, even "none yet".
+    pub token_dropped_epoch: u64,
     /// The sessions signed out of one by one (decision 0010's tombstones), with the epoch
     /// of the sign-out: a client from an answer to a request stamped earlier is applied
     /// without that session (it cannot come back as signed in, nor take the active slot).
@@ -443,6 +446,7 @@ impl Model {
 
     fn clear_identity(&mut self) {
         self.clear_epoch();
+        self.token_dropped_epoch = self.epoch;
         self.token = None;
         self.client = None;
         self.active = None;
@@ -465,14 +469,15 @@ impl Model {
     /// adoption). Returns whether it did carry the current one. Operations pinned to the
     /// token the request carried (sign-out, destroy) follow the rotation, current or not.
     pub fn adopt_token(&mut self, request: &ModelRequest, rotated: Option<&str>) -> bool {
-        let current = request.token == self.token;
+        let current = request.token == self.token && request.epoch >= self.token_dropped_epoch;
         if self.mode.is_browser() {
             return current;
         }
         if let Some(token) = rotated.filter(|t| !t.is_empty()) {
-            if let Some(sent) = &request.token {
+            // "No token yet" is followed to the first token too.
+            if request.token.as_deref() != Some(token) {
                 for op in self.ops.values_mut() {
-                    if op.pinned.as_ref().is_some_and(|pinned| pinned.as_ref() == Some(sent)) {
+                    if op.pinned.as_ref() == Some(&request.token) {
                         op.pinned = Some(Some(token.to_owned()));
                     }
                 }

@@ -291,7 +291,10 @@ impl Client {
     /// reach a brand-new client with no sessions, and the sessions it was meant to end
     /// would stay valid on the server while the sign-out looked confirmed.
     pub(super) fn adopt_token(&mut self, in_flight: &InFlight, response: &HttpResponse) -> bool {
-        let sent_with_current = in_flight.sent_token == self.token;
+        // Sent before a destroy, a request carried the destroyed identity's token, even
+        // when that was "none yet" as the current one is now.
+        let sent_with_current =
+            in_flight.sent_token == self.token && in_flight.request.epoch >= self.token_dropped_epoch;
         if self.config.mode() != TransportMode::Native {
             return sent_with_current;
         }
@@ -304,10 +307,8 @@ impl Client {
         if value.is_empty() || value.eq_ignore_ascii_case("bearer") {
             return sent_with_current;
         }
-        if let Some(sent) = &in_flight.sent_token
-            && sent.expose() != value
-        {
-            self.repin_queued(sent, value);
+        if in_flight.sent_token.as_ref().is_none_or(|sent| sent.expose() != value) {
+            self.repin_queued(in_flight.sent_token.as_ref(), value);
         }
         if !sent_with_current {
             return false;
@@ -332,13 +333,15 @@ impl Client {
     }
 
     /// Moves the queued requests pinned to `from` (a sign-out's, a destroy's) to `to`, the
-    /// token the server answered a request carrying `from` with.
-    fn repin_queued(&mut self, from: &ClientToken, to: &str) {
+    /// token the server answered a request carrying `from` with. `None` is "no token yet":
+    /// the first token then names the client that request made, the one a sign-out or
+    /// destroy submitted meanwhile was for.
+    fn repin_queued(&mut self, from: Option<&ClientToken>, to: &str) {
         for queued in &mut self.queue {
-            if let Some(Some(pinned)) = &mut queued.pinned_token
-                && pinned == from
+            if let Some(pinned) = &mut queued.pinned_token
+                && pinned.as_ref() == from
             {
-                *pinned = ClientToken::new(to);
+                *pinned = Some(ClientToken::new(to));
             }
         }
     }

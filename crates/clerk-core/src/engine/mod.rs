@@ -217,6 +217,10 @@ pub struct Client {
     /// The epoch of the last sign-out of every session or destroy: answers to requests
     /// queued in an earlier epoch change no identity.
     cleared_epoch: u64,
+    /// The epoch `destroy` started (0: none yet). A request queued before it carried a
+    /// token of the destroyed identity, even when that was "none yet" like the current
+    /// one: its answer's token is not this engine's.
+    token_dropped_epoch: u64,
     /// What a sign-out of one session or a reset cleared while requests were outstanding
     /// (`tombstones`).
     tombstones: Vec<Tombstone>,
@@ -258,6 +262,7 @@ impl Client {
             next_op: 1,
             epoch: 0,
             cleared_epoch: 0,
+            token_dropped_epoch: 0,
             tombstones: Vec::new(),
             token: None,
             dev_browser: None,

@@ -902,8 +902,11 @@ impl Client {
             self.events.push_back(Event::SignedOut { reason: SignOutReason::UserAction });
             self.events.push_back(Event::ActiveSessionChanged { session_id: None });
         }
-        if drop_token && self.token.take().is_some() {
-            self.events.push_back(Event::ClientTokenChanged { token: None });
+        if drop_token {
+            self.token_dropped_epoch = self.epoch;
+            if self.token.take().is_some() {
+                self.events.push_back(Event::ClientTokenChanged { token: None });
+            }
         }
     }
 
