@@ -230,10 +230,11 @@ impl OperationError {
         }
     }
 
-    /// The HTTP status of the answer that failed the operation, when there was one: an
-    /// API error's, or that of an answer that could not be used (a proxy's HTML error
-    /// page, a redirect). So an app can tell "the service is unavailable" (502–504) from a
-    /// refusal without reading the variants.
+    /// The HTTP status of the answer that failed the operation, when it is known: an API
+    /// error's, or that of an answer that could not be decoded (a proxy's HTML error page)
+    /// or had a status the Frontend API never sends (a redirect). So an app can tell "the
+    /// service is unavailable" (502–504) from a refusal without reading the variants.
+    /// `None` for a transport error, a cancel, and an answer over the size limit.
     ///
     /// ```
     /// use clerk_core::{OperationError, RequestKind, ResponseError};

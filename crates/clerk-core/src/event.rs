@@ -136,9 +136,13 @@ pub enum Event {
         template: Option<Text>,
     },
     /// The active session is gone (signed out here, ended on the server, or the client
-    /// destroyed): no session is active now. On a multi-session client other sessions may
-    /// still be signed in ([`Client::signed_in_sessions`](crate::Client::signed_in_sessions));
+    /// destroyed). Usually no session is active now. On a multi-session client other
+    /// sessions may still be signed in
+    /// ([`Client::signed_in_sessions`](crate::Client::signed_in_sessions));
     /// [`SetActive`](crate::SessionCommand::SetActive) one of them to go on as that user.
+    /// When the same update also made another session active (the server named it last
+    /// active: a flow completed there), [`ActiveSessionChanged`](Self::ActiveSessionChanged)
+    /// follows with it; that session may be another user's.
     SignedOut {
         /// Why.
         reason: SignOutReason,

@@ -129,6 +129,20 @@ impl TokenCache {
         }
     }
 
+    /// Offers a token the token endpoint minted for a request just answered: it lives from
+    /// now whatever its `iat`, and becomes the anchor other tokens are aged from (so one
+    /// token with an `iat` ahead of the server's clock, a node's clock that stepped back,
+    /// costs one fetch, not every lookup until the clock passes it). As
+    /// [`offer`](Self::offer) otherwise.
+    pub(crate) fn offer_fetched(&mut self, key: &TokenKey, jwt: SessionJwt, now: OffsetDateTime) -> bool {
+        let anchor = self.newest_issue.take();
+        let kept = self.offer(key, jwt, now);
+        if !kept {
+            self.newest_issue = anchor;
+        }
+        kept
+    }
+
     /// The cached token for `key`, whatever its remaining life.
     pub(crate) fn get(&self, key: &TokenKey) -> Option<&CachedToken> {
         self.entries.get(key)
@@ -222,5 +236,19 @@ mod tests {
         // And it is the new anchor: a token issued 10 s before it counts from 10 s before.
         assert!(cache.offer(&key("sess_2"), jwt(r#"{"iat":1020,"exp":1080,"sid":"sess_2"}"#), jumped));
         assert_eq!(cache.get(&key("sess_2")).expect("cached").expires_at(), jumped + Duration::seconds(50));
+    }
+
+    #[test]
+    fn a_fetched_token_lives_from_its_arrival_even_behind_the_anchor() {
+        let mut cache = TokenCache::default();
+        let start = OffsetDateTime::UNIX_EPOCH;
+        // A token whose iat is an hour ahead of the server's later ones.
+        assert!(cache.offer(&key("sess_1"), jwt(r#"{"iat":4600,"exp":4660,"sid":"sess_1"}"#), start));
+        let later = start + Duration::seconds(61);
+        assert!(cache.offer_fetched(&key("sess_1"), jwt(r#"{"iat":1061,"exp":1121,"sid":"sess_1"}"#), later));
+        assert_eq!(cache.get(&key("sess_1")).expect("cached").expires_at(), later + Duration::seconds(60));
+        // It is the anchor now: a piggybacked token issued 10 s before it is aged from it.
+        assert!(cache.offer(&key("sess_2"), jwt(r#"{"iat":1051,"exp":1111,"sid":"sess_2"}"#), later));
+        assert_eq!(cache.get(&key("sess_2")).expect("cached").expires_at(), later + Duration::seconds(50));
     }
 }

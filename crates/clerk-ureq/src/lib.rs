@@ -647,8 +647,8 @@ impl Clerk {
     ///
     /// # Errors
     /// See [`run`](Self::run); [`Superseded`](clerk_core::OperationError::Superseded)
-    /// when the server's answer shows the session no longer signed in (it ended meanwhile),
-    /// so it did not become active.
+    /// when the session did not become active: the server's answer shows it no longer
+    /// signed in (it ended meanwhile), or a sign-out of it here came first.
     pub fn set_active(
         &mut self,
         session_id: &str,

@@ -560,7 +560,7 @@ impl Client {
                     && !self.session_hidden(in_flight, &key.session_id)
                 {
                     let was = self.tokens.get(&key).map(|cached| cached.jwt.clone());
-                    if self.tokens.offer(&key, jwt.clone(), self.now) {
+                    if self.tokens.offer_fetched(&key, jwt.clone(), self.now) {
                         self.schedule_token_refresh_for_active();
                         if was.as_ref() != Some(&jwt) {
                             self.events.push_back(Event::SessionTokenRefreshed {
