@@ -3301,3 +3301,69 @@ fn both_drivers_refuse_browser_mode() {
         asynchronous.err()
     );
 }
+
+/// A one-shot server on loopback: answers its first request with a 200 whose body is
+/// `body_len` bytes and whose `Authorization` header is `token`. Returns its base URL and
+/// the thread.
+fn one_oversized_answer(body_len: usize, token: &'static str) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    let server = std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else { return };
+        let mut seen = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buffer[..n]),
+            }
+        }
+        let body = format!("{{\"response\":null,\"client\":null,\"pad\":\"{}\"}}", "x".repeat(body_len));
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nauthorization: {token}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body.as_bytes());
+    });
+    (format!("http://127.0.0.1:{port}"), server)
+}
+
+#[test]
+fn an_oversized_answer_fails_as_too_large_and_keeps_its_rotated_token() {
+    // The drivers stop reading past max_response_bytes; the status and headers still reach
+    // the engine, which keeps the token the server rotated (decision 0018): losing it would
+    // present a replaced token next, and the server would answer for a brand-new client.
+    for kind in KINDS {
+        let (base_url, server) = one_oversized_answer(400, "token-new");
+        let config = clerk_core::ClientConfig::for_base_url(&base_url, clerk_core::InstanceType::Development)
+            .expect("a config")
+            .with_max_response_bytes(64)
+            .expect("a limit");
+        let mut d: Box<dyn Driver> = match kind {
+            Kind::Blocking => Box::new(Blocking {
+                clerk: clerk_ureq::Clerk::builder(config).build().expect("a driver"),
+                events: Arc::default(),
+            }),
+            Kind::Async => {
+                let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+                let clerk = {
+                    let _entered = runtime.enter();
+                    clerk_reqwest::Clerk::builder(config).build().expect("a driver")
+                };
+                Box::new(Async { clerk, events: Arc::default(), runtime })
+            }
+        };
+        let error = d.run(ClientCommand::Reload.into()).expect_err("too large");
+        let _ = server.join();
+        assert!(
+            matches!(
+                &error,
+                DriverError::Operation(OperationError::Response(ResponseError::BodyTooLarge { limit: 64, .. }))
+            ),
+            "{kind:?}: {error:?}"
+        );
+        assert_eq!(d.snapshot().client_token.as_deref(), Some("token-new"), "{kind:?}");
+    }
+}

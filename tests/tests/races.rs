@@ -455,3 +455,38 @@ fn a_destroy_before_the_first_token_destroys_that_client_and_keeps_no_token() {
     assert_eq!(h.client.client_token(), None);
     assert!(h.client.client().is_none());
 }
+
+#[test]
+fn a_sign_out_after_a_destroy_is_for_the_new_identity_not_the_destroyed_one() {
+    // Fresh install. A create (no token) is out; destroy; then a new sign-in and a sign-out,
+    // both for the identity after the destroy ("no token yet" again). The late answer to
+    // the first create names the destroyed client A: the destroy goes there, the sign-out
+    // waits for the new identity's first token, client B's.
+    let mut h = Harness::new();
+    let _first = h.submit(clerk_core::SignInCommand::Create(clerk_core::SignInCreate::identifier("a@example.com")));
+    let old = h.expect_request();
+    let destroy = h.client.destroy(h.now).unwrap_or_else(|e| panic!("{e}"));
+    let _second = h.submit(clerk_core::SignInCommand::Create(clerk_core::SignInCreate::identifier("b@example.com")));
+    let sign_out = h.submit(clerk_core::SessionCommand::SignOut { session_id: None });
+    let completed = |session: &str, updated: i64| {
+        let mut complete = sign_in_json("sia_x", "complete");
+        complete["created_session_id"] = json!(session);
+        json!({ "response": complete, "client": client_json(&[(session, "active")], Some(session), updated) })
+    };
+    h.respond_with_token(&old, 200, &completed("sess_A", 1), "token-A");
+    assert_eq!(h.client.client_token(), None, "the destroyed identity's token is not this engine's");
+    let destroying = h.expect_request();
+    assert_eq!((destroying.request.path.as_str(), authorization(&destroying)), ("/v1/client", Some("token-A")));
+    h.respond_json(&destroying, 200, &json!({ "response": null, "client": null }));
+    let _ = h.expect_success(destroy);
+    let create = h.expect_request();
+    assert_eq!((create.request.path.as_str(), authorization(&create)), ("/v1/client/sign_ins", None));
+    h.respond_with_token(&create, 200, &completed("sess_B", 5), "token-B");
+    assert_eq!(h.client.client_token().map(|t| t.expose()), Some("token-B"));
+    let signing_out = h.expect_request();
+    assert_eq!(
+        (signing_out.request.path.as_str(), authorization(&signing_out)),
+        ("/v1/client/sessions", Some("token-B"))
+    );
+    let _ = sign_out;
+}

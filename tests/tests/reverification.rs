@@ -608,3 +608,19 @@ fn a_reverification_ends_with_its_session() {
         assert!(h.client.reverification().is_none(), "{how}: still shown");
     }
 }
+
+#[test]
+fn a_reverification_whose_own_answer_ends_the_session_is_not_kept() {
+    let mut h = signed_in();
+    let op = h.submit(start(ReverificationLevel::MultiFactor));
+    let request = h.expect_request();
+    let client = client_json(&[("sess_1", "revoked")], Some("sess_1"), 2);
+    h.respond_json(
+        &request,
+        200,
+        &json!({ "response": reverification_json("needs_first_factor", "multi_factor"), "client": client }),
+    );
+    let _ = h.outcome(op);
+    assert!(h.client.active_session_id().is_none(), "the session ended");
+    assert!(h.client.reverification().is_none());
+}

@@ -111,11 +111,12 @@ pub enum ResponseError {
     #[error("no request {0} is waiting for an answer")]
     UnknownRequest(RequestId),
     /// The body is larger than `max_response_bytes`.
-    #[error("{kind} answer of {size} bytes is over the {limit}-byte limit")]
+    #[error("{kind} answer of at least {size} bytes is over the {limit}-byte limit")]
     BodyTooLarge {
         /// The request kind.
         kind: RequestKind,
-        /// The body size.
+        /// The bytes received: the drivers stop reading one byte past the limit, so the
+        /// whole body may be larger.
         size: usize,
         /// The limit.
         limit: usize,

@@ -73,6 +73,20 @@ impl TokenCache {
     /// session, is dropped; a token never replaces a fresher one for the same key. Returns
     /// whether it was kept.
     pub(crate) fn offer(&mut self, key: &TokenKey, jwt: SessionJwt, now: OffsetDateTime) -> bool {
+        self.offer_arrived(key, jwt, now, false)
+    }
+
+    /// Offers a token the token endpoint minted for a request just answered: it lives from
+    /// now whatever its `iat`, so one token with an `iat` ahead of the server's later
+    /// clock (a node's clock that stepped back) costs other tokens their piggybacked
+    /// seeds, never a fetched token its life. It moves the anchor only forward, as any
+    /// token does: a token handed over again later is still aged from the newest `iat`.
+    /// As [`offer`](Self::offer) otherwise.
+    pub(crate) fn offer_fetched(&mut self, key: &TokenKey, jwt: SessionJwt, now: OffsetDateTime) -> bool {
+        self.offer_arrived(key, jwt, now, true)
+    }
+
+    fn offer_arrived(&mut self, key: &TokenKey, jwt: SessionJwt, now: OffsetDateTime, fetched: bool) -> bool {
         // The token already cached, piggybacked again on a later answer (the usual case):
         // nothing to decode, and an equal token never supersedes itself.
         if self.entries.get(key).is_some_and(|current| current.jwt.expose() == jwt.expose()) {
@@ -92,7 +106,8 @@ impl TokenCache {
         {
             return false;
         }
-        let received_at = self.arrival_of(claims.iat, now);
+        let aged = self.arrival_of(claims.iat, now);
+        let received_at = if fetched { now } else { aged };
         // A new key owns its strings, so a cached token does not keep the answer it was
         // first keyed from alive (`wire::text`); an existing key is kept as it is.
         if let Some(current) = self.entries.get_mut(key) {
@@ -127,20 +142,6 @@ impl TokenCache {
                 now
             }
         }
-    }
-
-    /// Offers a token the token endpoint minted for a request just answered: it lives from
-    /// now whatever its `iat`, and becomes the anchor other tokens are aged from (so one
-    /// token with an `iat` ahead of the server's clock, a node's clock that stepped back,
-    /// costs one fetch, not every lookup until the clock passes it). As
-    /// [`offer`](Self::offer) otherwise.
-    pub(crate) fn offer_fetched(&mut self, key: &TokenKey, jwt: SessionJwt, now: OffsetDateTime) -> bool {
-        let anchor = self.newest_issue.take();
-        let kept = self.offer(key, jwt, now);
-        if !kept {
-            self.newest_issue = anchor;
-        }
-        kept
     }
 
     /// The cached token for `key`, whatever its remaining life.
@@ -247,8 +248,23 @@ mod tests {
         let later = start + Duration::seconds(61);
         assert!(cache.offer_fetched(&key("sess_1"), jwt(r#"{"iat":1061,"exp":1121,"sid":"sess_1"}"#), later));
         assert_eq!(cache.get(&key("sess_1")).expect("cached").expires_at(), later + Duration::seconds(60));
-        // It is the anchor now: a piggybacked token issued 10 s before it is aged from it.
-        assert!(cache.offer(&key("sess_2"), jwt(r#"{"iat":1051,"exp":1111,"sid":"sess_2"}"#), later));
-        assert_eq!(cache.get(&key("sess_2")).expect("cached").expires_at(), later + Duration::seconds(50));
+    }
+
+    #[test]
+    fn a_fetched_token_behind_the_anchor_does_not_move_it_back() {
+        // P (iat 1000) arrives; a token fetched for another key has iat 995 (a node's
+        // clock behind); P, forgotten and handed over again 50 s on, still dies at 60 s.
+        let mut cache = TokenCache::default();
+        let start = OffsetDateTime::UNIX_EPOCH;
+        let p = r#"{"iat":1000,"exp":1060,"sid":"sess_1"}"#;
+        assert!(cache.offer(&key("sess_1"), jwt(p), start));
+        assert!(cache.offer_fetched(
+            &key("sess_2"),
+            jwt(r#"{"iat":995,"exp":1055,"sid":"sess_2"}"#),
+            start + Duration::seconds(5)
+        ));
+        cache.clear();
+        assert!(cache.offer(&key("sess_1"), jwt(p), start + Duration::seconds(50)));
+        assert_eq!(cache.get(&key("sess_1")).expect("cached").expires_at(), start + Duration::seconds(60));
     }
 }

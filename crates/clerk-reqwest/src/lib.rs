@@ -1174,7 +1174,11 @@ async fn send_inner(
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
         body.extend_from_slice(&chunk);
         if body.len() > limit {
-            return Err(TransportError::BodyTooLarge { limit });
+            // Read no further: one byte past the limit goes to the engine with the status
+            // and headers, which fails it as too large and keeps the client token its
+            // `Authorization` header may have rotated (decision 0018).
+            body.truncate(limit.saturating_add(1));
+            break;
         }
     }
     Ok(HttpResponse { status, headers, body })

@@ -43,6 +43,8 @@ pub struct ModelOp {
     pub epoch: u64,
     /// The token its requests are pinned to (sign-out, destroy), if any.
     pub pinned: Option<Option<String>>,
+    /// The identity generation its requests are for (a destroy's: the one it destroyed).
+    pub identity: u64,
     /// It completes at once, without a request.
     pub local: bool,
     /// `set_active` of this session: a successful answer makes it active.
@@ -66,6 +68,8 @@ pub struct ModelRequest {
     pub kind: RequestKind,
     /// The epoch it was queued in.
     pub epoch: u64,
+    /// The identity generation it is for.
+    pub identity: u64,
     /// The client token it carries.
     pub token: Option<String>,
 }
@@ -106,9 +110,9 @@ pub struct Model {
     /// The epoch of the last sign-out or destroy: answers to requests stamped earlier
     /// change no identity.
     pub cleared_epoch: u64,
-    /// The epoch the last destroy started (0: none): a request stamped earlier carried
-    /// the destroyed identity's token, even "none yet".
-    pub token_dropped_epoch: u64,
+    /// How many destroys dropped the identity: a request for an earlier generation
+    /// carried the destroyed identity's token, even "none yet".
+    pub identity: u64,
     /// The sessions signed out of one by one (decision 0010's tombstones), with the epoch
     /// of the sign-out: a client from an answer to a request stamped earlier is applied
     /// without that session (it cannot come back as signed in, nor take the active slot).
@@ -333,6 +337,8 @@ impl Model {
         let mut remaining = kinds.len().min(1);
         let mut pinned = None;
         let mut superseded = Vec::new();
+        // A destroy's own request is for the identity it destroys.
+        let identity = self.identity;
         let local = kinds.is_empty() && matches!(command, Command::Client(_));
         match command {
             Command::Client(ClientCommand::Load) => {
@@ -411,6 +417,11 @@ impl Model {
                     remaining,
                     epoch: self.epoch,
                     pinned,
+                    identity: if matches!(command, Command::Client(ClientCommand::Destroy)) {
+                        identity
+                    } else {
+                        self.identity
+                    },
                     local,
                     set_active: match command {
                         Command::Session(SessionCommand::SetActive { session_id, .. }) => Some(session_id.clone()),
@@ -446,7 +457,7 @@ impl Model {
 
     fn clear_identity(&mut self) {
         self.clear_epoch();
-        self.token_dropped_epoch = self.epoch;
+        self.identity += 1;
         self.token = None;
         self.client = None;
         self.active = None;
@@ -469,7 +480,7 @@ impl Model {
     /// adoption). Returns whether it did carry the current one. Operations pinned to the
     /// token the request carried (sign-out, destroy) follow the rotation, current or not.
     pub fn adopt_token(&mut self, request: &ModelRequest, rotated: Option<&str>) -> bool {
-        let current = request.token == self.token && request.epoch >= self.token_dropped_epoch;
+        let current = request.token == self.token && request.identity == self.identity;
         if self.mode.is_browser() {
             return current;
         }
@@ -477,7 +488,7 @@ impl Model {
             // "No token yet" is followed to the first token too.
             if request.token.as_deref() != Some(token) {
                 for op in self.ops.values_mut() {
-                    if op.pinned.as_ref() == Some(&request.token) {
+                    if op.identity == request.identity && op.pinned.as_ref() == Some(&request.token) {
                         op.pinned = Some(Some(token.to_owned()));
                     }
                 }

@@ -317,7 +317,9 @@ impl Runner {
             None if outgoing.kind == RequestKind::DevBrowser => self.model.epoch,
             None => single(&self.model.trigger_epochs),
         };
-        let model = ModelRequest { id: outgoing.id.0, op, kind: outgoing.kind, epoch, token: expected_token };
+        let identity =
+            op.and_then(|op| self.model.ops.get(&op)).map_or(self.model.identity, |model_op| model_op.identity);
+        let model = ModelRequest { id: outgoing.id.0, op, kind: outgoing.kind, epoch, identity, token: expected_token };
         self.wire = Some(OnWire { outgoing, model });
     }
 

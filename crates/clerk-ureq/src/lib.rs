@@ -538,15 +538,17 @@ impl Clerk {
         .map_err(transport_error)?;
         let (parts, mut body) = response.into_parts();
         let limit = self.engine.config().max_response_bytes();
-        let bytes =
-            match body.with_config().limit(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1)).read_to_vec() {
-                Ok(bytes) => bytes,
-                Err(ureq::Error::BodyExceedsLimit(_)) => return Err(TransportError::BodyTooLarge { limit }),
-                Err(error) => return Err(transport_error(error)),
-            };
-        if bytes.len() > limit {
-            return Err(TransportError::BodyTooLarge { limit });
-        }
+        // At most one byte past the limit is read; an answer that long goes to the engine
+        // as it is, status and headers with it: the engine fails it as too large, and
+        // keeps the client token its `Authorization` header may have rotated (decision
+        // 0018), which a transport error would lose.
+        let mut bytes = Vec::new();
+        let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(body.with_config().limit(u64::MAX).reader(), cap),
+            &mut bytes,
+        )
+        .map_err(|error| transport_error(ureq::Error::Io(error)))?;
         Ok(HttpResponse::from_http(http::Response::from_parts(parts, bytes)))
     }
 

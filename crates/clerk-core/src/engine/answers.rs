@@ -293,8 +293,7 @@ impl Client {
     pub(super) fn adopt_token(&mut self, in_flight: &InFlight, response: &HttpResponse) -> bool {
         // Sent before a destroy, a request carried the destroyed identity's token, even
         // when that was "none yet" as the current one is now.
-        let sent_with_current =
-            in_flight.sent_token == self.token && in_flight.request.epoch >= self.token_dropped_epoch;
+        let sent_with_current = in_flight.sent_token == self.token && in_flight.request.identity == self.identity;
         if self.config.mode() != TransportMode::Native {
             return sent_with_current;
         }
@@ -308,7 +307,7 @@ impl Client {
             return sent_with_current;
         }
         if in_flight.sent_token.as_ref().is_none_or(|sent| sent.expose() != value) {
-            self.repin_queued(in_flight.sent_token.as_ref(), value);
+            self.repin_queued(in_flight.request.identity, in_flight.sent_token.as_ref(), value);
         }
         if !sent_with_current {
             return false;
@@ -336,9 +335,12 @@ impl Client {
     /// token the server answered a request carrying `from` with. `None` is "no token yet":
     /// the first token then names the client that request made, the one a sign-out or
     /// destroy submitted meanwhile was for.
-    fn repin_queued(&mut self, from: Option<&ClientToken>, to: &str) {
+    /// Only requests for the same identity as the answered one move: after a destroy,
+    /// "no token yet" names a new identity, not the destroyed one.
+    fn repin_queued(&mut self, identity: u64, from: Option<&ClientToken>, to: &str) {
         for queued in &mut self.queue {
-            if let Some(pinned) = &mut queued.pinned_token
+            if queued.identity == identity
+                && let Some(pinned) = &mut queued.pinned_token
                 && pinned.as_ref() == from
             {
                 *pinned = Some(ClientToken::new(to));
@@ -474,9 +476,12 @@ impl Client {
                     Some(OpKind::Reverification { session_id }) if !in_flight.orphaned => Some(session_id.clone()),
                     _ => None,
                 };
+                // Kept only while its session is signed in: the client this answer carried
+                // may have ended it (then there is nothing left to verify).
                 if gates
                     && let Some(session_id) = operation
                     && !self.session_hidden(in_flight, &session_id)
+                    && self.signed_in_session(&session_id).is_some()
                 {
                     if let Some(session) = resource.session.as_ref().filter(|session| session.id == session_id) {
                         self.merge_reverified_session(session, !had_client);

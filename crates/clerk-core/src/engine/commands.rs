@@ -159,9 +159,15 @@ impl Client {
                 let op = self.start_op(Flow::Client, OpKind::Destroy, true, false);
                 // The request is fixed with the current token before anything is cleared.
                 let pinned = Some(self.token.clone());
+                let destroyed = self.identity;
                 self.supersede_all_except(op);
                 self.clear_identity_locally(true);
                 self.enqueue(op, RequestSpec::new(RequestKind::ClientDestroy, "/v1/client"), pinned);
+                // The destroy's own request is for the identity it destroyed: its pin
+                // follows that identity's first token or rotation, nothing later's.
+                if let Some(queued) = self.queue.back_mut() {
+                    queued.identity = destroyed;
+                }
                 op
             }
             ClientCommand::RemoveSessions => {

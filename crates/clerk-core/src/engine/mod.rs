@@ -174,6 +174,9 @@ struct QueuedRequest {
     not_before: Option<OffsetDateTime>,
     /// The token this request must present, fixed when it was built (sign-out, destroy).
     pinned_token: Option<Option<ClientToken>>,
+    /// The identity generation it is for ([`Client`]'s `identity`): the one current when
+    /// it was queued, or for a destroy's own request the one it destroyed.
+    identity: u64,
     epoch: u64,
     /// A read the operation added after its own answer (the client reload after a
     /// completion whose session the client lacked): its failure does not fail the operation.
@@ -217,10 +220,11 @@ pub struct Client {
     /// The epoch of the last sign-out of every session or destroy: answers to requests
     /// queued in an earlier epoch change no identity.
     cleared_epoch: u64,
-    /// The epoch `destroy` started (0: none yet). A request queued before it carried a
-    /// token of the destroyed identity, even when that was "none yet" like the current
-    /// one: its answer's token is not this engine's.
-    token_dropped_epoch: u64,
+    /// How many times `destroy` dropped the identity: the generation of the identity a
+    /// request queued now is for ([`QueuedRequest::identity`]). A request of an earlier
+    /// one carried a token of a destroyed identity, even when that was "none yet" like the
+    /// current one: its answer's token is not this engine's.
+    identity: u64,
     /// What a sign-out of one session or a reset cleared while requests were outstanding
     /// (`tombstones`).
     tombstones: Vec<Tombstone>,
@@ -262,7 +266,7 @@ impl Client {
             next_op: 1,
             epoch: 0,
             cleared_epoch: 0,
-            token_dropped_epoch: 0,
+            identity: 0,
             tombstones: Vec::new(),
             token: None,
             dev_browser: None,
@@ -512,7 +516,7 @@ impl Client {
         {
             return queued;
         }
-        let for_op = queued.op;
+        let (for_op, identity) = (queued.op, queued.identity);
         self.queue.push_front(queued);
         let op = self.start_op(Flow::Client, OpKind::DevBrowser { for_op }, false, true);
         if let Some(operation) = self.ops.get_mut(&op) {
@@ -524,6 +528,7 @@ impl Client {
             attempt: 1,
             not_before: None,
             pinned_token: None,
+            identity,
             epoch: self.epoch,
             best_effort: false,
         }

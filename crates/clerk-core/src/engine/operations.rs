@@ -47,6 +47,7 @@ impl Client {
             attempt: 1,
             not_before: None,
             pinned_token,
+            identity: self.identity,
             epoch,
             best_effort,
         });
@@ -903,7 +904,7 @@ impl Client {
             self.events.push_back(Event::ActiveSessionChanged { session_id: None });
         }
         if drop_token {
-            self.token_dropped_epoch = self.epoch;
+            self.identity = self.identity.saturating_add(1);
             if self.token.take().is_some() {
                 self.events.push_back(Event::ClientTokenChanged { token: None });
             }
