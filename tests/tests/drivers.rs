@@ -3367,3 +3367,35 @@ fn an_oversized_answer_fails_as_too_large_and_keeps_its_rotated_token() {
         assert_eq!(d.snapshot().client_token.as_deref(), Some("token-new"), "{kind:?}");
     }
 }
+
+#[test]
+fn a_body_that_stalls_past_a_calls_limit_is_a_timeout() {
+    // The status and the first bytes arrive, then nothing: the call's own limit ends it as
+    // a `Timeout`, on both drivers (the blocking one reads the body through an adapter
+    // that wraps its errors; unwrapped, the timeout stays one).
+    use std::io::{Read, Write};
+    for kind in KINDS {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let base_url = format!("http://127.0.0.1:{}", listener.local_addr().expect("an address").port());
+        let server = std::thread::spawn(move || {
+            let Ok((mut stream, _)) = listener.accept() else { return };
+            let mut seen = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => seen.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"resp");
+            std::thread::sleep(StdDuration::from_millis(2500));
+        });
+        let mut d = build(kind, &Setup::new(base_url)).expect("a driver");
+        let limit = StdDuration::from_millis(700);
+        // (Had the stall's end come first, the cut body would be an I/O error.)
+        let outcome = d.run_within(SignInCommand::Create(SignInCreate::identifier("a@example.com")).into(), limit);
+        assert!(matches!(outcome, Err(DriverError::Timeout { .. })), "{kind:?}: {outcome:?}");
+        let _ = server.join();
+    }
+}

@@ -548,7 +548,9 @@ impl Clerk {
             &mut std::io::Read::take(body.with_config().limit(u64::MAX).reader(), cap),
             &mut bytes,
         )
-        .map_err(|error| transport_error(ureq::Error::Io(error)))?;
+        // ureq's own errors (a timeout mid-body) come back wrapped in `io::Error`:
+        // unwrapped, a timeout stays a timeout (the cut at a call's limit matches it).
+        .map_err(|error| transport_error(ureq::Error::from(error)))?;
         Ok(HttpResponse::from_http(http::Response::from_parts(parts, bytes)))
     }
 
