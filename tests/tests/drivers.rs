@@ -3302,11 +3302,12 @@ fn both_drivers_refuse_browser_mode() {
     );
 }
 
-/// A one-shot server on loopback: answers its first request with a 200 whose body is
-/// `body_len` bytes and whose `Authorization` header is `token`. Returns its base URL and
-/// the thread.
-fn one_oversized_answer(body_len: usize, token: &'static str) -> (String, std::thread::JoinHandle<()>) {
-    use std::io::{Read, Write};
+/// A one-shot server on loopback: reads its first request's head, then hands the
+/// connection to `answer`. Returns its base URL and the thread.
+fn one_shot_server(
+    answer: impl FnOnce(&mut std::net::TcpStream) + Send + 'static,
+) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::Read;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = listener.local_addr().expect("an address").port();
     let server = std::thread::spawn(move || {
@@ -3319,6 +3320,16 @@ fn one_oversized_answer(body_len: usize, token: &'static str) -> (String, std::t
                 Ok(n) => seen.extend_from_slice(&buffer[..n]),
             }
         }
+        answer(&mut stream);
+    });
+    (format!("http://127.0.0.1:{port}"), server)
+}
+
+/// A one-shot server whose answer is a 200 with a body of about `body_len` bytes and
+/// `token` in its `Authorization` header.
+fn one_oversized_answer(body_len: usize, token: &'static str) -> (String, std::thread::JoinHandle<()>) {
+    one_shot_server(move |stream| {
+        use std::io::Write;
         let body = format!("{{\"response\":null,\"client\":null,\"pad\":\"{}\"}}", "x".repeat(body_len));
         let head = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nauthorization: {token}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
@@ -3326,8 +3337,7 @@ fn one_oversized_answer(body_len: usize, token: &'static str) -> (String, std::t
         );
         let _ = stream.write_all(head.as_bytes());
         let _ = stream.write_all(body.as_bytes());
-    });
-    (format!("http://127.0.0.1:{port}"), server)
+    })
 }
 
 #[test]
@@ -3373,20 +3383,9 @@ fn a_body_that_stalls_past_a_calls_limit_is_a_timeout() {
     // The status and the first bytes arrive, then nothing: the call's own limit ends it as
     // a `Timeout`, on both drivers (the blocking one reads the body through an adapter
     // that wraps its errors; unwrapped, the timeout stays one).
-    use std::io::{Read, Write};
     for kind in KINDS {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-        let base_url = format!("http://127.0.0.1:{}", listener.local_addr().expect("an address").port());
-        let server = std::thread::spawn(move || {
-            let Ok((mut stream, _)) = listener.accept() else { return };
-            let mut seen = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buffer) {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => seen.extend_from_slice(&buffer[..n]),
-                }
-            }
+        let (base_url, server) = one_shot_server(|stream| {
+            use std::io::Write;
             let _ = stream
                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"resp");
             std::thread::sleep(StdDuration::from_millis(2500));

@@ -270,14 +270,22 @@ fn unknown_and_duplicate_response_ids_change_nothing() {
 }
 
 /// Signed in with `token-1` and a second session; a reload on the wire; then `sign_out`
-/// (of `session`, or of all) while it is out; the reload's answer rotates to `token-2`.
-/// Returns the harness, the sign-out's operation and its request.
-fn sign_out_behind_a_rotation(session: Option<&str>) -> (Harness, clerk_core::OpId, clerk_core::Outgoing) {
+/// (of `session`, or of all) while it is out, cancelled at once when `cancel`; the
+/// reload's answer rotates to `token-2`. Returns the harness, the sign-out's operation and
+/// its request.
+fn sign_out_behind_a_rotation(
+    session: Option<&str>,
+    cancel: bool,
+) -> (Harness, clerk_core::OpId, clerk_core::Outgoing) {
     let sessions = [("sess_1", "active"), ("sess_2", "active")];
     let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
     let reload = h.client.reload(h.now);
     let late = h.expect_request();
     let sign_out = h.submit(clerk_core::SessionCommand::SignOut { session_id: session.map(Into::into) });
+    if cancel {
+        h.client.cancel(sign_out).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(h.expect_failure(sign_out), OperationError::Cancelled);
+    }
     h.respond_with_token(
         &late,
         200,
@@ -295,7 +303,7 @@ fn a_sign_out_queued_behind_a_rotation_goes_with_the_rotated_token() {
     // Sent with token-1, which the server has just replaced, the sign-out would reach a
     // brand-new client with no sessions: a 200 that "confirms" a sign-out while the
     // sessions stay valid on the server.
-    let (mut h, sign_out, request) = sign_out_behind_a_rotation(None);
+    let (mut h, sign_out, request) = sign_out_behind_a_rotation(None, false);
     assert_eq!(request.request.path, "/v1/client/sessions");
     assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-2"));
     h.respond_json(
@@ -309,7 +317,7 @@ fn a_sign_out_queued_behind_a_rotation_goes_with_the_rotated_token() {
 
 #[test]
 fn a_one_session_sign_out_queued_behind_a_rotation_goes_with_the_rotated_token() {
-    let (_h, _sign_out, request) = sign_out_behind_a_rotation(Some("sess_2"));
+    let (_h, _sign_out, request) = sign_out_behind_a_rotation(Some("sess_2"), false);
     assert_eq!(request.request.path, "/v1/client/sessions/sess_2/remove");
     assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-2"));
 }
@@ -318,21 +326,7 @@ fn a_one_session_sign_out_queued_behind_a_rotation_goes_with_the_rotated_token()
 fn a_cancelled_sign_out_follows_the_rotation_too() {
     // Cancelled, the sign-out's request is the engine's own (it signed out here already);
     // it still has to reach the client it signed out of.
-    let sessions = [("sess_1", "active")];
-    let mut h = Harness::signed_in(&client_json(&sessions, Some("sess_1"), 1));
-    let reload = h.client.reload(h.now);
-    let late = h.expect_request();
-    let sign_out = h.client.remove_sessions(h.now).unwrap_or_else(|e| panic!("{e}"));
-    h.client.cancel(sign_out).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(h.expect_failure(sign_out), OperationError::Cancelled);
-    h.respond_with_token(
-        &late,
-        200,
-        &json!({ "response": client_json(&sessions, Some("sess_1"), 2), "client": null }),
-        "token-2",
-    );
-    let _ = h.expect_success(reload);
-    let request = h.expect_request();
+    let (_h, _sign_out, request) = sign_out_behind_a_rotation(None, true);
     assert_eq!(request.request.path, "/v1/client/sessions");
     assert_eq!(request.request.header("authorization").map(|v| v.expose()), Some("token-2"));
 }
