@@ -335,6 +335,7 @@ impl Client {
     /// token the server answered a request carrying `from` with. `None` is "no token yet":
     /// the first token then names the client that request made, the one a sign-out or
     /// destroy submitted meanwhile was for.
+    ///
     /// Only requests for the same identity as the answered one move: after a destroy,
     /// "no token yet" names a new identity, not the destroyed one.
     fn repin_queued(&mut self, identity: u64, from: Option<&ClientToken>, to: &str) {
